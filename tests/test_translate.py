@@ -1,0 +1,258 @@
+"""The translation pipeline end to end on a tiny MarianMT (real classes, real generate())."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+
+import pytest
+
+from translator import ModelNotFoundError, Translation, Translator, translate, translate_and_summarize
+from translator import models
+from translator.translate import is_repetitive, plan_batches
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p for p in re.split(r"\n[ \t]*\n", text.strip()) if p.strip()]
+
+
+def test_str_gives_str_and_list_gives_list_in_order(tiny_env):
+    single = translate("Dober dan. Kako ste?", num_beams=1)
+    assert isinstance(single, str) and single.strip()
+    batch = translate(["Prvi stavek.", "", "Drugi stavek je daljši od prvega.", "   "], num_beams=1)
+    assert isinstance(batch, list) and len(batch) == 4
+    assert batch[1] == "" and batch[3] == ""
+    assert batch[0] == translate("Prvi stavek.", num_beams=1)
+    assert batch[2] == translate("Drugi stavek je daljši od prvega.", num_beams=1)
+
+
+def test_empty_input_never_touches_a_model(monkeypatch):
+    monkeypatch.setenv("TRANSLATOR_TRANSLATION_MODEL", "/nonexistent/model/folder")
+    assert translate("") == ""
+    assert translate(" \n\t ") == ""
+    assert translate(["", "  "]) == ["", ""]
+
+
+@pytest.mark.parametrize("bad", [123, None, b"bytes", 4.5, {"text": "x"}])
+def test_non_string_is_a_type_error_naming_the_type(bad):
+    with pytest.raises(TypeError, match=type(bad).__name__):
+        translate(bad)
+
+
+def test_list_with_a_non_string_names_the_item():
+    with pytest.raises(TypeError, match="item 1 is int"):
+        translate(["ok", 7])
+
+
+def test_paragraphs_line_breaks_and_every_character_kept(tiny_env, seed_article):
+    doc = Translator(num_beams=1).translate_document(seed_article)
+    assert isinstance(doc, Translation)
+    assert len(paragraphs(doc.text)) == len(paragraphs(seed_article))
+    assert doc.text.count("\n\n") == seed_article.count("\n\n")
+    assert squeeze("".join(s.source for s in doc.segments)) == squeeze(seed_article)
+    for segment in doc.segments:
+        assert seed_article[segment.start : segment.end] == segment.source
+    assert all(s.target.strip() for s in doc.segments)
+
+
+def test_line_breaks_inside_a_paragraph_survive(tiny_env):
+    text = "Naslov članka\nPodnaslov\n\n- prva točka\n- druga točka\r\n\r\nKonec."
+    out = translate(text, num_beams=1)
+    assert out.count("\n") == text.count("\n")
+    assert out.count("\r\n") == text.count("\r\n")
+    assert len(paragraphs(out)) == 3
+
+
+def test_numbers_and_symbols_are_copied_not_translated(tiny_env):
+    doc = Translator(num_beams=1).translate_document("Rezultat:\n\n3 : 1\n\n***\n\nTekma je končana.")
+    verbatim = [s for s in doc.segments if not s.translated]
+    assert {s.source for s in verbatim} == {"3 : 1", "***"}
+    assert all(s.target == s.source for s in verbatim)
+    assert "\n\n3 : 1\n\n***\n\n" in doc.text
+
+
+def test_long_and_messy_document_loses_nothing(tiny_env, seed_article):
+    words = re.findall(r"\w+", seed_article)
+    run_on = " ".join(words[i % len(words)] for i in range(4000))  # one 4,000-word sentence
+    no_spaces = "x" * 40_000  # a 40,000-character line with no punctuation or space
+    body = "\n\n".join([seed_article] * 3 + [run_on, no_spaces, "Konec."])
+    translator = Translator(num_beams=1, retry_repetitions=False, max_length_ratio=0.5, max_length_offset=2)
+    doc = translator.translate_document(body)
+    assert squeeze("".join(s.source for s in doc.segments)) == squeeze(body)
+    budget = translator._budget(translator.model)
+    assert all(translator.model.count_tokens(s.source) <= budget for s in doc.segments if s.translated)
+    assert len(paragraphs(doc.text)) == len(paragraphs(body))
+    assert len([s for s in doc.segments if s.source in run_on]) > 1  # the run-on sentence was split
+
+
+def test_batched_equals_one_by_one_with_greedy_decoding(tiny_env, seed_article):
+    from translator import split_sentences
+
+    sentences = split_sentences(seed_article)[:12]
+    translator = Translator(num_beams=1, batch_tokens=100_000)
+    together = translator.translate(sentences)
+    alone = [translator.translate(s) for s in sentences]
+    assert together == alone
+
+
+def test_documents_share_batches_and_come_back_in_order(tiny_env, seed_article):
+    docs = [seed_article, "Kratek dokument.", seed_article[:300]]
+    translator = Translator(num_beams=1)
+    calls = []
+    engine = translator.model.engine
+    real = engine.generate
+
+    def counting(batch, **kwargs):
+        calls.append(len(batch))
+        return real(batch, **kwargs)
+
+    engine.generate = counting
+    try:
+        results = translator.translate_documents(docs)
+    finally:
+        del engine.generate
+    assert [squeeze("".join(s.source for s in r.segments)) for r in results] == [squeeze(d) for d in docs]
+    unique = len({s.source for r in results for s in r.segments if s.translated})
+    assert sum(calls) >= unique and len(calls) < unique  # several sentences per generate() call
+
+
+def test_output_length_is_bounded_by_the_source(tiny_env):
+    translator = Translator(num_beams=1, retry_repetitions=False)
+    model = translator.model
+    doc = translator.translate_document("Kratek stavek.")
+    (segment,) = doc.segments
+    source_tokens = model.count_tokens(segment.source)
+    bound = 2 * source_tokens + 16
+    assert len(model.tokenizer(segment.target, add_special_tokens=False)["input_ids"]) <= bound + 2
+    assert bound < 512
+
+
+@pytest.fixture(scope="module")
+def looping_marian(tiny_models, tmp_path_factory):
+    """A tiny MarianMT biased to say one token forever: the classic degenerate loop."""
+    import torch
+    from transformers import MarianMTModel
+
+    folder = tmp_path_factory.mktemp("looping")
+    shutil.copytree(tiny_models.marian, folder, dirs_exist_ok=True)
+    model = MarianMTModel.from_pretrained(folder)
+    token = 10
+    with torch.no_grad():
+        model.final_logits_bias[0, token] = 1e4
+    model.save_pretrained(folder)
+    return folder, token
+
+
+def test_repeating_output_is_retried_and_what_remains_is_reported(looping_marian):
+    folder, token = looping_marian
+    plain = Translator(str(folder), num_beams=1, retry_repetitions=False).translate_document("Dober dan, prijatelj.")
+    (segment,) = plain.segments
+    ids = plain_ids = Translator(str(folder)).model.tokenizer(segment.target, add_special_tokens=False)["input_ids"]
+    assert is_repetitive(ids)
+    assert any("repeats itself" in w for w in plain.warnings)
+    assert any("length limit" in w for w in plain.warnings)
+
+    retried = Translator(str(folder), num_beams=1).translate_document("Dober dan, prijatelj.")
+    (segment,) = retried.segments
+    ids = Translator(str(folder)).model.tokenizer(segment.target, add_special_tokens=False)["input_ids"]
+    assert ids != plain_ids  # the retry with a repetition penalty changed the output
+    assert is_repetitive(ids) == any("repeats itself" in w for w in retried.warnings)
+
+
+@pytest.mark.parametrize(
+    "tokens, expected",
+    [
+        ([5] * 10, True),
+        ([1, 2, 3] * 4, True),
+        (list(range(40)), False),
+        ([1, 2, 1, 3, 1, 4, 1, 5], False),
+        ([7, 7, 7], False),  # "ha ha ha" is fine
+        ([9, 1, 2, 3, 4] + [6, 7] * 5 + [8], True),
+    ],
+)
+def test_repetition_detector(tokens, expected):
+    assert is_repetitive(tokens) is expected
+
+
+def test_batches_are_sorted_and_within_the_token_budget():
+    lengths = [5, 50, 7, 48, 6, 49, 100]
+    batches = plan_batches(lengths, batch_tokens=120, max_sentences=3)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    for batch in batches:
+        assert len(batch) * max(lengths[i] for i in batch) <= 120 or len(batch) == 1
+        assert len(batch) <= 3
+    flat = [lengths[i] for b in batches for i in b]
+    assert flat == sorted(flat)
+
+
+def test_missing_model_error_names_model_attempts_and_fix(monkeypatch, tmp_path):
+    monkeypatch.setenv("TRANSLATOR_MODELS_DIR", str(tmp_path))
+    with pytest.raises(ModelNotFoundError) as info:
+        translate("Dober dan.", model="Helsinki-NLP/opus-mt-tc-big-zls-en")
+    message = str(info.value)
+    assert "Helsinki-NLP/opus-mt-tc-big-zls-en" in message
+    assert "translator download" in message
+    assert "HF_HUB_OFFLINE=1" in message
+    assert str(tmp_path) in message
+
+
+def test_missing_folder_and_non_model_folder_are_explained(tmp_path):
+    with pytest.raises(ModelNotFoundError, match="does not exist"):
+        models.resolve(str(tmp_path / "nope"))
+    with pytest.raises(ModelNotFoundError, match="no config.json"):
+        models.resolve(str(tmp_path))
+
+
+def test_models_dir_folder_is_found_by_hub_id(tiny_models, monkeypatch, tmp_path):
+    shutil.copytree(tiny_models.marian, tmp_path / "someone--tiny-sl-en")
+    monkeypatch.setenv("TRANSLATOR_MODELS_DIR", str(tmp_path))
+    assert models.resolve("someone/tiny-sl-en") == (tmp_path / "someone--tiny-sl-en").resolve()
+    assert translate("Dober dan.", model="someone/tiny-sl-en", num_beams=1).strip()
+
+
+def test_models_load_once_across_threads(tiny_models):
+    models.clear_cache()
+    loaded = []
+
+    def worker():
+        loaded.append(models.load(str(tiny_models.marian), "translation"))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(loaded) == 4 and all(m is loaded[0] for m in loaded)
+
+
+def test_import_loads_nothing():
+    import subprocess
+    import sys
+
+    code = "import translator, sys; print('torch' in sys.modules, 'transformers' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_seed_article_through_translate_and_summarize(tiny_env, seed_article):
+    result = translate_and_summarize(seed_article, length="short")
+    assert isinstance(result.translation, str) and isinstance(result.summary, str)
+    assert result.summary.strip()
+    assert len(paragraphs(result.translation)) == len(paragraphs(seed_article))
+    assert squeeze("".join(s.source for s in result.segments)) == squeeze(seed_article)
+
+
+def test_iterated_translation_grows_and_ends_complete(tiny_env, seed_article):
+    translator = Translator(num_beams=1)
+    seen = []
+    partials = list(translator.iter_translate_document(seed_article, progress=lambda d, t: seen.append((d, t)),
+                                                       min_pieces=3))
+    assert len(partials) > 1
+    assert [len(p.segments) for p in partials] == sorted(len(p.segments) for p in partials)
+    assert partials[-1].text == translator.translate_document(seed_article).text
+    assert seen[-1][0] == seen[-1][1]

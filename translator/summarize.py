@@ -1,0 +1,136 @@
+"""English text of any length → a summary, within the summariser's input limit (map-reduce).
+
+Text that fits the model (1024 tokens for BART) is summarised in one pass. Longer text is cut on
+sentence boundaries into balanced chunks that fit, each chunk is summarised (map, batched), and
+the joined partial summaries are summarised again until they fit (reduce). No input is truncated.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Callable
+from dataclasses import replace
+
+from . import models
+from .models import LoadedModel
+from .options import SUMMARY_LENGTHS, RuntimeOptions, SummaryOptions
+from .segment import sentence_spans, split_long
+from .translate import check_text, plan_batches
+
+logger = logging.getLogger("translator")
+
+
+def chunk_sentences(sentences: list[str], counts: list[int], budget: int) -> list[str]:
+    """Join sentences into the fewest chunks of at most ``budget`` tokens, balanced in size so
+    that no chunk is a short tail (a short chunk would barely shrink when summarised)."""
+    total = sum(counts)
+    pieces = max(1, math.ceil(total / budget))
+    target = total / pieces
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for sentence, count in zip(sentences, counts):
+        if current and (size + count > budget or size >= target):
+            chunks.append(" ".join(current))
+            current, size = [], 0
+        current.append(sentence)
+        size += count
+    if current:
+        chunks.append(" ".join(current))
+    return chunks
+
+
+class Summarizer:
+    """Summarise English text with a BART-family model; loads it on first use."""
+
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        device: str | None = None,
+        engine: str | None = None,
+        dtype: str | None = None,
+        options: SummaryOptions | None = None,
+        **option_overrides: object,
+    ) -> None:
+        self.model_name = model or models.default_model("summary")
+        self.runtime = RuntimeOptions(
+            device=device or os.environ.get("TRANSLATOR_DEVICE") or "auto",
+            dtype=dtype or "auto",
+            engine=engine or os.environ.get("TRANSLATOR_ENGINE") or "auto",  # type: ignore[arg-type]
+        )
+        self.options = replace(options or SummaryOptions(), **option_overrides)
+
+    @property
+    def model(self) -> LoadedModel:
+        """The loaded model (loads it on first access). Raises ModelNotFoundError."""
+        return models.load(self.model_name, "summary", self.runtime)
+
+    def summarize(self, text: str, *, length: str | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> str:
+        """Return a summary of English ``text`` (``""`` for empty text).
+
+        ``length`` is ``short``, ``medium`` or ``long``. Raises TypeError for a non-str,
+        ValueError for an unknown length, ModelNotFoundError when the model is unavailable.
+        """
+        check_text(text, "summarize()")
+        length = length or self.options.length
+        if length not in SUMMARY_LENGTHS:
+            raise ValueError(f"summary length {length!r} is not one of {', '.join(SUMMARY_LENGTHS)}")
+        if not text.strip():
+            return ""
+        model = self.model
+        budget = min(self.options.max_input_tokens or model.max_input_tokens, model.max_input_tokens) - 2
+        current = text
+        for round_index in range(self.options.max_rounds):
+            chunks = self._chunks(model, current, budget)
+            partials = self._summarize_chunks(model, chunks, length)
+            if progress:
+                progress(round_index + 1, round_index + 1 + (len(chunks) > 1))
+            if len(chunks) == 1:
+                return partials[0]
+            logger.info("summary round %d: %d chunks", round_index + 1, len(chunks))
+            joined = " ".join(p for p in partials if p)
+            if model.count_tokens(joined) >= model.count_tokens(current):
+                # cannot happen with a working model; stop rather than loop on a broken one
+                logger.warning("partial summaries did not shrink the text; returning them joined")
+                return joined
+            current = joined
+        return current
+
+    def _chunks(self, model: LoadedModel, text: str, budget: int) -> list[str]:
+        sentences: list[str] = []
+        counts: list[int] = []
+        for start, end in sentence_spans(text, lang="en"):
+            sentence = text[start:end]
+            count = model.count_tokens(sentence)
+            if count > budget:
+                for a, b in split_long(sentence, model.count_tokens, budget):
+                    sentences.append(sentence[a:b])
+                    counts.append(model.count_tokens(sentence[a:b]))
+            else:
+                sentences.append(sentence)
+                counts.append(count)
+        return chunk_sentences(sentences, counts, budget)
+
+    def _summarize_chunks(self, model: LoadedModel, chunks: list[str], length: str) -> list[str]:
+        low, high = SUMMARY_LENGTHS[length]
+        opts = self.options
+        encoded = model.encode(chunks)
+        # a summary is never longer than its chunk: that is what makes the reduce rounds converge
+        bounds = [max(1, min(high, len(ids))) for ids in encoded]
+        outputs: list[list[int]] = [[] for _ in chunks]
+        for batch in plan_batches([len(ids) for ids in encoded], 4096, 8):
+            results = model.engine.generate(
+                [encoded[i] for i in batch],
+                max_new_tokens=[bounds[i] for i in batch],
+                min_new_tokens=min(low, min(bounds[i] for i in batch) // 2),
+                num_beams=opts.num_beams,
+                no_repeat_ngram_size=opts.no_repeat_ngram_size,
+                length_penalty=opts.length_penalty,
+            )
+            for i, result in zip(batch, results):
+                outputs[i] = result
+        return [model.decode(ids) for ids in outputs]
