@@ -18,7 +18,7 @@ def squeeze(text: str) -> str:
 
 
 def paragraphs(text: str) -> list[str]:
-    return [p for p in re.split(r"\n[ \t]*\n", text.strip()) if p.strip()]
+    return [p for p in re.split(r"\r?\n[ \t]*\r?\n", text.strip()) if p.strip()]
 
 
 def test_str_gives_str_and_list_gives_list_in_order(tiny_env):
@@ -256,3 +256,37 @@ def test_iterated_translation_grows_and_ends_complete(tiny_env, seed_article):
     assert [len(p.segments) for p in partials] == sorted(len(p.segments) for p in partials)
     assert partials[-1].text == translator.translate_document(seed_article).text
     assert seen[-1][0] == seen[-1][1]
+
+
+SLOVENIAN_WORDS = ["Trump", "je", "dejal", "da", "bo", "vlada", "7.", "novembra", "1.500,50", "evra", "dr.",
+                   "Novak", "»Pridem.«", "in", "čšž", "ZDA", "itd.", "?", "!", "-", "…", "2025", "(ABC)"]
+
+
+def _messy_documents():
+    from hypothesis import strategies as st
+
+    word = st.sampled_from(SLOVENIAN_WORDS) | st.text(alphabet="abcčdefghijklmnoprsštuvzžABCČ.,;:!?", min_size=1,
+                                                      max_size=12)
+    gap = st.sampled_from([" ", " ", " ", "  ", "\n", "\n\n", "\r\n", "\t", "\n \n\n"])
+    return st.lists(st.tuples(word, gap), min_size=1, max_size=60).map(lambda pairs: "".join(w + g for w, g in pairs))
+
+
+def test_property_no_loss_on_messy_documents(tiny_models):
+    from hypothesis import HealthCheck, given, settings
+
+    translator = Translator(str(tiny_models.marian), num_beams=1, retry_repetitions=False,
+                            max_length_ratio=0.5, max_length_offset=2)
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(_messy_documents())
+    def check(text):
+        doc = translator.translate_document(text)
+        if not text.strip():
+            assert doc.text == ""
+            return
+        assert squeeze("".join(s.source for s in doc.segments)) == squeeze(text)
+        assert len(paragraphs(doc.text)) == len(paragraphs(text))
+        starts = [s.start for s in doc.segments]
+        assert starts == sorted(starts)
+
+    check()

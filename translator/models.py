@@ -189,7 +189,14 @@ class LoadedModel:
         return self.tokenizer(texts, add_special_tokens=True)["input_ids"]
 
     def decode(self, ids: list[int]) -> str:
-        return self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=True).strip()
+        """Text of generated ids, special tokens left out."""
+        extra = {}
+        if hasattr(self.tokenizer, "spm_target"):
+            # transformers 5's MarianTokenizer decodes with the *source* SentencePiece model
+            # when the vocabulary is joint; output is target language
+            extra["use_source_tokenizer"] = False
+        text = self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=True, **extra)
+        return text.strip()
 
 
 _cache: dict[tuple, LoadedModel] = {}

@@ -62,11 +62,14 @@ class Summarizer:
             engine=engine or os.environ.get("TRANSLATOR_ENGINE") or "auto",  # type: ignore[arg-type]
         )
         self.options = replace(options or SummaryOptions(), **option_overrides)
+        self._loaded: LoadedModel | None = None
 
     @property
     def model(self) -> LoadedModel:
         """The loaded model (loads it on first access). Raises ModelNotFoundError."""
-        return models.load(self.model_name, "summary", self.runtime)
+        if self._loaded is None:
+            self._loaded = models.load(self.model_name, "summary", self.runtime)
+        return self._loaded
 
     def summarize(self, text: str, *, length: str | None = None,
                   progress: Callable[[int, int], None] | None = None) -> str:

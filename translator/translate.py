@@ -109,11 +109,14 @@ class Translator:
         )
         self.options = replace(options or TranslationOptions(), **option_overrides)
         self.lang = lang
+        self._loaded: LoadedModel | None = None
 
     @property
     def model(self) -> LoadedModel:
         """The loaded model (loads it on first access). Raises ModelNotFoundError."""
-        return models.load(self.model_name, "translation", self.runtime)
+        if self._loaded is None:
+            self._loaded = models.load(self.model_name, "translation", self.runtime)
+        return self._loaded
 
     @overload
     def translate(self, text: str, *, progress: Progress | None = None) -> str: ...

@@ -36,6 +36,8 @@ class HFEngine:
         config = self.model.config
         self.pad_id = config.pad_token_id if config.pad_token_id is not None else 0
         self.eos_id = config.eos_token_id
+        # BART-style models force <s> as the first generated token; it carries no text
+        self.forced_bos_id = getattr(self.model.generation_config, "forced_bos_token_id", None)
         self.description = f"hf {str(self.dtype).removeprefix('torch.')} on {device}"
 
     def generate(
@@ -74,11 +76,15 @@ class HFEngine:
                 early_stopping=True if num_beams > 1 else False,
                 max_length=None,
                 min_length=None,
+                # a forced EOS on the last allowed step would make a row's output depend on
+                # the batch's longest bound; rows are cut to their own bound below instead
+                forced_eos_token_id=None,
             )
         results = []
         for row, bound in zip(output.tolist(), max_new_tokens):
             tokens = []
-            for token in row[1:]:  # row[0] is the decoder start token
+            start = 2 if self.forced_bos_id is not None and len(row) > 1 and row[1] == self.forced_bos_id else 1
+            for token in row[start:]:  # row[0] is the decoder start token
                 if token == self.eos_id:
                     break
                 if token != self.pad_id:

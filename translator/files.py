@@ -1,0 +1,164 @@
+"""Read documents into translation units and write them back with the translations.
+
+    doc = read_document("dopis.docx")          # or read_bytes(data, "dopis.docx")
+    english = translate(doc.units)             # same length and order
+    Path("letter.docx").write_bytes(render_document(doc, english))
+
+Per format (details in the :mod:`translator.formats` modules):
+
+* ``.txt``: one unit per blank-line separated paragraph; blank lines, indentation, line breaks
+  and line endings are kept.
+* ``.md``/``.markdown``: one unit per heading, paragraph, list item paragraph, table cell;
+  markers, code, URLs, HTML and front matter untouched; identity translation is byte-exact.
+* ``.html``/``.htm``: one unit per run of inline text in a block (``<b>``, ``<a>`` ... inside
+  it), plus ``title``/``alt``/``placeholder``/``aria-label`` attributes and the meta
+  description; tags, attributes, scripts, styles, code, ``<pre>`` and comments kept.
+* ``.docx``: one unit per non-empty paragraph (body, tables, text boxes, headers, footers);
+  styles and run formatting kept, text spread over the existing runs.
+* ``.srt``: one unit per cue; indices and timings kept byte for byte.
+
+Text files are decoded from UTF-8/UTF-16/UTF-32 (BOM), UTF-8, cp1250 or ISO-8859-2 and always
+written as UTF-8 without a BOM, with the source's line endings. A paragraph (or cue, cell ...)
+without a letter is not a unit: numbers and symbols are kept as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bs4.dammit import EncodingDetector
+
+from translator.formats import FileFormatError, Parsed
+from translator.formats.encoding import decode_text, detect_newline, normalize_newlines
+from translator.formats.html import Html
+from translator.formats.markdown import Markdown
+from translator.formats.plain import PlainText
+from translator.formats.subtitles import Subtitles
+from translator.formats.word import Docx
+
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "Document",
+    "FileFormatError",
+    "document_text",
+    "format_for",
+    "output_suffix",
+    "read_bytes",
+    "read_document",
+    "render_document",
+]
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".srt")
+_FORMATS = {
+    ".txt": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".docx": "docx",
+    ".srt": "srt",
+}
+
+
+@dataclass
+class Document:
+    """A document ready for translation.
+
+    ``units`` are the texts a translator sees, in order; ``encoding`` is the detected source
+    encoding ("binary" for docx); ``newline`` the source line ending, used for the output;
+    ``warnings`` notes anything read with a fallback (replaced bytes, skipped blocks).
+    """
+
+    path: Path | None
+    format: str
+    units: list[str]
+    encoding: str
+    newline: str = "\n"
+    warnings: list[str] = field(default_factory=list)
+    _parsed: Parsed | None = field(default=None, repr=False, compare=False)
+
+
+def format_for(name: str | Path) -> str:
+    """The format ("txt", "md", "html", "docx", "srt") for a file name; raises FileFormatError."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in _FORMATS:
+        shown = f"'{suffix}'" if suffix else "(no suffix)"
+        raise FileFormatError(
+            f"{name}: unsupported file type {shown} (supported: {', '.join(SUPPORTED_SUFFIXES)})"
+        )
+    return _FORMATS[suffix]
+
+
+def read_document(path: str | Path) -> Document:
+    """Read and parse the file at ``path``.
+
+    Raises FileFormatError (unsupported, undecodable, binary or corrupt file) and OSError.
+    """
+    path = Path(path)
+    format_for(path)  # fail on the suffix before reading a possibly large file
+    doc = read_bytes(path.read_bytes(), str(path))
+    doc.path = path
+    return doc
+
+
+def read_bytes(data: bytes, name: str) -> Document:
+    """Parse ``data`` (an upload) as the format named by ``name``'s suffix; ``path`` is None.
+
+    Raises FileFormatError.
+    """
+    fmt = format_for(name)
+    if fmt == "docx":
+        parsed: Parsed = Docx(data, name)
+        return Document(None, fmt, parsed.units, "binary", "\n", _named(name, parsed.warnings), parsed)
+
+    declared = None
+    if fmt == "html":
+        declared = EncodingDetector.find_declared_encoding(data, is_html=True)
+    raw, encoding, warnings = decode_text(data, name, declared)
+    newline, mixed = detect_newline(raw)
+    if mixed:
+        warnings.append(f"mixed line endings, output uses {newline!r}")
+    text = normalize_newlines(raw)
+    if fmt == "txt":
+        parsed = PlainText(text)
+    elif fmt == "md":
+        parsed = Markdown(text)
+    elif fmt == "html":
+        parsed = Html(text, name, encoding)
+    else:
+        parsed = Subtitles(text, name)
+    return Document(None, fmt, parsed.units, encoding, newline, _named(name, warnings + parsed.warnings), parsed)
+
+
+def _named(name: str, warnings: list[str]) -> list[str]:
+    return [f"{name}: {warning}" for warning in warnings]
+
+
+def render_document(doc: Document, translations: list[str]) -> bytes:
+    """The document with ``translations[i]`` in place of ``doc.units[i]``.
+
+    Text formats come back as UTF-8 without a BOM, with the source's line endings. Raises
+    ValueError if the number of translations differs from the number of units.
+    """
+    if len(translations) != len(doc.units):
+        raise ValueError(f"expected {len(doc.units)} translations, got {len(translations)}")
+    if doc._parsed is None:
+        raise ValueError("document was not created by read_document/read_bytes")
+    # The translator may hand back "\r\n"; inside the document every line ending is "\n".
+    rendered = doc._parsed.render([normalize_newlines(t) for t in translations])
+    if isinstance(rendered, bytes):
+        return rendered
+    if doc.newline != "\n":
+        rendered = rendered.replace("\n", doc.newline)
+    return rendered.encode("utf-8")
+
+
+def document_text(doc: Document) -> str:
+    """Plain text of the document (no markup), paragraphs separated by blank lines."""
+    return doc._parsed.text if doc._parsed is not None else "\n\n".join(doc.units)
+
+
+def output_suffix(path: str | Path) -> str:
+    """The suffix for the translated file: the source's own (``.htm`` stays ``.htm``)."""
+    return Path(path).suffix

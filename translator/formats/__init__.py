@@ -1,0 +1,36 @@
+"""Readers and writers for the supported document formats; use :mod:`translator.files`.
+
+Each format module exposes a class with ``units`` (texts to translate, in order), ``text``
+(plain text of the document), ``warnings`` and ``render(translations) -> str | bytes``.
+Text formats see and return text with ``"\\n"`` line endings; :mod:`translator.files` does
+the decoding, encoding and line-ending conversion.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class FileFormatError(ValueError):
+    """A file that cannot be read or written: unsupported, undecodable, binary or corrupt.
+
+    The message names the file and the reason, e.g.
+    ``"x.bin: looks binary (NUL bytes), not translated"``.
+    """
+
+
+class Parsed(Protocol):
+    """What a format module returns for one document."""
+
+    units: list[str]
+    text: str
+    warnings: list[str]
+
+    def render(self, translations: list[str]) -> str | bytes:
+        """The document with ``translations[i]`` in place of ``units[i]``."""
+        ...
+
+
+def has_letters(text: str) -> bool:
+    """True if ``text`` contains a letter: numbers, symbols and markup are not worth translating."""
+    return any(ch.isalpha() for ch in text)

@@ -1,0 +1,268 @@
+"""Build one translation unit from the pieces of a formatted paragraph, and spread the
+translation back over those pieces.
+
+Rich formats (Markdown, HTML, DOCX, SRT) split a paragraph into *text slots*: a DOCX run's
+text, an HTML text node, a Markdown text token, an SRT line. Translating slot by slot gives
+poor sentences (``"To je "``, ``"zelo"``, ``" lepo."``), so the whole paragraph is one unit
+and the translation is spread back:
+
+* *anchors* (inline code, entities, escapes) and *breaks* (line breaks, tabs) are shown to the
+  translator and looked for, in order, in its output. Where found they cut the translation into
+  sections, each going to the slots between the same anchors in the source; an anchor that was
+  dropped or changed just merges its neighbouring sections. Anchors themselves are never
+  rewritten, so code stays code.
+* inside a section, words go to the slots in proportion to the slots' source word counts, each
+  slot getting at least one word while words last. Slovenian and English word order is close,
+  so a bold word or a link text usually lands on its translation; when it does not, the text is
+  still complete and in order, only the formatting boundary has moved by a word or two.
+* whitespace at slot edges comes from the source, so spacing around markup is kept; where the
+  source had none (markup inside a word) a space is added on the side that keeps the markup
+  valid (after closing, before opening markers).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from translator.formats import has_letters
+
+PieceKind = Literal["text", "anchor", "break", "glue"]
+
+_WS = re.compile(r"[ \t\n\r\f\v]+")
+_LEAD = re.compile(r"^[ \t\n\r\f\v]*")
+_TRAIL = re.compile(r"[ \t\n\r\f\v]*$")
+_WORD = re.compile(r"\S+")
+_CLOSING = frozenset(".,;:!?)]}»”…")
+_OPENING = frozenset("([{«„“")
+
+
+@dataclass
+class Piece:
+    """One piece of a paragraph, in source order.
+
+    ``text``: the piece as it is in the source. ``display``: what the translator sees
+    (default: ``text``; ``""`` for glue). ``side``: for glue, whether it opens or closes markup.
+    ``ref``: the format's handle on the piece (a span, a node, an XML element).
+
+    Kinds: ``text`` is rewritten with translated words; ``anchor`` is shown to the translator
+    but kept as is (inline code, escapes); ``break`` is a line break or tab the translator
+    should keep; ``glue`` is markup kept as is and shown as ``display`` (a soft line break
+    shows as a space, an emphasis marker as nothing).
+    """
+
+    kind: PieceKind
+    text: str
+    display: str | None = None
+    side: Literal["open", "close"] | None = None
+    ref: Any = None
+
+    def shown(self) -> str:
+        """What the translator sees for this piece."""
+        if self.display is not None:
+            return self.display
+        return "" if self.kind == "glue" else self.text
+
+
+def unit_text(pieces: list[Piece]) -> str:
+    """The unit for ``pieces``: their displayed text with source line wrapping collapsed."""
+    parts = []
+    for piece in pieces:
+        shown = piece.shown()
+        # Wrapping and indentation inside a paragraph are layout, not content: a newline
+        # here would make the translator split a sentence. Breaks are real line breaks.
+        parts.append(shown if piece.kind == "break" else _WS.sub(" ", shown))
+    text = re.sub(r" {2,}", " ", "".join(parts))
+    return re.sub(r" *([\n\t]) *", r"\1", text).strip(" ")
+
+
+def splice(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """``text`` with each non-overlapping ``(start, end, replacement)`` applied."""
+    parts = []
+    pos = 0
+    for start, end, replacement in sorted(edits):
+        parts += [text[pos:start], replacement]
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def is_translatable(pieces: list[Piece]) -> bool:
+    """True if some text piece has a letter (a paragraph of code or numbers is not a unit)."""
+    return any(p.kind == "text" and has_letters(p.text) for p in pieces)
+
+
+def spread(translation: str, pieces: list[Piece]) -> list[str | None]:
+    """New source text for each text piece of ``pieces`` (None for the others, kept as is)."""
+    bounds = _match_bounds(translation, pieces)
+    sections: list[tuple[range, str]] = []
+    first_piece, first_char = 0, 0
+    for index, begin, end in bounds:
+        sections.append((range(first_piece, index), translation[first_char:begin]))
+        first_piece, first_char = index + 1, end
+    sections.append((range(first_piece, len(pieces)), translation[first_char:]))
+
+    receivers = [[i for i in rng if _receives(pieces[i])] for rng, _ in sections]
+    # Section text is one line: breaks that were not matched stay where they are in the source.
+    texts = _rehome([_WS.sub(" ", text).strip() for _, text in sections], receivers)
+    weights = {i: len(pieces[i].text.split()) for slots in receivers for i in slots}
+    matched = {index for index, _, _ in bounds}
+    for (rng, _), slots in zip(sections, receivers):
+        for i in rng:
+            if pieces[i].kind == "anchor" and i not in matched and slots and has_letters(pieces[i].shown()):
+                # An anchor the translator changed (a Slovenian word in `code`) still adds
+                # words to its section: count them for the slot before it (or the first).
+                owner = max((j for j in slots if j < i), default=slots[0])
+                weights[owner] += len(pieces[i].shown().split())
+    new: list[str | None] = [None] * len(pieces)
+    for slots, text in zip(receivers, texts):
+        if slots:
+            _fill(text, [(i, weights[i]) for i in slots], pieces, new)
+    return new
+
+
+def _match_bounds(translation: str, pieces: list[Piece]) -> list[tuple[int, int, int]]:
+    """(piece index, start, end) of each anchor and break found, in order, in the translation."""
+    found = []
+    pos = 0
+    shown = [piece.shown() for piece in pieces]
+    total = max(1, sum(map(len, shown)))
+    # The displayed character just before / after each piece, for the word guards below.
+    before, after = [""] * len(pieces), [""] * len(pieces)
+    for i in range(1, len(pieces)):
+        before[i] = shown[i - 1][-1:] or before[i - 1]
+    for i in range(len(pieces) - 2, -1, -1):
+        after[i] = shown[i + 1][:1] or after[i + 1]
+    offset = 0
+    for index, piece in enumerate(pieces):
+        here, offset = offset, offset + len(shown[index])
+        if piece.kind == "break":
+            at = translation.find(piece.text, pos)
+            if at >= 0:
+                found.append((index, at, at + len(piece.text)))
+                pos = at + len(piece.text)
+        elif piece.kind == "anchor" or (piece.kind == "text" and not _receives(piece)):
+            needle = _WS.sub(" ", piece.shown()).strip()
+            if not needle:
+                continue
+            # "x" must not match inside "Exit": guard the needle's edges, unless the anchor is
+            # glued to a word in the source too ("a`b`").
+            pattern = re.escape(needle)
+            if _is_word(needle[0]) and not _is_word(before[index]):
+                pattern = r"(?<!\w)" + pattern
+            if _is_word(needle[-1]) and not _is_word(after[index]):
+                pattern += r"(?!\w)"
+            # The first exact match; failing that, ignoring case (a code word capitalised at a
+            # sentence start), the match nearest the anchor's relative place in the source, as
+            # an uppercased "Make" may be an ordinary word that the anchor `make` also spells.
+            match = re.compile(pattern).search(translation, pos)
+            if match is None:
+                expected = here / total * len(translation)
+                matches = list(re.compile(pattern, re.IGNORECASE).finditer(translation, pos))
+                match = min(matches, key=lambda m: abs(m.start() - expected), default=None)
+            if match is not None:
+                found.append((index, match.start(), match.end()))
+                pos = match.end()
+    return found
+
+
+def _receives(piece: Piece) -> bool:
+    """Text pieces with a letter or digit take words; punctuation-only ones act as anchors,
+    so that in "To je <b>zelo lepo</b>." the final "." does not pull a word out of the bold."""
+    return piece.kind == "text" and any(ch.isalnum() for ch in piece.text)
+
+
+def _is_word(ch: str) -> bool:
+    return bool(ch) and (ch.isalnum() or ch == "_")
+
+
+def _rehome(texts: list[str], receivers: list[list[int]]) -> list[str]:
+    """Move the text of sections without slots (between adjacent anchors) to a neighbour."""
+    out = list(texts)
+    carry = ""
+    for k, slots in enumerate(receivers):
+        if slots:
+            out[k] = _join(carry, out[k])
+            carry = ""
+        else:
+            carry = _join(carry, out[k])
+            out[k] = ""
+    if carry:
+        last = max((k for k, slots in enumerate(receivers) if slots), default=None)
+        if last is not None:
+            out[last] = _join(out[last], carry)
+    return out
+
+
+def _join(a: str, b: str) -> str:
+    return f"{a} {b}" if a and b else a or b
+
+
+def _allot(counts: list[int], n_words: int) -> list[int]:
+    """End word index for each slot: proportional to ``counts``, at least one word each."""
+    total = sum(counts)
+    ends: list[int] = []
+    acc = prev = 0
+    for j, count in enumerate(counts):
+        acc += count
+        left = len(counts) - j - 1
+        end = math.floor(acc * n_words / total + 0.5)
+        end = max(end, min(prev + 1, n_words))
+        end = min(end, max(n_words - left, prev))
+        ends.append(end)
+        prev = end
+    ends[-1] = n_words
+    return ends
+
+
+def _edges(text: str) -> tuple[str, str]:
+    lead = _LEAD.match(text).group()  # type: ignore[union-attr]
+    trail = _TRAIL.search(text[len(lead) :]).group()  # type: ignore[union-attr]
+    return lead, trail
+
+
+def _fill(text: str, weighted: list[tuple[int, int]], pieces: list[Piece], new: list[str | None]) -> None:
+    """Write the words of ``text`` into ``new`` for the text pieces (index, word weight)."""
+    slots = [i for i, _ in weighted]
+    cores = [pieces[i].text.strip() for i in slots]
+    spans = [m.span() for m in _WORD.finditer(text)]
+    counts = [weight for _, weight in weighted]
+    if len(spans) < len(slots):
+        # Fewer words than slots (markup inside a word, "*a*b"): cut inside words rather
+        # than leave a slot empty, which would leave "**" behind.
+        spans = [(i, i + 1) for i, ch in enumerate(text) if not ch.isspace()]
+        counts = [len(core) for core in cores]
+    ends = _allot(counts, len(spans))
+    ranges: list[tuple[int, int] | None] = []
+    start = 0
+    for end in ends:
+        ranges.append((spans[start][0], spans[end - 1][1]) if end > start else None)
+        start = end
+    for i, rng in zip(slots, ranges):
+        lead, trail = _edges(pieces[i].text)
+        if rng is None:
+            new[i] = lead or trail
+            continue
+        chunk = text[rng[0] : rng[1]]
+        # No space before "." or after "(" that a moved word boundary left behind.
+        lead = "" if chunk[0] in _CLOSING else lead
+        trail = "" if chunk[-1] in _OPENING else trail
+        new[i] = lead + chunk + trail
+
+    filled = [(i, rng) for i, rng in zip(slots, ranges) if rng]
+    for (a, rng_a), (b, rng_b) in zip(filled, filled[1:]):
+        if not text[rng_a[1] : rng_b[0]]:
+            continue  # cut inside a word: no space to place
+        between = pieces[a + 1 : b]
+        gap = "".join(p.text if new[j] is None else new[j] for j, p in enumerate(between, a + 1))
+        if re.search(r"\s", _edges(new[a] or "")[1] + gap + _edges(new[b] or "")[0]):
+            continue
+        sides = {p.side for p in between if p.kind == "glue"}
+        # "**a**b" -> "**a** b" but "a**b**" -> "a **b**": whitespace inside the markers
+        # would break Markdown emphasis.
+        if "close" in sides and "open" not in sides:
+            new[b] = " " + (new[b] or "")
+        else:
+            new[a] = (new[a] or "") + " "

@@ -1,0 +1,132 @@
+"""Word .docx: python-docx opens and saves the package; paragraphs are units.
+
+Units: every paragraph with text, in document order - body paragraphs, table cells (nested
+tables too), content controls and text boxes - then the headers and footers of each section.
+Empty paragraphs are not units.
+
+Run strategy: a paragraph is translated as one unit (whole sentences translate better than
+run fragments) and the translation is spread over the paragraph's existing ``<w:t>`` elements
+by word count (:mod:`slots`). Only the text of ``<w:t>`` changes, so paragraph styles, run
+formatting (bold, italics, fonts, colours), hyperlinks, fields, bookmarks, comments and images
+stay in place. Putting everything into the first run would be simpler but loses every bold
+word or link in the middle of a paragraph (a hyperlink whose runs are emptied disappears);
+spreading keeps them, near their translation since Slovenian and English word order is close.
+Line breaks and tabs inside a paragraph are breaks the translator keeps.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+
+import docx
+from docx.oxml.ns import qn
+from lxml import etree
+
+from translator.formats import FileFormatError
+from translator.formats.slots import Piece, is_translatable, spread, unit_text
+
+_W_P, _W_T, _W_SECT_PR = qn("w:p"), qn("w:t"), qn("w:sectPr")
+_BREAKS = {qn("w:br"): "\n", qn("w:cr"): "\n", qn("w:tab"): "\t", qn("w:ptab"): "\t"}
+# Not paragraph text: properties, deleted/moved-away text, drawings (their text boxes are
+# paragraphs of their own), and the fallback copy of alternate content.
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_PRUNE = {
+    qn(t) for t in ("w:pPr", "w:rPr", "w:del", "w:moveFrom", "w:drawing", "w:pict", "w:object", "w:txbxContent")
+} | {_MC_FALLBACK}
+_HEADER_FOOTER_REFS = (qn("w:headerReference"), qn("w:footerReference"))
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+class Docx:
+    """A parsed .docx file; see the module docstring."""
+
+    def __init__(self, data: bytes, name: str) -> None:
+        self._data = data
+        self._name = name
+        self.warnings: list[str] = []
+        self.units = []
+        body_texts = []
+        for in_body, pieces in _paragraphs(self._open()):
+            if is_translatable(pieces):
+                self.units.append(unit_text(pieces))
+                if in_body:
+                    body_texts.append(self.units[-1])
+        # Headers and footers are page furniture: left out of the plain text.
+        self.text = "\n\n".join(body_texts)
+
+    def _open(self) -> docx.document.Document:
+        if not zipfile.is_zipfile(io.BytesIO(self._data)):
+            reason = "empty file" if not self._data else "not a zip archive"
+            if self._data.startswith(b"\xd0\xcf\x11\xe0"):
+                reason = "an old .doc or a password-protected file, not a zip archive"
+            raise FileFormatError(f"{self._name}: not a valid .docx file ({reason})")
+        try:
+            return docx.Document(io.BytesIO(self._data))
+        except Exception as exc:  # KeyError for missing parts, ValueError, XML syntax errors ...
+            raise FileFormatError(f"{self._name}: not a valid .docx file ({exc})") from None
+
+    def render(self, translations: list[str]) -> bytes:
+        """The .docx with each paragraph's text replaced, everything else unchanged."""
+        document = self._open()
+        units = (p for _, p in _paragraphs(document) if is_translatable(p))
+        for pieces, unit, translation in zip(units, self.units, translations):
+            if translation == unit:
+                continue
+            for piece, new in zip(pieces, spread(translation, pieces)):
+                if new is not None and new != piece.text:
+                    _set_text(piece.ref, new)
+        out = io.BytesIO()
+        document.save(out)
+        return out.getvalue()
+
+
+def _paragraphs(document: docx.document.Document) -> Iterator[tuple[bool, list[Piece]]]:
+    """(in body?, pieces) for every paragraph: body first, then headers and footers."""
+    body = document.element.body
+    for paragraph in _iter_paragraphs(body):
+        yield True, _pieces(paragraph)
+    seen = set()
+    for sect_pr in body.iter(_W_SECT_PR):
+        for ref in sect_pr:
+            if ref.tag not in _HEADER_FOOTER_REFS:
+                continue
+            part = document.part.related_parts.get(ref.get(qn("r:id")))
+            if part is None or id(part) in seen:
+                continue
+            seen.add(id(part))
+            for paragraph in _iter_paragraphs(part.element):
+                yield False, _pieces(paragraph)
+
+
+def _iter_paragraphs(root: etree._Element) -> Iterator[etree._Element]:
+    for paragraph in root.iter(_W_P):
+        if not any(a.tag == _MC_FALLBACK for a in paragraph.iterancestors()):
+            yield paragraph
+
+
+def _pieces(paragraph: etree._Element) -> list[Piece]:
+    pieces: list[Piece] = []
+
+    def walk(element: etree._Element) -> None:
+        for child in element:
+            tag = child.tag
+            if not isinstance(tag, str) or tag in _PRUNE:
+                continue
+            if tag == _W_T:
+                pieces.append(Piece("text", child.text or "", ref=child))
+            elif tag in _BREAKS:
+                pieces.append(Piece("break", _BREAKS[tag]))
+            elif tag != _W_P:
+                walk(child)
+
+    walk(paragraph)
+    return pieces
+
+
+def _set_text(element: etree._Element, text: str) -> None:
+    element.text = text
+    # Word drops leading/trailing spaces of <w:t> unless told to keep them.
+    if text != text.strip():
+        element.set(_XML_SPACE, "preserve")
