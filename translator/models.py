@@ -183,7 +183,8 @@ class LoadedModel:
 
     def count_tokens(self, text: str) -> int:
         """Tokens ``text`` takes as model input, end-of-sentence mark included."""
-        return len(self.tokenizer(text, add_special_tokens=True)["input_ids"])
+        # verbose=False: measuring an over-long sentence before splitting it is the point
+        return len(self.tokenizer(text, add_special_tokens=True, verbose=False)["input_ids"])
 
     def encode(self, texts: list[str]) -> list[list[int]]:
         return self.tokenizer(texts, add_special_tokens=True)["input_ids"]
