@@ -75,12 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="redo files the manifest says are done")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--report", default=None, help="write a JSON report here (default: OUT_DIR/report.json)")
+    p.add_argument("--beams", type=int, default=None,
+                   help="beam size for translations and summaries (1 = greedy: fastest; default: 4)")
     _model_options(p)
 
-    p = commands.add_parser("serve", help="start the web page (same as python app.py)",
-                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=7860)
+    # `serve` hands everything after it to the web page's own parser (see main)
+    commands.add_parser("serve", help="start the web page: the same options as python app.py (serve --help)",
+                        add_help=False)
 
     p = commands.add_parser("download", help="save models into models/ for offline use",
                             formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -148,13 +149,6 @@ def _download(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from .ui import launch
-
-    launch(host=args.host, port=args.port)
-    return 0
-
-
 def _tiny(args: argparse.Namespace) -> int:
     from .tiny import build_all
 
@@ -170,12 +164,18 @@ def _batch(args: argparse.Namespace) -> int:
     return batch_main(args)
 
 
-COMMANDS = {"translate": _translate, "summarize": _summarize, "download": _download, "serve": _serve,
+COMMANDS = {"translate": _translate, "summarize": _summarize, "download": _download,
             "tiny-models": _tiny, "batch": _batch}
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["serve"]:
+        # gradio loads only here, so the other commands start fast
+        from .ui import main as serve_main
+
+        return serve_main(argv[1:], prog="translator serve")
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,10 @@ ALIASES: dict[str, str] = {
 DOWNLOAD_PATTERNS = ["*.json", "*.spm", "*.model", "*.txt", "*.safetensors", "pytorch_model.bin"]
 
 Kind = Literal["translation", "summary"]
+
+# C0 controls (but tab and line breaks) and two non-characters: byte-fallback tokens can decode to
+# them, and no document (XML in .docx/.html, subtitles, text) can hold them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class ModelNotFoundError(RuntimeError):
@@ -197,7 +202,7 @@ class LoadedModel:
             # when the vocabulary is joint; output is target language
             extra["use_source_tokenizer"] = False
         text = self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=True, **extra)
-        return text.strip()
+        return _CONTROL.sub("", text).strip()
 
 
 _cache: dict[tuple, LoadedModel] = {}

@@ -79,7 +79,22 @@ class Docx:
                     _set_text(piece.ref, new)
         out = io.BytesIO()
         document.save(out)
-        return out.getvalue()
+        return _with_source_timestamps(out.getvalue(), self._data)
+
+
+def _with_source_timestamps(data: bytes, source: bytes) -> bytes:
+    """``data`` (a zip) with each entry dated as in ``source`` (1980-01-01 if new), so the same
+    translation gives the same bytes on every run: a resumed batch equals an uninterrupted one."""
+    with zipfile.ZipFile(io.BytesIO(source)) as original:
+        dates = {info.filename: info.date_time for info in original.infolist()}
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as saved, zipfile.ZipFile(out, "w") as stable:
+        for info in saved.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=dates.get(info.filename, (1980, 1, 1, 0, 0, 0)))
+            entry.compress_type = info.compress_type
+            entry.external_attr = info.external_attr
+            stable.writestr(entry, saved.read(info.filename))
+    return out.getvalue()
 
 
 def _paragraphs(document: docx.document.Document) -> Iterator[tuple[bool, list[Piece]]]:
