@@ -250,11 +250,13 @@ def test_auth_option():
 
 
 def test_app_py_parses_the_options(monkeypatch):
-    import importlib.util
+    import subprocess
+    import sys
 
-    spec = importlib.util.spec_from_file_location("app", Path(__file__).resolve().parent.parent / "app.py")
-    app_module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(app_module)
+    app_py = Path(__file__).resolve().parent.parent / "app.py"
+    help_text = subprocess.run([sys.executable, str(app_py), "--help"], capture_output=True, text=True).stdout
+    assert all(flag in help_text for flag in ("--host", "--port", "--share", "--max-chars", "--auth"))
+    app_module = ui
     monkeypatch.delenv("TRANSLATOR_AUTH", raising=False)
     args = app_module.parse_args([])
     assert (args.host, args.share, args.max_chars, args.auth, args.beams) == ("127.0.0.1", False, 100_000, None, 4)

@@ -645,8 +645,8 @@ def launch(
     return demo
 
 
-def main(argv: list[str] | None = None, prog: str | None = None) -> int:
-    """Parse the web page's options and serve it (``python app.py`` and ``translator serve``)."""
+def parse_args(argv: list[str] | None = None, prog: str | None = None) -> argparse.Namespace:
+    """The web page's options, checked (``parser.error`` exits with code 2 on bad ones)."""
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Web page: Slovenian news → English translation and summary.",
@@ -663,6 +663,12 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         parser.error("--max-chars must be at least 1")
     if args.concurrency is not None and args.concurrency < 1:
         parser.error("--concurrency must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    """Parse the web page's options and serve it (``python app.py`` and ``translator serve``)."""
+    args = parse_args(argv, prog)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     launch(host=args.host, port=args.port, share=args.share, translation_model=args.translation_model,
