@@ -29,7 +29,18 @@ def _read_input(source: str) -> str:
     return document_text(read_document(path))
 
 
-def _model_options(parser: argparse.ArgumentParser) -> None:
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows a default only where it says something (not None/False, not already in the help)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False) or "(default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
+def add_model_options(parser: argparse.ArgumentParser, *, summary_length: bool = True) -> None:
+    """--translation-model, --summary-model, --device, --engine (and --length): shared by every
+    command and by the web page's options."""
     parser.add_argument("--translation-model", default=None,
                         help="Hub id, alias or local folder (default: $TRANSLATOR_TRANSLATION_MODEL or "
                              f"{models.DEFAULT_TRANSLATION_MODEL})")
@@ -39,8 +50,9 @@ def _model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=None, help="auto | cpu | cuda | cuda:N | mps (default: auto)")
     parser.add_argument("--engine", default=None, choices=["auto", "hf", "ct2"],
                         help="generation engine (default: auto)")
-    parser.add_argument("--length", default="medium", choices=["short", "medium", "long"],
-                        help="summary length")
+    if summary_length:
+        parser.add_argument("--length", default="medium", choices=["short", "medium", "long"],
+                            help="summary length")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,25 +60,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="translator",
         description="Translate Slovenian news into English and summarise it.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = commands.add_parser("translate", help="translate a file or stdin to English",
-                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                            formatter_class=HelpFormatter)
     p.add_argument("input", nargs="?", default="-", help="a .txt/.md/.html/.docx/.srt file, or - for stdin")
     p.add_argument("--summary", action="store_true", help="also summarise the English")
     p.add_argument("--json", action="store_true", help="print JSON: translation, summary, segments, warnings")
-    _model_options(p)
+    add_model_options(p)
 
     p = commands.add_parser("summarize", help="summarise English text from a file or stdin",
-                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                            formatter_class=HelpFormatter)
     p.add_argument("input", nargs="?", default="-", help="a text file, or - for stdin")
-    _model_options(p)
+    add_model_options(p)
 
     p = commands.add_parser("batch", help="translate every file of a folder into another folder",
-                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                            formatter_class=HelpFormatter)
     p.add_argument("in_dir", help="folder of Slovenian documents (read only, never modified)")
     p.add_argument("out_dir", help="folder for the English documents (mirrors IN_DIR)")
     p.add_argument("--summary", action="store_true", help="also write NAME.summary.txt beside each output")
@@ -77,19 +89,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", default=None, help="write a JSON report here (default: OUT_DIR/report.json)")
     p.add_argument("--beams", type=int, default=None,
                    help="beam size for translations and summaries (1 = greedy: fastest; default: 4)")
-    _model_options(p)
+    add_model_options(p)
 
     # `serve` hands everything after it to the web page's own parser (see main)
     commands.add_parser("serve", help="start the web page: the same options as python app.py (serve --help)",
                         add_help=False)
 
     p = commands.add_parser("download", help="save models into models/ for offline use",
-                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                            formatter_class=HelpFormatter)
     p.add_argument("names", nargs="*", help="Hub ids or aliases (default: the two default models)")
     p.add_argument("--ct2", action="store_true", help="also convert them for the CTranslate2 engine")
 
     p = commands.add_parser("tiny-models", help="build tiny random-weight models for offline demos and tests",
-                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                            formatter_class=HelpFormatter)
     p.add_argument("out_dir", nargs="?", default="models/tiny", help="where to put marian/ and bart/")
     return parser
 

@@ -594,21 +594,15 @@ def parse_auth(value: str | tuple[str, str] | None) -> tuple[str, str] | None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The web page's command-line options (app.py; ``translator serve`` may share them)."""
+    """The web page's command-line options (app.py and ``translator serve``)."""
+    from .cli import add_model_options
+
     parser.add_argument("--host", default=DEFAULT_HOST,
                         help="address to listen on (0.0.0.0 for every network interface)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port to listen on")
     parser.add_argument("--share", action="store_true",
                         help="also open a temporary public gradio.live link (needs internet)")
-    parser.add_argument("--translation-model", default=None,
-                        help="Hub id, alias or local folder (default: $TRANSLATOR_TRANSLATION_MODEL or "
-                             f"{models.DEFAULT_TRANSLATION_MODEL})")
-    parser.add_argument("--summary-model", default=None,
-                        help="Hub id, alias or local folder (default: $TRANSLATOR_SUMMARY_MODEL or "
-                             f"{models.DEFAULT_SUMMARY_MODEL})")
-    parser.add_argument("--device", default=None, help="auto | cpu | cuda | cuda:N | mps (default: auto)")
-    parser.add_argument("--engine", default=None, choices=["auto", "hf", "ct2"],
-                        help="generation engine (default: auto)")
+    add_model_options(parser, summary_length=False)
     parser.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS,
                         help="longest input accepted, in characters")
     parser.add_argument("--beams", type=int, default=DEFAULT_BEAMS, choices=range(1, 7), metavar="1-6",
@@ -647,10 +641,12 @@ def launch(
 
 def parse_args(argv: list[str] | None = None, prog: str | None = None) -> argparse.Namespace:
     """The web page's options, checked (``parser.error`` exits with code 2 on bad ones)."""
+    from .cli import HelpFormatter
+
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Web page: Slovenian news → English translation and summary.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     add_arguments(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
