@@ -263,15 +263,10 @@ def _beams(value: Any) -> int:
 
 
 def _write_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and a rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``text`` to ``path`` atomically (the folder batch's writer); return ``path``."""
+    from .batch import atomic_write
+
+    atomic_write(path, text.encode("utf-8"))
     return path
 
 
