@@ -43,3 +43,23 @@ def tiny_env(tiny_models: TinyModels, monkeypatch: pytest.MonkeyPatch) -> TinyMo
 @pytest.fixture(scope="session")
 def seed_article() -> str:
     return SEED_ARTICLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def looping_marian(tiny_models: TinyModels, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny MarianMT biased to say one English word forever: the classic degenerate loop."""
+    import shutil
+
+    import torch
+    from transformers import MarianMTModel, MarianTokenizer
+
+    folder = tmp_path_factory.mktemp("looping-marian")
+    shutil.copytree(tiny_models.marian, folder, dirs_exist_ok=True)
+    vocab = MarianTokenizer.from_pretrained(folder).get_vocab()
+    word = next(piece for piece in sorted(vocab) if piece.startswith("▁") and piece[1:].isalpha()
+                and len(piece) > 3)
+    model = MarianMTModel.from_pretrained(folder)
+    with torch.no_grad():
+        model.final_logits_bias[0, vocab[word]] = 1e4
+    model.save_pretrained(folder)
+    return folder

@@ -21,6 +21,21 @@ def paragraphs(text: str) -> list[str]:
     return [p for p in re.split(r"\r?\n[ \t]*\r?\n", text.strip()) if p.strip()]
 
 
+def generate_calls(translator: Translator):
+    """Record every engine.generate call (its keyword arguments and outputs); the real one runs."""
+    engine = translator.model.engine
+    real = engine.generate
+    calls = []
+
+    def recording(batch, **kwargs):
+        outputs = real(batch, **kwargs)
+        calls.append((batch, kwargs, outputs))
+        return outputs
+
+    engine.generate = recording
+    return calls
+
+
 def test_str_gives_str_and_list_gives_list_in_order(tiny_env):
     single = translate("Dober dan. Kako ste?", num_beams=1)
     assert isinstance(single, str) and single.strip()
@@ -126,40 +141,25 @@ def test_batched_equals_one_by_one_with_greedy_decoding(tiny_env, seed_article):
 def test_documents_share_batches_and_come_back_in_order(tiny_env, seed_article):
     docs = [seed_article, "Kratek dokument.", seed_article[:300]]
     translator = Translator(num_beams=1)
-    calls = []
-    engine = translator.model.engine
-    real = engine.generate
-
-    def counting(batch, **kwargs):
-        calls.append(len(batch))
-        return real(batch, **kwargs)
-
-    engine.generate = counting
+    calls = generate_calls(translator)
     try:
         results = translator.translate_documents(docs)
     finally:
-        del engine.generate
+        del translator.model.engine.generate
     assert [squeeze("".join(s.source for s in r.segments)) for r in results] == [squeeze(d) for d in docs]
     unique = len({s.source for r in results for s in r.segments if s.translated})
-    assert sum(calls) >= unique and len(calls) < unique  # several sentences per generate() call
+    sizes = [len(batch) for batch, _, _ in calls]
+    assert sum(sizes) >= unique and len(sizes) < unique  # several sentences per generate() call
 
 
 def test_output_length_is_bounded_by_the_source(tiny_env):
     translator = Translator(num_beams=1, retry_repetitions=False)
-    engine = translator.model.engine
-    real = engine.generate
-    seen = []
-
-    def recording(batch, **kwargs):
-        outputs = real(batch, **kwargs)
-        seen.extend(zip(batch, kwargs["max_new_tokens"], outputs))
-        return outputs
-
-    engine.generate = recording
+    calls = generate_calls(translator)
     try:
         doc = translator.translate_document("Kratek stavek. " + "Zelo dolg stavek z veliko besedami " * 30 + ".")
     finally:
-        del engine.generate
+        del translator.model.engine.generate
+    seen = [row for batch, kwargs, outputs in calls for row in zip(batch, kwargs["max_new_tokens"], outputs)]
     assert len(seen) == len(doc.segments) >= 2
     for source_ids, bound, output in seen:
         assert bound == min(translator.model.max_input_tokens, 2 * len(source_ids) + 16)
@@ -168,36 +168,30 @@ def test_output_length_is_bounded_by_the_source(tiny_env):
     assert any("length limit" in w for w in doc.warnings)
 
 
-@pytest.fixture(scope="module")
-def looping_marian(tiny_models, tmp_path_factory):
-    """A tiny MarianMT biased to say one token forever: the classic degenerate loop."""
-    import torch
-    from transformers import MarianMTModel
+@pytest.mark.parametrize("engine", ["hf", "ct2"])
+def test_repeating_output_is_retried_and_what_remains_is_reported(looping_marian, engine):
+    plain = Translator(str(looping_marian), engine=engine, num_beams=1, retry_repetitions=False)
+    calls = generate_calls(plain)
+    try:
+        doc = plain.translate_document("Dober dan, prijatelj.")
+    finally:
+        del plain.model.engine.generate
+    (_, kwargs, [first]), = calls
+    assert is_repetitive(first) and len(first) == kwargs["max_new_tokens"][0]
+    assert any("repeats itself" in w for w in doc.warnings)
+    assert any("length limit" in w for w in doc.warnings)
 
-    folder = tmp_path_factory.mktemp("looping")
-    shutil.copytree(tiny_models.marian, folder, dirs_exist_ok=True)
-    model = MarianMTModel.from_pretrained(folder)
-    token = 10
-    with torch.no_grad():
-        model.final_logits_bias[0, token] = 1e4
-    model.save_pretrained(folder)
-    return folder, token
-
-
-def test_repeating_output_is_retried_and_what_remains_is_reported(looping_marian):
-    folder, token = looping_marian
-    plain = Translator(str(folder), num_beams=1, retry_repetitions=False).translate_document("Dober dan, prijatelj.")
-    (segment,) = plain.segments
-    ids = plain_ids = Translator(str(folder)).model.tokenizer(segment.target, add_special_tokens=False)["input_ids"]
-    assert is_repetitive(ids)
-    assert any("repeats itself" in w for w in plain.warnings)
-    assert any("length limit" in w for w in plain.warnings)
-
-    retried = Translator(str(folder), num_beams=1).translate_document("Dober dan, prijatelj.")
-    (segment,) = retried.segments
-    ids = Translator(str(folder)).model.tokenizer(segment.target, add_special_tokens=False)["input_ids"]
-    assert ids != plain_ids  # the retry with a repetition penalty changed the output
-    assert is_repetitive(ids) == any("repeats itself" in w for w in retried.warnings)
+    retrying = Translator(str(looping_marian), engine=engine, num_beams=1)
+    calls = generate_calls(retrying)
+    try:
+        doc = retrying.translate_document("Dober dan, prijatelj.")
+    finally:
+        del retrying.model.engine.generate
+    assert len(calls) == 2  # the first pass, then the retry of the looping sentence
+    _, retry_kwargs, [final] = calls[1]
+    assert retry_kwargs["repetition_penalty"] > 1 and retry_kwargs["no_repeat_ngram_size"] > 0
+    assert final != first  # the penalty changed the output
+    assert is_repetitive(final) == any("repeats itself" in w for w in doc.warnings)
 
 
 @pytest.mark.parametrize(
