@@ -201,7 +201,7 @@ class LoadedModel:
             # transformers 5's MarianTokenizer decodes with the *source* SentencePiece model
             # when the vocabulary is joint; output is target language
             extra["use_source_tokenizer"] = False
-        text = self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=True, **extra)
+        text = self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False, **extra)
         return _CONTROL.sub("", text).strip()
 
 
