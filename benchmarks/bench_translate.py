@@ -1,0 +1,469 @@
+#!/usr/bin/env python
+"""Speed and memory of translation and summarisation: naive transformers, the project's engines and
+raw CTranslate2, on random-weight models with the real shapes (no download needed).
+
+    python benchmarks/bench_translate.py            # ~2,000 source tokens (long: naive is slow)
+    python benchmarks/bench_translate.py --quick    # fewer sentences, a few minutes
+
+The models are built once into ``.bench-cache/`` (git-ignored) by :mod:`translator.tiny`: a MarianMT
+with the exact opus-mt-tc-big-zls-en shape and a BART with the distilbart-cnn-12-6 shape, with
+tokenizers trained on the example articles. Their CTranslate2 copies are converted before timing
+starts (conversion time is reported apart). Every configuration runs in its own process so that
+peak memory (``ru_maxrss``, or psutil's RSS where that is missing) is its own.
+
+Random weights never produce end-of-sentence, so every engine generates exactly its bound for every
+sentence: the output lengths, and so the work, are equal across configurations (the repetition
+retry is switched off, ``retry_repetitions=False``, or it would translate every sentence twice).
+The source is examples/article-sl.txt repeated; repeated copies of a sentence have their words
+rotated so that the project's de-duplication of identical sentences does not skip work.
+
+Translation (beam 4, output bound 2 × source tokens + 16, as translate() sets it):
+ 1. naive transformers: one sentence at a time, ``model.generate``, float32;
+ 2. the project's ``Translator(engine="hf")``;
+ 3. the project's ``Translator()`` with default settings (``engine="auto"``);
+ 4. raw ``ctranslate2.Translator.translate_batch`` on the same batches (translate.py's
+    plan_batches), int8, the best of several thread splits and submission styles.
+Summarisation (a 700-token English text → 100 output tokens, beam 4, no_repeat_ngram_size 3,
+length_penalty 2): the same four.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+CACHE = REPO / ".bench-cache"
+RESULT_MARK = "BENCH-RESULT "
+SUMMARY_INPUT_TOKENS = 700
+SUMMARY_OUTPUT_TOKENS = 100
+BEAMS = 4
+
+
+# --------------------------------------------------------------------------- the workload
+
+
+def build_models(cache: Path) -> tuple[Path, Path]:
+    from translator.tiny import build_bart, build_marian
+
+    marian = build_marian(cache / "marian-opus-mt-tc-big", shape="opus-mt-tc-big")
+    bart = build_bart(cache / "bart-distilbart-cnn-12-6", shape="distilbart-cnn-12-6")
+    return marian, bart
+
+
+def _rotate(sentence: str, k: int) -> str:
+    """``sentence`` with its words rotated by ``k`` (end punctuation kept at the end)."""
+    body = sentence.rstrip('.!?"«» ')
+    end = sentence[len(body):]
+    words = body.split()
+    if len(words) < 2:
+        return sentence
+    k %= len(words)
+    return " ".join(words[k:] + words[:k]) + end
+
+
+def translation_workload(marian: Path, source_tokens: int) -> dict:
+    """Unique single-sentence documents totalling about ``source_tokens`` tokens, and their bounds."""
+    from transformers import AutoTokenizer
+
+    from translator.options import TranslationOptions
+    from translator.segment import split_sentences
+
+    tokenizer = AutoTokenizer.from_pretrained(marian)
+    article = (REPO / "examples" / "article-sl.txt").read_text(encoding="utf-8")
+    base = [s.strip() for s in split_sentences(article) if any(c.isalpha() for c in s)]
+    sentences: list[str] = []
+    seen: set[str] = set()
+    total = 0
+    copy = 0
+    while total < source_tokens and copy < 1000:
+        for sentence in base:
+            candidate = _rotate(sentence, copy)
+            if candidate in seen or split_sentences(candidate) != [candidate]:
+                continue
+            seen.add(candidate)
+            sentences.append(candidate)
+            total += len(tokenizer(candidate)["input_ids"])
+            if total >= source_tokens:
+                break
+        copy += 1
+    ids = tokenizer(sentences)["input_ids"]
+    options = TranslationOptions()
+    bounds = [min(512, int(options.max_length_ratio * len(x)) + options.max_length_offset) for x in ids]
+    return {"sentences": sentences, "ids": ids, "bounds": bounds}
+
+
+def summary_workload(bart: Path) -> dict:
+    """English text of exactly SUMMARY_INPUT_TOKENS tokens (the example article, repeated)."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(bart)
+    article = (REPO / "examples" / "article-en.txt").read_text(encoding="utf-8").split()
+    words: list[str] = []
+    text = ""
+    while len(tokenizer(text)["input_ids"]) < SUMMARY_INPUT_TOKENS:
+        words.append(article[len(words) % len(article)])
+        text = " ".join(words)
+    while len(tokenizer(text)["input_ids"]) > SUMMARY_INPUT_TOKENS:
+        words.pop()
+        text = " ".join(words)
+    return {"text": text, "ids": tokenizer(text)["input_ids"]}
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+def _cpu() -> float:
+    """CPU seconds this process has used (all its threads)."""
+    times = os.times()
+    return times.user + times.system
+
+
+def _peak_rss() -> int:
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+    except (ImportError, AttributeError):
+        import psutil
+
+        return psutil.Process().memory_info().rss
+
+
+def _count_engine_tokens(engine) -> list[int]:
+    counts: list[int] = []
+    real = engine.generate
+
+    def counting(batch, **kwargs):
+        out = real(batch, **kwargs)
+        counts.extend(len(o) for o in out)
+        return out
+
+    engine.generate = counting
+    return counts
+
+
+def _raw_translator(path: Path, inter: int, intra: int):
+    import ctranslate2
+
+    from translator.engines import ct2
+
+    converted = ct2.convert(path, "int8")
+    return ctranslate2.Translator(str(converted), device="cpu", compute_type="int8",
+                                  inter_threads=inter, intra_threads=intra), converted
+
+
+def run_translation(config: str, marian: Path, work: dict, naive_seconds: float | None = None) -> dict:
+    sentences, ids, bounds = work["sentences"], work["ids"], work["bounds"]
+    started, cpu0 = time.perf_counter(), _cpu()
+    if config == "naive":
+        import torch
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(marian)
+        model = AutoModelForSeq2SeqLM.from_pretrained(marian).eval()
+        load = time.perf_counter() - started
+        model.generate(**tokenizer("Dober dan.", return_tensors="pt"), num_beams=BEAMS, max_new_tokens=4)
+        tokens = 0
+        started, cpu0 = time.perf_counter(), _cpu()
+        for sentence, bound in zip(sentences, bounds):
+            inputs = tokenizer(sentence, return_tensors="pt")
+            output = model.generate(**inputs, num_beams=BEAMS, max_new_tokens=bound)
+            tokenizer.decode(output[0], skip_special_tokens=True)
+            tokens += output.shape[1] - 1  # every step after the decoder start (the last is a forced EOS)
+            if naive_seconds and time.perf_counter() - started > naive_seconds:
+                break  # --quick: its rate per sentence does not depend on how many follow
+        seconds = time.perf_counter() - started
+        del torch
+    elif config in ("hf", "auto"):
+        from translator import Translator
+
+        translator = Translator(str(marian), engine=config, retry_repetitions=False)
+        engine = translator.model.engine
+        load = time.perf_counter() - started
+        translator.translate("Dober dan.")
+        counts = _count_engine_tokens(engine)
+        started, cpu0 = time.perf_counter(), _cpu()
+        translator.translate(sentences)
+        seconds = time.perf_counter() - started
+        tokens = sum(counts)
+        return {"load_s": load, "seconds": seconds, "tokens": tokens, "rss": _peak_rss(),
+                "cpu": (_cpu() - cpu0) / seconds, "engine": engine.description}
+    elif config.startswith("raw"):
+        from translator.options import TranslationOptions
+        from translator.translate import plan_batches
+
+        _, split, style = config.split("-")  # raw-2x1-split
+        inter, intra = (int(n) for n in split.split("x"))
+        translator, converted = _raw_translator(marian, inter, intra)
+        load = time.perf_counter() - started
+        vocabulary = json.loads((converted / "shared_vocabulary.json").read_text(encoding="utf-8"))
+        sources = [[vocabulary[i] for i in x] for x in ids]
+        translator.translate_batch([sources[0]], beam_size=BEAMS, max_decoding_length=4)
+        options = TranslationOptions()
+        batches = plan_batches([len(x) for x in ids], options.batch_tokens, options.max_batch_sentences)
+        tokens = 0
+        started, cpu0 = time.perf_counter(), _cpu()
+        common = dict(beam_size=BEAMS, max_input_length=0, return_scores=False)
+        if style.startswith("fine"):
+            # the expert's way: sorted by length, small batches (``fineN``: N source tokens
+            # each) with their own decoding bound, all submitted at once; the workers take
+            # them in turn, so no worker waits for another
+            budget = int(style.removeprefix("fine"))
+            batches = plan_batches([len(x) for x in ids], budget, 10**6)
+            pending = [(batch, translator.translate_batch(
+                [sources[i] for i in batch], max_decoding_length=max(bounds[i] for i in batch),
+                asynchronous=True, **common)) for batch in batches]
+            for batch, futures in pending:
+                tokens += sum(min(len(f.result().hypotheses[0]), bounds[i]) for i, f in zip(batch, futures))
+        else:  # one call per batch; "split" lets CTranslate2 cut it in one sub-batch per worker
+            for batch in batches:
+                padded = max(len(ids[i]) for i in batch) * len(batch)
+                size = math.ceil(padded / inter) if style == "split" and inter > 1 else 0
+                results = translator.translate_batch(
+                    [sources[i] for i in batch], max_decoding_length=max(bounds[i] for i in batch),
+                    max_batch_size=size, batch_type="tokens", **common)
+                tokens += sum(min(len(r.hypotheses[0]), bounds[i]) for i, r in zip(batch, results))
+        seconds = time.perf_counter() - started
+    else:
+        raise ValueError(config)
+    return {"load_s": load, "seconds": seconds, "tokens": tokens, "rss": _peak_rss(),
+            "cpu": (_cpu() - cpu0) / seconds, "engine": config}
+
+
+def run_summary(config: str, bart: Path, work: dict, naive_seconds: float | None = None) -> dict:
+    import importlib
+
+    summarize_module = importlib.import_module("translator.summarize")
+    text, ids = work["text"], work["ids"]
+    started, cpu0 = time.perf_counter(), _cpu()
+    if config == "naive":
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(bart)
+        model = AutoModelForSeq2SeqLM.from_pretrained(bart).eval()
+        load = time.perf_counter() - started
+        model.generate(**tokenizer("Warm up.", return_tensors="pt"), num_beams=BEAMS, max_new_tokens=4)
+        started, cpu0 = time.perf_counter(), _cpu()
+        inputs = tokenizer(text, return_tensors="pt")
+        output = model.generate(**inputs, num_beams=BEAMS, max_new_tokens=SUMMARY_OUTPUT_TOKENS,
+                                min_new_tokens=SUMMARY_OUTPUT_TOKENS // 2, no_repeat_ngram_size=3,
+                                length_penalty=2.0, max_time=naive_seconds)
+        tokenizer.decode(output[0], skip_special_tokens=True)
+        tokens = output.shape[1] - 1
+        seconds = time.perf_counter() - started
+    elif config in ("hf", "auto"):
+        from translator import Summarizer
+
+        # a preset of exactly SUMMARY_OUTPUT_TOKENS new tokens, for the benchmark only
+        summarize_module.SUMMARY_LENGTHS["bench"] = (SUMMARY_OUTPUT_TOKENS, SUMMARY_OUTPUT_TOKENS)
+        summarizer = Summarizer(str(bart), engine=config)
+        engine = summarizer.model.engine
+        load = time.perf_counter() - started
+        summarizer.summarize("Warm up.", length="short")
+        counts = _count_engine_tokens(engine)
+        started, cpu0 = time.perf_counter(), _cpu()
+        summarizer.summarize(text, length="bench")
+        seconds = time.perf_counter() - started
+        tokens = sum(counts) + len(counts)  # + the forced <s> each output starts with
+        return {"load_s": load, "seconds": seconds, "tokens": tokens, "rss": _peak_rss(),
+                "cpu": (_cpu() - cpu0) / seconds, "engine": engine.description}
+    elif config.startswith("raw"):
+        inter, intra = (int(n) for n in config.split("-")[1].split("x"))
+        translator, converted = _raw_translator(bart, inter, intra)
+        load = time.perf_counter() - started
+        vocabulary = json.loads((converted / "shared_vocabulary.json").read_text(encoding="utf-8"))
+        source = [vocabulary[i] for i in ids]
+        translator.translate_batch([source[:8]], beam_size=BEAMS, max_decoding_length=4)
+        started, cpu0 = time.perf_counter(), _cpu()
+        (result,) = translator.translate_batch(
+            [source], target_prefix=[["<s>"]], beam_size=BEAMS, max_decoding_length=SUMMARY_OUTPUT_TOKENS,
+            min_decoding_length=SUMMARY_OUTPUT_TOKENS // 2, no_repeat_ngram_size=3, length_penalty=2.0,
+            max_input_length=0)
+        tokens = len(result.hypotheses[0])
+        seconds = time.perf_counter() - started
+    else:
+        raise ValueError(config)
+    return {"load_s": load, "seconds": seconds, "tokens": tokens, "rss": _peak_rss(),
+            "cpu": (_cpu() - cpu0) / seconds, "engine": config}
+
+
+def run_both(marian: Path, bart: Path, twork: dict, swork: dict) -> dict:
+    """Translate, then summarise, with the default engine in one process: the peak memory a user sees."""
+    from translator import Summarizer, Translator
+
+    started = time.perf_counter()
+    translator = Translator(str(marian), retry_repetitions=False)
+    summarizer = Summarizer(str(bart))
+    engines = f"{translator.model.engine.description} + {summarizer.model.engine.description}"
+    load = time.perf_counter() - started
+    started = time.perf_counter()
+    translator.translate(twork["sentences"][:16])
+    summarizer.summarize(swork["text"], length="short")
+    return {"load_s": load, "seconds": time.perf_counter() - started, "tokens": 0, "rss": _peak_rss(),
+            "engine": engines}
+
+
+# --------------------------------------------------------------------------- the driver
+
+
+TRANSLATION_CONFIGS = ["naive", "hf", "auto", "raw-1x2-plain", "raw-2x1-split", "raw-2x1-fine128",
+                       "raw-2x1-fine256", "raw-2x1-fine512"]
+SUMMARY_CONFIGS = ["naive", "hf", "auto", "raw-1x2", "raw-2x1"]
+LABELS = {"naive": "1 naive transformers", "hf": "2 project, engine=hf", "auto": "3 project, default (auto)"}
+
+
+def child(args: argparse.Namespace) -> int:
+    work = json.loads(Path(args.workload).read_text(encoding="utf-8"))
+    marian, bart = Path(work["marian"]), Path(work["bart"])
+    task, config = args.child.split(":", 1)
+    if task == "translate":
+        result = run_translation(config, marian, work["translation"], work.get("naive_seconds"))
+    elif task == "summarize":
+        result = run_summary(config, bart, work["summary"], work.get("naive_seconds"))
+    else:
+        result = run_both(marian, bart, work["translation"], work["summary"])
+    print(RESULT_MARK + json.dumps(result), flush=True)
+    return 0
+
+
+def _spawn(name: str, workload: Path, timeout: float) -> dict:
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--workload", str(workload)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
+    for line in done.stdout.splitlines():
+        if line.startswith(RESULT_MARK):
+            return json.loads(line[len(RESULT_MARK):])
+    tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    return {"error": f"exit {done.returncode}: {tail[:200]}"}
+
+
+def _row(label: str, r: dict) -> str:
+    if "error" in r:
+        return f"  {label:<34} error: {r['error']}"
+    rate = r["tokens"] / r["seconds"] if r["seconds"] else float("nan")
+    cpu = f"cpu {100 * r['cpu']:3.0f}%" if "cpu" in r else ""
+    return (f"  {label:<36} {rate:7.1f} tok/s {r['tokens']:6d} tok {r['seconds']:7.1f} s {cpu} "
+            f"load {r['load_s']:4.1f} s  peak RSS {r['rss'] / 2**20:5.0f} MiB  [{r['engine']}]")
+
+
+def _rate(r: dict | None) -> float:
+    if not r or "error" in r or not r["seconds"]:
+        return float("nan")
+    return r["tokens"] / r["seconds"]
+
+
+def report(task: str, results: dict[str, dict], raw_configs: list[str]) -> tuple[float, float]:
+    print(f"\n{task}:")
+    for config in ("naive", "hf", "auto"):
+        if config in results:
+            print(_row(LABELS[config], results[config]))
+        else:
+            print(f"  {LABELS[config]:<34} (skipped)")
+    for config in raw_configs:
+        print(_row(f"  raw ct2 {config.removeprefix('raw-')}", results[config]))
+    best = max(raw_configs, key=lambda c: -1 if math.isnan(_rate(results[c])) else _rate(results[c]))
+    print(_row(f"4 raw CTranslate2 (best: {best.removeprefix('raw-')})", results[best]))
+    auto = _rate(results.get("auto"))
+    if "hf" in results:
+        print(f"  3/2 = {auto / _rate(results['hf']):.1f}x project hf")
+    return auto / _rate(results.get("naive")), auto / _rate(results[best])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer sentences, naive transformers timed for 30 s only, project hf skipped")
+    parser.add_argument("--source-tokens", type=int, default=None,
+                        help="source tokens to translate (default: 2000, --quick: 300)")
+    parser.add_argument("--cache", default=str(CACHE), help="where models and workloads are kept")
+    parser.add_argument("--only", choices=["translate", "summarize"], default=None)
+    parser.add_argument("--configs", default=None,
+                        help="comma-separated subset, e.g. auto,raw-2x1-split (default: all)")
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--workload", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return child(args)
+
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    cache = Path(args.cache)
+    source_tokens = args.source_tokens or (300 if args.quick else 2000)
+    started = time.perf_counter()
+    marian, bart = build_models(cache)
+    from translator.engines import ct2
+
+    converted = []
+    for path in (marian, bart):
+        t = time.perf_counter()
+        was = ct2.is_converted(ct2.converted_path(path, "int8"))
+        ct2.convert(path, "int8")
+        if not was:
+            converted.append(f"{path.name} {time.perf_counter() - t:.0f} s")
+    work = {"marian": str(marian), "bart": str(bart), "naive_seconds": 30 if args.quick else None,
+            "translation": translation_workload(marian, source_tokens), "summary": summary_workload(bart)}
+    workload = cache / f"workload-{source_tokens}.json"
+    workload.write_text(json.dumps(work), encoding="utf-8")
+    tw = work["translation"]
+    print(f"machine: {ct2.available_cores()} cores available, load average {os.getloadavg()[0]:.1f} at start; "
+          f"CTranslate2 int8 conversion: {', '.join(converted) or 'cached'}")
+    print(f"translation: {len(tw['sentences'])} sentences, {sum(map(len, tw['ids']))} source tokens, "
+          f"{sum(tw['bounds'])} output tokens (beam {BEAMS}); summary: {len(work['summary']['ids'])} → "
+          f"{SUMMARY_OUTPUT_TOKENS} tokens (beam {BEAMS})")
+    if args.quick:
+        print("--quick: naive transformers is timed for 30 s (its rate per sentence does not depend on "
+              "the number of sentences); project hf is skipped")
+    wanted = set(args.configs.split(",")) if args.configs else None
+    skip = {"hf"} if args.quick else set()
+
+    def pick(configs: list[str]) -> list[str]:
+        extra = [c for c in (args.configs or "").split(",") if c.startswith("raw-") and c not in configs
+                 and (c.count("-") == 2) == (configs is TRANSLATION_CONFIGS)]
+        return [c for c in configs + extra if (wanted is None or c in wanted) and c not in skip]
+
+    timeout = 900 if args.quick else 5400
+    lines = []
+    if args.only in (None, "translate"):
+        configs = pick(TRANSLATION_CONFIGS)
+        results = {c: _spawn(f"translate:{c}", workload, timeout) for c in configs}
+        raw = [c for c in configs if c.startswith("raw")]
+        if raw:
+            a, b = report("translation", results, raw)
+            lines.append(f"translate: {a:.1f}x naive transformers, {b:.2f}x raw CTranslate2")
+    if args.only in (None, "summarize"):
+        configs = pick(SUMMARY_CONFIGS)
+        results = {c: _spawn(f"summarize:{c}", workload, timeout) for c in configs}
+        raw = [c for c in configs if c.startswith("raw")]
+        if raw:
+            a, b = report("summarisation", results, raw)
+            lines.append(f"summarize: {a:.1f}x naive transformers, {b:.2f}x raw CTranslate2")
+    if args.only is None and wanted is None:
+        both = _spawn("both:auto", workload, timeout)
+        print("\ntranslate + summarise in one process, default engine:")
+        print(_row("peak memory", both) if "error" in both else
+              f"  peak RSS {both['rss'] / 2**20:.0f} MiB (target ≤ 1536 MiB), load {both['load_s']:.1f} s "
+              f"[{both['engine']}]")
+    print()
+    for line in lines:
+        print(line)
+    print(f"(total {time.perf_counter() - started:.0f} s; load average now {os.getloadavg()[0]:.1f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
