@@ -71,21 +71,6 @@ def fsmt_model(tiny_models, tmp_path_factory):
     return folder
 
 
-@pytest.fixture(scope="module")
-def looping_marian(tiny_models, tmp_path_factory):
-    """A tiny MarianMT biased to say one token forever: the classic degenerate loop."""
-    import torch
-    from transformers import MarianMTModel
-
-    folder = tmp_path_factory.mktemp("looping-ct2") / "marian"
-    shutil.copytree(tiny_models.marian, folder)
-    model = MarianMTModel.from_pretrained(folder)
-    with torch.no_grad():
-        model.final_logits_bias[0, 10] = 1e4
-    model.save_pretrained(folder)
-    return folder
-
-
 # ---------------------------------------------------------------------- same answers
 
 
