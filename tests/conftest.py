@@ -53,8 +53,9 @@ def looping_marian(tiny_models: TinyModels, tmp_path_factory: pytest.TempPathFac
     import torch
     from transformers import MarianMTModel, MarianTokenizer
 
-    folder = tmp_path_factory.mktemp("looping-marian")
-    shutil.copytree(tiny_models.marian, folder, dirs_exist_ok=True)
+    # a folder of its own: converted copies go beside it (.ct2/), away from other tests' folders
+    folder = tmp_path_factory.mktemp("looping") / "marian"
+    shutil.copytree(tiny_models.marian, folder)
     vocab = MarianTokenizer.from_pretrained(folder).get_vocab()
     word = next(piece for piece in sorted(vocab) if piece.startswith("▁") and piece[1:].isalpha()
                 and len(piece) > 3)
