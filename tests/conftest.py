@@ -11,6 +11,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -64,3 +65,31 @@ def looping_marian(tiny_models: TinyModels, tmp_path_factory: pytest.TempPathFac
         model.final_logits_bias[0, vocab[word]] = 1e4
     model.save_pretrained(folder)
     return folder
+
+
+class GenerateCall(NamedTuple):
+    """One engine.generate call: its batch, keyword arguments and outputs."""
+
+    batch: list[list[int]]
+    kwargs: dict
+    outputs: list[list[int]]
+
+
+@pytest.fixture
+def generate_spy(monkeypatch: pytest.MonkeyPatch):
+    """``spy(engine)`` records every ``engine.generate`` call (the real one runs) until the test
+    ends; returns the list the calls are appended to."""
+
+    def spy(engine) -> list[GenerateCall]:
+        calls: list[GenerateCall] = []
+        real = engine.generate
+
+        def recording(batch, **kwargs):
+            outputs = real(batch, **kwargs)
+            calls.append(GenerateCall(batch, kwargs, outputs))
+            return outputs
+
+        monkeypatch.setattr(engine, "generate", recording)
+        return calls
+
+    return spy

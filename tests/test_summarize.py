@@ -20,43 +20,22 @@ def test_empty_gives_empty_without_a_model(monkeypatch):
     assert summarize("  \n ") == ""
 
 
-def test_short_text_one_pass(tiny_env):
+def test_short_text_one_pass(tiny_env, generate_spy):
     summarizer = Summarizer(num_beams=1)
-    inputs = []
-    engine = summarizer.model.engine
-    real = engine.generate
-
-    def recording(batch, **kwargs):
-        inputs.append([len(ids) for ids in batch])
-        return real(batch, **kwargs)
-
-    engine.generate = recording
-    try:
-        out = summarizer.summarize(ENGLISH, length="short")
-    finally:
-        del engine.generate
+    calls = generate_spy(summarizer.model.engine)
+    out = summarizer.summarize(ENGLISH, length="short")
     assert isinstance(out, str) and out.strip()
-    assert len(inputs) == 1 and len(inputs[0]) == 1
+    assert len(calls) == 1 and len(calls[0].batch) == 1
 
 
-def test_long_text_is_map_reduced_within_the_input_limit(tiny_env):
+def test_long_text_is_map_reduced_within_the_input_limit(tiny_env, generate_spy):
     text = "\n\n".join([ENGLISH * 6] * 12)  # several thousand tokens
     summarizer = Summarizer(num_beams=1)
     model = summarizer.model
     assert model.count_tokens(text) > 3 * model.max_input_tokens
-    lengths = []
-    engine = model.engine
-    real = engine.generate
-
-    def recording(batch, **kwargs):
-        lengths.extend(len(ids) for ids in batch)
-        return real(batch, **kwargs)
-
-    engine.generate = recording
-    try:
-        out = summarizer.summarize(text, length="short")
-    finally:
-        del engine.generate
+    calls = generate_spy(model.engine)
+    out = summarizer.summarize(text, length="short")
+    lengths = [len(ids) for call in calls for ids in call.batch]
     assert out.strip()
     assert len(lengths) > 3  # several chunks, then at least one reduce pass
     assert max(lengths) <= model.max_input_tokens

@@ -21,21 +21,6 @@ def paragraphs(text: str) -> list[str]:
     return [p for p in re.split(r"\r?\n[ \t]*\r?\n", text.strip()) if p.strip()]
 
 
-def generate_calls(translator: Translator):
-    """Record every engine.generate call (its keyword arguments and outputs); the real one runs."""
-    engine = translator.model.engine
-    real = engine.generate
-    calls = []
-
-    def recording(batch, **kwargs):
-        outputs = real(batch, **kwargs)
-        calls.append((batch, kwargs, outputs))
-        return outputs
-
-    engine.generate = recording
-    return calls
-
-
 def test_str_gives_str_and_list_gives_list_in_order(tiny_env):
     single = translate("Dober dan. Kako ste?", num_beams=1)
     assert isinstance(single, str) and single.strip()
@@ -138,27 +123,21 @@ def test_batched_equals_one_by_one_with_greedy_decoding(tiny_env, seed_article):
     assert together == alone
 
 
-def test_documents_share_batches_and_come_back_in_order(tiny_env, seed_article):
+def test_documents_share_batches_and_come_back_in_order(tiny_env, seed_article, generate_spy):
     docs = [seed_article, "Kratek dokument.", seed_article[:300]]
     translator = Translator(num_beams=1)
-    calls = generate_calls(translator)
-    try:
-        results = translator.translate_documents(docs)
-    finally:
-        del translator.model.engine.generate
+    calls = generate_spy(translator.model.engine)
+    results = translator.translate_documents(docs)
     assert [squeeze("".join(s.source for s in r.segments)) for r in results] == [squeeze(d) for d in docs]
     unique = len({s.source for r in results for s in r.segments if s.translated})
     sizes = [len(batch) for batch, _, _ in calls]
     assert sum(sizes) >= unique and len(sizes) < unique  # several sentences per generate() call
 
 
-def test_output_length_is_bounded_by_the_source(tiny_env):
+def test_output_length_is_bounded_by_the_source(tiny_env, generate_spy):
     translator = Translator(num_beams=1, retry_repetitions=False)
-    calls = generate_calls(translator)
-    try:
-        doc = translator.translate_document("Kratek stavek. " + "Zelo dolg stavek z veliko besedami " * 30 + ".")
-    finally:
-        del translator.model.engine.generate
+    calls = generate_spy(translator.model.engine)
+    doc = translator.translate_document("Kratek stavek. " + "Zelo dolg stavek z veliko besedami " * 30 + ".")
     seen = [row for batch, kwargs, outputs in calls for row in zip(batch, kwargs["max_new_tokens"], outputs)]
     assert len(seen) == len(doc.segments) >= 2
     for source_ids, bound, output in seen:
@@ -169,24 +148,18 @@ def test_output_length_is_bounded_by_the_source(tiny_env):
 
 
 @pytest.mark.parametrize("engine", ["hf", "ct2"])
-def test_repeating_output_is_retried_and_what_remains_is_reported(looping_marian, engine):
+def test_repeating_output_is_retried_and_what_remains_is_reported(looping_marian, engine, generate_spy):
     plain = Translator(str(looping_marian), engine=engine, num_beams=1, retry_repetitions=False)
-    calls = generate_calls(plain)
-    try:
-        doc = plain.translate_document("Dober dan, prijatelj.")
-    finally:
-        del plain.model.engine.generate
+    calls = generate_spy(plain.model.engine)
+    doc = plain.translate_document("Dober dan, prijatelj.")
     (_, kwargs, [first]), = calls
     assert is_repetitive(first) and len(first) == kwargs["max_new_tokens"][0]
     assert any("repeats itself" in w for w in doc.warnings)
     assert any("length limit" in w for w in doc.warnings)
 
     retrying = Translator(str(looping_marian), engine=engine, num_beams=1)
-    calls = generate_calls(retrying)
-    try:
-        doc = retrying.translate_document("Dober dan, prijatelj.")
-    finally:
-        del retrying.model.engine.generate
+    calls = generate_spy(retrying.model.engine)
+    doc = retrying.translate_document("Dober dan, prijatelj.")
     assert len(calls) == 2  # the first pass, then the retry of the looping sentence
     _, retry_kwargs, [final] = calls[1]
     assert retry_kwargs["repetition_penalty"] > 1 and retry_kwargs["no_repeat_ngram_size"] > 0
@@ -280,9 +253,13 @@ def test_seed_article_through_translate_and_summarize(tiny_env, seed_article):
 def test_iterated_translation_grows_and_ends_complete(tiny_env, seed_article):
     translator = Translator(num_beams=1)
     seen = []
-    partials = list(translator.iter_translate_document(seed_article, progress=lambda d, t: seen.append((d, t)),
-                                                       min_pieces=3))
+    partials = list(translator.iter_translate_document(seed_article, progress=lambda d, t: seen.append((d, t))))
     assert len(partials) > 1
+    first_paragraph = seed_article.strip().split("\n\n")[0]
+    assert 1 <= len(partials[0].segments) <= 2  # the first English comes after one or two sentences
+    assert all(seed_article.find(s.source) < seed_article.find(first_paragraph) + len(first_paragraph)
+               for s in partials[0].segments)
+    assert all(later.text.startswith(earlier.text) for earlier, later in zip(partials, partials[1:-1]))
     assert [len(p.segments) for p in partials] == sorted(len(p.segments) for p in partials)
     assert partials[-1].text == translator.translate_document(seed_article).text
     assert seen[-1][0] == seen[-1][1]
@@ -320,3 +297,16 @@ def test_property_no_loss_on_messy_documents(tiny_models):
         assert starts == sorted(starts)
 
     check()
+
+
+def test_stream_groups_start_small_then_double():
+    from translator.segment import Piece
+    from translator.translate import stream_groups
+
+    pieces = [Piece(start=i * 10, end=i * 10 + 9, paragraph=i // 5, translatable=True) for i in range(40)]
+    sizes = [len(group) for group in stream_groups(pieces, first_pieces=2)]
+    assert sizes[0] == 2 and sum(sizes) == 40
+    assert sizes[1:4] == [2, 4, 8]  # each group as large as everything before it
+    one_line_title = [Piece(start=0, end=9, paragraph=0, translatable=True)] + [Piece(start=10 + i * 10, end=19 + i * 10, paragraph=1, translatable=True)
+                                                           for i in range(6)]
+    assert len(stream_groups(one_line_title, first_pieces=2)[0]) == 1  # a one-sentence first paragraph alone

@@ -1,5 +1,6 @@
 """Slovenian news → English, condensed. See README.md for the tour."""
 
+from ._version import __version__
 from .api import split_sentences, summarize, translate, translate_and_summarize
 from .models import ModelNotFoundError
 from .options import RuntimeOptions, SummaryOptions, TranslationOptions
@@ -8,6 +9,7 @@ from .summarize import Summarizer
 from .translate import Translator
 
 __all__ = [
+    "__version__",
     "ModelNotFoundError",
     "RuntimeOptions",
     "Segment",
@@ -23,4 +25,3 @@ __all__ = [
     "translate_and_summarize",
 ]
 
-__version__ = "0.1.0"

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import overload
 
+from . import pipeline
+from .inputs import check_texts
 from .results import TranslationAndSummary
 from .segment import split_sentences as _split_sentences
 from .summarize import Summarizer
-from .translate import Progress, Translator, check_texts
+from .translate import Progress, Translator
 
 
 @overload
@@ -37,7 +39,10 @@ def translate(text, *, model=None, device=None, engine=None, progress=None, **op
         texts = check_texts(text)
         if not any(t.strip() for t in texts):
             return ["" for _ in texts]
-    return Translator(model, device=device, engine=engine, **options).translate(text, progress=progress)
+    translator = Translator(model, device=device, engine=engine, **options)
+    documents = [[text]] if isinstance(text, str) else [[t] for t in texts]
+    english = [result.parts[0] for result in pipeline.run_documents(documents, translator, progress=progress)]
+    return english[0] if isinstance(text, str) else english
 
 
 def summarize(english_text: str, *, model: str | None = None, length: str = "medium",
@@ -60,15 +65,17 @@ def translate_and_summarize(
     length: str = "medium",
     device: str | None = None,
     engine: str | None = None,
+    progress: Progress | None = None,
 ) -> TranslationAndSummary:
     """Translate ``text`` and summarise the English; returns ``.translation``, ``.summary``,
-    ``.segments`` (source/target pairs) and ``.warnings``."""
-    translation = Translator(translation_model, device=device, engine=engine).translate_document(text)
-    summary = ""
-    if translation.text.strip():
-        summary = Summarizer(summary_model, device=device, engine=engine).summarize(translation.text, length=length)
-    return TranslationAndSummary(translation=translation.text, summary=summary,
-                                 segments=translation.segments, warnings=translation.warnings)
+    ``.segments`` (source/target pairs), ``.warnings`` and ``.to_dict()``."""
+    return pipeline.run(
+        text,
+        Translator(translation_model, device=device, engine=engine),
+        Summarizer(summary_model, device=device, engine=engine),
+        length=length,
+        progress=progress,
+    )
 
 
 def split_sentences(text: str, lang: str = "sl") -> list[str]:

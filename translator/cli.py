@@ -1,5 +1,6 @@
-"""``translator`` / ``python -m translator``: translate, summarize, batch, serve, download.
+"""``translator`` / ``python -m translator``: translate, summarize, batch, serve, download, evaluate.
 
+Every argparse parser of the project lives here (``python app.py`` is ``translator serve``).
 Errors go to stderr with a non-zero exit code: 1 for a failure while working, 2 for bad usage.
 """
 
@@ -8,25 +9,31 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
-from . import models
+from ._version import __version__
+from .options import (
+    DEFAULT_BEAMS,
+    DEFAULT_SUMMARY_MODEL,
+    DEFAULT_TRANSLATION_MODEL,
+    DEVICES_HELP,
+    ENGINES,
+    MAX_BEAMS,
+    MIN_BEAMS,
+    SUMMARY_LENGTHS,
+    check_beams,
+    check_device,
+)
 
 logger = logging.getLogger("translator")
 
+WARNINGS_SHOWN = 3  # warnings printed by `translate` before "... and N more"
 
-def _read_input(source: str) -> str:
-    if source == "-":
-        return sys.stdin.read()
-    path = Path(source)
-    if not path.is_file():
-        raise FileNotFoundError(f"{source}: no such file")
-    from .files import document_text, read_document
 
-    # the folder batch's readers: encodings detected, .md/.html/.docx/.srt reduced to their text
-    return document_text(read_document(path))
+class UsageError(ValueError):
+    """Bad usage that argparse cannot see (a folder where a file belongs...): exit code 2."""
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -38,21 +45,38 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
-def add_model_options(parser: argparse.ArgumentParser, *, summary_length: bool = True) -> None:
-    """--translation-model, --summary-model, --device, --engine (and --length): shared by every
-    command and by the web page's options."""
-    parser.add_argument("--translation-model", default=None,
-                        help="Hub id, alias or local folder (default: $TRANSLATOR_TRANSLATION_MODEL or "
-                             f"{models.DEFAULT_TRANSLATION_MODEL})")
-    parser.add_argument("--summary-model", default=None,
-                        help="Hub id, alias or local folder (default: $TRANSLATOR_SUMMARY_MODEL or "
-                             f"{models.DEFAULT_SUMMARY_MODEL})")
-    parser.add_argument("--device", default=None, help="auto | cpu | cuda | cuda:N | mps (default: auto)")
-    parser.add_argument("--engine", default=None, choices=["auto", "hf", "ct2"],
-                        help="generation engine (default: auto)")
-    if summary_length:
-        parser.add_argument("--length", default="medium", choices=["short", "medium", "long"],
-                            help="summary length")
+def _argument_type(check):
+    """An argparse ``type=`` that turns the check's ValueError into a one-line usage error."""
+    def convert(value: str):
+        try:
+            return check(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = check.__name__.removeprefix("check_")
+    return convert
+
+
+def add_model_options(parser: argparse.ArgumentParser, *, translation: bool = True, summary: bool = True,
+                      length: bool = True, beams: int | None = DEFAULT_BEAMS) -> None:
+    """The model, device, engine, beams (and summary length) options of a command: each command
+    gets only those it uses."""
+    if translation:
+        parser.add_argument("--translation-model", default=None,
+                            help="Hub id, alias or local folder (default: $TRANSLATOR_TRANSLATION_MODEL or "
+                                 f"{DEFAULT_TRANSLATION_MODEL})")
+    if summary:
+        parser.add_argument("--summary-model", default=None,
+                            help="Hub id, alias or local folder (default: $TRANSLATOR_SUMMARY_MODEL or "
+                                 f"{DEFAULT_SUMMARY_MODEL})")
+    parser.add_argument("--device", default=None, type=_argument_type(check_device),
+                        help=f"{DEVICES_HELP} (default: $TRANSLATOR_DEVICE or auto)")
+    parser.add_argument("--engine", default=None, choices=ENGINES,
+                        help="generation engine (default: $TRANSLATOR_ENGINE or auto)")
+    parser.add_argument("--beams", type=_argument_type(check_beams), default=beams, metavar=f"{MIN_BEAMS}-{MAX_BEAMS}",
+                        help="beam size (1 = greedy: fastest)")
+    if summary and length:
+        parser.add_argument("--length", default="medium", choices=list(SUMMARY_LENGTHS), help="summary length")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,20 +86,28 @@ def build_parser() -> argparse.ArgumentParser:
         description="Translate Slovenian news into English and summarise it.",
         formatter_class=HelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = commands.add_parser("translate", help="translate a file or stdin to English",
-                            formatter_class=HelpFormatter)
+    p = commands.add_parser("translate", help="translate a file or stdin to English", formatter_class=HelpFormatter,
+                            description="Translate a file (.txt .md .html .docx .srt) or stdin. Structured formats "
+                                        "keep their structure: -o FILE writes the translated file in the same "
+                                        "format; .md/.html/.srt are printed as such.")
     p.add_argument("input", nargs="?", default="-", help="a .txt/.md/.html/.docx/.srt file, or - for stdin")
+    p.add_argument("-o", "--output", default=None, metavar="FILE",
+                   help="write the English here (same format as the input; written atomically)")
     p.add_argument("--summary", action="store_true", help="also summarise the English")
-    p.add_argument("--json", action="store_true", help="print JSON: translation, summary, segments, warnings")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON: translation, summary (null unless --summary), language, notes, warnings, "
+                        "models, segments")
+    p.add_argument("-q", "--quiet", action="store_true", help="no warning lines on stderr")
     add_model_options(p)
 
     p = commands.add_parser("summarize", help="summarise English text from a file or stdin",
                             formatter_class=HelpFormatter)
     p.add_argument("input", nargs="?", default="-", help="a text file, or - for stdin")
-    add_model_options(p)
+    add_model_options(p, translation=False)
 
     p = commands.add_parser("batch", help="translate every file of a folder into another folder",
                             formatter_class=HelpFormatter)
@@ -87,13 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="redo files the manifest says are done")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--report", default=None, help="write a JSON report here (default: OUT_DIR/report.json)")
-    p.add_argument("--beams", type=int, default=None,
-                   help="beam size for translations and summaries (1 = greedy: fastest; default: 4)")
-    add_model_options(p)
+    add_model_options(p, beams=None)
 
-    # `serve` hands everything after it to the web page's own parser (see main)
-    commands.add_parser("serve", help="start the web page: the same options as python app.py (serve --help)",
-                        add_help=False)
+    p = commands.add_parser("serve", help="start the web page (the same as python app.py)",
+                            formatter_class=HelpFormatter,
+                            description="Web page: Slovenian news → English translation and summary.")
+    add_serve_arguments(p)
 
     p = commands.add_parser("download", help="save models into models/ for offline use",
                             formatter_class=HelpFormatter)
@@ -106,53 +137,143 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _translate(args: argparse.Namespace) -> int:
+# -- translate and summarize ------------------------------------------------------------------
+
+
+def _input_path(source: str) -> Path | None:
+    """None for stdin; the file's path, or UsageError naming what is wrong with it."""
+    if source == "-":
+        return None
+    path = Path(source)
+    if path.is_dir():
+        raise UsageError(f"{source} is a folder: translate a whole folder with "
+                         f"`translator batch {source} OUT_DIR`")
+    if not path.is_file():
+        raise UsageError(f"{source}: no such file")
+    return path
+
+
+def _read_text(source: str) -> str:
+    """The plain text of a file (any supported format, encoding detected) or of stdin."""
+    path = _input_path(source)
+    if path is None:
+        return sys.stdin.read()
+    from .files import document_text, read_document
+
+    return document_text(read_document(path))
+
+
+def _print_warnings(warnings: list[str], quiet: bool) -> None:
+    if quiet or not warnings:
+        return
+    for warning in warnings[:WARNINGS_SHOWN]:
+        print(f"warning: {warning}", file=sys.stderr)
+    if len(warnings) > WARNINGS_SHOWN:
+        print(f"warning: ... and {len(warnings) - WARNINGS_SHOWN} more ({len(warnings)} in all; "
+              "--json lists them, --quiet hides them)", file=sys.stderr)
+
+
+def _engines(args: argparse.Namespace, *, translation: bool = True, summary: bool = False):
     from .summarize import Summarizer
     from .translate import Translator
 
-    text = _read_input(args.input)
-    translation = Translator(args.translation_model, device=args.device, engine=args.engine).translate_document(text)
-    summary = None
-    if args.summary and translation.text.strip():
-        summary = Summarizer(args.summary_model, device=args.device, engine=args.engine).summarize(
-            translation.text, length=args.length)
+    common = dict(device=args.device, engine=args.engine, num_beams=args.beams)
+    translator = Translator(args.translation_model, **common) if translation else None
+    summarizer = Summarizer(args.summary_model, **common) if summary else None
+    return translator, summarizer
+
+
+def _translate(args: argparse.Namespace) -> int:
+    from . import pipeline
+    from .files import read_document, render_document
+    from .io import atomic_write
+
+    path = _input_path(args.input)
+    translator, summarizer = _engines(args, summary=args.summary)
+    structured = path is not None and path.suffix.lower() not in (".txt", "")
+    output = Path(args.output) if args.output else None
+    if output is not None and path is not None and output.suffix.lower() != path.suffix.lower():
+        raise UsageError(f"-o {output}: the output keeps the input's format, so it must end in {path.suffix}")
+    if output is not None and path is not None and output.resolve() == path.resolve():
+        raise UsageError("-o must differ from the input file (sources are never overwritten)")
+    if structured or (output is not None and path is not None):
+        doc = read_document(path)
+        [result] = pipeline.run_documents([doc.units], translator, summarizer, length=args.length)
+        rendered = render_document(doc, result.parts)
+        if output is not None:
+            atomic_write(output, rendered)
+        elif not args.json:
+            if doc.format == "docx":
+                print(f"note: {path.name} is a Word file: printing its text; -o FILE.docx keeps its formatting",
+                      file=sys.stderr)
+                sys.stdout.write(result.translation.rstrip("\n") + "\n")
+            else:
+                sys.stdout.write(rendered.decode("utf-8"))
+    else:
+        text = sys.stdin.read() if path is None else _read_text(args.input)
+        if args.json or output is not None:
+            result = pipeline.run(text, translator, summarizer, length=args.length)
+            if output is not None:
+                atomic_write(output, result.translation)
+        else:
+            result = _stream_to_stdout(text, translator, summarizer, args.length)
     if args.json:
-        payload = {
-            "translation": translation.text,
-            "summary": summary,
-            "segments": [asdict(segment) for segment in translation.segments],
-            "warnings": translation.warnings,
-            "model": translation.model,
-        }
-        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(result.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
-        return 0
-    sys.stdout.write(translation.text.rstrip("\n") + "\n")
-    if summary is not None:
-        sys.stdout.write("\nSummary:\n" + summary + "\n")
-    for warning in translation.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    elif result.summary is not None and output is None:
+        sys.stdout.write("\nSummary:\n" + result.summary + "\n")
+    elif result.summary is not None:
+        print(f"Summary:\n{result.summary}", file=sys.stderr)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    _print_warnings(result.warnings, args.quiet)
     return 0
+
+
+def _stream_to_stdout(text, translator, summarizer, length):
+    """Print the English as it grows (the first paragraph within seconds); return the result."""
+    from . import pipeline
+
+    printed = ""
+    result = None
+    for result in pipeline.stream(text, translator, summarizer, length=length):
+        english = result.translation
+        if english.startswith(printed) and len(english) > len(printed):
+            sys.stdout.write(english[len(printed):])
+            sys.stdout.flush()
+            printed = english
+    if not printed.endswith("\n"):
+        sys.stdout.write("\n")
+    return result
 
 
 def _summarize(args: argparse.Namespace) -> int:
-    from .summarize import Summarizer
-
-    text = _read_input(args.input)
-    summary = Summarizer(args.summary_model, device=args.device, engine=args.engine).summarize(text, length=args.length)
-    sys.stdout.write(summary + "\n")
+    text = _read_text(args.input)
+    _translator, summarizer = _engines(args, translation=False, summary=True)
+    sys.stdout.write(summarizer.summarize(text, length=args.length) + "\n")
     return 0
 
 
+# -- batch, download, tiny models -------------------------------------------------------------
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from .batch import main as batch_main
+
+    return batch_main(args)
+
+
 def _download(args: argparse.Namespace) -> int:
-    names = args.names or [models.DEFAULT_TRANSLATION_MODEL, models.DEFAULT_SUMMARY_MODEL]
+    from . import models
+
+    names = args.names or [DEFAULT_TRANSLATION_MODEL, DEFAULT_SUMMARY_MODEL]
     failed = 0
     for name in names:
         try:
             folder = models.download(name)
             print(f"{name}: saved in {folder}")
             if args.ct2:
-                from .engines.ct2 import convert
+                from .engines.ct2_convert import convert
 
                 print(f"{name}: CTranslate2 copy in {convert(folder)}")
         except models.ModelNotFoundError as exc:
@@ -162,7 +283,7 @@ def _download(args: argparse.Namespace) -> int:
 
 
 def _tiny(args: argparse.Namespace) -> int:
-    from .tiny import build_all
+    from .testing import build_all
 
     marian, bart = build_all(Path(args.out_dir))
     print(f"tiny MarianMT: {marian}\ntiny BART: {bart}")
@@ -170,33 +291,56 @@ def _tiny(args: argparse.Namespace) -> int:
     return 0
 
 
-def _batch(args: argparse.Namespace) -> int:
-    from .batch import main as batch_main
+# -- serve: the web page ----------------------------------------------------------------------
 
-    return batch_main(args)
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+DEFAULT_MAX_CHARS = 100_000
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The web page's options (``python app.py`` and ``translator serve``)."""
+    parser.add_argument("--host", default=DEFAULT_HOST,
+                        help="address to listen on (0.0.0.0 for every network interface)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port to listen on")
+    parser.add_argument("--share", action="store_true",
+                        help="also open a temporary public gradio.live link (needs internet)")
+    add_model_options(parser, length=False,
+                      beams=DEFAULT_BEAMS)
+    parser.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS,
+                        help="longest input accepted, in characters")
+    parser.add_argument("--concurrency", type=int, default=None,
+                        help="requests each model serves at once (default: 1 on CPU, 2 on a GPU)")
+    parser.add_argument("--auth", default=os.environ.get("TRANSLATOR_AUTH") or None, metavar="USER:PASSWORD",
+                        help="require this login (default: $TRANSLATOR_AUTH; none if unset)")
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .ui import main as serve_main
+
+    return serve_main(args)
 
 
 COMMANDS = {"translate": _translate, "summarize": _summarize, "download": _download,
-            "tiny-models": _tiny, "batch": _batch}
+            "tiny-models": _tiny, "batch": _batch, "serve": _serve}
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["serve"]:
-        # gradio loads only here, so the other commands start fast
-        from .ui import main as serve_main
-
-        return serve_main(argv[1:], prog="translator serve")
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     from .files import FileFormatError
+    from .models import ModelNotFoundError
 
     try:
         return COMMANDS[args.command](args)
-    except (models.ModelNotFoundError, FileNotFoundError, FileFormatError, ValueError, TypeError) as exc:
+    except UsageError as exc:
+        parser.exit(2, f"translator {args.command}: error: {exc}\n")
+    except (ModelNotFoundError, FileNotFoundError, FileFormatError, ValueError, TypeError, OSError) as exc:
         print(f"translator {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

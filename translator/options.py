@@ -1,12 +1,91 @@
-"""Frozen option sets. Change them with ``dataclasses.replace(options, field=value)``."""
+"""Frozen option sets, and every runtime setting the environment can give.
+
+Change options with ``dataclasses.replace(options, field=value)``. The environment is read here
+and nowhere else (``RuntimeOptions.from_env``, :func:`model_name`, :func:`env_int`), so a setting
+has one name, one default and one check.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import re
+from dataclasses import dataclass, field
 from typing import Literal
 
 Engine = Literal["auto", "hf", "ct2"]
 SummaryLength = Literal["short", "medium", "long"]
+
+ENGINES: tuple[str, ...] = ("auto", "hf", "ct2")
+DTYPES: tuple[str, ...] = ("auto", "float32", "float16", "bfloat16", "int8")
+DEVICES_HELP = "auto, cpu, cuda, cuda:N or mps"
+MIN_BEAMS, MAX_BEAMS = 1, 6
+DEFAULT_BEAMS = 4
+
+DEFAULT_TRANSLATION_MODEL = "Helsinki-NLP/opus-mt-tc-big-zls-en"
+DEFAULT_SUMMARY_MODEL = "sshleifer/distilbart-cnn-12-6"
+
+# The environment variables the project reads (README: "Models and offline use").
+ENV_TRANSLATION_MODEL = "TRANSLATOR_TRANSLATION_MODEL"
+ENV_SUMMARY_MODEL = "TRANSLATOR_SUMMARY_MODEL"
+ENV_DEVICE = "TRANSLATOR_DEVICE"
+ENV_ENGINE = "TRANSLATOR_ENGINE"
+ENV_DTYPE = "TRANSLATOR_DTYPE"
+ENV_CT2_INTER = "TRANSLATOR_CT2_INTER_THREADS"
+ENV_CT2_INTRA = "TRANSLATOR_CT2_INTRA_THREADS"
+
+_DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+
+
+def check_device(device: str | None) -> str:
+    """``device`` normalised (``None``/empty → ``auto``); ValueError naming the valid devices."""
+    value = (device or "auto").strip().lower()
+    if not _DEVICE.match(value):
+        raise ValueError(f"unknown device {device!r}: choose {DEVICES_HELP}")
+    return value
+
+
+def check_engine(engine: str | None) -> str:
+    """``engine`` normalised (``None``/empty → ``auto``); ValueError naming the valid engines."""
+    value = (engine or "auto").strip().lower()
+    if value not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    return value
+
+
+def check_beams(value: object) -> int:
+    """A beam count as int; ValueError unless it is a whole number from 1 to 6."""
+    try:
+        beams = int(value)  # type: ignore[call-overload]
+        whole = float(value) == beams  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"beams must be a whole number from {MIN_BEAMS} to {MAX_BEAMS}, got {value!r}") from None
+    if not whole or not MIN_BEAMS <= beams <= MAX_BEAMS:
+        raise ValueError(f"beams must be a whole number from {MIN_BEAMS} to {MAX_BEAMS}, got {value!r}")
+    return beams
+
+
+def env_int(name: str, default: int) -> int:
+    """A whole-number setting from ``$name`` (at least 1), else ``default``."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"${name} must be a whole number, got {value!r}") from None
+    if number < 1:
+        raise ValueError(f"${name} must be at least 1, got {number}")
+    return number
+
+
+def model_name(kind: str, given: str | None = None) -> str:
+    """The model for ``kind`` (``translation``/``summary``): ``given``, else its environment
+    variable, else the project default."""
+    if given:
+        return given
+    if kind == "translation":
+        return os.environ.get(ENV_TRANSLATION_MODEL) or DEFAULT_TRANSLATION_MODEL
+    return os.environ.get(ENV_SUMMARY_MODEL) or DEFAULT_SUMMARY_MODEL
 
 
 @dataclass(frozen=True)
@@ -18,8 +97,11 @@ class TranslationOptions:
     positions, but quality drops well before that, so pieces are kept shorter by default.
     """
 
-    num_beams: int = 4
-    batch_tokens: int = 2048
+    num_beams: int = DEFAULT_BEAMS
+    # Padded source tokens per engine call. Each engine splits a call to bound its own memory
+    # (hf: pieces sized for the device; ct2: sub-batches run side by side), so a large call only
+    # means fewer waits for the slowest sub-batch (ct2: ~7% faster than 2048 on 2 cores).
+    batch_tokens: int = 4096
     max_batch_sentences: int = 64
     max_piece_tokens: int = 200
     # max_new_tokens = min(ratio * source_tokens + offset, model limit)
@@ -29,17 +111,8 @@ class TranslationOptions:
     retry_repetition_penalty: float = 1.3
     retry_no_repeat_ngram_size: int = 4
 
-
-@dataclass(frozen=True)
-class SummaryOptions:
-    """Summary length and decoding. ``length`` picks a preset of min/max new tokens."""
-
-    length: SummaryLength = "medium"
-    num_beams: int = 4
-    max_input_tokens: int | None = None  # None: the model's own limit (1024 for BART)
-    max_rounds: int = 8
-    no_repeat_ngram_size: int = 3
-    length_penalty: float = 2.0
+    def __post_init__(self) -> None:
+        check_beams(self.num_beams)
 
 
 SUMMARY_LENGTHS: dict[str, tuple[int, int]] = {
@@ -50,9 +123,70 @@ SUMMARY_LENGTHS: dict[str, tuple[int, int]] = {
 
 
 @dataclass(frozen=True)
+class SummaryOptions:
+    """Summary length and decoding. ``length`` picks a preset of min/max new tokens;
+    ``min_new_tokens``/``max_new_tokens`` override the preset (benchmarks, experiments)."""
+
+    length: SummaryLength = "medium"
+    num_beams: int = DEFAULT_BEAMS
+    max_input_tokens: int | None = None  # None: the model's own limit (1024 for BART)
+    max_rounds: int = 8
+    no_repeat_ngram_size: int = 3
+    length_penalty: float = 2.0
+    min_new_tokens: int | None = None
+    max_new_tokens: int | None = None
+
+    def __post_init__(self) -> None:
+        check_length(self.length)
+        check_beams(self.num_beams)
+
+    def bounds(self, length: str | None = None) -> tuple[int, int]:
+        """(min, max) new tokens of a summary of ``length`` (default: this option's)."""
+        low, high = SUMMARY_LENGTHS[check_length(length or self.length)]
+        return (self.min_new_tokens if self.min_new_tokens is not None else low,
+                self.max_new_tokens if self.max_new_tokens is not None else high)
+
+
+def check_length(length: object) -> str:
+    """A summary length name; ValueError naming the valid ones."""
+    if length not in SUMMARY_LENGTHS:
+        raise ValueError(f"summary length {length!r} is not one of {', '.join(SUMMARY_LENGTHS)}")
+    return str(length)
+
+
+@dataclass(frozen=True)
 class RuntimeOptions:
-    """Where and how models run. ``device``/``dtype``/``engine`` ``"auto"`` pick per machine."""
+    """Where and how models run. ``device``/``dtype``/``engine`` ``"auto"`` pick per machine.
+
+    ``ct2_inter_threads``/``ct2_intra_threads``: None lets the CTranslate2 engine pick from the
+    cores available.
+    """
 
     device: str = "auto"
     dtype: str = "auto"  # auto | float32 | float16 | bfloat16 | int8 (ct2)
     engine: Engine = "auto"
+    ct2_inter_threads: int | None = field(default=None, compare=True)
+    ct2_intra_threads: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "device", check_device(self.device))
+        object.__setattr__(self, "engine", check_engine(self.engine))
+        dtype = (self.dtype or "auto").strip().lower()
+        if dtype not in DTYPES:
+            raise ValueError(f"unknown dtype {self.dtype!r}: choose one of {', '.join(DTYPES)}")
+        object.__setattr__(self, "dtype", dtype)
+
+    @classmethod
+    def from_env(cls, device: str | None = None, engine: str | None = None,
+                 dtype: str | None = None) -> RuntimeOptions:
+        """Arguments first, then ``$TRANSLATOR_DEVICE``/``ENGINE``/``DTYPE`` and the CTranslate2
+        thread variables, then ``auto``. Raises ValueError naming a bad value and its source."""
+        def pick(given: str | None, env: str) -> str | None:
+            return given or os.environ.get(env) or None
+
+        threads = {}
+        for key, env in (("ct2_inter_threads", ENV_CT2_INTER), ("ct2_intra_threads", ENV_CT2_INTRA)):
+            if os.environ.get(env, "").strip():
+                threads[key] = env_int(env, 1)
+        return cls(device=pick(device, ENV_DEVICE) or "auto", engine=pick(engine, ENV_ENGINE) or "auto",  # type: ignore[arg-type]
+                   dtype=pick(dtype, ENV_DTYPE) or "auto", **threads)

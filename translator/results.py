@@ -1,8 +1,10 @@
-"""Typed results returned by the public API."""
+"""Typed results returned by the public API, and their one JSON shape (``to_dict``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -11,7 +13,10 @@ class Segment:
 
     ``start``/``end`` are offsets into the source document; ``paragraph`` is the index of the
     blank-line separated paragraph it belongs to. ``translated`` is False for pieces copied
-    verbatim (numbers, punctuation, symbols: nothing a model should rewrite).
+    verbatim (numbers, punctuation, symbols, text already in English: nothing a model should
+    rewrite). ``score`` is the model's confidence in its output, the length-normalised
+    log-probability of the generated tokens (0 is certain, lower is less sure); None for copied
+    pieces and where the engine gave none.
     """
 
     source: str
@@ -21,23 +26,59 @@ class Segment:
     paragraph: int
     translated: bool = True
     warnings: tuple[str, ...] = ()
+    score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["warnings"] = list(self.warnings)
+        return data
 
 
 @dataclass(frozen=True)
 class Translation:
-    """A translated document: ``text`` keeps the source's paragraphs and line breaks."""
+    """A translated document: ``text`` keeps the source's paragraphs and line breaks.
+
+    Invariant: the source equals the concatenation, in order, of each segment's ``source`` and
+    the text between consecutive segments (which holds only whitespace, copied verbatim).
+    """
 
     text: str
     segments: list[Segment] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     model: str = ""
+    language: str | None = None  # the source language detected or given (None: not known)
+    notes: list[str] = field(default_factory=list)  # e.g. "already English: copied unchanged"
 
 
 @dataclass(frozen=True)
 class TranslationAndSummary:
-    """The result of :func:`translator.translate_and_summarize`."""
+    """What every entry point gets from :func:`translator.pipeline.run`.
+
+    ``summary`` is None when no summary was asked for, ``""`` for empty English. ``parts`` is the
+    English of each input unit when the pipeline was given a document as units (the folder batch).
+    """
 
     translation: str
-    summary: str
+    summary: str | None = None
     segments: list[Segment] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    translation_model: str = ""
+    summary_model: str | None = None
+    language: str | None = None
+    notes: list[str] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The one JSON shape of a result (CLI ``--json``, the page's download and API, REST)."""
+        return {
+            "translation": self.translation,
+            "summary": self.summary,
+            "language": self.language,
+            "notes": list(self.notes),
+            "warnings": list(self.warnings),
+            "models": {"translation": self.translation_model, "summary": self.summary_model},
+            "segments": [segment.to_dict() for segment in self.segments],
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)

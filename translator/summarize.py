@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from collections.abc import Callable
 from dataclasses import replace
 
-from . import models
-from .models import LoadedModel
-from .options import SUMMARY_LENGTHS, RuntimeOptions, SummaryOptions
+from .engines import LoadedModel, load
+from .options import RuntimeOptions, SummaryOptions, check_length, model_name
 from .segment import sentence_spans, split_long
-from .translate import check_text, plan_batches
+from .batching import plan_batches
+from .inputs import check_text
 
 logger = logging.getLogger("translator")
 
@@ -55,12 +54,8 @@ class Summarizer:
         options: SummaryOptions | None = None,
         **option_overrides: object,
     ) -> None:
-        self.model_name = model or models.default_model("summary")
-        self.runtime = RuntimeOptions(
-            device=device or os.environ.get("TRANSLATOR_DEVICE") or "auto",
-            dtype=dtype or "auto",
-            engine=engine or os.environ.get("TRANSLATOR_ENGINE") or "auto",  # type: ignore[arg-type]
-        )
+        self.model_name = model_name("summary", model)
+        self.runtime = RuntimeOptions.from_env(device=device, engine=engine, dtype=dtype)
         self.options = replace(options or SummaryOptions(), **option_overrides)
         self._loaded: LoadedModel | None = None
 
@@ -68,7 +63,7 @@ class Summarizer:
     def model(self) -> LoadedModel:
         """The loaded model (loads it on first access). Raises ModelNotFoundError."""
         if self._loaded is None:
-            self._loaded = models.load(self.model_name, "summary", self.runtime)
+            self._loaded = load(self.model_name, "summary", self.runtime)
         return self._loaded
 
     def summarize(self, text: str, *, length: str | None = None,
@@ -79,9 +74,7 @@ class Summarizer:
         ValueError for an unknown length, ModelNotFoundError when the model is unavailable.
         """
         check_text(text, "summarize()")
-        length = length or self.options.length
-        if length not in SUMMARY_LENGTHS:
-            raise ValueError(f"summary length {length!r} is not one of {', '.join(SUMMARY_LENGTHS)}")
+        length = check_length(length or self.options.length)
         if not text.strip():
             return ""
         model = self.model
@@ -119,8 +112,8 @@ class Summarizer:
         return chunk_sentences(sentences, counts, budget)
 
     def _summarize_chunks(self, model: LoadedModel, chunks: list[str], length: str) -> list[str]:
-        low, high = SUMMARY_LENGTHS[length]
         opts = self.options
+        low, high = opts.bounds(length)
         encoded = model.encode(chunks)
         # a summary is never longer than its chunk: that is what makes the reduce rounds converge
         bounds = [max(1, min(high, len(ids))) for ids in encoded]

@@ -10,36 +10,20 @@ is split (segment.py), never truncated.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import overload
 
-from . import models
-from .models import LoadedModel
-from .options import RuntimeOptions, TranslationOptions
+from .batching import plan_batches
+from .inputs import check_text, check_texts
+from .engines import LoadedModel, load
+from .options import RuntimeOptions, TranslationOptions, model_name
 from .results import Segment, Translation
 from .segment import Piece, segment_document
 
 logger = logging.getLogger("translator")
 
 Progress = Callable[[int, int], None]  # (pieces done, pieces in all)
-
-
-def check_text(text: object, what: str = "translate()") -> None:
-    """Raise TypeError unless ``text`` is a str."""
-    if not isinstance(text, str):
-        raise TypeError(f"{what} expects a str or a list of str, got {type(text).__name__}: {text!r:.80}")
-
-
-def check_texts(texts: object, what: str = "translate()") -> list[str]:
-    """Return ``texts`` as a list of str, or raise TypeError naming the first bad item."""
-    if isinstance(texts, (str, bytes)) or not isinstance(texts, (list, tuple)):
-        raise TypeError(f"{what} expects a str or a list of str, got {type(texts).__name__}")
-    for index, item in enumerate(texts):
-        if not isinstance(item, str):
-            raise TypeError(f"{what}: item {index} is {type(item).__name__}, not str: {item!r:.80}")
-    return list(texts)
 
 
 def is_repetitive(tokens: list[int], min_span: int = 8, max_ngram: int = 6) -> bool:
@@ -68,20 +52,22 @@ class _Job:
     warnings: tuple[str, ...] = ()
 
 
-def plan_batches(lengths: list[int], batch_tokens: int, max_sentences: int) -> list[list[int]]:
-    """Group indices into batches sorted by length, each within ``batch_tokens`` padded tokens."""
-    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    batches: list[list[int]] = []
-    current: list[int] = []
-    for index in order:
-        width = lengths[index]  # sorted ascending, so this is the batch's widest row
-        if current and ((len(current) + 1) * width > batch_tokens or len(current) >= max_sentences):
-            batches.append(current)
-            current = []
-        current.append(index)
-    if current:
-        batches.append(current)
-    return batches
+def stream_groups(pieces: list[Piece], first_pieces: int = 2) -> list[list[Piece]]:
+    """Cut ``pieces`` into streaming groups: the first paragraph (at most ``first_pieces``
+    translatable pieces), then groups that double the translated count each time."""
+    groups: list[list[Piece]] = [[]]
+    in_group = 0
+    target = max(1, first_pieces)
+    for piece in pieces:
+        if groups[-1] and in_group >= 1 and (
+            in_group >= target or (len(groups) == 1 and piece.paragraph != groups[-1][-1].paragraph)
+        ):
+            target = sum(p.translatable for g in groups for p in g)  # the next group doubles the total
+            groups.append([])
+            in_group = 0
+        groups[-1].append(piece)
+        in_group += piece.translatable
+    return groups
 
 
 class Translator:
@@ -101,12 +87,8 @@ class Translator:
         lang: str = "sl",
         **option_overrides: object,
     ) -> None:
-        self.model_name = model or models.default_model("translation")
-        self.runtime = RuntimeOptions(
-            device=device or os.environ.get("TRANSLATOR_DEVICE") or "auto",
-            dtype=dtype or "auto",
-            engine=engine or os.environ.get("TRANSLATOR_ENGINE") or "auto",  # type: ignore[arg-type]
-        )
+        self.model_name = model_name("translation", model)
+        self.runtime = RuntimeOptions.from_env(device=device, engine=engine, dtype=dtype)
         self.options = replace(options or TranslationOptions(), **option_overrides)
         self.lang = lang
         self._loaded: LoadedModel | None = None
@@ -115,7 +97,7 @@ class Translator:
     def model(self) -> LoadedModel:
         """The loaded model (loads it on first access). Raises ModelNotFoundError."""
         if self._loaded is None:
-            self._loaded = models.load(self.model_name, "translation", self.runtime)
+            self._loaded = load(self.model_name, "translation", self.runtime)
         return self._loaded
 
     @overload
@@ -137,27 +119,24 @@ class Translator:
         return self.translate_documents([text], progress=progress)[0]
 
     def iter_translate_document(
-        self, text: str, *, progress: Progress | None = None, min_pieces: int | None = None
+        self, text: str, *, progress: Progress | None = None, first_pieces: int = 2
     ) -> Iterator[Translation]:
-        """Yield growing partial translations of ``text`` as groups of paragraphs finish, the
-        last one complete. Groups hold at least ``min_pieces`` sentences so batching stays
-        efficient while the first paragraphs show up within seconds."""
+        """Yield growing partial translations of ``text``, the last one complete.
+
+        The first group is small (the first paragraph, at most ``first_pieces`` sentences) so
+        the first English shows within seconds; each later group is as large as everything
+        before it (2, 4, 8, ... sentences), so batches soon grow to full size and the whole
+        document costs little more than translating it in one call.
+        """
         check_text(text, "iter_translate_document()")
         if not text.strip():
             yield Translation(text="", model=self.model_name)
             return
-        min_pieces = min_pieces or max(8, self.options.max_batch_sentences // 4)
         pieces = self._segment(text)
         total = sum(p.translatable for p in pieces)
-        groups: list[list[Piece]] = [[]]
-        for piece in pieces:
-            if groups[-1] and piece.paragraph != groups[-1][-1].paragraph and \
-                    sum(p.translatable for p in groups[-1]) >= min_pieces:
-                groups.append([])
-            groups[-1].append(piece)
         done_segments: list[Segment] = []
         done = 0
-        for group in groups:
+        for group in stream_groups(pieces, first_pieces):
             offset = done
 
             def group_progress(finished: int, _total: int, offset: int = offset) -> None:
@@ -166,8 +145,8 @@ class Translator:
 
             done_segments += self._translate_pieces(text, group, group_progress)
             done += sum(p.translatable for p in group)
-            end = group[-1].end
-            yield self._assemble(text[:end] if group is not groups[-1] else text, done_segments)
+            last = group[-1] is pieces[-1]
+            yield self._assemble(text if last else text[: group[-1].end], list(done_segments))
 
     def translate_documents(self, texts: list[str], *, progress: Progress | None = None) -> list[Translation]:
         """Translate several documents at once: their sentences share batches."""

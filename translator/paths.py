@@ -1,0 +1,41 @@
+"""Where things live on disk: the local model folder, converted copies, caches, the examples.
+
+The lowest layer: models.py, the engines, the page and the tests all ask here, so no module has
+to import another just to find a folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENV_MODELS_DIR = "TRANSLATOR_MODELS_DIR"
+ENV_CT2_DIR = "TRANSLATOR_CT2_DIR"
+
+PACKAGE = Path(__file__).resolve().parent
+CHECKOUT = PACKAGE.parent
+EXAMPLES = CHECKOUT / "examples"
+SEED_ARTICLE = EXAMPLES / "article-sl.txt"
+
+
+def models_dir() -> Path:
+    """The local model folder: ``$TRANSLATOR_MODELS_DIR``, else ``models/`` of this checkout
+    (of the current folder when the package is installed outside a checkout)."""
+    configured = os.environ.get(ENV_MODELS_DIR)
+    if configured:
+        return Path(configured).expanduser()
+    if (CHECKOUT / "pyproject.toml").is_file():
+        return CHECKOUT / "models"
+    return Path.cwd() / "models"
+
+
+def ct2_dir() -> Path | None:
+    """``$TRANSLATOR_CT2_DIR`` when set: every CTranslate2 copy goes there."""
+    configured = os.environ.get(ENV_CT2_DIR)
+    return Path(configured).expanduser() if configured else None
+
+
+def user_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/translator`` (``~/.cache/translator``): for copies that cannot sit
+    beside a read-only model folder."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "translator"

@@ -1,0 +1,85 @@
+"""The one flow every entry point runs: text → Translation → (summary) → TranslationAndSummary.
+
+The Python API, the CLI, the web page, the REST API and the folder batch all call :func:`run`,
+:func:`stream` or :func:`run_documents`, so a result has one shape wherever it comes from and the
+translate-then-summarise rules live in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from .results import TranslationAndSummary, Translation
+from .summarize import Summarizer
+from .translate import Progress, Translator
+
+
+def _result(translation: Translation, summary: str | None, summarizer: Summarizer | None,
+            parts: list[str] | None = None) -> TranslationAndSummary:
+    return TranslationAndSummary(
+        translation=translation.text,
+        summary=summary,
+        segments=translation.segments,
+        warnings=translation.warnings,
+        translation_model=translation.model,
+        summary_model=summarizer.model_name if summarizer else None,
+        language=translation.language,
+        notes=translation.notes,
+        parts=parts or [],
+    )
+
+
+def _summary(english: str, summarizer: Summarizer | None, length: str | None) -> str | None:
+    if summarizer is None:
+        return None
+    return summarizer.summarize(english, length=length)
+
+
+def run(text: str, translator: Translator, summarizer: Summarizer | None = None, *,
+        length: str | None = None, progress: Progress | None = None) -> TranslationAndSummary:
+    """Translate ``text`` and, when ``summarizer`` is given, summarise the English.
+
+    Raises TypeError for a non-str, ValueError for bad options or an unsupported language,
+    ModelNotFoundError when a model is unavailable.
+    """
+    translation = translator.translate_document(text, progress=progress)
+    return _result(translation, _summary(translation.text, summarizer, length), summarizer)
+
+
+def stream(text: str, translator: Translator, summarizer: Summarizer | None = None, *,
+           length: str | None = None, progress: Progress | None = None) -> Iterator[TranslationAndSummary]:
+    """Yield growing partial results (``summary`` None) as paragraphs finish; the last one is
+    complete, with its summary when ``summarizer`` is given."""
+    translation = None
+    for translation in translator.iter_translate_document(text, progress=progress):
+        yield _result(translation, None, None)
+    assert translation is not None  # iter_translate_document always yields
+    if summarizer is not None:
+        yield _result(translation, _summary(translation.text, summarizer, length), summarizer)
+
+
+def run_documents(documents: Sequence[Sequence[str]], translator: Translator,
+                  summarizer: Summarizer | None = None, *, length: str | None = None,
+                  progress: Progress | None = None) -> list[TranslationAndSummary]:
+    """Translate several documents, each given as its units (paragraphs, cells, cues), in one
+    go: their sentences share batches. Each result's ``parts`` holds the English of each unit,
+    ``translation`` the units joined by blank lines, which is also what gets summarised."""
+    flat = [unit for units in documents for unit in units]
+    translations = translator.translate_documents(flat, progress=progress)
+    results = []
+    start = 0
+    for units in documents:
+        mine = translations[start : start + len(units)]
+        start += len(units)
+        parts = [t.text for t in mine]
+        english = "\n\n".join(part for part in parts if part.strip())
+        merged = Translation(
+            text=english,
+            segments=[segment for t in mine for segment in t.segments],
+            warnings=[warning for t in mine for warning in t.warnings],
+            model=translator.model_name,
+            language=next((t.language for t in mine if t.language), None),
+            notes=list(dict.fromkeys(note for t in mine for note in t.notes)),
+        )
+        results.append(_result(merged, _summary(english, summarizer, length), summarizer, parts))
+    return results
