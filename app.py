@@ -1,12 +1,12 @@
 """Start the web page: ``python app.py [--host 127.0.0.1] [--port 7860] [--auth USER:PASSWORD] ...``.
 
-The page and its options live in translator/ui.py (``python app.py --help`` lists them); this file
-only hands the command line over.
+The same as ``translator serve ...``: its options live in translator/cli.py (``python app.py --help``
+lists them), the page in translator/ui/.
 """
 
 import sys
 
-from translator.ui import main
+from translator.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main(prog="app.py"))
+    sys.exit(main(["serve", *sys.argv[1:]]))

@@ -4,13 +4,14 @@ raw CTranslate2, on random-weight models with the real shapes (no download neede
 
     python benchmarks/bench_translate.py            # ~2,000 source tokens (~20 min on 2 cores)
     python benchmarks/bench_translate.py --quick    # ~300 source tokens, under 3 minutes
+    python benchmarks/bench_translate.py --device cuda   # the GPU benchmark (benchmarks/bench_gpu.py)
 
 ``--quick`` times naive transformers for 20 s only (it translates one sentence at a time, so its
-rate does not depend on how many sentences follow) and skips the project's hf engine and two of the
+rate does not depend on how many sentences follow) and skips the project's hf engine and three of the
 raw CTranslate2 variants. Timings on a shared machine are noisy: each row shows the CPU share its
 process got (``cpu 190%`` = both cores of a 2-core machine); rerun when it is well below that.
 
-The models are built once into ``.bench-cache/`` (git-ignored) by :mod:`translator.tiny`: a MarianMT
+The models are built once into ``.bench-cache/`` (git-ignored) by :mod:`translator.testing`: a MarianMT
 with the exact opus-mt-tc-big-zls-en shape and a BART with the distilbart-cnn-12-6 shape, with
 tokenizers trained on the example articles. Their CTranslate2 copies are converted before timing
 starts (conversion time is reported apart). Every configuration runs in its own process so that
@@ -59,7 +60,7 @@ BEAMS = 4
 
 
 def build_models(cache: Path) -> tuple[Path, Path]:
-    from translator.tiny import build_bart, build_marian
+    from translator.testing import build_bart, build_marian
 
     marian = build_marian(cache / "marian-opus-mt-tc-big", shape="opus-mt-tc-big")
     bart = build_bart(cache / "bart-distilbart-cnn-12-6", shape="distilbart-cnn-12-6")
@@ -162,9 +163,9 @@ def _count_engine_tokens(engine) -> list[int]:
 def _raw_translator(path: Path, inter: int, intra: int):
     import ctranslate2
 
-    from translator.engines import ct2
+    from translator.engines import ct2_convert
 
-    converted = ct2.convert(path, "int8")
+    converted = ct2_convert.convert(path, "int8")
     return ctranslate2.Translator(str(converted), device="cpu", compute_type="int8",
                                   inter_threads=inter, intra_threads=intra), converted
 
@@ -206,8 +207,8 @@ def run_translation(config: str, marian: Path, work: dict, naive_seconds: float 
         return {"load_s": load, "seconds": seconds, "tokens": tokens, "rss": _peak_rss(),
                 "cpu": (_cpu() - cpu0) / seconds, "engine": engine.description}
     elif config.startswith("raw"):
+        from translator.batching import plan_batches
         from translator.options import TranslationOptions
-        from translator.translate import plan_batches
 
         _, split, style = config.split("-")  # raw-2x1-split
         inter, intra = (int(n) for n in split.split("x"))
@@ -248,9 +249,6 @@ def run_translation(config: str, marian: Path, work: dict, naive_seconds: float 
 
 
 def run_summary(config: str, bart: Path, work: dict, naive_seconds: float | None = None) -> dict:
-    import importlib
-
-    summarize_module = importlib.import_module("translator.summarize")
     text, ids = work["text"], work["ids"]
     started, cpu0 = time.perf_counter(), _cpu()
     if config == "naive":
@@ -271,15 +269,15 @@ def run_summary(config: str, bart: Path, work: dict, naive_seconds: float | None
     elif config in ("hf", "auto"):
         from translator import Summarizer
 
-        # a preset of exactly SUMMARY_OUTPUT_TOKENS new tokens, for the benchmark only
-        summarize_module.SUMMARY_LENGTHS["bench"] = (SUMMARY_OUTPUT_TOKENS, SUMMARY_OUTPUT_TOKENS)
-        summarizer = Summarizer(str(bart), engine=config)
+        # exactly SUMMARY_OUTPUT_TOKENS new tokens
+        summarizer = Summarizer(str(bart), engine=config, min_new_tokens=SUMMARY_OUTPUT_TOKENS,
+                                max_new_tokens=SUMMARY_OUTPUT_TOKENS)
         engine = summarizer.model.engine
         load = time.perf_counter() - started
         summarizer.summarize("Warm up.", length="short")
         counts = _count_engine_tokens(engine)
         started, cpu0 = time.perf_counter(), _cpu()
-        summarizer.summarize(text, length="bench")
+        summarizer.summarize(text)
         seconds = time.perf_counter() - started
         tokens = sum(counts) + len(counts)  # + the forced <s> each output starts with
         return {"load_s": load, "seconds": seconds, "tokens": tokens, "rss": _peak_rss(),
@@ -343,8 +341,9 @@ def child(args: argparse.Namespace) -> int:
     return 0
 
 
-def _spawn(name: str, workload: Path, timeout: float) -> dict:
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--workload", str(workload)]
+def _spawn(name: str, workload: Path, timeout: float, script: Path = Path(__file__).resolve()) -> dict:
+    """Run ``script --child name`` in its own process; its result, or {"error": ...}."""
+    command = [sys.executable, str(script), "--child", name, "--workload", str(workload)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -398,11 +397,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["translate", "summarize"], default=None)
     parser.add_argument("--configs", default=None,
                         help="comma-separated subset, e.g. auto,raw-2x1-split (default: all)")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                        help="cuda: the GPU benchmark (benchmarks/bench_gpu.py; default 8,000 source tokens)")
+    parser.add_argument("--out", default=None, help="--device cuda: also write the table to this file")
+    parser.add_argument("--bench-device", default=None, help=argparse.SUPPRESS)  # a CPU dry run of --device cuda
+    parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # tiny models: a dry run
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--workload", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return child(args)
+    if args.device == "cuda":
+        import bench_gpu
+
+        return bench_gpu.main(args)
 
     import logging
 
@@ -411,13 +419,13 @@ def main(argv: list[str] | None = None) -> int:
     source_tokens = args.source_tokens or (300 if args.quick else 2000)
     started = time.perf_counter()
     marian, bart = build_models(cache)
-    from translator.engines import ct2
+    from translator.engines import ct2, ct2_convert
 
     converted = []
     for path in (marian, bart):
         t = time.perf_counter()
-        was = ct2.is_converted(ct2.converted_path(path, "int8"))
-        ct2.convert(path, "int8")
+        was = ct2_convert.is_converted(ct2_convert.converted_path(path, "int8"))
+        ct2_convert.convert(path, "int8")
         if not was:
             converted.append(f"{path.name} {time.perf_counter() - t:.0f} s")
     work = {"marian": str(marian), "bart": str(bart), "naive_seconds": 20 if args.quick else None,
@@ -432,9 +440,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{SUMMARY_OUTPUT_TOKENS} tokens (beam {BEAMS})")
     if args.quick:
         print("--quick: naive transformers is timed for 20 s (its rate per sentence does not depend on "
-              "the number of sentences); project hf and two raw variants are skipped")
+              "the number of sentences); project hf and three raw variants are skipped")
     wanted = set(args.configs.split(",")) if args.configs else None
-    skip = {"hf", "raw-1x2-plain", "raw-2x1-fine512"} if args.quick else set()
+    skip = {"hf", "raw-1x2-plain", "raw-2x1-split", "raw-2x1-fine512"} if args.quick else set()
 
     def pick(configs: list[str]) -> list[str]:
         extra = [c for c in (args.configs or "").split(",") if c.startswith("raw-") and c not in configs

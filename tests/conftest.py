@@ -27,7 +27,7 @@ class TinyModels:
 
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> TinyModels:
-    from translator.tiny import build_all
+    from translator.testing import build_all
 
     marian, bart = build_all(tmp_path_factory.mktemp("tiny-models"))
     return TinyModels(marian=marian, bart=bart)

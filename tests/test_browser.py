@@ -16,6 +16,7 @@ import pytest
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     # gradio's queue, not this project, trips these pandas deprecation notices
     pytest.mark.filterwarnings("ignore:.*no_silent_downcasting:DeprecationWarning"),
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning"),
@@ -50,21 +51,24 @@ def browser():
         browser.close()
 
 
+def start(translation_model: str, summary_model: str):
+    from translator.ui import Settings, launch
+
+    settings = Settings(translation_model=translation_model, summary_model=summary_model, device="cpu",
+                        max_chars=20_000, num_beams=1, host="127.0.0.1", port=free_port())
+    return launch(settings, prevent_thread_lock=True, quiet=True)
+
+
 @pytest.fixture(scope="module")
 def server(tiny_models):
-    from translator import ui
-
-    demo = ui.build_app(str(tiny_models.marian), str(tiny_models.bart), device="cpu", max_chars=20_000,
-                        num_beams=1, preload=True)
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(), quiet=True)
+    demo = start(str(tiny_models.marian), str(tiny_models.bart))
     yield demo.local_url
     demo.close()
 
 
-@pytest.fixture(scope="module")
-def page(browser, server):
-    """One page on the app for the module (the tests run in order and start with Clear); any
-    request that leaves this machine is refused and recorded."""
+def offline_context(browser):
+    """A browser context in which any request that leaves this machine is refused and recorded
+    (in ``context.outside_requests``)."""
     context = browser.new_context(viewport={"width": 1360, "height": 1000}, accept_downloads=True)
     outside: list[str] = []
 
@@ -77,8 +81,16 @@ def page(browser, server):
             route.abort()
 
     context.route("**/*", guard)
+    context.outside_requests = outside
+    return context
+
+
+@pytest.fixture(scope="module")
+def page(browser, server):
+    """One page on the app for the module (the tests run in order and start with Clear)."""
+    context = offline_context(browser)
     page = context.new_page()
-    page.outside_requests = outside
+    page.outside_requests = context.outside_requests
     page.goto(server, wait_until="networkidle")
     page.locator("#source textarea").wait_for()
     yield page
@@ -163,3 +175,20 @@ def test_empty_input_shows_an_error_and_the_page_stays_usable(page, tmp_path):
     page.locator("#status").get_by_text("✓").wait_for(timeout=30_000)
     assert page.locator("#english textarea").input_value().strip()
     assert page.outside_requests == []
+
+
+def test_a_missing_model_is_named_as_the_page_loads(browser, tiny_models, tmp_path):
+    demo = start(str(tmp_path / "no-such-model"), str(tiny_models.bart))
+    context = offline_context(browser)
+    try:
+        page = context.new_page()
+        page.goto(demo.local_url, wait_until="networkidle")
+        warning = page.locator("#model-warning")
+        warning.get_by_text("is not available").wait_for(timeout=10_000)  # before anything is pressed
+        assert "translation model" in warning.inner_text() and "does not exist" in warning.inner_text()
+        assert "no-such-model" in warning.inner_text()
+        screenshot(page, tmp_path, "ui-missing-model.png")
+        assert context.outside_requests == []
+    finally:
+        context.close()
+        demo.close()

@@ -1,5 +1,6 @@
 """Engines behind one interface: transformers (hf) and CTranslate2 (ct2), the auto choice, the
-fallback, conversion on first use and its cache. Tiny random-weight models, no network."""
+fallback (at load and at first use, CUDA faults injected on the CPU), conversion on first use and
+its cache, the cuBLAS finder and the GPU batch sizing. Tiny random-weight models, no network."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ import time
 
 import pytest
 
-from translator import Summarizer, Translator, split_sentences
-from translator import models
-from translator.engines import create_engine, ct2
+from translator import Summarizer, Translator, models, split_sentences
+from translator.engines import FallbackEngine, clear_cache, create_engine, ct2, ct2_convert, cuda_libs, hf, load
 from translator.engines.ct2 import CT2Engine, Ct2Unavailable
+from translator.io import build_folder
+from translator.options import RuntimeOptions
 from translator.translate import is_repetitive
 
 ENGLISH = (
@@ -36,13 +38,13 @@ def fresh_marian(tiny_models, tmp_path):
 @pytest.fixture
 def count_conversions(monkeypatch):
     calls = []
-    real = ct2._run_converter
+    real = ct2_convert._run_converter
 
     def counting(source, out, quantization):
         calls.append((source, quantization))
         return real(source, out, quantization)
 
-    monkeypatch.setattr(ct2, "_run_converter", counting)
+    monkeypatch.setattr(ct2_convert, "_run_converter", counting)
     return calls
 
 
@@ -96,7 +98,7 @@ def test_ct2_float32_greedy_summarises_like_hf(tiny_models):
 
 
 def test_engines_return_the_same_ids_within_each_rows_bound(tiny_models, seed_article):
-    loaded = models.load(str(tiny_models.marian), "translation", models.RuntimeOptions(engine="hf"))
+    loaded = load(str(tiny_models.marian), "translation", RuntimeOptions(engine="hf"))
     batch = loaded.encode(split_sentences(seed_article)[:6])
     bounds = [3, 17, 1, 9, 30, 12]
     hf = loaded.engine
@@ -114,8 +116,31 @@ def test_engines_return_the_same_ids_within_each_rows_bound(tiny_models, seed_ar
     assert ct2_engine.generate([], max_new_tokens=[]) == []
 
 
+def test_hf_runs_a_large_call_in_pieces_with_the_same_answers(tiny_models, seed_article):
+    loaded = load(str(tiny_models.marian), "translation", RuntimeOptions(engine="hf"))
+    engine = loaded.engine
+    batch = loaded.encode(split_sentences(seed_article))
+    bounds = [len(ids) + 3 for ids in batch]
+    whole = engine.generate(batch, max_new_tokens=bounds, num_beams=1)
+    sizes = []
+    real = engine._generate
+
+    def recording(rows, max_new_tokens, **kwargs):
+        sizes.append((max(map(len, rows)) * len(rows), len(rows)))
+        return real(rows, max_new_tokens, **kwargs)
+
+    engine._generate = recording
+    engine.max_batch_tokens = 64
+    try:
+        pieces = engine.generate(batch, max_new_tokens=bounds, num_beams=1)
+    finally:
+        del engine._generate, engine.max_batch_tokens
+    assert len(sizes) > 1 and all(size <= 64 or rows == 1 for size, rows in sizes)
+    assert pieces == whole  # greedy rows do not depend on their batch
+
+
 def test_bart_forced_bos_is_left_out_like_hf(tiny_models):
-    loaded = models.load(str(tiny_models.bart), "summary", models.RuntimeOptions(engine="hf"))
+    loaded = load(str(tiny_models.bart), "summary", RuntimeOptions(engine="hf"))
     batch = loaded.encode([ENGLISH, "It rained."])
     engine = CT2Engine(tiny_models.bart, device="cpu", dtype="float32")
     assert engine.prefix == ["<s>"]
@@ -228,14 +253,124 @@ def test_auto_falls_back_to_hf_when_ct2_has_no_converter(fsmt_model, caplog):
     with pytest.raises(Ct2Unavailable, match="FSMTConfig"):
         create_engine(fsmt_model, kind="translation", engine="ct2", device="cpu", dtype="auto")
     # a failed conversion leaves nothing behind that could pass for a converted model
-    root = ct2.cache_root(fsmt_model)
+    root = ct2_convert.cache_root(fsmt_model)
     assert not [p for p in root.iterdir() if p.is_dir()]  # temp folders included
 
 
-def test_auto_falls_back_on_a_device_ct2_does_not_have(tiny_models):
+CUBLAS_ERROR = "Library libcublas.so.12 is not found or cannot be loaded"
+
+
+@pytest.fixture
+def fake_gpu(monkeypatch):
+    """A CTranslate2 that sees one CUDA device and runs it on the CPU, whose next
+    ``translate_batch`` calls can fail like a GPU machine's (``fake_gpu["fail"]`` calls fail with
+    ``fake_gpu["error"]``); transformers asked for "cuda" runs on the CPU too (float32)."""
+    import ctranslate2
+
+    state = {"fail": 0, "error": CUBLAS_ERROR, "devices": []}
+    real_translator = ctranslate2.Translator
+    real_types = ctranslate2.get_supported_compute_types
+
+    class Translator:
+        def __init__(self, path, device="cpu", device_index=0, compute_type="default", **threads):
+            state["devices"].append(device)
+            self.inner = real_translator(path, device="cpu", compute_type="float32", **threads)
+
+        def translate_batch(self, *args, **kwargs):
+            if state["fail"]:
+                state["fail"] -= 1
+                raise RuntimeError(state["error"])
+            return self.inner.translate_batch(*args, **kwargs)
+
+    monkeypatch.setattr(ctranslate2, "Translator", Translator)
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 1)
+    monkeypatch.setattr(ctranslate2, "get_supported_compute_types",
+                        lambda device: {"float32", "float16", "int8_float16"} if device == "cuda" else real_types(device))
+    monkeypatch.setattr(cuda_libs, "_preloaded", [])  # no library loading on this machine
+    real_hf = hf.HFEngine
+    monkeypatch.setattr(hf, "HFEngine", lambda path, *, device, dtype="auto": real_hf(path, device="cpu", dtype="float32"))
+    yield state
+    clear_cache()  # loaded models hold the fakes
+
+
+def _transformers(marian):
+    return load(str(marian), "translation", RuntimeOptions(engine="hf"))
+
+
+def test_auto_falls_back_when_cuda_libraries_fail_in_the_probe(tiny_models, fake_gpu, seed_article, caplog):
+    caplog.set_level(logging.INFO, logger="translator")
+    fake_gpu["fail"] = 1  # the probe's translate_batch, as on a machine without CUDA 12 cuBLAS
+    engine = create_engine(tiny_models.marian, kind="translation", engine="auto", device="cuda", dtype="auto")
+    assert fake_gpu["devices"] == ["cuda"]  # CTranslate2 was asked for the GPU
+    assert engine.name == "hf"
+    assert "auto: CTranslate2 unavailable" in engine.description and "libcublas.so.12" in engine.description
+    assert "pip install nvidia-cublas-cu12" in engine.description
+    assert any(r.levelno == logging.WARNING and "libcublas.so.12" in r.getMessage() for r in caplog.records)
+    reference = _transformers(tiny_models.marian)
+    batch = reference.encode(split_sentences(seed_article)[:2])
+    bounds = [4, 6]
+    assert engine.generate(batch, max_new_tokens=bounds) == reference.engine.generate(batch, max_new_tokens=bounds)
+
+
+def test_explicit_ct2_fails_with_one_line_naming_the_library_and_the_fix(tiny_models, fake_gpu):
+    fake_gpu["fail"] = 1
+    with pytest.raises(Ct2Unavailable) as raised:
+        create_engine(tiny_models.marian, kind="translation", engine="ct2", device="cuda", dtype="auto")
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "libcublas.so.12" in message and "pip install nvidia-cublas-cu12" in message
+    assert 'pip install -e ".[gpu]"' in message
+
+
+def test_auto_switches_to_transformers_when_cuda_fails_later(tiny_models, fake_gpu, monkeypatch):
+    monkeypatch.setattr("translator.engines.loaded.resolve_device", lambda device: device)  # "cuda" here
+    short = dict(num_beams=1, retry_repetitions=False, max_length_ratio=0.5, max_length_offset=2)
+    translator = Translator(str(tiny_models.marian), device="cuda", **short)
+    engine = translator.model.engine
+    assert isinstance(engine, FallbackEngine) and engine.name == "ct2"  # the probe passed
+    assert "float16 on cuda" in engine.description
+    sentences = ["Dober dan, prijatelj.", "Vlada bo prihodnji teden razpravljala o proračunu."]
+    fake_gpu["fail"] = 1  # the first real request fails
+    english = translator.translate(sentences)  # and is served all the same
+    assert engine.name == "hf" and "libcublas.so.12" in engine.description
+    assert english == Translator(str(tiny_models.marian), engine="hf", **short).translate(sentences)
+
+
+@pytest.mark.parametrize("error", ["CUDA failed with error out of memory",
+                                   "CUDA failed with error CUDA driver version is insufficient for CUDA runtime version"])
+def test_memory_and_driver_errors_switch_too(tiny_models, fake_gpu, error):
+    engine = create_engine(tiny_models.marian, kind="translation", engine="auto", device="cuda", dtype="auto")
+    assert engine.name == "ct2"
+    fake_gpu["fail"], fake_gpu["error"] = 1, error
+    reference = _transformers(tiny_models.marian).engine
+    assert engine.generate([[5, 6, 0]], max_new_tokens=[3]) == reference.generate([[5, 6, 0]], max_new_tokens=[3])
+    assert engine.name == "hf" and error.split()[-1] in engine.description
+    assert engine.generate([[7, 0]], max_new_tokens=[2]) == reference.generate([[7, 0]], max_new_tokens=[2])
+
+
+def test_other_ct2_errors_are_not_taken_for_cuda_failures(tiny_models, fake_gpu):
+    engine = create_engine(tiny_models.marian, kind="translation", engine="auto", device="cuda", dtype="float32")
+    fake_gpu["fail"], fake_gpu["error"] = 1, "some bug in the decoder"
+    with pytest.raises(RuntimeError, match="some bug"):
+        engine.generate([[5, 6, 0]], max_new_tokens=[3])
+    assert engine.name == "ct2"
+
+
+def test_auto_falls_back_on_a_device_ct2_does_not_have(tiny_models, monkeypatch):
     with pytest.raises(Ct2Unavailable, match="mps"):
         ct2.ct2_device("mps")
     assert ct2.ct2_device("cuda:1") == ("cuda", 1)
+    real_hf = hf.HFEngine
+    monkeypatch.setattr(hf, "HFEngine", lambda path, *, device, dtype="auto": real_hf(path, device="cpu", dtype="float32"))
+    engine = create_engine(tiny_models.marian, kind="translation", engine="auto", device="mps", dtype="auto")
+    assert engine.name == "hf" and "CTranslate2 runs on CPU or CUDA, not on 'mps'" in engine.description
+
+
+def test_an_unknown_device_is_one_clear_error(tiny_models):
+    with pytest.raises(ValueError, match="unknown device 'gpu': choose auto, cpu, cuda"):
+        models.resolve_device("gpu")
+    with pytest.raises(ValueError, match="unknown device"):
+        load(str(tiny_models.marian), "translation", RuntimeOptions(device="gpu"))
 
 
 def test_dtype_maps_to_compute_type():
@@ -252,72 +387,77 @@ def test_dtype_maps_to_compute_type():
             ct2.compute_type("float16", "cpu")
 
 
-def test_threads_follow_the_cores_and_the_environment(monkeypatch):
+def test_threads_follow_the_cores_and_the_environment(tiny_models, monkeypatch):
     assert ct2.thread_split(1) == (1, 1)
     assert ct2.thread_split(2) == (2, 1)
     assert ct2.thread_split(16) == (4, 4)
     assert ct2.thread_split(2, kind="summary") == (1, 2)  # one long input: only intra threads help
+    assert ct2.thread_split(2, inter=1, intra=2) == (1, 2)
     monkeypatch.setenv("TRANSLATOR_CT2_INTER_THREADS", "1")
     monkeypatch.setenv("TRANSLATOR_CT2_INTRA_THREADS", "2")
-    assert ct2.thread_split(2) == (1, 2)
+    runtime = RuntimeOptions.from_env(engine="ct2", dtype="float32")
+    engine = load(str(tiny_models.marian), "translation", runtime).engine
+    assert (engine.inter_threads, engine.intra_threads) == (1, 2)
     monkeypatch.setenv("TRANSLATOR_CT2_INTER_THREADS", "zero")
     with pytest.raises(ValueError, match="whole number"):
-        ct2.thread_split(2)
+        RuntimeOptions.from_env()
 
 
 # ---------------------------------------------------------------------- conversion cache
 
 
 def test_conversion_happens_once_and_is_reused(fresh_marian, count_conversions):
-    first = ct2.convert(fresh_marian, "float32")
-    assert ct2.is_converted(first)
+    first = ct2_convert.convert(fresh_marian, "float32")
+    assert ct2_convert.is_converted(first)
     assert first.parent == fresh_marian.parent / ".ct2"
     assert first.name.startswith("marian-float32-")
-    marker = json.loads((first / ct2.MARKER).read_text())
+    marker = json.loads((first / ct2_convert.MARKER).read_text())
     assert marker["source"] == str(fresh_marian.resolve()) and marker["vocabulary_matches_tokenizer"]
-    assert ct2.convert(fresh_marian, "float32") == first
+    assert ct2_convert.convert(fresh_marian, "float32") == first
     engine = CT2Engine(fresh_marian, device="cpu", dtype="float32")  # what load() does
     assert engine.path == first
     assert len(count_conversions) == 1
-    ct2.convert(fresh_marian, "int8")  # another quantization is another copy
+    ct2_convert.convert(fresh_marian, "int8")  # another quantization is another copy
+    assert len(count_conversions) == 2
+    assert ct2_convert.convert(fresh_marian) == ct2_convert.converted_path(fresh_marian, "int8")  # auto here: int8
     assert len(count_conversions) == 2
 
 
 def test_a_leftover_half_converted_folder_is_ignored(fresh_marian, count_conversions):
-    target = ct2.converted_path(fresh_marian, "float32")
+    target = ct2_convert.converted_path(fresh_marian, "float32")
     target.parent.mkdir(parents=True, exist_ok=True)
-    leftover = target.parent / f".tmp-{target.name}-99999-deadbeef"
+    leftover = target.parent / f".{target.name}.building-deadbeef"
     leftover.mkdir()
     (leftover / "model.bin").write_bytes(b"\0" * 100)  # killed mid-write: no config, no marker
-    path = ct2.convert(fresh_marian, "float32")
-    assert path == target and ct2.is_converted(path)
+    path = ct2_convert.convert(fresh_marian, "float32")
+    assert path == target and ct2_convert.is_converted(path)
     assert not leftover.exists()  # cleaned up under the lock
     assert len(count_conversions) == 1
 
 
 def test_a_target_without_marker_is_converted_again(fresh_marian, count_conversions):
-    target = ct2.converted_path(fresh_marian, "float32")
+    target = ct2_convert.converted_path(fresh_marian, "float32")
     target.mkdir(parents=True)
     (target / "model.bin").write_bytes(b"garbage")
-    assert not ct2.is_converted(target)
-    assert ct2.convert(fresh_marian, "float32") == target
-    assert ct2.is_converted(target) and len(count_conversions) == 1
+    assert not ct2_convert.is_converted(target)
+    assert ct2_convert.convert(fresh_marian, "float32") == target
+    assert ct2_convert.is_converted(target) and len(count_conversions) == 1
     CT2Engine(fresh_marian, device="cpu", dtype="float32").generate([[5, 6, 0]], max_new_tokens=[3])
 
 
 def test_two_conversions_at_once_convert_once(fresh_marian, count_conversions, monkeypatch):
-    real = ct2._run_converter
+    real = ct2_convert._run_converter
 
     def slow(source, out, quantization):
         time.sleep(0.5)  # a second caller arrives while the first converts
         return real(source, out, quantization)
 
-    monkeypatch.setattr(ct2, "_run_converter", slow)
+    monkeypatch.setattr(ct2_convert, "_run_converter", slow)
     results, errors = [], []
 
     def worker():
         try:
-            results.append(ct2.convert(fresh_marian, "float32"))
+            results.append(ct2_convert.convert(fresh_marian, "float32"))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -327,40 +467,45 @@ def test_two_conversions_at_once_convert_once(fresh_marian, count_conversions, m
     for thread in threads:
         thread.join()
     assert not errors
-    assert len(set(results)) == 1 and ct2.is_converted(results[0])
+    assert len(set(results)) == 1 and ct2_convert.is_converted(results[0])
     assert len(count_conversions) == 1
 
 
 def test_another_process_winning_the_rename_is_fine(fresh_marian, tmp_path):
     """Where locks are missing, the rename decides: the loser keeps the winner's copy."""
-    winner = ct2.convert(fresh_marian, "float32")
-    stamp = (winner / ct2.MARKER).read_text()
-    loser = tmp_path / "loser"
-    shutil.copytree(winner, loser)
-    ct2._install(loser, winner, force=False)
-    assert (winner / ct2.MARKER).read_text() == stamp and ct2.is_converted(winner)
+    winner = ct2_convert.convert(fresh_marian, "float32")
+    stamp = (winner / ct2_convert.MARKER).read_text()
+    built = []
+
+    def make(tmp):
+        shutil.copytree(fresh_marian, tmp, dirs_exist_ok=True)
+        built.append(tmp)
+
+    assert build_folder(winner, make, is_complete=ct2_convert.is_converted) == winner
+    assert built and not built[0].exists()  # the loser's copy is gone
+    assert (winner / ct2_convert.MARKER).read_text() == stamp and ct2_convert.is_converted(winner)
 
 
 def test_cache_key_separates_models_and_versions(fresh_marian, tmp_path):
     twin = tmp_path / "other" / "marian"
     shutil.copytree(fresh_marian, twin)
-    assert ct2.source_key(twin) != ct2.source_key(fresh_marian)  # same files, another folder
-    before = ct2.source_key(fresh_marian)
+    assert ct2_convert.source_key(twin) != ct2_convert.source_key(fresh_marian)  # same files, another folder
+    before = ct2_convert.source_key(fresh_marian)
     weights = fresh_marian / "model.safetensors"
     stat = weights.stat()
     os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # a re-download
-    assert ct2.source_key(fresh_marian) != before
-    assert ct2.source_key(fresh_marian) == ct2.source_key(fresh_marian)
+    assert ct2_convert.source_key(fresh_marian) != before
+    assert ct2_convert.source_key(fresh_marian) == ct2_convert.source_key(fresh_marian)
 
 
 def test_cache_dir_setting_and_hf_cache_layout(fresh_marian, tmp_path, monkeypatch):
     monkeypatch.setenv("TRANSLATOR_CT2_DIR", str(tmp_path / "ct2-cache"))
-    assert ct2.converted_path(fresh_marian, "int8").parent == tmp_path / "ct2-cache"
+    assert ct2_convert.converted_path(fresh_marian, "int8").parent == tmp_path / "ct2-cache"
     monkeypatch.delenv("TRANSLATOR_CT2_DIR")
     monkeypatch.setenv("TRANSLATOR_MODELS_DIR", str(tmp_path / "models-dir"))
     snapshot = tmp_path / "hub" / "models--Helsinki-NLP--opus-mt-x" / "snapshots" / "abc123"
     shutil.copytree(fresh_marian, snapshot)
-    path = ct2.converted_path(snapshot, "int8")
+    path = ct2_convert.converted_path(snapshot, "int8")
     assert path.parent == tmp_path / "models-dir" / ".ct2"  # never inside the Hugging Face cache
     assert path.name.startswith("Helsinki-NLP--opus-mt-x-int8-")
 
@@ -372,4 +517,83 @@ def test_download_ct2_converts_ahead_of_time(fresh_marian, monkeypatch, capsys):
     assert cli.main(["download", "--ct2", "tiny"]) == 0
     out = capsys.readouterr().out
     assert "CTranslate2 copy in" in out
-    assert ct2.is_converted(ct2.converted_path(fresh_marian, "int8"))
+    assert ct2_convert.is_converted(ct2_convert.converted_path(fresh_marian, "int8"))
+
+
+# ---------------------------------------------------------------------- CUDA libraries
+
+
+def _fake_wheel(site):
+    folder = site / "nvidia" / "cublas" / "lib"
+    folder.mkdir(parents=True)
+    for name in cuda_libs.CUBLAS_LIBRARIES:
+        (folder / name).write_bytes(b"\x7fELF fake")
+    return folder
+
+
+def test_cublas_is_found_inside_the_pip_package(tmp_path):
+    folder = _fake_wheel(tmp_path / "site-packages")
+    paths = [str(tmp_path / "elsewhere"), str(tmp_path / "site-packages")]
+    assert cuda_libs.find_library("libcublas.so.12", paths) == folder / "libcublas.so.12"
+    assert cuda_libs.find_library("libcublas.so.13", paths) is None
+    assert cuda_libs.find_library("libcublas.so.12", [str(tmp_path / "elsewhere")]) is None
+
+
+def test_cublas_is_preloaded_from_the_package_only_when_the_system_lacks_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(cuda_libs.sys, "platform", "linux")
+    folder = _fake_wheel(tmp_path / "site-packages")
+    calls = []
+
+    def missing_on_the_system(name, mode=None):
+        calls.append((name, mode))
+        if "/" not in name:
+            raise OSError(f"{name}: cannot open shared object file")
+
+    loaded = cuda_libs.preload_cublas([str(tmp_path / "site-packages")], loader=missing_on_the_system)
+    assert loaded == [str(folder / "libcublasLt.so.12"), str(folder / "libcublas.so.12")]  # Lt first
+    assert [(name, mode) for name, mode in calls if "/" in name] == [(path, os.RTLD_GLOBAL) for path in loaded]
+
+    calls.clear()
+    assert cuda_libs.preload_cublas([str(tmp_path / "site-packages")], loader=lambda name, mode=None: calls.append(name)) == []
+    assert calls == list(cuda_libs.CUBLAS_LIBRARIES)  # the system's copies are used as they are
+
+    def nowhere(name, mode=None):
+        raise OSError(name)
+
+    assert cuda_libs.preload_cublas([str(tmp_path / "empty")], loader=nowhere) == []  # never raises
+
+
+def test_cuda_failures_are_told_apart():
+    reason = cuda_libs.cuda_failure(RuntimeError(CUBLAS_ERROR))
+    assert "libcublas.so.12" in reason and "nvidia-cublas-cu12" in reason and "\n" not in reason
+    assert "out of memory" in cuda_libs.cuda_failure(RuntimeError("CUDA failed with error out of memory"))
+    assert cuda_libs.cuda_failure(RuntimeError("Requested float16 compute type, but the target device "
+                                               "does not support efficient float16 computation"))
+    assert cuda_libs.cuda_failure(RuntimeError("vocabulary mismatch")) is None
+    assert cuda_libs.cuda_failure(KeyError("cuda")) is None
+
+
+# ---------------------------------------------------------------------- transformers on a GPU
+
+
+def test_gpu_batches_follow_the_free_memory():
+    from transformers import MarianConfig
+
+    big = MarianConfig(d_model=1024, decoder_layers=6, vocab_size=59_883)
+    per_token = hf.bytes_per_source_token(big, hf.torch.bfloat16)
+    assert 300_000 < per_token < 1_000_000  # transformer-big, beam 4: about half a megabyte
+    assert hf.bytes_per_source_token(big, hf.torch.float32) > per_token
+    assert hf.bytes_per_source_token(big, hf.torch.bfloat16, beams=1) < per_token
+    gib = 2**30
+    h200 = hf.batch_tokens_for_memory(130 * gib, per_token)
+    small = hf.batch_tokens_for_memory(10 * gib, per_token)
+    assert h200 == hf.GPU_BATCH_TOKENS[1]  # capped: larger calls only wait longer for their longest row
+    assert hf.GPU_BATCH_TOKENS[0] < small < h200 and small == int(10 * gib * hf.GPU_MEMORY_SHARE) // per_token
+    assert hf.batch_tokens_for_memory(gib // 4, per_token) == hf.GPU_BATCH_TOKENS[0]  # never below the CPU's
+    assert hf.HFEngine.max_batch_tokens == hf.CPU_BATCH_TOKENS
+
+
+def test_hf_uses_sdpa_where_the_model_has_it(tiny_models, fsmt_model):
+    marian = hf.HFEngine(tiny_models.marian, device="cpu")
+    assert marian.model.config._attn_implementation == "sdpa"
+    assert hf.HFEngine(fsmt_model, device="cpu").generate([[5, 6, 0]], max_new_tokens=[3])

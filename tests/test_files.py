@@ -32,7 +32,7 @@ from translator.files import (
     read_document,
     render_document,
 )
-from translator.formats.slots import Piece, spread, unit_text
+from translator.formats.slots import Slot, spread, unit_text
 
 SLOVENIAN = "Šolski žiro račun, čaša in đak"
 
@@ -682,15 +682,15 @@ def test_invalid_srt() -> None:
 
 
 def test_spread_keeps_bold_on_its_words_and_punctuation_in_place() -> None:
-    pieces = [Piece("text", "To je "), Piece("glue", "", side="open"), Piece("text", "zelo lepo"),
-              Piece("glue", "", side="close"), Piece("text", ".")]
+    pieces = [Slot("text", "To je "), Slot("glue", "", side="open"), Slot("text", "zelo lepo"),
+              Slot("glue", "", side="close"), Slot("text", ".")]
     assert unit_text(pieces) == "To je zelo lepo."
     assert spread("This is very nice.", pieces) == ["This is ", None, "very nice", None, None]
 
 
 def test_spread_adds_a_space_outside_markup_inside_a_word() -> None:
-    pieces = [Piece("glue", "**", side="open"), Piece("text", "Š"), Piece("glue", "**", side="close"),
-              Piece("text", "olski")]
+    pieces = [Slot("glue", "**", side="open"), Slot("text", "Š"), Slot("glue", "**", side="close"),
+              Slot("text", "olski")]
     assert unit_text(pieces) == "Šolski"
     assert spread("School year", pieces) == [None, "School", None, " year"]
     assert spread("School", pieces) == [None, "S", None, "chool"]  # one word: cut inside it
@@ -701,13 +701,13 @@ def test_spread_adds_a_space_outside_markup_inside_a_word() -> None:
     st.lists(
         st.one_of(
             st.builds(
-                lambda lead, words, trail: Piece("text", lead + words + trail),
+                lambda lead, words, trail: Slot("text", lead + words + trail),
                 st.sampled_from(["", " ", "\n  "]),
                 st.lists(st.sampled_from(["a", "je", "čaša", "žiro", "besedilo"]), min_size=1, max_size=3).map(" ".join),
                 st.sampled_from(["", " "]),
             ),
             st.sampled_from(
-                [Piece("glue", "", side="open"), Piece("glue", "", side="close"), Piece("glue", "\n", display=" ")]
+                [Slot("glue", "", side="open"), Slot("glue", "", side="close"), Slot("glue", "\n", display=" ")]
             ),
         ),
         min_size=1,
@@ -715,10 +715,59 @@ def test_spread_adds_a_space_outside_markup_inside_a_word() -> None:
     ),
     st.lists(st.sampled_from(["A", "IS", "CUP", "GIRO", "TEXT", "ŠOLA"]), min_size=1, max_size=12),
 )
-def test_spread_keeps_every_word_in_order(pieces: list[Piece], words: list[str]) -> None:
+def test_spread_keeps_every_word_in_order(pieces: list[Slot], words: list[str]) -> None:
     assume(any(p.kind == "text" for p in pieces))
     translation = " ".join(words)
     new = spread(translation, pieces)
     assert all((n is None) == (p.kind != "text") for p, n in zip(pieces, new))
     text = "".join(p.text if n is None else n for p, n in zip(pieces, new))
     assert "".join(text.split()) == "".join(words)
+
+
+# -- documents are bounded before they are parsed -------------------------------------------
+
+
+def _bomb(tmp_path, filler_mb: int):
+    """A valid .docx plus one highly compressible part of ``filler_mb`` MiB."""
+    import io
+    import zipfile
+
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Dober dan.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as original, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for info in original.infolist():
+            bomb.writestr(info, original.read(info.filename))
+        bomb.writestr("word/filler.xml", b"<a>" + b" " * (filler_mb * 2**20) + b"</a>")
+    path = tmp_path / "bomb.docx"
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def test_a_docx_bomb_is_refused_before_it_is_unpacked(tmp_path):
+    from translator.files import FileTooLargeError
+
+    path = _bomb(tmp_path, 80)
+    assert path.stat().st_size < 2**20  # small on disk
+    with pytest.raises(FileTooLargeError, match=r"unpacks to 80\.\d MiB, more than the limit of 64\.0 MiB") as info:
+        read_document(path)
+    assert info.value.size > info.value.limit
+    with pytest.raises(FileTooLargeError, match="zip bomb"):
+        read_document(path, max_bytes=200 * 2**20)  # within the size limit, but inflating 1000x
+
+
+def test_size_limits_apply_to_every_format(tmp_path):
+    from translator.files import FileTooLargeError
+
+    text = tmp_path / "big.txt"
+    text.write_text("Dober dan. " * 20_000, encoding="utf-8")
+    with pytest.raises(FileTooLargeError, match="more than the limit"):
+        read_document(text, max_bytes=100_000)
+    assert read_document(text, max_bytes=None).units
+    small = _bomb(tmp_path, 0)
+    assert read_document(small).units == ["Dober dan."]

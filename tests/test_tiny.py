@@ -1,4 +1,4 @@
-"""translator.tiny: random-weight Marian/BART built locally with real tokenizers."""
+"""translator.testing: random-weight Marian/BART built locally with real tokenizers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from translator.tiny import MARKER, build_all, build_bart, build_marian, read_marker
+from translator.testing import MARKER, build_all, build_bart, build_marian, read_marker
 
 pytestmark = pytest.mark.filterwarnings("ignore:Recommended. pip install sacremoses")
 

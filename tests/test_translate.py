@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from translator import ModelNotFoundError, Translation, Translator, translate, translate_and_summarize
-from translator import models
+from translator import engines, models
 from translator.translate import is_repetitive, plan_batches
 
 
@@ -219,11 +219,11 @@ def test_models_dir_folder_is_found_by_hub_id(tiny_models, monkeypatch, tmp_path
 
 
 def test_models_load_once_across_threads(tiny_models):
-    models.clear_cache()
+    engines.clear_cache()
     loaded = []
 
     def worker():
-        loaded.append(models.load(str(tiny_models.marian), "translation"))
+        loaded.append(engines.load(str(tiny_models.marian), "translation"))
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for t in threads:
@@ -300,7 +300,7 @@ def test_property_no_loss_on_messy_documents(tiny_models):
 
 
 def test_stream_groups_start_small_then_double():
-    from translator.segment import Piece
+    from translator.pieces import Piece
     from translator.translate import stream_groups
 
     pieces = [Piece(start=i * 10, end=i * 10 + 9, paragraph=i // 5, translatable=True) for i in range(40)]
@@ -310,3 +310,20 @@ def test_stream_groups_start_small_then_double():
     one_line_title = [Piece(start=0, end=9, paragraph=0, translatable=True)] + [Piece(start=10 + i * 10, end=19 + i * 10, paragraph=1, translatable=True)
                                                            for i in range(6)]
     assert len(stream_groups(one_line_title, first_pieces=2)[0]) == 1  # a one-sentence first paragraph alone
+
+
+def test_segments_and_the_whitespace_between_them_give_back_the_source(tiny_env, seed_article):
+    """The README's invariant: segments in order, separated only by whitespace, cover the source."""
+    text = "  Naslov\r\n\r\nPrvi stavek. Drugi stavek!\n\t3 : 1\n\n\n  Zadnji odstavek…  \n"
+    for source in (text, seed_article):
+        doc = Translator(num_beams=1).translate_document(source)
+        cursor = 0
+        rebuilt = []
+        for segment in doc.segments:
+            gap = source[cursor:segment.start]
+            assert gap.strip() == ""  # only whitespace between segments
+            assert source[segment.start:segment.end] == segment.source
+            rebuilt += [gap, segment.source]
+            cursor = segment.end
+        assert source[cursor:].strip() == ""
+        assert "".join(rebuilt) + source[cursor:] == source

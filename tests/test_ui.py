@@ -1,11 +1,15 @@
 """The web page served for real (tiny models, real generate()) and driven over HTTP with
-gradio_client, as an API user would."""
+gradio_client, as an API user would; its pieces (backend, rendering, options) without a server."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import re
 import socket
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,8 +19,11 @@ gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client  # noqa: E402
 from gradio_client.exceptions import AppError  # noqa: E402
 
-from translator import ui  # noqa: E402
+from translator import cli  # noqa: E402
+from translator.io import TMP_SUFFIX  # noqa: E402
 from translator.results import Segment  # noqa: E402
+from translator.ui import Settings, launch, render  # noqa: E402
+from translator.ui.backend import Backend, ModelStatus, read_upload  # noqa: E402
 
 pytestmark = [
     # gradio's queue, not this project, trips these pandas deprecation notices
@@ -24,6 +31,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning"),
 ]
 
+REPO = Path(__file__).resolve().parent.parent
 MAX_CHARS = 10_000  # four copies of the seed article (about 2,000 characters each) fit
 
 
@@ -37,17 +45,29 @@ def paragraphs(text: str) -> list[str]:
     return [p for p in re.split(r"\n[ \t]*\n", text.strip()) if p.strip()]
 
 
-def serve(**options):
-    demo = ui.build_app(**options)
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(), quiet=True)
-    client = Client(demo.local_url, verbose=False, analytics_enabled=False, download_files=False)
+def serve(settings: Settings, **login):
+    demo = launch(dataclasses.replace(settings, host="127.0.0.1", port=free_port()), prevent_thread_lock=True,
+                  quiet=True)
+    client = Client(demo.local_url, verbose=False, analytics_enabled=False, download_files=False, **login)
     return demo, client
+
+
+def tiny_settings(tiny_models, **options) -> Settings:
+    return Settings(translation_model=str(tiny_models.marian), summary_model=str(tiny_models.bart),
+                    device="cpu", **options)
+
+
+def page_component(demo, elem_id: str) -> dict:
+    """A component's properties as the browser gets them on page load."""
+    import httpx
+
+    config = httpx.get(demo.local_url + "config", timeout=10).json()
+    return next(c["props"] for c in config["components"] if c["props"].get("elem_id") == elem_id)
 
 
 @pytest.fixture(scope="module")
 def app(tiny_models):
-    demo, client = serve(translation_model=str(tiny_models.marian), summary_model=str(tiny_models.bart),
-                         device="cpu", max_chars=MAX_CHARS, num_beams=1, preload=True)
+    demo, client = serve(tiny_settings(tiny_models, max_chars=MAX_CHARS, num_beams=1))
     yield demo, client
     client.close()
     demo.close()
@@ -65,7 +85,8 @@ def test_named_endpoints_are_public_and_the_streaming_handler_is_not(client):
         parameters = endpoints[name]["parameters"]
         # only the text is required: everything after it has a default
         assert [p["parameter_has_default"] for p in parameters] == [False] + [True] * (len(parameters) - 1)
-    assert not any("run" in name or "load_file" in name or "clear" in name for name in endpoints)
+    assert not any("run" in name or "load_file" in name or "clear" in name or "refresh" in name
+                   for name in endpoints)
 
 
 def test_translate_with_only_the_text(client):
@@ -88,10 +109,11 @@ def test_seed_article_keeps_paragraphs_and_gets_a_summary(client, seed_article):
     translation, summary, segments = client.predict(seed_article, api_name="/translate_and_summarize")
     assert len(paragraphs(translation)) == len(paragraphs(seed_article))
     assert summary.strip()
-    assert segments and {"source", "target", "paragraph", "translated", "warnings"} <= set(segments[0])
-    # every source character is in exactly one segment, in order
-    assert "".join(s["source"] for s in segments).replace(" ", "").replace("\n", "") == \
-        re.sub(r"\s+", "", seed_article)
+    # the segments have the one JSON shape (TranslationAndSummary.to_dict), as in the download
+    assert segments and set(segments[0]) == set(Segment("a", "b", 0, 1, 0).to_dict())
+    # the segments and the whitespace between them give back the source
+    assert re.sub(r"\s", "", "".join(s["source"] for s in segments)) == re.sub(r"\s", "", seed_article)
+    assert all(seed_article[s["start"]:s["end"]] == s["source"] for s in segments)
     assert max(s["paragraph"] for s in segments) + 1 == len(paragraphs(seed_article))
 
 
@@ -144,26 +166,69 @@ def test_the_buttons_stream_partial_translations(app, seed_article):
     assert len(steps) >= 4, [len(t) for t in texts]  # a start, at least two partials, the end
     assert all(len(a) <= len(b) for a, b in zip(texts, texts[1:]))
     assert len({t for t in texts[1:-1] if t}) >= 2
+    # the first partial is small: the first paragraph shows before the rest is done
+    assert len(paragraphs(texts[1])) < len(paragraphs(article)) / 2
     english, summary, table, status, txt, data = steps[-1]
     assert len(paragraphs(english)) == len(paragraphs(article))
     assert summary == "" and "✓" in status and table.count("<tr class=") == len(steps[-2][2].split("<tr class=")) - 1
     assert txt["interactive"] and Path(txt["value"]).read_text(encoding="utf-8").strip() == english.strip()
-    assert json.loads(Path(data["value"]).read_text(encoding="utf-8"))["translation"] == english
+    payload = json.loads(Path(data["value"]).read_text(encoding="utf-8"))
+    assert payload["translation"] == english and payload["summary"] is None
 
 
-def test_missing_model_is_a_clear_error_and_the_page_still_serves(tmp_path):
+def test_the_page_names_the_models_and_warns_of_none(app):
+    demo, _ = app
+    assert page_component(demo, "model-warning")["visible"] is False
+    info = page_component(demo, "model-info")["value"]
+    assert "on cpu" in info and "not available" not in info
+
+
+def test_missing_model_shows_on_the_page_and_at_start_and_the_page_still_serves(tmp_path, tiny_models, capsys):
     missing = str(tmp_path / "no-such-model")
-    demo, client = serve(translation_model=missing, summary_model=missing, device="cpu")
+    demo, client = serve(Settings(translation_model=missing, summary_model=str(tiny_models.bart), device="cpu"))
     try:
+        # the start-up line names the model and the fix; nothing is said to be ready
+        started = capsys.readouterr()
+        assert re.search(r"^error: translation model '.*no-such-model' is not available: .*does not exist",
+                         started.err, re.M), started.err
+        assert "ready" not in started.out
+        # the page shows it as it loads, before anything is pressed
+        warning = page_component(demo, "model-warning")
+        assert warning["visible"] is True
+        assert "translation model" in warning["value"] and "does not exist" in warning["value"]
+        assert "translator download" in warning["value"]
         with pytest.raises(AppError, match="does not exist"):
             client.predict("Dober dan.", api_name="/translate")
-        with pytest.raises(AppError, match="does not exist"):
-            client.predict("Good morning.", api_name="/summarize")
-        assert "not available" in demo.backend.model_info()
-        # the page itself still loads
+        # the other model still works
+        assert client.predict("Good morning. The minister spoke.", api_name="/summarize").strip()
         import httpx
 
         assert httpx.get(demo.local_url, timeout=10).status_code == 200
+    finally:
+        client.close()
+        demo.close()
+
+
+def test_ready_models_are_named_at_start(tiny_models, capsys):
+    demo = launch(tiny_settings(tiny_models, port=free_port()), prevent_thread_lock=True)
+    try:
+        out = capsys.readouterr().out
+        assert re.search(r"^models: translation .*marian \(.* on cpu.*\), summary .*bart \(.* on cpu.*\) ready$",
+                         out, re.M), out
+    finally:
+        demo.close()
+
+
+def test_launch_with_auth_needs_the_login(tiny_models):
+    import httpx
+
+    demo, client = serve(tiny_settings(tiny_models, num_beams=1, auth=("ana", "geslo"), preload=False),
+                         auth=("ana", "geslo"))
+    try:
+        assert httpx.get(demo.local_url + "config", timeout=10).status_code == 401
+        with pytest.raises(Exception):
+            Client(demo.local_url, verbose=False, analytics_enabled=False, auth=("ana", "napačno"))
+        assert client.predict("Dober dan.", api_name="/translate").strip()
     finally:
         client.close()
         demo.close()
@@ -179,7 +244,7 @@ def test_side_by_side_escapes_html_and_marks_warnings():
         Segment("Drugi odstavek.", "Second <i>paragraph</i>.", 30, 45, 1,
                 warnings=("the translation repeats itself (possible model loop)",)),
     ]
-    page = ui.side_by_side_html(segments)
+    page = render.side_by_side_html(segments)
     assert "<script>" not in page and "<b>" not in page and "<i>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&amp; vse." in page
     rows = re.findall(r'<tr class="([^"]*)" data-paragraph', page)
@@ -187,83 +252,117 @@ def test_side_by_side_escapes_html_and_marks_warnings():
     assert "copied" in rows[1]
     assert "warn" in rows[2] and "para-start" in rows[2]
     assert "possible model loop" in page
-    assert ui.side_by_side_html([]) == ui.EMPTY_TABLE
+    assert render.side_by_side_html([]) == render.EMPTY_TABLE
+
+
+def test_model_messages_escape_and_name_the_fix():
+    ready = ModelStatus("summary", "bart", True, "hf float32 on cpu")
+    missing = ModelStatus("translation", "x/<b>y</b>", False,
+                          "model 'x' is not <i>available</i>. Fix: run `translator download x`")
+    assert render.startup_lines([ready, ready]) == \
+        ["models: summary bart (hf float32 on cpu), summary bart (hf float32 on cpu) ready"]
+    assert render.startup_lines([missing, ready]) == \
+        ["error: translation model 'x/<b>y</b>' is not available: model 'x' is not <i>available</i>. "
+         "Fix: run `translator download x` (the page starts anyway and shows this)"]
+    warning = render.model_warning([missing, ready])
+    # a model name stays in a code span (shown as typed); any other text is escaped
+    assert "`x/<b>y</b>`" in warning and "<i>" not in warning and "&lt;i&gt;" in warning
+    assert "translator download x" in warning and "bart" not in warning
+    assert render.model_warning([ready]) == "" and render.model_warning(None) == ""
+    info = render.model_info([missing, ready], {}, 1234, 2)
+    assert "not available" in info and "hf float32 on cpu" in info and "1,234 characters" in info
+    assert "loading…" in render.model_info(None, {"translation": "m", "summary": "s"}, 10, 1)
 
 
 def test_uploads_use_the_shared_readers(tmp_path):
     (tmp_path / "clanek.txt").write_text("Prvi odstavek.\n\nDrugi odstavek.\n", encoding="utf-8")
-    assert paragraphs(ui.read_upload(tmp_path / "clanek.txt")) == ["Prvi odstavek.", "Drugi odstavek."]
+    assert paragraphs(read_upload(tmp_path / "clanek.txt")) == ["Prvi odstavek.", "Drugi odstavek."]
     (tmp_path / "clanek.html").write_text("<html><body><h1>Naslov</h1><p>Prvi &amp; drugi.</p>"
                                           "<script>var x = 1;</script></body></html>", encoding="utf-8")
-    text = ui.read_upload(tmp_path / "clanek.html")
+    text = read_upload(tmp_path / "clanek.html")
     assert "Naslov" in text and "Prvi & drugi." in text and "var x" not in text
-    assert ui.read_upload(None) == ""
+    assert read_upload(None) == ""
 
 
 def test_unsupported_or_unreadable_upload_is_a_clear_error(tmp_path):
-    import gradio as gr
-
     (tmp_path / "slika.pdf").write_bytes(b"%PDF-1.4 not really")
-    with pytest.raises(gr.Error, match="not supported"):
-        ui.read_upload(tmp_path / "slika.pdf")
+    with pytest.raises(ValueError, match="not supported"):
+        read_upload(tmp_path / "slika.pdf")
     (tmp_path / "pokvarjen.docx").write_bytes(b"this is not a zip file")
-    with pytest.raises(gr.Error, match="Could not read pokvarjen.docx"):
-        ui.read_upload(tmp_path / "pokvarjen.docx")
+    with pytest.raises(ValueError, match="Could not read pokvarjen.docx"):
+        read_upload(tmp_path / "pokvarjen.docx")
 
 
-def test_downloads_are_written_whole(app, seed_article):
+def test_page_checks_share_the_library_rules(tiny_models):
+    backend = Backend(tiny_settings(tiny_models, max_chars=20, preload=False))
+    with pytest.raises(TypeError, match="/translate expects a str"):
+        backend.check_input(5, endpoint="/translate")
+    with pytest.raises(ValueError, match="empty"):
+        backend.check_input(" \n")
+    with pytest.raises(ValueError, match="21 characters.*limit of 20.*--max-chars"):
+        backend.check_input("a" * 21)
+    assert backend.check_input("Dober dan.") == "Dober dan."
+
+
+def test_downloads_are_the_one_json_shape_written_whole(app, seed_article):
     demo, _ = app
-    translation = demo.backend.translator(1).translate_document(seed_article)
-    txt, data = demo.backend.write_downloads(seed_article, translation, "A short summary.")
+    result = demo.backend.run(seed_article, num_beams=1)
+    result = dataclasses.replace(result, summary="A short summary.", summary_model="bart")
+    txt, data = demo.backend.write_downloads(result)
     assert txt.suffix == ".txt" and data.suffix == ".json" and txt.parent == data.parent
-    assert txt.read_text(encoding="utf-8").startswith(translation.text.rstrip("\n"))
+    assert txt.read_text(encoding="utf-8").startswith(result.translation.rstrip("\n"))
     assert "A short summary." in txt.read_text(encoding="utf-8")
-    payload = json.loads(data.read_text(encoding="utf-8"))
-    assert payload["translation"] == translation.text and payload["summary"] == "A short summary."
-    assert len(payload["segments"]) == len(translation.segments)
-    assert not [p for p in Path(txt.parent).iterdir() if p.name.endswith(".tmp")]
+    assert json.loads(data.read_text(encoding="utf-8")) == json.loads(json.dumps(result.to_dict()))
+    # written through io.atomic_write: nothing but the two files, no temporary left behind
+    assert sorted(p.name for p in txt.parent.iterdir()) == ["translation.json", "translation.txt"]
+    assert not [p for p in txt.parent.iterdir() if p.name.endswith(TMP_SUFFIX)]
 
 
-def test_launch_with_auth_needs_the_login(tiny_models):
-    import httpx
-
-    demo = ui.launch(host="127.0.0.1", port=free_port(), translation_model=str(tiny_models.marian),
-                     summary_model=str(tiny_models.bart), device="cpu", num_beams=1, auth="ana:geslo",
-                     preload=False, prevent_thread_lock=True, quiet=True)
-    try:
-        assert httpx.get(demo.local_url + "config", timeout=10).status_code == 401
-        with pytest.raises(Exception):
-            Client(demo.local_url, verbose=False, analytics_enabled=False, auth=("ana", "napačno"))
-        client = Client(demo.local_url, verbose=False, analytics_enabled=False, auth=("ana", "geslo"))
-        assert client.predict("Dober dan.", api_name="/translate").strip()
-        client.close()
-    finally:
-        demo.close()
-
-
-def test_auth_option():
-    assert ui.parse_auth(None) is None and ui.parse_auth("") is None
-    assert ui.parse_auth("ana:geslo:z:dvopicji") == ("ana", "geslo:z:dvopicji")
-    for bad in ("ana", ":geslo", "ana:"):
+def test_settings_check_their_values():
+    assert Settings().num_beams == 4 and Settings().max_chars == 100_000 and Settings().host == "127.0.0.1"
+    for bad in (dict(num_beams=9), dict(max_chars=0), dict(concurrency=0), dict(device="gpu"),
+                dict(engine="fast"), dict(auth=("ana", ""))):
         with pytest.raises(ValueError):
-            ui.parse_auth(bad)
+            Settings(**bad)
+    assert "geslo" not in repr(Settings(auth=("ana", "geslo")))
 
 
-def test_app_py_parses_the_options(monkeypatch):
-    import subprocess
-    import sys
-
-    app_py = Path(__file__).resolve().parent.parent / "app.py"
-    help_text = subprocess.run([sys.executable, str(app_py), "--help"], capture_output=True, text=True).stdout
-    assert all(flag in help_text for flag in ("--host", "--port", "--share", "--max-chars", "--auth"))
-    app_module = ui
+def test_serve_options_are_the_cli_s(monkeypatch):
     monkeypatch.delenv("TRANSLATOR_AUTH", raising=False)
-    args = app_module.parse_args([])
-    assert (args.host, args.share, args.max_chars, args.auth, args.beams) == ("127.0.0.1", False, 100_000, None, 4)
-    args = app_module.parse_args(["--host", "0.0.0.0", "--port", "9000", "--share", "--max-chars", "500",
-                                  "--translation-model", "m", "--summary-model", "s", "--device", "cpu",
-                                  "--auth", "u:p"])
-    assert (args.host, args.port, args.share, args.max_chars, args.auth) == ("0.0.0.0", 9000, True, 500, "u:p")
-    assert (args.translation_model, args.summary_model, args.device) == ("m", "s", "cpu")
-    with pytest.raises(SystemExit):
-        app_module.parse_args(["--auth", "nocolon"])
+    parser = cli.build_parser()
+    settings = cli.serve_settings(parser.parse_args(["serve"]))
+    assert settings == Settings()
+    args = parser.parse_args(["serve", "--host", "0.0.0.0", "--port", "9000", "--share", "--max-chars", "500",
+                              "--translation-model", "m", "--summary-model", "s", "--device", "cpu",
+                              "--beams", "2", "--concurrency", "3", "--auth", "u:p:q", "-v"])
+    assert args.verbose
+    assert cli.serve_settings(args) == Settings(translation_model="m", summary_model="s", device="cpu", num_beams=2,
+                                                max_chars=500, concurrency=3, host="0.0.0.0", port=9000,
+                                                share=True, auth=("u", "p:q"))
+    assert parser.parse_args(["-v", "serve"]).verbose  # the top-level flag is not overridden
+    monkeypatch.setenv("TRANSLATOR_AUTH", "ana:geslo")
+    assert cli.build_parser().parse_args(["serve"]).auth == ("ana", "geslo")
+    for bad in (["--auth", "nocolon"], ["--auth", ":geslo"], ["--beams", "9"], ["--device", "gpu"]):
+        with pytest.raises(SystemExit) as exit_:
+            parser.parse_args(["serve", *bad])
+        assert exit_.value.code == 2
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["serve", "--max-chars", "0"])
+    assert exit_.value.code == 2
+
+
+@pytest.mark.slow  # three fresh interpreters, one importing gradio
+def test_app_py_is_translator_serve_and_nothing_happens_at_import():
+    env = {k: v for k, v in os.environ.items() if k not in ("GRADIO_ANALYTICS_ENABLED", "HF_HUB_DISABLE_TELEMETRY")}
+    app_help = subprocess.run([sys.executable, str(REPO / "app.py"), "--help"], capture_output=True, text=True,
+                              env=env, timeout=120)
+    serve_help = subprocess.run([sys.executable, "-m", "translator", "serve", "--help"], capture_output=True,
+                                text=True, env=env, timeout=120)
+    assert app_help.returncode == 0 and app_help.stdout == serve_help.stdout
+    assert all(flag in app_help.stdout for flag in ("--host", "--port", "--share", "--max-chars", "--auth",
+                                                    "--beams", "--concurrency", "--translation-model"))
+    probe = ("import os, sys; import translator.cli; translator.cli.build_parser(); "
+             "print('gradio' in sys.modules); import translator.ui; "
+             "print(os.environ.get('GRADIO_ANALYTICS_ENABLED'), os.environ.get('HF_HUB_DISABLE_TELEMETRY'))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+    assert out.stdout.split("\n")[:2] == ["False", "None None"], out.stderr

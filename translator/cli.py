@@ -16,11 +16,15 @@ from pathlib import Path
 from ._version import __version__
 from .options import (
     DEFAULT_BEAMS,
+    DEFAULT_HOST,
+    DEFAULT_MAX_CHARS,
+    DEFAULT_PORT,
     DEFAULT_SUMMARY_MODEL,
     DEFAULT_TRANSLATION_MODEL,
     DEVICES_HELP,
     ENGINES,
     MAX_BEAMS,
+    MAX_FILE_BYTES,
     MIN_BEAMS,
     SUMMARY_LENGTHS,
     check_beams,
@@ -79,6 +83,16 @@ def add_model_options(parser: argparse.ArgumentParser, *, translation: bool = Tr
         parser.add_argument("--length", default="medium", choices=list(SUMMARY_LENGTHS), help="summary length")
 
 
+def add_file_limit(parser: argparse.ArgumentParser) -> None:
+    """--max-file-mb: the largest document accepted, once unpacked (a .docx is a zip)."""
+    parser.add_argument("--max-file-mb", type=float, default=MAX_FILE_BYTES / 2**20, metavar="MB",
+                        help="refuse a document larger than this once unpacked (.docx parts count unzipped)")
+
+
+def _max_bytes(args: argparse.Namespace) -> int:
+    return int(args.max_file_mb * 2**20)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``translator`` command."""
     parser = argparse.ArgumentParser(
@@ -102,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print JSON: translation, summary (null unless --summary), language, notes, warnings, "
                         "models, segments")
     p.add_argument("-q", "--quiet", action="store_true", help="no warning lines on stderr")
+    add_file_limit(p)
     add_model_options(p)
 
     p = commands.add_parser("summarize", help="summarise English text from a file or stdin",
@@ -121,9 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", default=None, help="write a JSON report here (default: OUT_DIR/report.json)")
     add_model_options(p, beams=None)
 
-    p = commands.add_parser("serve", help="start the web page (the same as python app.py)",
+    p = commands.add_parser("serve", help="start the web page and the REST API (the same as python app.py)",
                             formatter_class=HelpFormatter,
-                            description="Web page: Slovenian news → English translation and summary.")
+                            description="Web page and LibreTranslate-compatible REST API on one port: "
+                                        "Slovenian news → English translation and summary.")
     add_serve_arguments(p)
 
     p = commands.add_parser("download", help="save models into models/ for offline use",
@@ -134,6 +150,43 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("tiny-models", help="build tiny random-weight models for offline demos and tests",
                             formatter_class=HelpFormatter)
     p.add_argument("out_dir", nargs="?", default="models/tiny", help="where to put marian/ and bart/")
+
+    from .options import DTYPES
+
+    p = commands.add_parser(
+        "evaluate", help="score translations (BLEU, chrF, TER) or summaries (ROUGE) against references",
+        formatter_class=HelpFormatter,
+        description="Translate (or summarise) test lines with the project's own pipeline and score the output: "
+                    "sacrebleu BLEU, chrF and TER with their signatures (--task summary: rouge-score ROUGE-1/2/L), "
+                    "output tokens/s, peak memory, and the lines that score lowest beside the model's confidence. "
+                    "Line N of a reference is the reference of source line N; empty lines stay in place.")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--src", metavar="FILE", help="source lines (--task summary: one document per line)")
+    source.add_argument("--data", metavar="FILE",
+                        help="one .tsv (source, reference columns) or .jsonl (source, reference fields) file")
+    source.add_argument("--testset", metavar="NAME",
+                        help="a test set sacrebleu downloads and caches: flores200 (devtest), flores200/dev, wmt22...")
+    p.add_argument("--ref", metavar="FILE", nargs="+", help="reference lines for --src (several files: several references)")
+    p.add_argument("--src-field", default=None,
+                   help="--data: source column (TSV: 1-based number, default 1, or header name) or JSONL field "
+                        "(default: source, src, article, document or text)")
+    p.add_argument("--ref-field", default=None,
+                   help="--data: reference column (TSV default 2) or JSONL field (default: reference, ref, target, "
+                        "translation, highlights or summary)")
+    p.add_argument("--langpair", default="sl-en", help="--testset: language pair (or FLORES codes: slv_Latn-eng_Latn)")
+    p.add_argument("--task", default="translation", choices=("translation", "summary"), help="what to evaluate")
+    p.add_argument("--compare", nargs="+", metavar="CONFIG", default=None,
+                   help='run several configurations on the same lines, e.g. "engine=ct2,dtype=int8" '
+                        '"engine=hf,dtype=float32"; keys: model, engine, device, dtype and any TranslationOptions '
+                        "(--task summary: SummaryOptions) field such as num_beams")
+    p.add_argument("--worst", type=int, default=10, metavar="N",
+                   help="show the N lines with the lowest sentence chrF (summaries: ROUGE-L)")
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="evaluate only the first N lines")
+    p.add_argument("--hyp-out", metavar="FILE", default=None,
+                   help="write the hypotheses here, one per line (several configurations: FILE.1.txt, FILE.2.txt...)")
+    p.add_argument("--json", action="store_true", help="print a JSON report instead of the table")
+    p.add_argument("--dtype", default=None, choices=DTYPES, help="weights' precision (default: $TRANSLATOR_DTYPE or auto)")
+    add_model_options(p)
     return parser
 
 
@@ -149,18 +202,18 @@ def _input_path(source: str) -> Path | None:
         raise UsageError(f"{source} is a folder: translate a whole folder with "
                          f"`translator batch {source} OUT_DIR`")
     if not path.is_file():
-        raise UsageError(f"{source}: no such file")
+        raise FileNotFoundError(f"{source}: no such file")
     return path
 
 
-def _read_text(source: str) -> str:
+def _read_text(source: str, max_bytes: int = MAX_FILE_BYTES) -> str:
     """The plain text of a file (any supported format, encoding detected) or of stdin."""
     path = _input_path(source)
     if path is None:
         return sys.stdin.read()
     from .files import document_text, read_document
 
-    return document_text(read_document(path))
+    return document_text(read_document(path, max_bytes))
 
 
 def _print_warnings(warnings: list[str], quiet: bool) -> None:
@@ -197,7 +250,7 @@ def _translate(args: argparse.Namespace) -> int:
     if output is not None and path is not None and output.resolve() == path.resolve():
         raise UsageError("-o must differ from the input file (sources are never overwritten)")
     if structured or (output is not None and path is not None):
-        doc = read_document(path)
+        doc = read_document(path, _max_bytes(args))
         [result] = pipeline.run_documents([doc.units], translator, summarizer, length=args.length)
         rendered = render_document(doc, result.parts)
         if output is not None:
@@ -210,7 +263,7 @@ def _translate(args: argparse.Namespace) -> int:
             else:
                 sys.stdout.write(rendered.decode("utf-8"))
     else:
-        text = sys.stdin.read() if path is None else _read_text(args.input)
+        text = sys.stdin.read() if path is None else _read_text(args.input, _max_bytes(args))
         if args.json or output is not None:
             result = pipeline.run(text, translator, summarizer, length=args.length)
             if output is not None:
@@ -291,11 +344,26 @@ def _tiny(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    if bool(args.src) != bool(args.ref):
+        raise UsageError("--src and --ref go together: the source lines and their line-aligned references")
+    from .evaluation import main as evaluate_main
+
+    return evaluate_main(args)
+
+
 # -- serve: the web page ----------------------------------------------------------------------
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 7860
-DEFAULT_MAX_CHARS = 100_000
+
+def parse_auth(value: str) -> tuple[str, str] | None:
+    """``USER:PASSWORD`` → ``(user, password)``; ``""`` → None (no login). ArgumentTypeError
+    otherwise (argparse also applies it to the $TRANSLATOR_AUTH default)."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise argparse.ArgumentTypeError("--auth expects USER:PASSWORD (both non-empty)")
+    return user, password
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -311,19 +379,50 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
                         help="longest input accepted, in characters")
     parser.add_argument("--concurrency", type=int, default=None,
                         help="requests each model serves at once (default: 1 on CPU, 2 on a GPU)")
-    parser.add_argument("--auth", default=os.environ.get("TRANSLATOR_AUTH") or None, metavar="USER:PASSWORD",
-                        help="require this login (default: $TRANSLATOR_AUTH; none if unset)")
+    parser.add_argument("--auth", type=parse_auth, default=os.environ.get("TRANSLATOR_AUTH") or None,
+                        metavar="USER:PASSWORD",
+                        help="require this login for the page (default: $TRANSLATOR_AUTH; none if unset)")
+    rest = parser.add_argument_group("REST API (LibreTranslate-compatible, on the same port; docs at /docs)")
+    rest.add_argument("--api-keys", default=None, metavar="FILE",
+                      help="require an API key: FILE lists one key per line, optionally followed by its requests "
+                           "per minute and characters per request (# starts a comment)")
+    rest.add_argument("--req-limit", type=int, default=0, metavar="N",
+                      help="requests per minute per client without a limit of its own (0: no limit)")
+    rest.add_argument("--char-limit", type=int, default=0, metavar="N",
+                      help="characters per request for callers without a limit of their own (0: --max-chars, "
+                           "which bounds every request)")
+    add_file_limit(rest)
+    # `python app.py -v` is `translator serve -v`; SUPPRESS keeps `translator -v serve` working
+    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log what happens")
     return parser
 
 
+def serve_settings(args: argparse.Namespace):
+    """The page's ``Settings`` from ``translator serve``'s options; UsageError for a bad value."""
+    from .ui import Settings
+    from .ui.rest import load_api_keys
+
+    try:
+        if args.api_keys:
+            load_api_keys(args.api_keys)  # a bad file is named now, not after the models load
+        return Settings(translation_model=args.translation_model, summary_model=args.summary_model,
+                        device=args.device, engine=args.engine, num_beams=args.beams, max_chars=args.max_chars,
+                        concurrency=args.concurrency, host=args.host, port=args.port, share=args.share,
+                        auth=args.auth, api_keys_file=args.api_keys, req_limit=args.req_limit,
+                        char_limit=args.char_limit, max_file_bytes=_max_bytes(args))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _serve(args: argparse.Namespace) -> int:
-    from .ui import main as serve_main
+    from .ui import launch
 
-    return serve_main(args)
-
+    launch(serve_settings(args))
+    return 0
 
 COMMANDS = {"translate": _translate, "summarize": _summarize, "download": _download,
-            "tiny-models": _tiny, "batch": _batch, "serve": _serve}
+            "tiny-models": _tiny, "batch": _batch, "serve": _serve,
+            "evaluate": _evaluate}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -333,14 +432,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    from .files import FileFormatError
+    from .engines import EngineUnavailable
+    from .files import FileFormatError, FileTooLargeError
     from .models import ModelNotFoundError
 
     try:
         return COMMANDS[args.command](args)
     except UsageError as exc:
         parser.exit(2, f"translator {args.command}: error: {exc}\n")
-    except (ModelNotFoundError, FileNotFoundError, FileFormatError, ValueError, TypeError, OSError) as exc:
+    except FileTooLargeError as exc:
+        print(f"translator {args.command}: error: {exc}; --max-file-mb raises the limit", file=sys.stderr)
+        return 1
+    except (ModelNotFoundError, EngineUnavailable, FileNotFoundError, FileFormatError, ValueError, TypeError,
+            OSError) as exc:
         print(f"translator {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

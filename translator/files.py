@@ -29,7 +29,8 @@ from pathlib import Path
 
 from bs4.dammit import EncodingDetector
 
-from translator.formats import FileFormatError, Parsed
+from translator.formats import FileFormatError, FileTooLargeError, Parsed, megabytes
+from translator.options import MAX_FILE_BYTES
 from translator.formats.encoding import decode_text, detect_newline, normalize_newlines
 from translator.formats.html import Html
 from translator.formats.markdown import Markdown
@@ -41,6 +42,7 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "Document",
     "FileFormatError",
+    "FileTooLargeError",
     "document_text",
     "format_for",
     "output_suffix",
@@ -90,26 +92,35 @@ def format_for(name: str | Path) -> str:
     return _FORMATS[suffix]
 
 
-def read_document(path: str | Path) -> Document:
+def read_document(path: str | Path, max_bytes: int | None = MAX_FILE_BYTES) -> Document:
     """Read and parse the file at ``path``.
 
-    Raises FileFormatError (unsupported, undecodable, binary or corrupt file) and OSError.
+    ``max_bytes`` bounds the file once unpacked (its size for text, its parts for .docx; None:
+    no limit). Raises FileTooLargeError past it, FileFormatError (unsupported, undecodable,
+    binary or corrupt file) and OSError.
     """
     path = Path(path)
     format_for(path)  # fail on the suffix before reading a possibly large file
-    doc = read_bytes(path.read_bytes(), str(path))
+    size = path.stat().st_size
+    if max_bytes is not None and size > max_bytes:
+        raise FileTooLargeError(f"{path}: {megabytes(size)} is more than the limit of {megabytes(max_bytes)}",
+                                size, max_bytes)
+    doc = read_bytes(path.read_bytes(), str(path), max_bytes)
     doc.path = path
     return doc
 
 
-def read_bytes(data: bytes, name: str) -> Document:
+def read_bytes(data: bytes, name: str, max_bytes: int | None = MAX_FILE_BYTES) -> Document:
     """Parse ``data`` (an upload) as the format named by ``name``'s suffix; ``path`` is None.
 
-    Raises FileFormatError.
+    ``max_bytes`` as for :func:`read_document`. Raises FileTooLargeError, FileFormatError.
     """
     fmt = format_for(name)
+    if max_bytes is not None and len(data) > max_bytes:
+        raise FileTooLargeError(f"{name}: {megabytes(len(data))} is more than the limit of {megabytes(max_bytes)}",
+                                len(data), max_bytes)
     if fmt == "docx":
-        parsed: Parsed = Docx(data, name)
+        parsed: Parsed = Docx(data, name, max_bytes)
         return Document(None, fmt, parsed.units, "binary", "\n", _named(name, parsed.warnings), parsed)
 
     declared = None

@@ -1,27 +1,25 @@
-"""Model names, where their files are, and one loaded copy per process.
+"""Model names and where their files are; which device runs them.
 
 ``resolve(name)`` turns a name into a local folder: a folder path given directly, then
-``models/<name>``, then the Hugging Face cache, then a download (unless ``HF_HUB_OFFLINE=1``).
-``load(...)`` returns a :class:`LoadedModel` (tokenizer + engine) cached per
-``(folder, kind, engine, device, dtype)`` so a web page or a batch job never loads a model twice.
+``models/<name>`` (:func:`translator.paths.models_dir`), then the Hugging Face cache, then a
+download (unless ``HF_HUB_OFFLINE=1``). Loading a model for generation is
+:func:`translator.engines.load`, one layer up.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
-import threading
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from .options import RuntimeOptions
+from .options import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL, check_device
+from .paths import models_dir
 
 logger = logging.getLogger("translator")
 
-DEFAULT_TRANSLATION_MODEL = "Helsinki-NLP/opus-mt-tc-big-zls-en"
-DEFAULT_SUMMARY_MODEL = "sshleifer/distilbart-cnn-12-6"
+__all__ = ["ALIASES", "DEFAULT_SUMMARY_MODEL", "DEFAULT_TRANSLATION_MODEL", "Kind", "ModelNotFoundError",
+           "download", "local_name", "resolve", "resolve_device"]
 
 # Short names users may type instead of a Hub id.
 ALIASES: dict[str, str] = {
@@ -37,31 +35,9 @@ DOWNLOAD_PATTERNS = ["*.json", "*.spm", "*.model", "*.txt", "*.safetensors", "py
 
 Kind = Literal["translation", "summary"]
 
-# C0 controls (but tab and line breaks) and two non-characters: byte-fallback tokens can decode to
-# them, and no document (XML in .docx/.html, subtitles, text) can hold them.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
 
 class ModelNotFoundError(RuntimeError):
     """A model is neither on disk nor downloadable. The message says what was tried and the fix."""
-
-
-def default_model(kind: Kind) -> str:
-    """The model name for ``kind``: the environment variable if set, else the project default."""
-    if kind == "translation":
-        return os.environ.get("TRANSLATOR_TRANSLATION_MODEL") or DEFAULT_TRANSLATION_MODEL
-    return os.environ.get("TRANSLATOR_SUMMARY_MODEL") or DEFAULT_SUMMARY_MODEL
-
-
-def models_dir() -> Path:
-    """The local model folder: ``$TRANSLATOR_MODELS_DIR``, else ``models/`` of this checkout."""
-    configured = os.environ.get("TRANSLATOR_MODELS_DIR")
-    if configured:
-        return Path(configured).expanduser()
-    checkout = Path(__file__).resolve().parent.parent
-    if (checkout / "pyproject.toml").is_file():
-        return checkout / "models"
-    return Path.cwd() / "models"
 
 
 def local_name(name: str) -> str:
@@ -156,97 +132,24 @@ def download(name: str, dest: Path | None = None) -> Path:
 
 
 def resolve_device(device: str | None) -> str:
-    """Map ``auto`` (or None / ``$TRANSLATOR_DEVICE``) to ``cuda``, ``mps`` or ``cpu``."""
-    device = (device or os.environ.get("TRANSLATOR_DEVICE") or "auto").strip().lower()
-    if device != "auto":
-        if device.startswith("cuda"):
-            import torch
+    """Map ``auto`` (or None) to ``cuda``, ``mps`` or ``cpu``; return any other device as given.
 
-            if not torch.cuda.is_available():
-                raise ValueError(f"device {device!r} was asked for but CUDA is not available here")
+    Raises ValueError naming the valid devices for an unknown one (``gpu``), and for a CUDA
+    device on a machine without CUDA.
+    """
+    device = check_device(device)
+    if device in ("cpu", "mps"):
         return device
     import torch
 
+    if device != "auto":
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {device!r} was asked for but CUDA is not available here: "
+                             "use --device cpu (or auto)")
+        return device
     if torch.cuda.is_available():
         return "cuda"
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
         return "mps"
     return "cpu"
-
-
-@dataclass
-class LoadedModel:
-    """A tokenizer and an engine ready to generate, plus what the pipeline must know."""
-
-    name: str
-    path: Path
-    kind: Kind
-    tokenizer: Any
-    engine: Any  # translator.engines.Engine
-    max_input_tokens: int
-
-    def count_tokens(self, text: str) -> int:
-        """Tokens ``text`` takes as model input, end-of-sentence mark included."""
-        # verbose=False: measuring an over-long sentence before splitting it is the point
-        return len(self.tokenizer(text, add_special_tokens=True, verbose=False)["input_ids"])
-
-    def encode(self, texts: list[str]) -> list[list[int]]:
-        return self.tokenizer(texts, add_special_tokens=True)["input_ids"]
-
-    def decode(self, ids: list[int]) -> str:
-        """Text of generated ids, special tokens left out."""
-        extra = {}
-        if hasattr(self.tokenizer, "spm_target"):
-            # transformers 5's MarianTokenizer decodes with the *source* SentencePiece model
-            # when the vocabulary is joint; output is target language
-            extra["use_source_tokenizer"] = False
-        text = self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False, **extra)
-        return _CONTROL.sub("", text).strip()
-
-
-_cache: dict[tuple, LoadedModel] = {}
-_cache_lock = threading.Lock()
-_key_locks: dict[tuple, threading.Lock] = {}
-
-
-def load(name: str | None, kind: Kind, runtime: RuntimeOptions = RuntimeOptions()) -> LoadedModel:
-    """Load (once per process) model ``name`` for ``kind`` with the runtime options given.
-
-    Raises ModelNotFoundError when the model is unavailable.
-    """
-    from .engines import create_engine
-
-    name = name or default_model(kind)
-    path = resolve(name)
-    device = resolve_device(runtime.device)
-    key = (str(path), kind, runtime.engine, device, runtime.dtype)
-    with _cache_lock:
-        if key in _cache:
-            return _cache[key]
-        key_lock = _key_locks.setdefault(key, threading.Lock())
-    # One lock per key: two threads asking for the same model wait for one load,
-    # while a different model can load at the same time.
-    with key_lock:
-        if key in _cache:
-            return _cache[key]
-        from transformers import AutoConfig, AutoTokenizer
-
-        logger.info("loading %s model %s from %s", kind, name, path)
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        config = AutoConfig.from_pretrained(path)
-        limit = int(getattr(config, "max_position_embeddings", 0) or 512)
-        engine = create_engine(path, kind=kind, engine=runtime.engine, device=device, dtype=runtime.dtype)
-        loaded = LoadedModel(name=name, path=path, kind=kind, tokenizer=tokenizer, engine=engine,
-                             max_input_tokens=limit)
-        logger.info("%s model ready: %s", kind, engine.description)
-        with _cache_lock:
-            _cache[key] = loaded
-        return loaded
-
-
-def clear_cache() -> None:
-    """Forget every loaded model (frees memory once nothing else holds them)."""
-    with _cache_lock:
-        _cache.clear()
-        _key_locks.clear()

@@ -20,6 +20,10 @@ DTYPES: tuple[str, ...] = ("auto", "float32", "float16", "bfloat16", "int8")
 DEVICES_HELP = "auto, cpu, cuda, cuda:N or mps"
 MIN_BEAMS, MAX_BEAMS = 1, 6
 DEFAULT_BEAMS = 4
+# the web page's (translator serve): cli.py's defaults and ui.Settings' without importing gradio
+DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MAX_CHARS = "127.0.0.1", 7860, 100_000
+
+MAX_FILE_BYTES = 64 * 2**20  # a document's size once unpacked (--max-file-mb); news is far smaller
 
 DEFAULT_TRANSLATION_MODEL = "Helsinki-NLP/opus-mt-tc-big-zls-en"
 DEFAULT_SUMMARY_MODEL = "sshleifer/distilbart-cnn-12-6"

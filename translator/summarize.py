@@ -14,7 +14,8 @@ from dataclasses import replace
 
 from .engines import LoadedModel, load
 from .options import RuntimeOptions, SummaryOptions, check_length, model_name
-from .segment import sentence_spans, split_long
+from .pieces import split_long
+from .segment import sentence_spans
 from .batching import plan_batches
 from .inputs import check_text
 

@@ -19,7 +19,7 @@ from .inputs import check_text, check_texts
 from .engines import LoadedModel, load
 from .options import RuntimeOptions, TranslationOptions, model_name
 from .results import Segment, Translation
-from .segment import Piece, segment_document
+from .pieces import Piece, segment_document
 
 logger = logging.getLogger("translator")
 

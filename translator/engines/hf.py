@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
+from typing import Any
 
 import torch
 
+from ..options import DEFAULT_BEAMS
+
+logger = logging.getLogger("translator")
+
 _DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+CPU_BATCH_TOKENS = 2048
+GPU_BATCH_TOKENS = (2048, 65536)  # the smallest and largest call sized from a GPU's free memory
+GPU_MEMORY_SHARE = 0.5  # of the free memory at load: the rest is for other models and PyTorch's pools
+OUTPUT_RATIO = 3  # decoder positions per source token: the bound is 2 × source + 16, plus the source
+WARM_UP_SHAPES = ((1, 8), (16, 32), (64, 48))  # (rows, source tokens) of the warm-up batches
+WARM_UP_TOKENS = 16
 
 
 def torch_dtype(dtype: str, device: str) -> torch.dtype:
@@ -22,23 +35,81 @@ def torch_dtype(dtype: str, device: str) -> torch.dtype:
     return _DTYPES[dtype]
 
 
+def bytes_per_source_token(config: Any, dtype: torch.dtype, beams: int = DEFAULT_BEAMS) -> int:
+    """GPU memory one padded source token of a call costs during beam search: the keys and
+    values each of ``beams`` hypotheses caches, in every decoder layer, for the source (cross
+    attention) and the output (self attention, up to :data:`OUTPUT_RATIO` positions per source
+    token), plus the float32 scores over the vocabulary a row's beams hold while choosing (spread
+    over a row of 16 tokens; a few copies are alive at once)."""
+    width = int(getattr(config, "d_model", 0) or getattr(config, "hidden_size", 1024))
+    layers = int(getattr(config, "decoder_layers", 0) or getattr(config, "num_hidden_layers", 6))
+    vocabulary = int(getattr(config, "vocab_size", 0) or 32000)
+    element = torch.finfo(dtype).bits // 8
+    cache = beams * OUTPUT_RATIO * 2 * layers * width * element
+    scores = beams * vocabulary * 4 * 4 // 16
+    return cache + scores
+
+
+def batch_tokens_for_memory(free_bytes: int, per_token: int, *, share: float = GPU_MEMORY_SHARE,
+                            limits: tuple[int, int] = GPU_BATCH_TOKENS) -> int:
+    """Padded source tokens per ``generate`` call that ``share`` of ``free_bytes`` holds at
+    ``per_token`` bytes each (:func:`bytes_per_source_token`), within ``limits``."""
+    low, high = limits
+    return max(low, min(high, int(free_bytes * share) // max(1, per_token)))
+
+
+def _load_model(path: Path, dtype: torch.dtype) -> Any:
+    """The model in ``path`` with SDPA attention (fused kernels on a GPU), or the model's own
+    attention where it has no SDPA version."""
+    from transformers import AutoModelForSeq2SeqLM
+
+    try:
+        return AutoModelForSeq2SeqLM.from_pretrained(path, dtype=dtype, attn_implementation="sdpa")
+    except (ValueError, ImportError) as exc:
+        logger.info("%s: no SDPA attention (%s); using the model's own", path.name, str(exc).splitlines()[0][:120])
+        return AutoModelForSeq2SeqLM.from_pretrained(path, dtype=dtype)
+
+
 class HFEngine:
-    """Seq2seq generation with a transformers model (MarianMT, BART, ...)."""
+    """Seq2seq generation with a transformers model (MarianMT, BART, ...).
+
+    On CUDA: bfloat16 (float16 where the GPU lacks it), SDPA attention, calls cut to what the
+    device's free memory holds (:func:`batch_tokens_for_memory`), and a warm-up at load so that
+    the first request does not pay for CUDA's start-up.
+    """
 
     name = "hf"
 
-    def __init__(self, path: Path, *, device: str, dtype: str = "auto") -> None:
-        from transformers import AutoModelForSeq2SeqLM
+    max_batch_tokens = CPU_BATCH_TOKENS
+    """Padded source tokens per ``model.generate`` call: a larger batch from the caller is run in
+    length-sorted pieces, so memory stays bounded whatever batch size suits the other engines."""
 
+    def __init__(self, path: Path, *, device: str, dtype: str = "auto") -> None:
         self.device = device
         self.dtype = torch_dtype(dtype, device)
-        self.model = AutoModelForSeq2SeqLM.from_pretrained(path, dtype=self.dtype).to(device).eval()
+        self.model = _load_model(path, self.dtype).to(device).eval()
         config = self.model.config
         self.pad_id = config.pad_token_id if config.pad_token_id is not None else 0
         self.eos_id = config.eos_token_id
         # BART-style models force <s> as the first generated token; it carries no text
         self.forced_bos_id = getattr(self.model.generation_config, "forced_bos_token_id", None)
         self.description = f"hf {str(self.dtype).removeprefix('torch.')} on {device}"
+        if device.startswith("cuda"):
+            free, _total = torch.cuda.mem_get_info(torch.device(device))
+            self.max_batch_tokens = batch_tokens_for_memory(free, bytes_per_source_token(config, self.dtype))
+            self.description += f", {self.max_batch_tokens} tokens a call"
+            self.warm_up()
+
+    def warm_up(self) -> None:
+        """Run a few small batches of the shapes real requests have, so that CUDA's kernel
+        choices and memory pools are made before the first request, not during it."""
+        started = time.perf_counter()
+        token = self.eos_id if isinstance(self.eos_id, int) else 0
+        for rows, width in WARM_UP_SHAPES:
+            batch = [[(i % 7) + 3 for i in range(width - 1)] + [token]] * rows
+            self.generate(batch, max_new_tokens=[WARM_UP_TOKENS] * rows, num_beams=4)
+        torch.cuda.synchronize(torch.device(self.device))
+        logger.info("hf engine warmed up on %s in %.1f s", self.device, time.perf_counter() - started)
 
     def generate(
         self,
@@ -51,8 +122,25 @@ class HFEngine:
         no_repeat_ngram_size: int = 0,
         length_penalty: float = 1.0,
     ) -> list[list[int]]:
-        if not batch:
-            return []
+        """See :class:`~translator.engines.base.Engine`: the rows are run in length-sorted calls
+        of at most :attr:`max_batch_tokens` padded source tokens."""
+        options = dict(num_beams=num_beams, min_new_tokens=min_new_tokens, repetition_penalty=repetition_penalty,
+                       no_repeat_ngram_size=no_repeat_ngram_size, length_penalty=length_penalty)
+        chunks: list[list[int]] = []
+        for index in sorted(range(len(batch)), key=lambda i: len(batch[i])):
+            if not chunks or len(batch[index]) * (len(chunks[-1]) + 1) > self.max_batch_tokens:
+                chunks.append([])
+            chunks[-1].append(index)
+        results: list[list[int]] = [[] for _ in batch]
+        for chunk in chunks:
+            outputs = self._generate([batch[i] for i in chunk], [max_new_tokens[i] for i in chunk], **options)
+            for i, out in zip(chunk, outputs):
+                results[i] = out
+        return results
+
+    def _generate(self, batch: list[list[int]], max_new_tokens: list[int], *, num_beams: int,
+                  min_new_tokens: int, repetition_penalty: float, no_repeat_ngram_size: int,
+                  length_penalty: float) -> list[list[int]]:
         width = max(len(ids) for ids in batch)
         input_ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
         attention = torch.zeros((len(batch), width), dtype=torch.long)

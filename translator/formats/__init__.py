@@ -19,6 +19,21 @@ class FileFormatError(ValueError):
     """
 
 
+class FileTooLargeError(FileFormatError):
+    """A file larger than the limit once unpacked (checked before it is parsed). ``size`` and
+    ``limit`` are in bytes."""
+
+    def __init__(self, message: str, size: int, limit: int) -> None:
+        super().__init__(message)
+        self.size = size
+        self.limit = limit
+
+
+def megabytes(size: int) -> str:
+    """``size`` in MiB for messages, e.g. ``"420.0 MiB"``."""
+    return f"{size / 2**20:.1f} MiB"
+
+
 class Parsed(Protocol):
     """What a format module returns for one document."""
 

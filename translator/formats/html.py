@@ -27,7 +27,7 @@ from bs4.element import Doctype, PreformattedString, ProcessingInstruction
 from bs4.formatter import HTMLFormatter
 
 from translator.formats import FileFormatError, has_letters
-from translator.formats.slots import Piece, is_translatable, spread, unit_text
+from translator.formats.slots import Slot, is_translatable, spread, unit_text
 
 _INLINE = frozenset(
     "a abbr acronym b bdi bdo big cite data del dfn em font i ins label mark q s small span "
@@ -45,7 +45,7 @@ _XML_ENCODING = re.compile(r"""encoding=(["'])[^"']*\1""")
 class _Found:
     """One unit: a run of inline text (``pieces``) or an attribute of ``tag``."""
 
-    pieces: list[Piece] | None = None
+    pieces: list[Slot] | None = None
     tag: Tag | None = None
     attribute: str = ""
 
@@ -139,7 +139,7 @@ class Html:
 def _collect(soup: BeautifulSoup) -> list[_Found]:
     """Units of ``soup`` in document order, found the same way on every parse."""
     entries: list[_Found] = []
-    group: list[Piece] = []
+    group: list[Slot] = []
 
     def flush() -> None:
         nonlocal group
@@ -160,26 +160,26 @@ def _collect(soup: BeautifulSoup) -> list[_Found]:
             if isinstance(child, PreformattedString):  # comment, doctype, CDATA, <?...?>
                 continue
             if isinstance(child, NavigableString):
-                group.append(Piece("text", str(child), ref=child))
+                group.append(Slot("text", str(child), ref=child))
                 continue
             if not isinstance(child, Tag):
                 continue
             name = child.name.lower()
             if name in _SKIP or _no_translate(child):
                 if name in _ANCHORS or name in _INLINE:
-                    group.append(Piece("anchor", child.get_text()))
+                    group.append(Slot("anchor", child.get_text()))
                 else:
                     flush()
                 continue
             attributes(child)
             if name == "br":
-                group.append(Piece("break", "\n"))
+                group.append(Slot("break", "\n"))
             elif name in _VOID_INLINE:
-                group.append(Piece("glue", ""))
+                group.append(Slot("glue", ""))
             elif name in _INLINE:
-                group.append(Piece("glue", "", side="open"))
+                group.append(Slot("glue", "", side="open"))
                 walk(child)
-                group.append(Piece("glue", "", side="close"))
+                group.append(Slot("glue", "", side="close"))
             else:
                 flush()
                 walk(child)

@@ -20,7 +20,7 @@ from markdown_it.helpers import parseLinkDestination, parseLinkLabel, parseLinkT
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
-from translator.formats.slots import Piece, is_translatable, splice, spread, unit_text
+from translator.formats.slots import Slot, is_translatable, splice, spread, unit_text
 
 # What may precede a block's text on its line: indentation and block markers.
 _LINE_PREFIX = re.compile(r"[ \t>#|*+\-0-9.)]*")
@@ -49,7 +49,7 @@ class Markdown:
         self._source = text
         self.warnings: list[str] = []
         self.units: list[str] = []
-        self._blocks: list[list[Piece]] = []
+        self._blocks: list[list[Slot]] = []
 
         lines = text.split("\n")
         starts = [0]
@@ -102,7 +102,7 @@ def _front_matter_lines(lines: list[str]) -> int:
     return 0
 
 
-def _pieces(token: Token, lines: list[str], starts: list[int], next_col: dict[int, int], md: MarkdownIt) -> list[Piece]:
+def _pieces(token: Token, lines: list[str], starts: list[int], next_col: dict[int, int], md: MarkdownIt) -> list[Slot]:
     """The pieces of one inline token; text pieces carry their (start, end) in the file."""
     content = token.content
     assert token.map is not None
@@ -126,7 +126,7 @@ def _pieces(token: Token, lines: list[str], starts: list[int], next_col: dict[in
         return bases[k] + pos - line_starts[k]
 
     walker = _Walker(content, md)
-    pieces: list[Piece] = []
+    pieces: list[Slot] = []
     children = token.children or []
     i = 0
     while i < len(children):
@@ -135,50 +135,50 @@ def _pieces(token: Token, lines: list[str], starts: list[int], next_col: dict[in
         if kind == "text":
             if child.content:
                 at = walker.expect(child.content)
-                pieces.append(Piece("text", child.content, ref=(to_file(at), to_file(walker.pos))))
+                pieces.append(Slot("text", child.content, ref=(to_file(at), to_file(walker.pos))))
         elif kind == "text_special":  # an escape (\*) or an entity (&amp;)
             at = walker.expect(child.markup)
-            pieces.append(Piece("anchor", child.markup, display=child.content))
+            pieces.append(Slot("anchor", child.markup, display=child.content))
         elif kind == "softbreak":
             walker.expect("\n")
-            pieces.append(Piece("glue", "\n", display=" "))
+            pieces.append(Slot("glue", "\n", display=" "))
         elif kind == "hardbreak":
             walker.expect("\n", allowed=" \t\\")
-            pieces.append(Piece("break", "\n"))
+            pieces.append(Slot("break", "\n"))
         elif kind in _OPEN or kind in _CLOSE:
             walker.expect(child.markup)
-            pieces.append(Piece("glue", child.markup, side="open" if kind in _OPEN else "close"))
+            pieces.append(Slot("glue", child.markup, side="open" if kind in _OPEN else "close"))
         elif kind == "code_inline":
             at = walker.expect(child.markup)
             walker.pos = walker.closing_backticks(child.markup) + len(child.markup)
-            pieces.append(Piece("anchor", content[at : walker.pos], display=child.content))
+            pieces.append(Slot("anchor", content[at : walker.pos], display=child.content))
         elif kind == "html_inline":
             walker.expect(child.content)
             side = "close" if child.content.startswith("</") else "open"
-            pieces.append(Piece("glue", child.content, side=side))
+            pieces.append(Slot("glue", child.content, side=side))
         elif kind == "link_open" and child.markup == "autolink":
             at = walker.expect("<")
             end = content.find(">", at)
             if end < 0:
                 raise _Mismatch("autolink without '>'")
             walker.pos = end + 1
-            pieces.append(Piece("anchor", content[at : walker.pos], display=content[at + 1 : end]))
+            pieces.append(Slot("anchor", content[at : walker.pos], display=content[at + 1 : end]))
             while children[i].type != "link_close":  # the URL text is inside the anchor
                 i += 1
         elif kind == "link_open":
             walker.expect("[")
-            pieces.append(Piece("glue", "[", side="open"))
+            pieces.append(Slot("glue", "[", side="open"))
         elif kind == "link_close":
             at = walker.expect("]")
             walker.pos = walker.link_tail(at)
-            pieces.append(Piece("glue", content[at : walker.pos], side="close"))
+            pieces.append(Slot("glue", content[at : walker.pos], side="close"))
         elif kind == "image":  # alt text is left as is
             at = walker.expect("![")
             label_end = parseLinkLabel(walker.state, at + 1, False)
             if label_end < 0:
                 raise _Mismatch("image without ']'")
             walker.pos = walker.link_tail(label_end)
-            pieces.append(Piece("glue", content[at : walker.pos]))
+            pieces.append(Slot("glue", content[at : walker.pos]))
         else:
             raise _Mismatch(f"unexpected token {kind}")
         i += 1

@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from translator.formats import has_letters
 
-PieceKind = Literal["text", "anchor", "break", "glue"]
+SlotKind = Literal["text", "anchor", "break", "glue"]
 
 _WS = re.compile(r"[ \t\n\r\f\v]+")
 _LEAD = re.compile(r"^[ \t\n\r\f\v]*")
@@ -40,8 +40,8 @@ _OPENING = frozenset("([{«„“")
 
 
 @dataclass
-class Piece:
-    """One piece of a paragraph, in source order.
+class Slot:
+    """One slot of a paragraph (a piece of its text or markup), in source order.
 
     ``text``: the piece as it is in the source. ``display``: what the translator sees
     (default: ``text``; ``""`` for glue). ``side``: for glue, whether it opens or closes markup.
@@ -53,7 +53,7 @@ class Piece:
     shows as a space, an emphasis marker as nothing).
     """
 
-    kind: PieceKind
+    kind: SlotKind
     text: str
     display: str | None = None
     side: Literal["open", "close"] | None = None
@@ -66,7 +66,7 @@ class Piece:
         return "" if self.kind == "glue" else self.text
 
 
-def unit_text(pieces: list[Piece]) -> str:
+def unit_text(pieces: list[Slot]) -> str:
     """The unit for ``pieces``: their displayed text with source line wrapping collapsed."""
     parts = []
     for piece in pieces:
@@ -89,12 +89,12 @@ def splice(text: str, edits: list[tuple[int, int, str]]) -> str:
     return "".join(parts)
 
 
-def is_translatable(pieces: list[Piece]) -> bool:
+def is_translatable(pieces: list[Slot]) -> bool:
     """True if some text piece has a letter (a paragraph of code or numbers is not a unit)."""
     return any(p.kind == "text" and has_letters(p.text) for p in pieces)
 
 
-def spread(translation: str, pieces: list[Piece]) -> list[str | None]:
+def spread(translation: str, pieces: list[Slot]) -> list[str | None]:
     """New source text for each text piece of ``pieces`` (None for the others, kept as is)."""
     bounds = _match_bounds(translation, pieces)
     sections: list[tuple[range, str]] = []
@@ -123,7 +123,7 @@ def spread(translation: str, pieces: list[Piece]) -> list[str | None]:
     return new
 
 
-def _match_bounds(translation: str, pieces: list[Piece]) -> list[tuple[int, int, int]]:
+def _match_bounds(translation: str, pieces: list[Slot]) -> list[tuple[int, int, int]]:
     """(piece index, start, end) of each anchor and break found, in order, in the translation."""
     found = []
     pos = 0
@@ -168,7 +168,7 @@ def _match_bounds(translation: str, pieces: list[Piece]) -> list[tuple[int, int,
     return found
 
 
-def _receives(piece: Piece) -> bool:
+def _receives(piece: Slot) -> bool:
     """Text pieces with a letter or digit take words; punctuation-only ones act as anchors,
     so that in "To je <b>zelo lepo</b>." the final "." does not pull a word out of the bold."""
     return piece.kind == "text" and any(ch.isalnum() for ch in piece.text)
@@ -223,7 +223,7 @@ def _edges(text: str) -> tuple[str, str]:
     return lead, trail
 
 
-def _fill(text: str, weighted: list[tuple[int, int]], pieces: list[Piece], new: list[str | None]) -> None:
+def _fill(text: str, weighted: list[tuple[int, int]], pieces: list[Slot], new: list[str | None]) -> None:
     """Write the words of ``text`` into ``new`` for the text pieces (index, word weight)."""
     slots = [i for i, _ in weighted]
     cores = [pieces[i].text.strip() for i in slots]

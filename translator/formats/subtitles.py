@@ -7,7 +7,7 @@ import re
 import srt
 
 from translator.formats import FileFormatError
-from translator.formats.slots import Piece, is_translatable, splice, spread, unit_text
+from translator.formats.slots import Slot, is_translatable, splice, spread, unit_text
 
 # Formatting inside a cue: HTML-like tags (<i>, </b>, <font color=...>) and ASS overrides ({\an8}).
 _CUE_MARKUP = re.compile(r"</?[A-Za-z][^<>\n]*>|\{\\[^{}\n]*\}")
@@ -33,7 +33,7 @@ class Subtitles:
             raise FileFormatError(f"{name}: could not locate the subtitle texts")
         self._source = text
         self.warnings: list[str] = []
-        self._cues: list[tuple[int, int, list[Piece]]] = []
+        self._cues: list[tuple[int, int, list[Slot]]] = []
         self.units: list[str] = []
         for match in matches:
             start, end = match.span(5)
@@ -57,19 +57,19 @@ class Subtitles:
         return splice(self._source, edits)
 
 
-def _cue_pieces(cue: str) -> list[Piece]:
-    pieces: list[Piece] = []
+def _cue_pieces(cue: str) -> list[Slot]:
+    pieces: list[Slot] = []
     for i, line in enumerate(cue.split("\n")):
         if i:
-            pieces.append(Piece("glue", "\n", display=" "))
+            pieces.append(Slot("glue", "\n", display=" "))
         pos = 0
         for match in _CUE_MARKUP.finditer(line):
             if match.start() > pos:
-                pieces.append(Piece("text", line[pos : match.start()]))
+                pieces.append(Slot("text", line[pos : match.start()]))
             tag = match.group()
             side = "close" if tag.startswith("</") else "open" if tag.startswith("<") else None
-            pieces.append(Piece("glue", tag, side=side))
+            pieces.append(Slot("glue", tag, side=side))
             pos = match.end()
         if pos < len(line):
-            pieces.append(Piece("text", line[pos:]))
+            pieces.append(Slot("text", line[pos:]))
     return pieces

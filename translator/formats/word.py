@@ -24,8 +24,8 @@ import docx
 from docx.oxml.ns import qn
 from lxml import etree
 
-from translator.formats import FileFormatError
-from translator.formats.slots import Piece, is_translatable, spread, unit_text
+from translator.formats import FileFormatError, FileTooLargeError, megabytes
+from translator.formats.slots import Slot, is_translatable, spread, unit_text
 
 _W_P, _W_T, _W_SECT_PR = qn("w:p"), qn("w:t"), qn("w:sectPr")
 _BREAKS = {qn("w:br"): "\n", qn("w:cr"): "\n", qn("w:tab"): "\t", qn("w:ptab"): "\t"}
@@ -42,7 +42,9 @@ _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 class Docx:
     """A parsed .docx file; see the module docstring."""
 
-    def __init__(self, data: bytes, name: str) -> None:
+    def __init__(self, data: bytes, name: str, max_bytes: int | None = None) -> None:
+        if max_bytes is not None:
+            check_unpacked_size(data, name, max_bytes)
         self._data = data
         self._name = name
         self.warnings: list[str] = []
@@ -82,6 +84,33 @@ class Docx:
         return _with_source_timestamps(out.getvalue(), self._data)
 
 
+MAX_RATIO = 200
+"""Largest compression ratio accepted for a part over 1 MiB: Word's XML compresses 5-20x; a
+zip bomb's filler compresses 1000x."""
+
+
+def check_unpacked_size(data: bytes, name: str, max_bytes: int) -> None:
+    """Refuse a zip whose parts would inflate past ``max_bytes`` (their declared sizes, which
+    zipfile also enforces when reading) or inflate suspiciously well, before anything is
+    decompressed. Raises FileTooLargeError naming the sizes."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # not a zip: _open says so with its own message
+    total = sum(info.file_size for info in infos)
+    if total > max_bytes:
+        raise FileTooLargeError(
+            f"{name}: the .docx unpacks to {megabytes(total)}, more than the limit of {megabytes(max_bytes)} "
+            f"({megabytes(len(data))} on disk); refused before reading it", total, max_bytes)
+    for info in infos:
+        if info.file_size > 2**20 and info.file_size > MAX_RATIO * max(1, info.compress_size):
+            raise FileTooLargeError(
+                f"{name}: part {info.filename} inflates {info.file_size // max(1, info.compress_size)}x "
+                f"({megabytes(info.compress_size)} to {megabytes(info.file_size)}): refused as a likely "
+                "zip bomb", total, max_bytes)
+
+
 def _with_source_timestamps(data: bytes, source: bytes) -> bytes:
     """``data`` (a zip) with each entry dated as in ``source`` (1980-01-01 if new), so the same
     translation gives the same bytes on every run: a resumed batch equals an uninterrupted one."""
@@ -97,7 +126,7 @@ def _with_source_timestamps(data: bytes, source: bytes) -> bytes:
     return out.getvalue()
 
 
-def _paragraphs(document: docx.document.Document) -> Iterator[tuple[bool, list[Piece]]]:
+def _paragraphs(document: docx.document.Document) -> Iterator[tuple[bool, list[Slot]]]:
     """(in body?, pieces) for every paragraph: body first, then headers and footers."""
     body = document.element.body
     for paragraph in _iter_paragraphs(body):
@@ -121,8 +150,8 @@ def _iter_paragraphs(root: etree._Element) -> Iterator[etree._Element]:
             yield paragraph
 
 
-def _pieces(paragraph: etree._Element) -> list[Piece]:
-    pieces: list[Piece] = []
+def _pieces(paragraph: etree._Element) -> list[Slot]:
+    pieces: list[Slot] = []
 
     def walk(element: etree._Element) -> None:
         for child in element:
@@ -130,9 +159,9 @@ def _pieces(paragraph: etree._Element) -> list[Piece]:
             if not isinstance(tag, str) or tag in _PRUNE:
                 continue
             if tag == _W_T:
-                pieces.append(Piece("text", child.text or "", ref=child))
+                pieces.append(Slot("text", child.text or "", ref=child))
             elif tag in _BREAKS:
-                pieces.append(Piece("break", _BREAKS[tag]))
+                pieces.append(Slot("break", _BREAKS[tag]))
             elif tag != _W_P:
                 walk(child)
 

@@ -1,0 +1,193 @@
+"""Language detection and routing (translator.language): the real detector, no mocks of it."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import time
+
+import pytest
+
+from translator import language
+from translator.language import (
+    SUPPORTED_SOURCES, Detection, Route, UnsupportedLanguageError, detect, detect_paragraphs,
+    route, sentence_rules_for,
+)
+
+SLOVENIAN = ("Vlada je na današnji seji sprejela predlog zakona o pomoči gospodarstvu. "
+             "Minister za finance je dejal, da bodo ukrepi veljali do konca leta.")
+CROATIAN = ("Vlada je na današnjoj sjednici prihvatila prijedlog zakona o pomoći gospodarstvu. "
+            "Ministar financija rekao je da će mjere vrijediti do kraja godine.")
+SERBIAN_CYRILLIC = ("Влада Србије усвојила је на данашњој седници предлог закона о помоћи привреди. "
+                    "Министар финансија рекао је да ће мере важити до краја године.")
+SERBIAN_LATIN = ("Predsednik Republike je posle sednice Vlade rekao da će se cene struje menjati "
+                 "sledeće nedelje.")
+BULGARIAN = ("Правителството одобри на днешното си заседание законопроекта за помощ на бизнеса. "
+             "Министърът на финансите заяви, че мерките ще действат до края на годината.")
+ENGLISH = ("The government approved a bill to support businesses at its meeting today. "
+           "The finance minister said the measures would apply until the end of the year.")
+GERMAN = ("Die Regierung hat heute einen Gesetzentwurf zur Unterstützung der Wirtschaft "
+          "beschlossen. Der Finanzminister sagte, die Maßnahmen gälten bis Ende des Jahres.")
+
+
+@pytest.mark.parametrize("text, code, script", [
+    (SLOVENIAN, "sl", "Latn"),
+    (CROATIAN, "hr", "Latn"),
+    (SERBIAN_CYRILLIC, "sr", "Cyrl"),
+    (SERBIAN_LATIN, "sr", "Latn"),
+    (BULGARIAN, "bg", "Cyrl"),
+])
+def test_sources_are_detected_and_translated(text, code, script):
+    found = detect(text)
+    assert (found.language, found.script) == (code, script)
+    assert 0.0 < found.confidence <= 1.0
+    assert route(text) == Route(code, found.confidence, "translate")
+
+
+def test_english_passes_through():
+    assert detect(ENGLISH).language == "en"
+    decision = route(ENGLISH)
+    assert decision.action == "passthrough" and decision.language == "en"
+    assert decision.confidence > 0.9
+
+
+def test_german_is_refused_with_a_message_that_names_it_and_the_fix():
+    with pytest.raises(UnsupportedLanguageError) as caught:
+        route(GERMAN)
+    error = caught.value
+    assert isinstance(error, ValueError)
+    assert error.language == "de" and error.confidence > 0.9
+    message = str(error)
+    assert "German" in message and "source=" in message
+    for name in SUPPORTED_SOURCES.values():
+        assert name in message
+
+
+def test_a_forced_source_overrides_detection():
+    assert route(GERMAN, source="sl") == Route("sl", 1.0, "translate")
+    assert route(ENGLISH, source="hr") == Route("hr", 1.0, "translate")
+    assert route(SLOVENIAN, source="en") == Route("en", 1.0, "passthrough")
+    assert route(SLOVENIAN, source="sr-Cyrl").language == "sr"
+    assert route(SLOVENIAN, source="slv").language == "sl"
+
+
+def test_an_unknown_forced_source_names_the_valid_codes():
+    for wrong in ("xx", "de"):
+        with pytest.raises(ValueError, match="sl, hr, sr, bs, bg, mk"):
+            route(SLOVENIAN, source=wrong)
+
+
+def test_a_narrower_model_refuses_the_other_sources():
+    with pytest.raises(UnsupportedLanguageError, match="Croatian") as caught:
+        route(CROATIAN, supported=["sl"])
+    assert "Bulgarian" not in str(caught.value)
+    assert route(SLOVENIAN, supported=["sl"]).action == "translate"
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t ", "1:0 (0:0)", "— 12. 3. 2025 —", "***"])
+def test_text_without_letters_is_undetermined_and_translates_nothing(text):
+    assert detect(text) == Detection("und", 0.0, None)
+    assert route(text) == Route("sl", 0.0, "translate")
+    assert route(text, source="bg") == Route("bg", 1.0, "translate")
+
+
+def test_a_short_ambiguous_text_is_translated_not_refused():
+    # "Dober dan." alone looks a little German to the detector: too little to refuse it
+    decision = route("Dober dan.")
+    assert decision.action == "translate" and decision.language in SUPPORTED_SOURCES
+
+
+def test_mixed_document_paragraphs():
+    paragraphs = [
+        "Slovenski košarkarji so v kvalifikacijah premagali Hrvaško in se uvrstili na prvenstvo.",
+        "1:0",
+        "Selektor je po tekmi poudaril, da je ekipa igrala zbrano in disciplinirano vse do konca.",
+        "We are very proud of these players, they gave everything tonight, the coach told reporters.",
+        "Naslednjo tekmo bodo igrali v nedeljo v Stožicah.",
+        "Националният отбор на България загуби от Словения с 0:2 в квалификациите.",
+        "(vd)",
+    ]
+    document = detect("\n\n".join(paragraphs))
+    assert (document.language, document.script) == ("sl", "Latn")  # not Serbian for two scripts
+    found = detect_paragraphs(paragraphs)
+    assert [d.language for d in found] == ["sl", "sl", "sl", "en", "sl", "bg", "sl"]
+    assert found[1] == document and found[6] == document  # too little evidence: inherited
+    assert found[3].confidence >= language.SWITCH_CONFIDENCE
+    assert found[5].script == "Cyrl"
+    assert detect_paragraphs([]) == []
+
+
+def test_a_long_document_is_sampled_and_still_detected():
+    text = (SLOVENIAN + "\n\n") * 1500  # ~250,000 characters
+    start = time.perf_counter()
+    assert detect(text).language == "sl"
+    assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize("tag, script, rules", [
+    ("sl", None, "sl"), ("sl-SI", None, "sl"), ("hr", None, "hr"), ("bs", None, "hr"),
+    ("sr", None, "hr"), ("sr-Latn", None, "hr"), ("sr", "Latn", "hr"), ("sr-Cyrl", None, "bg"),
+    ("sr", "Cyrl", "bg"), ("bg", None, "bg"), ("mk", "Cyrl", "bg"), ("en", "Latn", "en"),
+    ("und", None, "sl"), ("", None, "sl"), ("de", None, "de"),
+])
+def test_sentence_rules_for(tag, script, rules):
+    assert sentence_rules_for(tag, script) == rules
+
+
+def _no_network(*args, **kwargs):
+    raise OSError("network access during language detection")
+
+
+def test_detection_never_touches_the_network(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    for name in ("socket", "create_connection", "getaddrinfo"):
+        monkeypatch.setattr(socket, name, _no_network)
+    for module in [m for m in sys.modules if m.startswith("py3langid")]:
+        monkeypatch.delitem(sys.modules, module)  # import and load the detector afresh
+    monkeypatch.setattr(language, "_identifier", None)
+    assert detect(SLOVENIAN).language == "sl"
+    assert language._identifier is not None
+
+
+def test_many_threads_detect_at_once_with_one_detector(monkeypatch):
+    from py3langid.langid import LanguageIdentifier
+
+    texts = [SLOVENIAN, CROATIAN, SERBIAN_CYRILLIC, BULGARIAN, ENGLISH, GERMAN, "(vd)", ""]
+    expected = [detect(text) for text in texts]
+    built = []
+    loaded = language._detector()
+
+    def slow_load(cls, *args, **kwargs):
+        built.append(threading.get_ident())
+        time.sleep(0.05)  # widen the window in which other threads would build a second one
+        return loaded  # the model file was read once already (1-2 s); building is what counts
+
+    monkeypatch.setattr(LanguageIdentifier, "from_model_file", classmethod(slow_load))
+    monkeypatch.setattr(language, "_identifier", None)
+    barrier = threading.Barrier(16)
+    results: list[list[Detection]] = []
+
+    def work():
+        barrier.wait()
+        results.append([detect(text) for text in texts * 5])
+
+    threads = [threading.Thread(target=work) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(built) == 1
+    assert len(results) == 16
+    assert all(result == expected * 5 for result in results)
+
+
+def test_names_and_codes():
+    assert language.language_name("sl") == "Slovenian"
+    assert language.language_name("de") == "German"
+    assert language.language_name("xx") == "xx"
+    assert language.normalize_code("SR_cyrl_RS") == ("sr", "Cyrl")
+    assert language.normalize_code("mkd") == ("mk", None)
+    assert set(SUPPORTED_SOURCES) == {"sl", "hr", "sr", "bs", "bg", "mk"}
+    assert language.PASSTHROUGH == "en"
+    assert set(language.CANDIDATES) >= {*SUPPORTED_SOURCES, "en", "de", "ru", "uk"}

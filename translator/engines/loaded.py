@@ -1,0 +1,106 @@
+"""One loaded copy of each model per process: tokenizer + engine, ready to generate.
+
+``load(...)`` returns a :class:`LoadedModel` cached per ``(folder, kind, engine, device, dtype,
+threads)`` so a web page or a batch job never loads a model twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..models import Kind, resolve, resolve_device
+from ..options import RuntimeOptions, model_name
+from .base import Engine
+from .choose import create_engine
+
+logger = logging.getLogger("translator")
+
+# C0 controls (but tab and line breaks) and two non-characters: byte-fallback tokens can decode to
+# them, and no document (XML in .docx/.html, subtitles, text) can hold them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass
+class LoadedModel:
+    """A tokenizer and an engine ready to generate, plus what the pipeline must know."""
+
+    name: str
+    path: Path
+    kind: Kind
+    tokenizer: Any
+    engine: Engine
+    max_input_tokens: int
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens ``text`` takes as model input, end-of-sentence mark included."""
+        # verbose=False: measuring an over-long sentence before splitting it is the point
+        return len(self.tokenizer(text, add_special_tokens=True, verbose=False)["input_ids"])
+
+    def encode(self, texts: list[str]) -> list[list[int]]:
+        """Token ids of each text, special tokens included."""
+        return self.tokenizer(texts, add_special_tokens=True)["input_ids"]
+
+    def decode(self, ids: list[int]) -> str:
+        """Text of generated ids, special tokens left out."""
+        extra = {}
+        if hasattr(self.tokenizer, "spm_target"):
+            # transformers 5's MarianTokenizer decodes with the *source* SentencePiece model
+            # when the vocabulary is joint; output is target language
+            extra["use_source_tokenizer"] = False
+        text = self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False, **extra)
+        return _CONTROL.sub("", text).strip()
+
+
+_cache: dict[tuple, LoadedModel] = {}
+_cache_lock = threading.Lock()
+_key_locks: dict[tuple, threading.Lock] = {}
+
+
+def load(name: str | None, kind: Kind, runtime: RuntimeOptions = RuntimeOptions()) -> LoadedModel:
+    """Load (once per process) model ``name`` (None: :func:`translator.options.model_name`) for
+    ``kind`` with the runtime options given.
+
+    Raises ModelNotFoundError when the model is unavailable, ValueError for an unknown device,
+    EngineUnavailable when the chosen engine cannot run here.
+    """
+    name = model_name(kind, name)
+    path = resolve(name)
+    device = resolve_device(runtime.device)
+    key = (str(path), kind, runtime.engine, device, runtime.dtype, runtime.ct2_inter_threads,
+           runtime.ct2_intra_threads)
+    with _cache_lock:
+        if key in _cache:
+            return _cache[key]
+        key_lock = _key_locks.setdefault(key, threading.Lock())
+    # One lock per key: two threads asking for the same model wait for one load,
+    # while a different model can load at the same time.
+    with key_lock:
+        if key in _cache:
+            return _cache[key]
+        from transformers import AutoConfig, AutoTokenizer
+
+        logger.info("loading %s model %s from %s", kind, name, path)
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        config = AutoConfig.from_pretrained(path)
+        limit = int(getattr(config, "max_position_embeddings", 0) or 512)
+        engine = create_engine(path, kind=kind, engine=runtime.engine, device=device, dtype=runtime.dtype,
+                               inter_threads=runtime.ct2_inter_threads,
+                               intra_threads=runtime.ct2_intra_threads)
+        loaded = LoadedModel(name=name, path=path, kind=kind, tokenizer=tokenizer, engine=engine,
+                             max_input_tokens=limit)
+        logger.info("%s model ready: %s", kind, engine.description)
+        with _cache_lock:
+            _cache[key] = loaded
+        return loaded
+
+
+def clear_cache() -> None:
+    """Forget every loaded model (frees memory once nothing else holds them)."""
+    with _cache_lock:
+        _cache.clear()
+        _key_locks.clear()

@@ -1,0 +1,283 @@
+"""The page's work, without any page: settings, model status, input checks, per-model gates,
+downloads. Every translation goes through :mod:`translator.pipeline`.
+
+Nothing here imports gradio: failures are plain exceptions (ValueError, TypeError,
+ModelNotFoundError) that page.py turns into messages on the page.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from .. import models, pipeline
+from ..inputs import check_size, check_text
+from ..io import atomic_write
+from ..options import (
+    DEFAULT_BEAMS,
+    DEFAULT_HOST,
+    DEFAULT_MAX_CHARS,
+    DEFAULT_PORT,
+    MAX_FILE_BYTES,
+    RuntimeOptions,
+    check_beams,
+    check_device,
+    check_engine,
+    check_length,
+    model_name,
+)
+from ..results import TranslationAndSummary
+from ..summarize import Summarizer
+from ..translate import Progress, Translator
+
+logger = logging.getLogger("translator")
+
+MODEL_RECHECK_S = 60.0  # how long a missing model's status is kept before the page looks again
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the page is started with: ``translator serve`` / ``python app.py`` options.
+
+    ``None`` for a model, the device or the engine means: the environment, else the default
+    (:meth:`RuntimeOptions.from_env`, :func:`translator.options.model_name`). ``concurrency`` is
+    the requests each model serves at once (None: 1 on CPU, 2 on a GPU). ``num_beams`` is the
+    default of the page's slider and of the API endpoints. ``preload`` loads both models when the
+    page is built, so the first request does not wait and a missing model shows at once.
+
+    The REST API (rest/): ``api_keys_file`` (``--api-keys``) makes keys required; ``req_limit``
+    is the requests per minute of each client without a limit of its own (0: no limit);
+    ``char_limit`` the characters per request (0: ``max_chars`` only, which always applies);
+    ``max_file_bytes`` the largest document ``/translate_file`` accepts, once unpacked.
+    Raises ValueError naming a bad value.
+    """
+
+    translation_model: str | None = None
+    summary_model: str | None = None
+    device: str | None = None
+    engine: str | None = None
+    num_beams: int = DEFAULT_BEAMS
+    max_chars: int = DEFAULT_MAX_CHARS
+    concurrency: int | None = None
+    host: str = DEFAULT_HOST
+    port: int | None = DEFAULT_PORT
+    share: bool = False
+    auth: tuple[str, str] | None = field(default=None, repr=False)
+    preload: bool = True
+    api_keys_file: str | None = None
+    req_limit: int = 0
+    char_limit: int = 0
+    max_file_bytes: int = MAX_FILE_BYTES
+
+    def __post_init__(self) -> None:
+        if self.device is not None:
+            check_device(self.device)
+        if self.engine is not None:
+            check_engine(self.engine)
+        object.__setattr__(self, "num_beams", check_beams(self.num_beams))
+        if self.max_chars < 1:
+            raise ValueError(f"max_chars (--max-chars) must be at least 1, got {self.max_chars}")
+        if self.concurrency is not None and self.concurrency < 1:
+            raise ValueError(f"concurrency (--concurrency) must be at least 1, got {self.concurrency}")
+        if self.auth is not None and (len(self.auth) != 2 or not all(self.auth)):
+            raise ValueError("auth must be a (user, password) pair, both non-empty")
+        for name, flag in (("req_limit", "--req-limit"), ("char_limit", "--char-limit")):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} ({flag}) must be 0 (no limit) or more, got {getattr(self, name)}")
+        if self.max_file_bytes < 1:
+            raise ValueError(f"max_file_bytes (--max-file-mb) must be positive, got {self.max_file_bytes}")
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    """Whether one of the page's models is ready: ``detail`` is the engine it runs on when
+    ``ready``, else the first line of the error (which names the fix)."""
+
+    kind: str  # "translation" | "summary"
+    name: str
+    ready: bool
+    detail: str
+
+
+def default_concurrency(device: str) -> int:
+    """One request per model at a time on CPU (they would only fight over the cores), two on a GPU."""
+    try:
+        return 1 if models.resolve_device(device) == "cpu" else 2
+    except ValueError:
+        return 1
+
+
+class Backend:
+    """The page's work, shared by its buttons and its API endpoints.
+
+    Models load once per process (models.py caches them); the Translator/Summarizer made per
+    beam count are light. Gradio's queue limits each event group; the gates make the limit hold
+    per model even when two groups (``/summarize`` and ``/translate_and_summarize``) need the
+    same one.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.runtime = RuntimeOptions.from_env(settings.device, settings.engine)
+        self.translation_model = model_name("translation", settings.translation_model)
+        self.summary_model = model_name("summary", settings.summary_model)
+        self.concurrency = settings.concurrency or default_concurrency(self.runtime.device)
+        self._gates = {kind: threading.BoundedSemaphore(self.concurrency) for kind in ("translation", "summary")}
+        self._lock = threading.Lock()
+        self._status: tuple[float, list[ModelStatus]] | None = None
+        self._downloads: Path | None = None
+
+    # -- models ------------------------------------------------------------------------------
+
+    def translator(self, num_beams: object = DEFAULT_BEAMS) -> Translator:
+        """A Translator for the page's model with ``num_beams`` (ValueError unless 1 to 6)."""
+        runtime = self.runtime
+        return Translator(self.translation_model, device=runtime.device, engine=runtime.engine,
+                          dtype=runtime.dtype, num_beams=check_beams(num_beams))
+
+    def summarizer(self, num_beams: object = DEFAULT_BEAMS) -> Summarizer:
+        """A Summarizer for the page's model with ``num_beams`` (ValueError unless 1 to 6)."""
+        runtime = self.runtime
+        return Summarizer(self.summary_model, device=runtime.device, engine=runtime.engine,
+                          dtype=runtime.dtype, num_beams=check_beams(num_beams))
+
+    def model_status(self) -> list[ModelStatus]:
+        """Load both models (once) and say whether each is ready. Never raises: a missing model
+        is a status the page shows. Kept for good once both are ready; while one is missing it is
+        looked for again at most every minute (a page load must not keep searching)."""
+        with self._lock:
+            if self._status is not None:
+                checked, statuses = self._status
+                if all(s.ready for s in statuses) or time.monotonic() - checked < MODEL_RECHECK_S:
+                    return statuses
+            statuses = [self._check("translation", self.translator), self._check("summary", self.summarizer)]
+            self._status = (time.monotonic(), statuses)
+            return statuses
+
+    def cached_status(self) -> list[ModelStatus] | None:
+        """The last :meth:`model_status` answer, without loading or looking for anything (None:
+        not checked yet): for health checks, which must answer at once."""
+        status = self._status
+        return None if status is None else status[1]
+
+    def _check(self, kind: str, make) -> ModelStatus:
+        worker = make(self.settings.num_beams)
+        try:
+            description = worker.model.engine.description
+        except (RuntimeError, ValueError, OSError) as exc:  # ModelNotFoundError, EngineUnavailable...
+            logger.info("%s model %s is not available: %s", kind, worker.model_name, exc)
+            return ModelStatus(kind, worker.model_name, False, str(exc).strip().splitlines()[0])
+        return ModelStatus(kind, worker.model_name, True, description)
+
+    # -- checks ------------------------------------------------------------------------------
+
+    def check_input(self, text: object, what: str = "text", endpoint: str = "the page") -> str:
+        """``text`` if it is a non-empty str within the page's limit; TypeError/ValueError
+        saying what is wrong and what to do otherwise."""
+        text = check_text("" if text is None else text, endpoint)
+        if not text.strip():
+            raise ValueError(f"The {what} is empty: paste an article, upload a file or pick the example.")
+        return check_size(text, self.settings.max_chars)
+
+    # -- work --------------------------------------------------------------------------------
+
+    def run(self, text: object, *, summarise: bool = False, length: str = "medium",
+            num_beams: object = None, endpoint: str = "the page") -> TranslationAndSummary:
+        """Translate ``text`` (and summarise the English when ``summarise``): the API endpoints.
+        Raises TypeError/ValueError for bad input or options, ModelNotFoundError."""
+        text = self.check_input(text, endpoint=endpoint)
+        translator, summarizer, length = self._workers(summarise, length, num_beams)
+        with self._holding(summarizer is not None):
+            return pipeline.run(text, translator, summarizer, length=length)
+
+    def stream(self, text: object, *, summarise: bool = False, length: str = "medium",
+               num_beams: object = None, progress: Progress | None = None,
+               endpoint: str = "the page") -> Iterator[TranslationAndSummary]:
+        """Yield growing partial results as paragraph groups finish, the last one complete and
+        with its summary when ``summarise``: the page's buttons. Raises as :meth:`run`."""
+        text = self.check_input(text, endpoint=endpoint)
+        translator, summarizer, length = self._workers(summarise, length, num_beams)
+        with self._holding(summarizer is not None):
+            yield from pipeline.stream(text, translator, summarizer, length=length, progress=progress)
+
+    def run_documents(self, documents: list[list[str]], *, summarise: bool = False, length: str = "medium",
+                      num_beams: object = None) -> list[TranslationAndSummary]:
+        """Translate several documents, each given as its units (REST lists, HTML, uploaded
+        files), in one pipeline call under the same gates as :meth:`run`; each result's ``parts``
+        holds the English of each unit. The caller checks the sizes. Raises as :meth:`run`."""
+        translator, summarizer, length = self._workers(summarise, length, num_beams)
+        with self._holding(summarizer is not None):
+            return pipeline.run_documents(documents, translator, summarizer, length=length)
+
+    def _workers(self, summarise: bool, length: str, num_beams: object):
+        beams = self.settings.num_beams if num_beams is None else num_beams
+        return self.translator(beams), self.summarizer(beams) if summarise else None, check_length(length)
+
+    @contextmanager
+    def _holding(self, summary: bool) -> Iterator[None]:
+        # always taken in this order (translation, then summary), so two requests never wait on
+        # each other; the summary gate is held from the start so that the work stays one
+        # pipeline call
+        with ExitStack() as gates:
+            gates.enter_context(self._gates["translation"])
+            if summary:
+                gates.enter_context(self._gates["summary"])
+            yield
+
+    def summarize(self, english: object, length: str = "medium", num_beams: object = None,
+                  endpoint: str = "the page") -> str:
+        """A summary of English text (the ``/summarize`` endpoint)."""
+        english = self.check_input(english, "English text", endpoint)
+        length = check_length(length)
+        summarizer = self.summarizer(self.settings.num_beams if num_beams is None else num_beams)
+        with self._gates["summary"]:
+            return summarizer.summarize(english, length=length)
+
+    # -- files -------------------------------------------------------------------------------
+
+    def write_downloads(self, result: TranslationAndSummary) -> tuple[Path, Path]:
+        """Write translation.txt and translation.json (``result.to_dict()``, the one JSON shape)
+        into a fresh folder of their own; return both paths."""
+        with self._lock:
+            if self._downloads is None:
+                self._downloads = Path(tempfile.mkdtemp(prefix="translator-ui-"))
+        folder = self._downloads / f"{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
+        text = result.translation.rstrip("\n") + "\n"
+        if result.summary:
+            text += "\nSummary\n-------\n" + result.summary.strip() + "\n"
+        txt = atomic_write(folder / "translation.txt", text)
+        data = atomic_write(folder / "translation.json", result.to_json(indent=2) + "\n")
+        return txt, data
+
+
+def supported_suffixes() -> list[str]:
+    """The file suffixes an upload may have (the CLI's and the batch's readers)."""
+    from ..files import SUPPORTED_SUFFIXES
+
+    return list(SUPPORTED_SUFFIXES)
+
+
+def read_upload(path: str | Path | None) -> str:
+    """The text of an uploaded file (``""`` for none), through the CLI's and the batch's
+    readers. Raises ValueError naming the file and what is wrong with it."""
+    from ..files import FileFormatError, document_text, read_document
+
+    if not path:
+        return ""
+    file = Path(path)
+    suffixes = supported_suffixes()
+    if file.suffix.lower() not in suffixes:
+        raise ValueError(f"{file.name}: {file.suffix or 'files without a suffix'} is not supported. "
+                         f"Upload one of: {', '.join(suffixes)}.")
+    try:
+        return document_text(read_document(file))
+    except (FileFormatError, OSError, UnicodeError, ValueError) as exc:
+        raise ValueError(f"Could not read {file.name}: {exc}") from exc

@@ -1,0 +1,13 @@
+"""A LibreTranslate-compatible REST API on the page's server: the same process, port, models
+and request queue (:class:`RestApi` builds the routes; server.py mounts the page beside them).
+
+    curl -s localhost:7860/translate -d q="Dober dan." -d source=auto -d target=en
+
+access.py holds the keys and limits, body.py reads requests, work.py does the translating,
+downloads.py keeps translated files, schemas.py describes it all for ``/docs``.
+"""
+
+from .access import AccessPolicy, ApiKey, load_api_keys, parse_api_keys
+from .routes import RestApi
+
+__all__ = ["AccessPolicy", "ApiKey", "RestApi", "load_api_keys", "parse_api_keys"]

@@ -1,0 +1,116 @@
+"""One process, one port: the REST API's routes and the page (gradio, mounted at "/") on one
+FastAPI app, served by uvicorn. Both share the page's Backend: one copy of each model and the
+same per-model gates, so REST calls and page requests wait in one queue.
+
+The REST routes are registered before the page is mounted, so that they, ``/docs`` and
+``/openapi.json`` are found first; everything else is the page's (its gradio API included).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from contextlib import asynccontextmanager
+from typing import Any
+
+import gradio as gr
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Mount
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .._version import __version__
+from ..options import DEFAULT_PORT
+from .backend import Backend, Settings
+from .rest import RestApi
+
+logger = logging.getLogger("translator")
+
+REST_PATHS = ("/translate", "/translate_file", "/detect", "/languages", "/summarize", "/frontend/settings",
+              "/health", "/download_file/")
+API_DESCRIPTION = (
+    "A LibreTranslate-compatible API (`/translate`, `/detect`, `/languages`, `/translate_file`, "
+    "`/frontend/settings`) for Slovenian and the other South Slavic languages into English, with "
+    "an extension for English summaries (`/summarize`, `summary=true`) and `/health`. Parameters "
+    "may be sent as JSON or as a form. The web page is at `/`."
+)
+
+
+class RestCors:
+    """CORS headers for any origin on the REST routes only, as LibreTranslate sends them (browser
+    extensions and web pages call it); the page keeps gradio's own, stricter CORS."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(app, allow_origins=["*"], allow_methods=["GET", "POST"],
+                                   allow_headers=["Authorization", "Content-Type"], max_age=20 * 24 * 3600)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        rest = any(path == p or (p.endswith("/") and path.startswith(p)) for p in REST_PATHS)
+        await (self.cors if rest else self.app)(scope, receive, send)
+
+
+def build_server_app(demo: gr.Blocks, backend: Backend, settings: Settings, page_options: dict[str, Any]) -> FastAPI:
+    """The FastAPI app: the REST routes and ``/docs``, then ``demo`` mounted at "/" with
+    ``settings.auth`` and ``page_options`` (theme, style ... for gr.mount_gradio_app). Raises
+    ValueError for a bad keys file."""
+    api = RestApi(backend, settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        api.downloads.close()
+
+    app = FastAPI(title="Slovenian → English translator", version=__version__, description=API_DESCRIPTION,
+                  lifespan=lifespan)
+    app.include_router(api.router())
+    app.add_middleware(RestCors)
+    app.state.rest = api
+    gr.mount_gradio_app(app, demo, path="/", auth=settings.auth, server_name=settings.host,
+                        server_port=settings.port or DEFAULT_PORT, **page_options)
+    return app
+
+
+def _mounted_page(app: FastAPI):
+    """The gradio App that mount_gradio_app put at "/"."""
+    return next(route.app for route in app.routes if isinstance(route, Mount) and route.path == "")
+
+
+def serve(demo: gr.Blocks, backend: Backend, settings: Settings, page_options: dict[str, Any], *,
+          prevent_thread_lock: bool = False, quiet: bool = False) -> FastAPI:
+    """Serve the page and the REST API on ``settings.host``/``port`` (None: the first free port
+    from 7860). Afterwards ``demo.local_url`` is the server's address and ``demo.close()`` stops
+    it, as after gr.Blocks.launch. Blocks until the server stops unless ``prevent_thread_lock``;
+    returns the app."""
+    from gradio import http_server
+
+    if settings.auth and not settings.api_keys_file:
+        logger.warning("--auth protects the page; the REST API needs --api-keys to require keys")
+    app = build_server_app(demo, backend, settings, page_options)
+    server_name, port, local_url, server = http_server.start_server(app=app, server_name=settings.host,
+                                                                    server_port=settings.port)
+    # what Blocks.launch would set: Blocks.close() and block_thread() use them
+    demo.app = demo.server_app = _mounted_page(app)
+    demo.server, demo.server_name, demo.server_port, demo.local_url = server, server_name, port, local_url
+    demo.is_running = True
+    if not quiet:
+        print(f"* Running on local URL:  {local_url}  (REST API: {local_url}translate, docs: {local_url}docs)",
+              flush=True)
+    if settings.share:
+        _share(demo, server_name, port)
+    if not prevent_thread_lock:
+        demo.block_thread()
+    return app
+
+
+def _share(demo: gr.Blocks, host: str, port: int) -> None:
+    """Open a temporary public gradio.live link to the server, as Blocks.launch(share=True)."""
+    from gradio import networking
+
+    try:
+        demo.share_url = networking.setup_tunnel(host, port, demo.share_token, None, None)
+    except Exception as exc:  # no internet, blocked binary...: the local server still serves
+        print(f"warning: could not create a share link ({exc}); serving locally only", file=sys.stderr)
+        return
+    print(f"* Running on public URL: {demo.share_url}", flush=True)
