@@ -192,3 +192,34 @@ def test_a_missing_model_is_named_as_the_page_loads(browser, tiny_models, tmp_pa
     finally:
         context.close()
         demo.close()
+
+
+def test_check_these_first_lists_the_least_confident_rows_and_a_click_scrolls_to_one(page, seed_article,
+                                                                                      tmp_path):
+    from playwright.sync_api import expect
+
+    clear(page)
+    page.locator("#source textarea").fill(seed_article)
+    page.locator("#translate-btn").click()
+    page.locator("#status").get_by_text("✓").wait_for(timeout=30_000)
+    translated = page.locator("#side-by-side tr.scored")
+    assert translated.count() >= 5  # every translated row is shaded by its confidence
+    assert "confidence" in (translated.first.get_attribute("title") or "")
+    links = page.locator("#check-first ol li a")
+    assert links.count() == 5
+    numbers = [int(links.nth(i).get_attribute("href").removeprefix("#seg-")) for i in range(5)]
+    farthest = max(numbers)  # the row most likely to start out of view
+    link = links.nth(numbers.index(farthest))
+    row = page.locator(f"#side-by-side tr#seg-{farthest}")
+    wrap = page.locator("#side-by-side .sbs-wrap")
+    wrap.evaluate("element => { element.scrollTop = 0; }")
+    was_hidden = not row.evaluate(
+        "row => { const a = row.getBoundingClientRect(), b = row.closest('.sbs-wrap').getBoundingClientRect();"
+        " return a.top >= b.top && a.bottom <= b.bottom; }")
+    link.click()
+    expect(row).to_be_in_viewport()
+    assert page.evaluate("location.hash") == f"#seg-{farthest}"
+    if was_hidden:
+        assert wrap.evaluate("element => element.scrollTop") > 0  # the sentence view scrolled to it
+    screenshot(page, tmp_path, "ui-check-first.png")
+    assert page.outside_requests == []

@@ -348,6 +348,18 @@ def test_memory_and_driver_errors_switch_too(tiny_models, fake_gpu, error):
     assert engine.generate([[7, 0]], max_new_tokens=[2]) == reference.generate([[7, 0]], max_new_tokens=[2])
 
 
+def test_the_fallback_passes_scores_through_before_and_after_the_switch(tiny_models, fake_gpu):
+    engine = create_engine(tiny_models.marian, kind="translation", engine="auto", device="cuda", dtype="float32")
+    assert isinstance(engine, FallbackEngine)
+    reference = _transformers(tiny_models.marian).engine
+    expected = reference.generate([[5, 6, 0]], max_new_tokens=[3], num_beams=1, return_scores=True)
+    for fail in (0, 1):  # CTranslate2, then transformers after a CUDA failure
+        fake_gpu["fail"] = fail
+        (row,) = engine.generate([[5, 6, 0]], max_new_tokens=[3], num_beams=1, return_scores=True)
+        assert row == expected[0] and row.score == pytest.approx(expected[0].score, abs=1e-4)
+    assert engine.name == "hf"
+
+
 def test_other_ct2_errors_are_not_taken_for_cuda_failures(tiny_models, fake_gpu):
     engine = create_engine(tiny_models.marian, kind="translation", engine="auto", device="cuda", dtype="float32")
     fake_gpu["fail"], fake_gpu["error"] = 1, "some bug in the decoder"

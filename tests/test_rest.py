@@ -122,6 +122,9 @@ def test_auto_detects_and_english_comes_back_unchanged(url):
     assert answer["detectedLanguage"]["language"] == "en" and answer["detectedLanguage"]["confidence"] > 50
     answer = post(url, "translate", data={"q": SLOVENIAN, "source": "auto", "target": "en"}).json()
     assert answer["detectedLanguage"]["language"] == "sl" and answer["translatedText"] != SLOVENIAN
+    quoted = ENGLISH.split("\n\n")[1]
+    mixed = post(url, "translate", json={"q": f"{SLOVENIAN}\n\n{quoted}"}).json()["translatedText"]
+    assert mixed.endswith(f"\n\n{quoted}") and SLOVENIAN not in mixed  # an English paragraph is copied
     # source and target default to auto and en
     assert post(url, "translate", json={"q": ENGLISH}).json()["translatedText"] == ENGLISH
 
@@ -151,6 +154,12 @@ def test_html_keeps_its_markup(url):
     assert "četrtek" not in html and "Šolstvo" not in html
     english = "<p>The minister <i>spoke</i> on Thursday about the budget for next year.</p>"
     assert post(url, "translate", json={"q": english, "format": "html"}).json()["translatedText"] == english
+    # an English paragraph inside a Slovenian page is copied, the rest translated
+    quoted = "The finance minister said that spending on health and education would be higher."
+    mixed = f"<p>{SLOVENIAN}</p>\n<blockquote>{quoted}</blockquote>\n<p>Opozicija se s tem ne strinja.</p>"
+    answer = post(url, "translate", json={"q": mixed, "format": "html"}).json()
+    assert f"<blockquote>{quoted}</blockquote>" in answer["translatedText"]
+    assert SLOVENIAN not in answer["translatedText"] and answer["detectedLanguage"]["language"] == "sl"
 
 
 # -- errors ----------------------------------------------------------------------------------
@@ -333,6 +342,10 @@ def test_english_and_subtitle_files(url):
     text = ENGLISH.encode("utf-8")
     link = upload(url, "note.txt", text, source="auto").json()["translatedFileUrl"]
     assert httpx.get(link, timeout=30).content == text  # English: byte for byte
+    mixed = f"{SLOVENIAN}\n\n{ENGLISH}\n\nOpozicija se s tem ne strinja.\n"
+    link = upload(url, "mixed.txt", mixed.encode("utf-8")).json()["translatedFileUrl"]
+    english = httpx.get(link, timeout=30).text.split("\n\n")
+    assert len(english) == 4 and english[1:3] == ENGLISH.split("\n\n") and english[0] != SLOVENIAN
     subtitles = ("1\n00:00:01,000 --> 00:00:03,500\nDober dan, gospe in gospodje.\n\n"
                  "2\n00:00:04,000 --> 00:00:06,000\nVlada je sprejela proračun.\n")
     link = upload(url, "news.srt", subtitles.encode("utf-8"), source="sl").json()["translatedFileUrl"]

@@ -4,6 +4,7 @@ cuts, no-loss invariants."""
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import io
 import random
 import re
@@ -18,8 +19,10 @@ from hypothesis import strategies as st
 from translator import segment
 from translator.pieces import Piece, segment_document, split_long
 from translator.segment import sentence_spans, split_sentences
+from translator.segment_rules import RULES, rule_set
 
 ARTICLE = Path(__file__).resolve().parent.parent / "examples" / "article-sl.txt"
+GOLD = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "segment"
 
 
 def simple_count(s: str) -> int:
@@ -220,10 +223,155 @@ def test_language_codes_for_slovenian(lang: str) -> None:
         "Predaval je prof. Novak.", "Nato je odšel."]
 
 
-@pytest.mark.parametrize("lang", ["de", "hr", "xx", "", "not a language"])
+@pytest.mark.parametrize("lang", ["de", "pt", "xx", "", "not a language"])
 def test_other_languages_use_generic_rules(lang: str) -> None:
     text = "Das ist gut. Wir gehen heim! Kommst du? ja."
     assert split_sentences(text, lang=lang) == ["Das ist gut.", "Wir gehen heim!", "Kommst du? ja."]
+
+
+# --- the Slovenian misses seen on news treebank text ----------------------------------------
+
+SLOVENIAN_NEWS = [
+    ("Tekma je bila v St. Louisu. Nato so odpotovali v St. Moritz.",
+     ["Tekma je bila v St. Louisu.", "Nato so odpotovali v St. Moritz."]),
+    # "st." (stoletje) after a number still ends a sentence
+    ("To se je zgodilo v 19. st. Nato je prišla vojna.", ["To se je zgodilo v 19. st.", "Nato je prišla vojna."]),
+    # ranking lists and result lines are one sentence
+    ("Vrstni red: 1. Korošak (Slovenija) 40 točk, 2. Može (Slovenija) 38 točk, 3. Novak 30 točk. Tekma bo jutri.",
+     ["Vrstni red: 1. Korošak (Slovenija) 40 točk, 2. Može (Slovenija) 38 točk, 3. Novak 30 točk.",
+      "Tekma bo jutri."]),
+    ("Izidi: Olimpija - Maribor 3:1 (1:0), Celje - Koper 0:0. Lestvica: Olimpija 35, Celje 31 točk.",
+     ["Izidi: Olimpija - Maribor 3:1 (1:0), Celje - Koper 0:0.", "Lestvica: Olimpija 35, Celje 31 točk."]),
+    # a score is no ordinal, even after a preposition
+    ("Olimpija je zmagala s 3:1. Nato je trener odšel.", ["Olimpija je zmagala s 3:1.", "Nato je trener odšel."]),
+    ("Začel se je 41. Slovenski filmski maraton. Na ogled je 45 filmov.",
+     ["Začel se je 41. Slovenski filmski maraton.", "Na ogled je 45 filmov."]),
+    # bylines belong to the last sentence; a capital after them starts the next story
+    ("Seja bo v četrtek. (STA)", ["Seja bo v četrtek. (STA)"]),
+    ("Cesta je bila zaprta do 17. ure. (vd) Nova novica je tu.",
+     ["Cesta je bila zaprta do 17. ure. (vd)", "Nova novica je tu."]),
+    ("Ljubljana, 12. novembra (STA) - Vlada je sprejela rebalans. (vd/STA)",
+     ["Ljubljana, 12. novembra (STA) - Vlada je sprejela rebalans. (vd/STA)"]),
+    # "(a)" and "(iv)" number list items: no bylines, so no sentence ends after them
+    ("Pogoji so trije: (a) Prvi pogoj. (iv) Drugi pogoj.", ["Pogoji so trije: (a) Prvi pogoj. (iv) Drugi pogoj."]),
+    # a dialogue dash starts a sentence before a capital, not before lower case
+    ("– Kje si bil? – je vprašal oče. – Doma. – Zaprl je vrata.",
+     ["– Kje si bil? – je vprašal oče.", "– Doma.", "– Zaprl je vrata."]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SLOVENIAN_NEWS)
+def test_slovenian_news(text: str, expected: list[str]) -> None:
+    assert split_sentences(text, lang="sl") == expected
+    check_spans(text, sentence_spans(text, lang="sl"))
+
+
+# --- Croatian, Bosnian, Serbian, Bulgarian, Macedonian ------------------------------------
+
+PER_LANGUAGE = [
+    # Croatian
+    ("hr", "Predavao je prof. dr. sc. Ivan Horvat. Sastao se s g. Scholzom.",
+     ["Predavao je prof. dr. sc. Ivan Horvat.", "Sastao se s g. Scholzom."]),
+    ("hr", "Sastanak je bio 7. studenoga 2025. Na njemu je govorio mr. sc. Perić.",
+     ["Sastanak je bio 7. studenoga 2025.", "Na njemu je govorio mr. sc. Perić."]),
+    ("hr", "Došli su iz Osijeka, Splita i dr. Spomen se čuva u Sv. Mariji Bistrici.",
+     ["Došli su iz Osijeka, Splita i dr.", "Spomen se čuva u Sv. Mariji Bistrici."]),
+    ("hr", "Kazna je prema čl. 199. Zakona o prometu. Knjiga govori o 19. st. Autorica je dr. Babić.",
+     ["Kazna je prema čl. 199. Zakona o prometu.", "Knjiga govori o 19. st.",
+      "Autorica je dr. Babić."]),
+    ("hr", "Poredak: 1. Hrvatska 6, 2. Njemačka 4, 3. Srbija 2. Nagrađen je na 54. Međunarodnom festivalu.",
+     ["Poredak: 1. Hrvatska 6, 2. Njemačka 4, 3. Srbija 2.",
+      "Nagrađen je na 54. Međunarodnom festivalu."]),
+    ("hr", "– Kamo ideš? – upitala je majka. – Van. – Zalupio je vratima.",
+     ["– Kamo ideš? – upitala je majka.", "– Van.", "– Zalupio je vratima."]),
+    ("bs", "Vrijednost je 15 mil. USD. Sajam traje do 12. oktobra. (Fena)",
+     ["Vrijednost je 15 mil. USD.", "Sajam traje do 12. oktobra. (Fena)"]),
+    # Serbian, Latin script
+    ("sr", "Sastao se sa g. Makronom i dr Petrovićem. Pričali su o tzv. zelenoj agendi, tj. energetici.",
+     ["Sastao se sa g. Makronom i dr Petrovićem.", "Pričali su o tzv. zelenoj agendi, tj. energetici."]),
+    ("sr-Latn", "Nesreća je bila u ul. Kneza Miloša br. 12. Povređeni je prevezen u Urgentni centar. (Beta)",
+     ["Nesreća je bila u ul. Kneza Miloša br. 12.", "Povređeni je prevezen u Urgentni centar. (Beta)"]),
+    ("sr", "Tabela: 1. Crvena zvezda 40, 2. Partizan 31. Zvezda je pobedila sa 2:1. Na 53. Festu je bilo lepo.",
+     ["Tabela: 1. Crvena zvezda 40, 2. Partizan 31.", "Zvezda je pobedila sa 2:1.",
+      "Na 53. Festu je bilo lepo."]),
+    # Serbian, Cyrillic script
+    ("sr", "Састао се са г. Каласом. Разговарали су о тзв. поглављима, владавини права и др. Састанак је трајао сат.",
+     ["Састао се са г. Каласом.", "Разговарали су о тзв. поглављима, владавини права и др.",
+      "Састанак је трајао сат."]),
+    ("sr-Cyrl", "Незгода је била у ул. Булевар ослобођења бр. 45. Возач је повређен. Тамо ће бити 5. носилац. (Бета)",
+     ["Незгода је била у ул. Булевар ослобођења бр. 45.", "Возач је повређен.",
+      "Тамо ће бити 5. носилац. (Бета)"]),
+    ("sr", "Табела: 1. Црвена звезда 34 бода, 2. Партизан 29. – Јеси ли уморан? – упитала је. – Нисам.",
+     ["Табела: 1. Црвена звезда 34 бода, 2. Партизан 29.", "– Јеси ли уморан? – упитала је.", "– Нисам."]),
+    # Bulgarian
+    ("bg", "Радев се срещна с г-н Макрон през 2025 г. Те обсъдиха т.нар. зелена сделка и др. Проф. Иванов присъства.",
+     ["Радев се срещна с г-н Макрон през 2025 г.", "Те обсъдиха т.нар. зелена сделка и др.",
+      "Проф. Иванов присъства."]),
+    ("bg", "Стана в гр. Пловдив на ул. „Иван Вазов“ № 12. Жената е на 67 г. Делото е по чл. 343, ал. 1 от НК.",
+     ["Стана в гр. Пловдив на ул. „Иван Вазов“ № 12.", "Жената е на 67 г.",
+      "Делото е по чл. 343, ал. 1 от НК."]),
+    ("bg", "Печалбата е 320 млн. лв. Тя датира от IV в. пр. Хр. Акад. Ревалски е доволен, т.е. всичко е наред.",
+     ["Печалбата е 320 млн. лв.", "Тя датира от IV в. пр. Хр.",
+      "Акад. Ревалски е доволен, т.е. всичко е наред."]),
+    ("bg", "— Къде отиваш? — попита майка му. — Навън. — По това време? Той не отговори.",
+     ["— Къде отиваш? — попита майка му.", "— Навън.", "— По това време?", "Той не отговори."]),
+    ("bg", "Класиране: 1. България 6 т., 2. Полша 4 т., 3. Сърбия 2 т. Мачът е в 19 ч. Гласуваха ок. 70 души.",
+     ["Класиране: 1. България 6 т., 2. Полша 4 т., 3. Сърбия 2 т.", "Мачът е в 19 ч.",
+      "Гласуваха ок. 70 души."]),
+    # Macedonian
+    ("mk", "Мицкоски се сретна со г-дин Кошта. Разговараа за т.н. уставни измени и сл. Средбата траеше час.",
+     ["Мицкоски се сретна со г-дин Кошта.", "Разговараа за т.н. уставни измени и сл.", "Средбата траеше час."]),
+    ("mk", "Несреќата беше на ул. „Македонија“ бр. 15. Роден е во 1927 г. во Кавадарци. Тоа е 2,1 млрд. ден.",
+     ["Несреќата беше на ул. „Македонија“ бр. 15.", "Роден е во 1927 г. во Кавадарци.",
+      "Тоа е 2,1 млрд. ден."]),
+    ("mk", "Ја победија Србија со 78:75. Инвестира во Скопје, Охрид итн. – Каде одиш? – праша мајка му. – Надвор.",
+     ["Ја победија Србија со 78:75.", "Инвестира во Скопје, Охрид итн.", "– Каде одиш? – праша мајка му.",
+      "– Надвор."]),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), PER_LANGUAGE)
+def test_per_language(lang: str, text: str, expected: list[str]) -> None:
+    assert split_sentences(text, lang=lang) == expected
+    check_spans(text, sentence_spans(text, lang=lang))
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    ("sl", "", "sl"), ("sl-SI", "", "sl"), ("slv", "", "sl"), ("en-GB", "", "en"),
+    ("hr", "", "hr"), ("bs", "", "hr"), ("sr", "Dobar dan.", "hr"), ("sr-Latn", "Добар дан.", "hr"),
+    ("sr", "Добар дан.", "bg"), ("sr-Cyrl", "Dobar dan.", "bg"), ("sr_Cyrl_RS", "", "bg"), ("hbs", "", "hr"),
+    ("bg", "", "bg"), ("bul", "", "bg"), ("mk", "", "bg"), ("mkd", "", "bg"),
+    ("de", "", "de"), ("xx", "", "xx"), ("", "", ""), ("not a language", "", ""),
+])
+def test_rule_set_for_language_tags(lang: str, text: str, expected: str) -> None:
+    assert rule_set(lang, text) == expected
+
+
+def test_rule_sets_are_lower_case_words() -> None:
+    # abbreviations are matched lower case and without their period (title_context holds plain words)
+    for rules in RULES.values():
+        for field in (f for f in dataclasses.fields(rules) if f.name != "title_context"):
+            words = getattr(rules, field.name)
+            assert all(w == w.lower() and w.strip() == w and not w.endswith(".") for w in words), field.name
+
+
+def test_gold_sentences_of_the_benchmark() -> None:
+    # the hand-written news text of benchmarks/bench_segment.py (dev, heldout/ and fresh/): no
+    # file drops below F1 0.95 (fresh/ has 11-15 boundaries a file), all together stay >= 0.99
+    totals = [0, 0, 0]  # boundaries right, found, in the gold
+    for path in sorted(GOLD.glob("**/*.txt")):
+        counts = [0, 0, 0]
+        for block in path.read_text(encoding="utf-8").split("\n\n"):
+            sentences = [line for line in block.splitlines() if line and not line.startswith("#")]
+            text = " ".join(sentences)
+            spans = sentence_spans(text, lang=path.stem)
+            check_spans(text, spans)
+            gold = {sum(len(s) + 1 for s in sentences[:i]) for i in range(1, len(sentences))}
+            found = {a for a, _ in spans[1:]}
+            counts = [counts[0] + len(gold & found), counts[1] + len(found), counts[2] + len(gold)]
+        assert 2 * counts[0] / (counts[1] + counts[2]) >= 0.95, path
+        totals = [t + c for t, c in zip(totals, counts)]
+    assert totals[2] > 400 and 2 * totals[0] / (totals[1] + totals[2]) >= 0.99
 
 
 def test_article() -> None:
@@ -475,6 +623,25 @@ PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 @given(document, st.sampled_from(["sl", "en", "xx"]))
 def test_sentence_spans_lose_nothing(text: str, lang: str) -> None:
     check_spans(text, sentence_spans(text, lang=lang))
+
+
+SOUTH_SLAVIC_TOKENS = TOKENS + [
+    "г.", "гр.", "ул.", "т.е.", "т.нар.", "и", "др.", "сл.", "Проф.", "Иванов", "г-н", "XIX", "в.", "пр.", "Хр.",
+    "итд.", "итн.", "„Не.“", "Може", "бр.", "чл.", "199.", "5.", "i", "dr.", "sl.", "g.", "St.", "Louis", "čl.",
+    "br.", "točk,", "2.", "3:1.", "Hrvatska", "Blejski", "Pulskom", "(STA)", "(vd)", "(Бета)", "(a)", "(iv)",
+    "(vd/STA)", "–", "—", "―", "-", "–Da.", "—Не.",
+]
+south_slavic_document = st.lists(
+    st.tuples(st.one_of(st.sampled_from(SOUTH_SLAVIC_TOKENS), st.text(max_size=8)), st.sampled_from(SEPARATORS)),
+    max_size=60).map(lambda pairs: "".join(t + s for t, s in pairs))
+
+
+@PROPERTY
+@given(south_slavic_document, st.sampled_from(["hr", "bs", "sr", "sr-Latn", "sr-Cyrl", "bg", "mk", "sl"]))
+def test_sentence_spans_lose_nothing_in_every_language(text: str, lang: str) -> None:
+    check_spans(text, sentence_spans(text, lang=lang))
+    check_pieces(text, segment_document(text, lang=lang, count_tokens=simple_count, max_tokens=6),
+                 simple_count, 6)
 
 
 @PROPERTY

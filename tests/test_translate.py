@@ -281,7 +281,7 @@ def _messy_documents():
 def test_property_no_loss_on_messy_documents(tiny_models):
     from hypothesis import HealthCheck, given, settings
 
-    translator = Translator(str(tiny_models.marian), num_beams=1, retry_repetitions=False,
+    translator = Translator(str(tiny_models.marian), num_beams=1, retry_repetitions=False, source="sl",
                             max_length_ratio=0.5, max_length_offset=2)
 
     @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

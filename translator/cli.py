@@ -69,6 +69,8 @@ def add_model_options(parser: argparse.ArgumentParser, *, translation: bool = Tr
         parser.add_argument("--translation-model", default=None,
                             help="Hub id, alias or local folder (default: $TRANSLATOR_TRANSLATION_MODEL or "
                                  f"{DEFAULT_TRANSLATION_MODEL})")
+        parser.add_argument("--source", default="auto", metavar="LANG",
+                            help="source language: auto (detect), sl, hr, sr, bs, bg, mk, or en (copy as is)")
     if summary:
         parser.add_argument("--summary-model", default=None,
                             help="Hub id, alias or local folder (default: $TRANSLATOR_SUMMARY_MODEL or "
@@ -231,7 +233,7 @@ def _engines(args: argparse.Namespace, *, translation: bool = True, summary: boo
     from .translate import Translator
 
     common = dict(device=args.device, engine=args.engine, num_beams=args.beams)
-    translator = Translator(args.translation_model, **common) if translation else None
+    translator = Translator(args.translation_model, source=args.source, **common) if translation else None
     summarizer = Summarizer(args.summary_model, **common) if summary else None
     return translator, summarizer
 

@@ -114,6 +114,9 @@ class TranslationOptions:
     retry_repetitions: bool = True
     retry_repetition_penalty: float = 1.3
     retry_no_repeat_ngram_size: int = 4
+    # Source languages the model translates (ISO 639-1); empty: the default model's South Slavic
+    # ones (translator.language.SUPPORTED_SOURCES). Set it for another MarianMT pair, e.g. ("de",).
+    sources: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_beams(self.num_beams)

@@ -1,11 +1,14 @@
 """Paragraphs → sentences, with their offsets in the text (language-aware).
 
-Sentences come from Koehn's Moses splitter (``sentence_splitter``, Slovenian non-breaking prefixes),
-run one line at a time and mapped back to offsets in the original text, with rules on top for what
-it gets wrong in Slovenian news (see :func:`_decide`). Paragraphs are separated by blank lines.
-Nothing is ever dropped: every non-whitespace character of the input is in exactly one sentence,
-and the text between sentences is whitespace only. Sentences longer than a model's budget are cut
-apart by :mod:`translator.pieces`.
+Sentences come from Koehn's Moses splitter (``sentence_splitter``), run one line at a time and
+mapped back to offsets in the original text, with rules on top for what it gets wrong in South
+Slavic news and prose (see :func:`_decide`). The rule sets — "sl", "hr" (Croatian, Bosnian,
+Serbian in Latin script), "bg" (Bulgarian, Macedonian, Serbian in Cyrillic script), "en" — and
+which one a language tag gets are in :mod:`translator.segment_rules`; Moses' own abbreviation lists
+are used where it ships one (Slovenian, English), its generic rules elsewhere.
+Paragraphs are separated by blank lines. Nothing is ever dropped: every non-whitespace character of
+the input is in exactly one sentence, and the text between sentences is whitespace only. Sentences
+longer than a model's budget are cut apart by :mod:`translator.pieces`.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ import functools
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from .segment_rules import GENERIC, RULES, Rules, rule_set
 
 if TYPE_CHECKING:  # imported lazily: ``regex`` makes it slow to import
     from sentence_splitter import SentenceSplitter
@@ -55,52 +59,17 @@ _DAY_DOT = re.compile(r"\d{1,2}\.")
 _MONTH_NEXT = re.compile(r"\d{1,2}\.(?!\d{3})")  # "11." or "11.2025", not "1.500"
 _YEAR_NEXT = re.compile(r"\d{2,4}(?!\d)")
 _LIST_MARK = re.compile(r"\(?(?:\d{1,3}|[IVXLCDM]{1,6}|[a-z])\.")
-_CODE = re.compile(r"[A-Z]{3}(?![A-Za-z])|[€$£¥]")
-
-
-@dataclass(frozen=True)
-class _Rules:
-    """Abbreviations (lower case, without the dot) that Moses' lists miss or get wrong."""
-
-    never_break: frozenset[str] = frozenset()  # titles and the like: never end a sentence
-    numeric_only: frozenset[str] = frozenset()  # "str. 5": no break before a number
-    sentence_final: frozenset[str] = frozenset()  # "itd. Nato": break before a capital
-    before_code: frozenset[str] = frozenset()  # "5 mio. EUR": no break before a currency code
-    ambiguous_titles: frozenset[str] = frozenset()  # "ga." is a title after these words only
-    title_context: frozenset[str] = frozenset()
-    ordinal_preps: frozenset[str] = frozenset()  # "na 75. Berlinalu": ordinal after a preposition
-
-
-_SL_PREPOSITIONS = frozenset(
-    "na v ob za do od po pred med s z k h pri o nad pod proti brez iz izpod".split())
-
-_RULES: dict[str, _Rules] = {
-    "sl": _Rules(
-        never_break=frozenset(
-            "prof doc izr dr ddr mag mr g gdč sv akad univ dipl ing spec pok npr oz tj t i t.i "
-            "prim gl op ca cca pribl angl ang nem lat franc ital hrv srb rus špan".split()),
-        numeric_only=frozenset("št str l čl odst tč pogl tab tel zv letn izd sl s pril".split()),
-        sentence_final=frozenset("itd itn ipd idr".split()),
-        before_code=frozenset("mio mrd tis mil milj mlrd".split()),
-        ambiguous_titles=frozenset({"ga"}),  # "ga" is also the pronoun: "Prijeli so ga. Policija …"
-        title_context=_SL_PREPOSITIONS | frozenset("in ter ali oz. kot da ki".split()),
-        ordinal_preps=_SL_PREPOSITIONS,
-    ),
-    "en": _Rules(
-        never_break=frozenset(
-            "mr mrs ms dr prof sen rep gov gen lt col sgt capt rev hon pres supt atty".split()),
-        numeric_only=frozenset("no nos art nr p pp vol ch fig eq".split()),
-        sentence_final=frozenset({"etc"}),
-    ),
-}
-_GENERIC = _Rules()
-
-
-def _norm_lang(lang: str) -> str:
-    """"sl-SI", "SL", "slv" -> "sl"; "" for what is no ISO 639-1 code (the generic rules)."""
-    code = (lang or "").strip().lower().replace("_", "-").split("-")[0]
-    code = {"slv": "sl", "eng": "en"}.get(code, code)
-    return code if re.fullmatch(r"[a-z]{2}", code) else ""
+_CODE = re.compile(r"[^\W\d_]{3}(?![^\W\d_])|[€$£¥]")  # "EUR", "ЕУР" (checked for capitals)
+_NUMBER = re.compile(r"\d[\d.,:/]*|[IVXLCDM]+\.?")  # "2005", "19.", "1,5", "XIX"
+_DASHES = "-‐‑‒–—―"
+_STARTS = _OPENERS + _DASHES  # what may stand before a sentence's first letter
+# "Blejski", "Pulskom", "Београдском": an ordinal before an event's name ("41. Slovenski filmski
+# maraton"); not "-ska"/"-ske", which end country names ("Nizozemska 0. Hrvatska je …")
+_EVENT_ADJECTIVE = re.compile(
+    r"[^\W\d_]+(?:[sšcčć]k(?:i|em|ega|emu|im|ih|om|og|oga)|[сшцчћ]к(?:и|ом|ог|ога|им|их))")
+# "(STA)", "(vd)", "(Beta)", "(Бета)", "(vd/STA)": an agency's or author's mark after a story;
+# not "(a)" or "(iv)", which number the items of a list
+_BYLINE = re.compile(r"\((?!(?:i{1,3}|iv|vi{0,3}|ix|x)\))[^\W\d_]{2,8}(?:/[^\W\d_]{2,8})*\)")
 
 
 @functools.lru_cache(maxsize=None)
@@ -170,15 +139,41 @@ def _upperish(ch: str) -> bool:
     return ch.isalpha() and not ch.islower()
 
 
+def _ends_sentence(word: str) -> bool:
+    core = word.rstrip(CLOSERS)
+    return bool(core) and core[-1] in ".…" + TERMINATORS
+
+
 def _plain_break(before: str, after: str) -> bool:
     """Fallback rule: sentence punctuation, then a capital."""
-    core = before.rstrip(CLOSERS)
-    first = after.lstrip(_OPENERS)[:1]
-    return bool(core) and core[-1] in ".…" + TERMINATORS and _upperish(first)
+    return _ends_sentence(before) and _upperish(after.lstrip(_STARTS)[:1])
 
 
-def _decide(words: list[str], g: int, rules: _Rules) -> bool | None:
+def _decide(words: list[str], g: int, rules: Rules) -> bool | None:
     """Whether a sentence starts at word ``g`` of a line, or None to keep Moses' decision.
+
+    Around :func:`_decide_pair`, two rules that look past the next word:
+    - a byline after the last sentence belongs to it ("… v četrtek. (STA)", "(vd)", "(Бета)"),
+      and a capital after the byline starts a sentence;
+    - a dialogue dash after a sentence ("– Kamo ideš? – upitala je majka. – Van.") starts a
+      sentence when the word after it is capitalised, and is part of the sentence when it is not.
+    """
+    before, after = words[g - 1], words[g]
+    prev = words[g - 2] if g >= 2 else ""
+    if _BYLINE.fullmatch(after) and _ends_sentence(before):
+        return False
+    if _BYLINE.fullmatch(before) and _ends_sentence(prev):
+        return _upperish(after.lstrip(_STARTS)[:1])
+    if after.strip(_DASHES) or g + 1 >= len(words):
+        return _decide_pair(prev, before, after, rules)
+    # a lone dash: decide on the word after it; Moses cannot see past the dash
+    decision = _decide_pair(prev, before, words[g + 1], rules)
+    return _plain_break(before, words[g + 1]) if decision is None else decision
+
+
+def _decide_pair(prev: str, before: str, after: str, rules: Rules) -> bool | None:
+    """Whether a sentence starts at ``after``, the word after ``before`` (``prev`` is the word
+    before that), or None to keep Moses' decision.
 
     Rules on top of Moses:
     - never before a lower-case word ("»Pridem.« je rekel.", "itd. in", "… pa ni");
@@ -186,19 +181,23 @@ def _decide(words: list[str], g: int, rules: _Rules) -> bool | None:
       this covers Slovenian »…« and „…“, which Moses does not know;
     - dates: "7. 11. 2025" stays whole;
     - initials in any alphabet ("Janez Ž. Novak"), titles and abbreviations Moses lacks
-      ("prof.", "g.", "mag.", "str. 5", "l. 2020", "5 mio. EUR");
-    - "itd.", "itn.", "ipd.", "idr." ("etc." in English) end a sentence before a capital:
-      mid-sentence they are followed by lower case, so a capital almost always starts a sentence;
+      ("prof.", "g.", "mag.", "str. 5", "l. 2020", "5 mio. EUR", "проф.", "ул.", "т.е.");
+    - "itd.", "itn.", "ipd.", "idr.", "i dr.", "и др." ("etc." in English) end a sentence before
+      a capital: mid-sentence they are followed by lower case;
+    - units after a number end sentences ("през 2005 г. Той", "v 19. st. Nato"), while the same
+      abbreviations elsewhere are titles ("г. Петровић", "St. Louis");
     - "ga." is the title "gospa" only after a preposition or conjunction ("z ga. Novak"), else
       the pronoun that ends "Prijeli so ga.";
-    - Slovenian: a number of up to three digits with a period right after a preposition is an
-      ordinal ("na 75. Berlinalu"): a wrongly merged sentence translates well, a wrongly cut one
+    - ranking lists: "…, 2. Može" or ": 1. Korošak" is a list number, not a sentence end;
+    - a number after an article's abbreviation is an ordinal ("prema čl. 199. Zakona"), while
+      house and page numbers ("ul. Kneza Miloša br. 5. Došao je") may end a sentence;
+    - a number of up to three digits with a period right after a preposition is an ordinal
+      ("na 75. Berlinalu"): a wrongly merged sentence translates well, a wrongly cut one
       does not. Years ("od leta 1992. Trump") still end sentences.
     :func:`_line_sentences` adds one more: "1." or "II." alone is no sentence but a list number
     or a numbered heading ("1. Uvod").
     """
-    before, after = words[g - 1], words[g]
-    next_core = after.lstrip(_OPENERS)
+    next_core = after.lstrip(_STARTS)
     first = next_core[:1]
     if not first:
         return None
@@ -220,28 +219,36 @@ def _decide(words: list[str], g: int, rules: _Rules) -> bool | None:
         return None
     word = ABBREV.search(core).group(1).lstrip(".-")
     lower = word.lower()
+    prev_core = prev.strip(_OPENERS + CLOSERS)
     if digit and _DAY.fullmatch(word):
         if _MONTH_NEXT.match(next_core):
             return False  # "7. 11."
-        if g >= 2 and _DAY_DOT.fullmatch(words[g - 2].lstrip(_OPENERS)) and _YEAR_NEXT.match(next_core):
+        if _DAY_DOT.fullmatch(prev.lstrip(_OPENERS)) and _YEAR_NEXT.match(next_core):
             return False  # "7. 11. 2025"
     if len(word) == 1 and word.isupper():
         return False  # an initial: "Donald J. Trump", "Janez Ž. Novak"
-    if lower in rules.sentence_final:
+    if f"{prev_core.lower()} {lower}" in rules.sentence_final or lower in rules.sentence_final:
         return True if upper else None
     if lower in rules.never_break:
         return False
+    if lower in rules.after_number:
+        return None if _NUMBER.fullmatch(prev_core) else False
     if lower in rules.ambiguous_titles:
-        if word[0].isupper() or (g >= 2 and words[g - 2].lower() in rules.title_context):
+        if word[0].isupper() or prev.lower() in rules.title_context:
             return False
         return None
     if digit and lower in rules.numeric_only:
         return False
-    if upper and lower in rules.before_code and _CODE.match(next_core):
+    if (upper and lower in rules.before_code and _CODE.match(next_core)
+            and (next_core[0] in "€$£¥" or next_core[:3].isupper())):
         return False
-    if (upper and word.isdigit() and len(word) <= 3 and g >= 2
-            and words[g - 2].lower() in rules.ordinal_preps):
-        return False
+    if word.isdigit() and len(word) <= 3 and core == word + ".":  # "20.", not "3:1." or "1,5."
+        if upper and prev.rstrip(CLOSERS)[-1:] in (",", ";", ":"):
+            return False  # a ranking list: "40 točk, 2. Može (Slovenija)"
+        if prev.endswith(".") and ABBREV.search(prev).group(1).lower() in rules.articles:
+            return False  # "prema čl. 199. Zakona": articles are numbered with ordinals
+        if upper and (prev.lower() in rules.ordinal_preps or _EVENT_ADJECTIVE.fullmatch(next_core)):
+            return False  # "na 75. Berlinalu", "začel 20. Blejski strateški forum"
     return None
 
 
@@ -252,7 +259,7 @@ def _line_sentences(text: str, start: int, end: int, code: str) -> Iterator[tupl
         yield from spans
         return
     words = [clip(text[a:b]) for a, b in spans]
-    rules = _RULES.get(code, _GENERIC)
+    rules = RULES.get(code, GENERIC)
     decisions = [_decide(words, g, rules) for g in range(1, len(words))]
     needed = [g for g, decision in enumerate(decisions, 1) if decision is None]
     moses = _moses_breaks(_splitter(code), words, needed) if needed else set()
@@ -279,8 +286,9 @@ def _lines(text: str) -> Iterator[tuple[int, int]]:
 
 def sentences_with_paragraphs(text: str, lang: str) -> Iterator[tuple[int, int, int]]:
     """(start, end, paragraph) of every sentence of ``text``: paragraphs are separated by blank
-    lines, and no sentence crosses a line break."""
-    code = _norm_lang(lang)
+    lines, and no sentence crosses a line break. ``lang`` is a language code or tag ("sl", "hr",
+    "bs", "sr", "sr-Cyrl", "bg", "mk", "en", "slv"...) or a rule-set name; others get generic rules."""
+    code = rule_set(lang, text)
     paragraph = 0
     seen_text = False
     blank_run = False
@@ -301,7 +309,8 @@ def is_abbreviation(word: str) -> bool:
     """True for ``word`` (without its period) when some language's rules never end a sentence
     after it ("prof", "str", "mr"...)."""
     lower = word.lower()
-    return any(lower in rules.never_break or lower in rules.numeric_only for rules in _RULES.values())
+    return any(lower in rules.never_break or lower in rules.numeric_only or lower in rules.after_number
+               for rules in RULES.values())
 
 
 def sentence_spans(text: str, lang: str = "sl") -> list[tuple[int, int]]:

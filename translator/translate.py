@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import overload
 
+from . import language
 from .batching import plan_batches
-from .inputs import check_text, check_texts
 from .engines import LoadedModel, load
+from .inputs import check_text, check_texts
 from .options import RuntimeOptions, TranslationOptions, model_name
-from .results import Segment, Translation
 from .pieces import Piece, segment_document
+from .results import Segment, Translation
 
 logger = logging.getLogger("translator")
 
@@ -50,6 +51,30 @@ class _Job:
     bound: int
     output: list[int] | None = None
     warnings: tuple[str, ...] = ()
+    score: float | None = None  # the engine's score of ``output`` (see engines.base.ScoredIds)
+
+
+@dataclass
+class _Plan:
+    """A document routed and cut: its pieces, its source language and notes for the user."""
+
+    pieces: list[Piece]
+    language: str | None
+    notes: list[str]
+
+
+def _copy_english_paragraphs(text: str, pieces: list[Piece]) -> tuple[list[Piece], list[str]]:
+    """Mark the pieces of paragraphs detected as English as copied; return them and a note."""
+    numbers = sorted({p.paragraph for p in pieces})
+    spans = {n: (min(p.start for p in pieces if p.paragraph == n), max(p.end for p in pieces if p.paragraph == n))
+             for n in numbers}
+    detections = language.detect_paragraphs([text[a:b] for a, b in spans.values()])
+    english = {n for n, found in zip(numbers, detections) if found.language == language.PASSTHROUGH}
+    if not english:
+        return pieces, []
+    shown = ", ".join(str(n + 1) for n in sorted(english))
+    note = f"already English, copied unchanged: paragraph{'s' if len(english) > 1 else ''} {shown}"
+    return [replace(p, translatable=False) if p.paragraph in english else p for p in pieces], [note]
 
 
 def stream_groups(pieces: list[Piece], first_pieces: int = 2) -> list[list[Piece]]:
@@ -84,14 +109,21 @@ class Translator:
         engine: str | None = None,
         dtype: str | None = None,
         options: TranslationOptions | None = None,
-        lang: str = "sl",
+        source: str = "auto",
         **option_overrides: object,
     ) -> None:
         self.model_name = model_name("translation", model)
         self.runtime = RuntimeOptions.from_env(device=device, engine=engine, dtype=dtype)
         self.options = replace(options or TranslationOptions(), **option_overrides)
-        self.lang = lang
+        self.sources = tuple(self.options.sources or language.SUPPORTED_SOURCES)
+        self.source = source or "auto"
+        language.route("", self.source, self.sources)  # a bad source= fails here, naming the valid ones
         self._loaded: LoadedModel | None = None
+
+    def route(self, text: str) -> language.Route:
+        """What this translator does with ``text``: translate it from ``.language``, pass it
+        through (English), or raise UnsupportedLanguageError (a ValueError) naming the language."""
+        return language.route(text, self.source, self.sources)
 
     @property
     def model(self) -> LoadedModel:
@@ -132,7 +164,8 @@ class Translator:
         if not text.strip():
             yield Translation(text="", model=self.model_name)
             return
-        pieces = self._segment(text)
+        plan = self._plan(text)
+        pieces = plan.pieces
         total = sum(p.translatable for p in pieces)
         done_segments: list[Segment] = []
         done = 0
@@ -146,23 +179,21 @@ class Translator:
             done_segments += self._translate_pieces(text, group, group_progress)
             done += sum(p.translatable for p in group)
             last = group[-1] is pieces[-1]
-            yield self._assemble(text if last else text[: group[-1].end], list(done_segments))
+            yield self._assemble(text if last else text[: group[-1].end], list(done_segments), plan)
 
     def translate_documents(self, texts: list[str], *, progress: Progress | None = None) -> list[Translation]:
-        """Translate several documents at once: their sentences share batches."""
+        """Translate several documents at once: their sentences share batches.
+
+        Raises UnsupportedLanguageError when one is in a language the model does not translate
+        (check first with :meth:`route` to skip such documents instead)."""
         texts = check_texts(texts)
-        plans = [self._segment(text) if text.strip() else [] for text in texts]
-        flat = [(doc, piece) for doc, pieces in enumerate(plans) for piece in pieces]
-        if not flat:
-            return [Translation(text="", model=self.model_name) for _ in texts]
+        plans = [self._plan(text) for text in texts]
+        flat = [(doc, piece) for doc, plan in enumerate(plans) for piece in plan.pieces]
         segments = self._translate_flat([(texts[doc], piece) for doc, piece in flat], progress)
         per_doc: list[list[Segment]] = [[] for _ in texts]
         for (doc, _piece), segment in zip(flat, segments):
             per_doc[doc].append(segment)
-        return [
-            self._assemble(text, segs) if text.strip() else Translation(text="", model=self.model_name)
-            for text, segs in zip(texts, per_doc)
-        ]
+        return [self._assemble(text, segs, plan) for text, segs, plan in zip(texts, per_doc, plans)]
 
     # -- pipeline -------------------------------------------------------------------------
 
@@ -170,19 +201,33 @@ class Translator:
         # room for the end-of-sentence mark; never above the model's own limit
         return max(8, min(self.options.max_piece_tokens, model.max_input_tokens - 2))
 
-    def _segment(self, text: str) -> list[Piece]:
+    def _plan(self, text: str) -> _Plan:
+        """Route ``text`` by language and cut it into pieces. English is copied without loading
+        a model; under ``source="auto"`` an English paragraph inside another language is copied."""
+        if not text.strip():
+            return _Plan([], None, [])
+        route = self.route(text)
+        if route.action == "passthrough":
+            pieces = [replace(p, translatable=False) for p in segment_document(text, lang=language.PASSTHROUGH)]
+            return _Plan(pieces, route.language, ["already English: copied unchanged"])
         model = self.model
-        return segment_document(text, lang=self.lang, count_tokens=model.count_tokens,
-                                max_tokens=self._budget(model))
+        pieces = segment_document(text, lang=language.sentence_rules_for(route.language),
+                                  count_tokens=model.count_tokens, max_tokens=self._budget(model))
+        notes: list[str] = []
+        if self.source == "auto" and any(p.paragraph for p in pieces):
+            pieces, notes = _copy_english_paragraphs(text, pieces)
+        return _Plan(pieces, route.language, notes)
 
     def _translate_pieces(self, text: str, pieces: list[Piece], progress: Progress | None) -> list[Segment]:
         return self._translate_flat([(text, piece) for piece in pieces], progress)
 
     def _translate_flat(self, items: list[tuple[str, Piece]], progress: Progress | None) -> list[Segment]:
-        model = self.model
         sources = [text[piece.start : piece.end] for text, piece in items]
         # identical sentences (datelines, bylines, repeated headings) are translated once
         unique = list(dict.fromkeys(s for s, (_, p) in zip(sources, items) if p.translatable))
+        if not unique:  # nothing for the model (English, numbers only): no model is loaded
+            return [Segment(s, s, p.start, p.end, p.paragraph, translated=False) for s, (_, p) in zip(sources, items)]
+        model = self.model
         jobs = self._run_jobs(model, unique, progress)
         by_source = dict(zip(unique, jobs))
         segments = []
@@ -196,7 +241,8 @@ class Translator:
             if not target:
                 warnings += ("empty translation: the source is kept in its place",)
                 target = source
-            segments.append(Segment(source, target, piece.start, piece.end, piece.paragraph, True, warnings))
+            segments.append(Segment(source, target, piece.start, piece.end, piece.paragraph, True, warnings,
+                                    score=job.score))
         return segments
 
     def _run_jobs(self, model: LoadedModel, sources: list[str], progress: Progress | None) -> list[_Job]:
@@ -233,15 +279,17 @@ class Translator:
                 [jobs[i].ids for i in batch],
                 max_new_tokens=[jobs[i].bound for i in batch],
                 num_beams=opts.num_beams,
+                return_scores=True,
                 **extra,
             )
             for i, output in zip(batch, outputs):
                 jobs[i].output = output
+                jobs[i].score = getattr(output, "score", None)  # a retry replaces the first pass's
             done += len(batch)
             if progress:
                 progress(done, len(jobs))
 
-    def _assemble(self, text: str, segments: list[Segment]) -> Translation:
+    def _assemble(self, text: str, segments: list[Segment], plan: _Plan) -> Translation:
         parts: list[str] = []
         cursor = 0
         for segment in segments:
@@ -254,4 +302,7 @@ class Translator:
             for index, segment in enumerate(segments)
             for warning in segment.warnings
         ]
-        return Translation(text="".join(parts), segments=segments, warnings=warnings, model=self.model_name)
+        if not text.strip():
+            return Translation(text="", model=self.model_name)
+        return Translation(text="".join(parts), segments=segments, warnings=warnings, model=self.model_name,
+                           language=plan.language, notes=list(plan.notes))

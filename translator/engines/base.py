@@ -1,8 +1,11 @@
-"""What every engine is: token ids in, token ids out (the :class:`Engine` protocol), and the error
-an engine raises when it cannot run here."""
+"""What every engine is: token ids in, token ids out (the :class:`Engine` protocol), the scored
+ids it returns when asked (:class:`ScoredIds`), and the error an engine raises when it cannot run
+here."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from typing import Protocol
 
 
@@ -15,6 +18,37 @@ class Ct2Unavailable(EngineUnavailable):
     """CTranslate2 cannot run this model here (not installed, no converter for the architecture,
     conversion or loading failed, a CUDA library, driver or memory error). ``engine="auto"`` then
     falls back to transformers."""
+
+
+class ScoredIds(list[int]):
+    """Generated token ids (a plain ``list`` of ints to every reader) with the model's own score.
+
+    ``score`` is the mean log-probability of the tokens the model generated for this row: the sum
+    of each token's log-probability, under the distribution the search chose it from (the model's
+    softmax after the decoding constraints: suppressed tokens, ``min_new_tokens``, repetition
+    penalties), divided by the number of those tokens. The tokens are exactly those kept (each row
+    is cut to its own bound) plus the end-of-sentence token when the model produced it within the
+    bound; a token the model was forced to start with (BART's ``<s>``) counts in neither. 0 means
+    certain, lower is less sure; ``exp(score)`` is the geometric mean of the token probabilities.
+    None where the engine could not tell.
+    """
+
+    __slots__ = ("score",)
+
+    def __init__(self, ids: Iterable[int] = (), score: float | None = None) -> None:
+        super().__init__(ids)
+        self.score = score
+
+    def __repr__(self) -> str:
+        return f"ScoredIds({list.__repr__(self)}, score={self.score!r})"
+
+
+def mean_score(total: float, count: int) -> float | None:
+    """``total / count`` (a :class:`ScoredIds` score), None when there is nothing to average or
+    the total is not a finite number."""
+    if count <= 0 or not math.isfinite(total):
+        return None
+    return total / count
 
 
 class Engine(Protocol):
@@ -33,7 +67,10 @@ class Engine(Protocol):
         repetition_penalty: float = 1.0,
         no_repeat_ngram_size: int = 0,
         length_penalty: float = 1.0,
+        return_scores: bool = False,
     ) -> list[list[int]]:
         """Return, for each input (token ids ending in EOS), the generated ids without the
-        decoder start token, EOS or padding, at most ``max_new_tokens[i]`` long."""
+        decoder start token, EOS or padding, at most ``max_new_tokens[i]`` long. With
+        ``return_scores`` each row is a :class:`ScoredIds` carrying the model's score for exactly
+        those ids."""
         ...

@@ -58,7 +58,8 @@ class FallbackEngine:
         return self._engine
 
     def generate(self, batch: list[list[int]], **options: Any) -> list[list[int]]:
-        """See :class:`~translator.engines.base.Engine`."""
+        """See :class:`~translator.engines.base.Engine`; every option (``return_scores``
+        included) goes to the engine in use, and to transformers when it retries the batch."""
         engine = self._engine
         try:
             return engine.generate(batch, **options)

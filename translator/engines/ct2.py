@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..options import env_int
-from .base import Ct2Unavailable
+from .base import Ct2Unavailable, ScoredIds, mean_score
 from .ct2_convert import (DTYPE_ALIASES, QUANTIZATIONS, convert, quantization_for,
                           read_vocabulary)
 from .cuda_libs import cuda_failure, preload_cublas_once
@@ -204,16 +204,21 @@ class CT2Engine:
         repetition_penalty: float = 1.0,
         no_repeat_ngram_size: int = 0,
         length_penalty: float = 1.0,
+        return_scores: bool = False,
     ) -> list[list[int]]:
         """See :class:`~translator.engines.base.Engine`. On CUDA, raises Ct2Unavailable for a
-        CUDA library, driver, memory or compute-type error (one line: the reason and the fix)."""
+        CUDA library, driver, memory or compute-type error (one line: the reason and the fix).
+
+        With ``return_scores``, a row that reached its own bound inside a sub-batch decoded to a
+        larger one is decoded again alone to its own bound, so that its score covers exactly the
+        ids returned (CTranslate2 gives one score per hypothesis, not one per token)."""
         if not batch:
             return []
         if len(max_new_tokens) != len(batch):
             raise ValueError(f"{len(batch)} inputs but {len(max_new_tokens)} max_new_tokens")
         options = dict(beam_size=max(1, num_beams), length_penalty=length_penalty,
                        repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size,
-                       min_new_tokens=min_new_tokens)
+                       min_new_tokens=min_new_tokens, return_scores=return_scores)
         try:
             return self._generate(batch, max_new_tokens, **options)
         except RuntimeError as exc:
@@ -223,17 +228,33 @@ class CT2Engine:
             raise Ct2Unavailable(f"CTranslate2 failed on {self.device}: {reason}") from exc
 
     def _generate(self, batch: list[list[int]], max_new_tokens: list[int], *, beam_size: int,
-                  min_new_tokens: int, **options: Any) -> list[list[int]]:
+                  return_scores: bool, **options: Any) -> list[list[int]]:
         vocabulary = self.vocabulary
         try:
             sources = [[vocabulary[i] for i in ids] for ids in batch]
         except IndexError:
             raise ValueError(f"token id out of range for a vocabulary of {len(vocabulary)}") from None
+        lengths = [len(ids) for ids in batch]
+        groups = self.sub_batches(lengths, max_new_tokens, beam_size)
+        results, past_bound = self._decode(sources, groups, max_new_tokens, beam_size=beam_size,
+                                           return_scores=return_scores, **options)
+        if return_scores and past_bound:
+            again, _ = self._decode(sources, self._own_bound_groups(past_bound, lengths, max_new_tokens, beam_size),
+                                    max_new_tokens, beam_size=beam_size, return_scores=True, **options)
+            for i in past_bound:
+                results[i] = again[i]
+        return results
+
+    def _decode(self, sources: list[list[str]], groups: list[list[int]], max_new_tokens: list[int], *,
+                beam_size: int, min_new_tokens: int, length_penalty: float, return_scores: bool,
+                **options: Any) -> tuple[list[list[int]], list[int]]:
+        """Decode each group of ``sources`` to its largest bound; return every row's ids (cut to its
+        own bound; :class:`ScoredIds` with ``return_scores``) and the rows that reached their own
+        bound below their group's."""
         pending = []
-        groups = self.sub_batches([len(ids) for ids in batch], max_new_tokens, beam_size)
         # longest work first: the workers take groups in turn, so the small ones fill the gaps
         # at the end instead of one long group running alone while the other workers idle
-        groups.sort(key=lambda g: len(g) * max(max_new_tokens[i] for i in g), reverse=True)
+        groups = sorted(groups, key=lambda g: len(g) * max(max_new_tokens[i] for i in g), reverse=True)
         for group in groups:
             limit = max(max_new_tokens[i] for i in group)
             futures = self.translator.translate_batch(
@@ -245,19 +266,48 @@ class CT2Engine:
                 max_input_length=0,  # never truncate: the pipeline bounds inputs itself
                 max_decoding_length=limit,
                 min_decoding_length=min(min_new_tokens, limit),
-                return_scores=False,
+                length_penalty=length_penalty,
+                # EOS in the hypothesis: beams are ranked by a length that counts it, as
+                # transformers ranks them, and the score's length is known exactly
+                return_end_token=True,
+                return_scores=return_scores,
                 **options,
             )
-            pending.append((group, futures))
-        results: list[list[int]] = [[] for _ in batch]
+            pending.append((group, limit, futures))
+        results: list[list[int]] = [[] for _ in sources]
+        past_bound: list[int] = []
         skip = 1 if self.prefix else 0  # the forced <s> carries no text (as in the hf engine)
-        for group, futures in pending:
+        for group, limit, futures in pending:
             for i, future in zip(group, futures):
-                tokens = future.result().hypotheses[0]
+                result = future.result()
+                tokens = result.hypotheses[0]
                 ids = [self.token_id[t] for t in tokens[skip:] if t in self.token_id]
-                ids = [t for t in ids if t != self.pad_id and t != self.eos_id]
-                results[i] = ids[: max_new_tokens[i]]
-        return results
+                ids = [t for t in ids if t != self.pad_id and t != self.eos_id][: max_new_tokens[i] - skip]
+                if not return_scores:
+                    results[i] = ids
+                    continue
+                results[i] = ScoredIds(ids, self._score(result.scores[0], len(tokens), skip, length_penalty))
+                if len(tokens) > max_new_tokens[i]:
+                    past_bound.append(i)  # alone, it would have stopped at its own bound
+        return results, past_bound
+
+    @staticmethod
+    def _score(score: float, length: int, skip: int, length_penalty: float) -> float | None:
+        """The mean log-probability (see :class:`ScoredIds`) of a hypothesis of ``length`` tokens
+        (the forced prefix and EOS included) that CTranslate2 scored ``score``: the sum of the
+        log-probabilities of its decoding steps (the forced prefix adding 0) divided by
+        ``length ** length_penalty``."""
+        return mean_score(score * length**length_penalty, length - skip)
+
+    def _own_bound_groups(self, rows: list[int], lengths: list[int], bounds: list[int], beams: int) -> list[list[int]]:
+        """``rows`` in sub-batches whose rows all have the same bound."""
+        groups: list[list[int]] = []
+        for group in self.sub_batches([lengths[i] for i in rows], [bounds[i] for i in rows], beams):
+            same: dict[int, list[int]] = {}
+            for k in group:
+                same.setdefault(bounds[rows[k]], []).append(rows[k])
+            groups.extend(same.values())
+        return groups
 
     def sub_batches(self, lengths: list[int], bounds: list[int], beams: int = 1) -> list[list[int]]:
         """Indices sorted by length, cut into contiguous groups (little padding, tight decoding

@@ -51,7 +51,7 @@ def _worker(task: str, config: RunConfig):
     if task == "translation":
         from ..translate import Translator
 
-        extra = {"lang": config.lang} if config.lang else {}
+        extra = {"source": config.lang} if config.lang else {}
         return Translator(config.model, **runtime, **extra, **config.options)
     from ..summarize import Summarizer
 

@@ -137,11 +137,12 @@ class Backend:
 
     # -- models ------------------------------------------------------------------------------
 
-    def translator(self, num_beams: object = DEFAULT_BEAMS) -> Translator:
-        """A Translator for the page's model with ``num_beams`` (ValueError unless 1 to 6)."""
+    def translator(self, num_beams: object = DEFAULT_BEAMS, source: str = "auto") -> Translator:
+        """A Translator for the page's model with ``num_beams`` (ValueError unless 1 to 6) from
+        ``source`` ("auto": detected; ValueError naming the valid codes for a bad one)."""
         runtime = self.runtime
         return Translator(self.translation_model, device=runtime.device, engine=runtime.engine,
-                          dtype=runtime.dtype, num_beams=check_beams(num_beams))
+                          dtype=runtime.dtype, num_beams=check_beams(num_beams), source=source)
 
     def summarizer(self, num_beams: object = DEFAULT_BEAMS) -> Summarizer:
         """A Summarizer for the page's model with ``num_beams`` (ValueError unless 1 to 6)."""
@@ -208,18 +209,19 @@ class Backend:
         with self._holding(summarizer is not None):
             yield from pipeline.stream(text, translator, summarizer, length=length, progress=progress)
 
-    def run_documents(self, documents: list[list[str]], *, summarise: bool = False, length: str = "medium",
-                      num_beams: object = None) -> list[TranslationAndSummary]:
-        """Translate several documents, each given as its units (REST lists, HTML, uploaded
-        files), in one pipeline call under the same gates as :meth:`run`; each result's ``parts``
-        holds the English of each unit. The caller checks the sizes. Raises as :meth:`run`."""
-        translator, summarizer, length = self._workers(summarise, length, num_beams)
+    def run_documents(self, documents: list[list[str]], *, source: str = "auto", summarise: bool = False,
+                      length: str = "medium", num_beams: object = None) -> list[TranslationAndSummary]:
+        """Translate several documents from ``source``, each given as its units (REST lists,
+        HTML, uploaded files), in one pipeline call under the same gates as :meth:`run`; each
+        result's ``parts`` holds the English of each unit. The caller checks the sizes. Raises
+        as :meth:`run`."""
+        translator, summarizer, length = self._workers(summarise, length, num_beams, source)
         with self._holding(summarizer is not None):
             return pipeline.run_documents(documents, translator, summarizer, length=length)
 
-    def _workers(self, summarise: bool, length: str, num_beams: object):
+    def _workers(self, summarise: bool, length: str, num_beams: object, source: str = "auto"):
         beams = self.settings.num_beams if num_beams is None else num_beams
-        return self.translator(beams), self.summarizer(beams) if summarise else None, check_length(length)
+        return self.translator(beams, source), self.summarizer(beams) if summarise else None, check_length(length)
 
     @contextmanager
     def _holding(self, summary: bool) -> Iterator[None]:
@@ -265,7 +267,7 @@ def supported_suffixes() -> list[str]:
     return list(SUPPORTED_SUFFIXES)
 
 
-def read_upload(path: str | Path | None) -> str:
+def read_upload(path: str | Path | None, max_bytes: int = MAX_FILE_BYTES) -> str:
     """The text of an uploaded file (``""`` for none), through the CLI's and the batch's
     readers. Raises ValueError naming the file and what is wrong with it."""
     from ..files import FileFormatError, document_text, read_document
@@ -278,6 +280,6 @@ def read_upload(path: str | Path | None) -> str:
         raise ValueError(f"{file.name}: {file.suffix or 'files without a suffix'} is not supported. "
                          f"Upload one of: {', '.join(suffixes)}.")
     try:
-        return document_text(read_document(file))
+        return document_text(read_document(file, max_bytes))
     except (FileFormatError, OSError, UnicodeError, ValueError) as exc:
         raise ValueError(f"Could not read {file.name}: {exc}") from exc

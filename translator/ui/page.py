@@ -31,6 +31,7 @@ from ..options import MAX_BEAMS, MIN_BEAMS, SUMMARY_LENGTHS, SummaryLength
 from ..paths import SEED_ARTICLE
 from . import render
 from .backend import Backend, Settings, read_upload, supported_suffixes
+from .server import serve
 
 logger = logging.getLogger("translator")
 
@@ -71,6 +72,16 @@ table.sbs tr:first-child td { border-top: none; }
 table.sbs tr.copied td { color: var(--body-text-color-subdued); }
 table.sbs tr.warn td { background: rgba(245, 158, 11, 0.10); }
 table.sbs .note { display: block; margin-top: 3px; font-size: var(--text-sm); color: #b45309; }
+table.sbs tbody tr { scroll-margin-top: 2.6em; }
+table.sbs tr.scored td.num { box-shadow: inset 5px 0 0 rgba(220, 38, 38, var(--doubt)); }
+table.sbs tr:target td { background: rgba(59, 130, 246, 0.14); }
+.sbs-check { margin: 0 0 8px; padding: 6px 12px; border: 1px solid var(--border-color-primary);
+             border-radius: var(--radius-lg); font-size: var(--text-sm); }
+.sbs-check ol { margin: 4px 0; padding-left: 1.6em; }
+.sbs-check .conf { font-variant-numeric: tabular-nums; color: #b91c1c; }
+.sbs-check .snippet, .sbs-legend { color: var(--body-text-color-subdued); }
+.sbs-legend .swatch { display: inline-block; width: 5px; height: 1em; vertical-align: middle;
+                      background: linear-gradient(rgba(220, 38, 38, 0.15), rgba(220, 38, 38, 1)); }
 """
 
 
@@ -171,7 +182,7 @@ def build_app(settings: Settings) -> TranslatorApp:
 
     def load_file(path):
         with friendly_errors(title="Cannot read the file"):
-            text = read_upload(path)
+            text = read_upload(path, backend.settings.max_file_bytes)
         try:
             backend.check_input(text)
         except ValueError as exc:
@@ -288,8 +299,6 @@ def launch(settings: Settings, *, prevent_thread_lock: bool = False, quiet: bool
     # no usage analytics or version check (gr.Blocks(analytics_enabled=False) covers the page;
     # this covers anything else gradio builds)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from .server import serve
-
     demo = build_app(settings)
     if settings.preload:
         for line in render.startup_lines(demo.backend.model_status()):

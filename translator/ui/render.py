@@ -7,12 +7,14 @@ Everything that comes from a document, a model or an error message is escaped he
 from __future__ import annotations
 
 import html
+import math
 
 from ..results import Segment, TranslationAndSummary
 from .backend import ModelStatus
 
 EMPTY_TABLE = '<div class="sbs-wrap"><div class="sbs-empty">The sentence-by-sentence view appears here.</div></div>'
 LABELS = {"translation": "Translation", "summary": "Summary"}
+CHECK_FIRST = 5  # least confident sentences listed above the sentence view
 
 
 def md(text: str) -> str:
@@ -25,10 +27,56 @@ def md_code(text: str) -> str:
     return text.replace("`", "'")
 
 
+def confidence(score: float) -> float:
+    """A segment's score (mean log-probability of its tokens) as a 0-1 confidence: the geometric
+    mean of the model's probabilities for its tokens."""
+    return math.exp(min(0.0, score))
+
+
+def confidence_title(score: float) -> str:
+    """The tooltip text of a scored row."""
+    return f"model confidence {confidence(score):.0%} (mean token log-probability {score:.2f})"
+
+
+def check_first(segments: list[Segment], count: int = CHECK_FIRST) -> list[tuple[int, Segment]]:
+    """The ``count`` least confident translated segments as (row number, segment), least
+    confident first; empty when fewer than two segments have a score (nothing to rank)."""
+    scored = [(n, s) for n, s in enumerate(segments, start=1) if s.translated and s.score is not None]
+    if len(scored) < 2:
+        return []
+    return sorted(scored, key=lambda item: (item[1].score, item[0]))[:count]
+
+
+def _check_first_html(segments: list[Segment]) -> str:
+    picks = check_first(segments)
+    if not picks:
+        return ""
+    items = "".join(
+        f'<li><a href="#seg-{n}" title="{html.escape(confidence_title(s.score))}">sentence {n}</a> '
+        f'<span class="conf">{confidence(s.score):.0%}</span> '
+        f'<span class="snippet">{html.escape(_snippet(s.source))}</span></li>'
+        for n, s in picks
+    )
+    return (
+        '<div class="sbs-check" id="check-first"><strong>Check these first</strong> '
+        f'(the {len(picks)} sentences the model was least sure of; click one to see it):'
+        f'<ol>{items}</ol><div class="sbs-legend"><span class="swatch"></span> The bar beside each number '
+        "shows the model's doubt: the darker, the less sure it was (hover a row for its confidence).</div></div>"
+    )
+
+
+def _snippet(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def side_by_side_html(segments: list[Segment]) -> str:
     """An HTML table pairing each source sentence with its English; every text HTML-escaped.
     Rows with a warning get class ``warn``, a ⚠ and the warning text; a new paragraph starts
-    with a heavier line; pieces copied verbatim (numbers, symbols) are greyed."""
+    with a heavier line; pieces copied verbatim (numbers, symbols) are greyed. Each row has the
+    id ``seg-N`` (N: its number); a translated row with a score gets class ``scored``, a bar as
+    dark as the model's doubt (``--doubt``, 1 − confidence) and its confidence in the tooltip.
+    Above the table, "Check these first" links to the least confident rows."""
     if not segments:
         return EMPTY_TABLE
     rows = []
@@ -43,17 +91,23 @@ def side_by_side_html(segments: list[Segment]) -> str:
             classes.append("copied")
         if segment.warnings:
             classes.append("warn")
+        tips = list(segment.warnings)
+        style = ""
+        if segment.translated and segment.score is not None:
+            classes.append("scored")
+            style = f' style="--doubt: {1 - confidence(segment.score):.2f}"'
+            tips.append(confidence_title(segment.score))
         mark = " ⚠" if segment.warnings else ""
         notes = "".join(f'<span class="note">⚠ {html.escape(w)}</span>' for w in segment.warnings)
-        title = f' title="{html.escape("; ".join(segment.warnings))}"' if segment.warnings else ""
+        title = f' title="{html.escape("; ".join(tips))}"' if tips else ""
         rows.append(
-            f'<tr class="{" ".join(classes)}" data-paragraph="{segment.paragraph}"{title}>'
+            f'<tr class="{" ".join(classes)}" data-paragraph="{segment.paragraph}" id="seg-{number}"{style}{title}>'
             f'<td class="num">{number}{mark}</td>'
             f'<td class="src" lang="sl">{html.escape(segment.source)}</td>'
             f'<td class="tgt" lang="en">{html.escape(segment.target)}{notes}</td></tr>'
         )
     return (
-        '<div class="sbs-wrap"><table class="sbs">'
+        f'{_check_first_html(segments)}<div class="sbs-wrap"><table class="sbs">'
         '<colgroup><col class="num"><col><col></colgroup>'
         '<thead><tr><th>#</th><th>Slovenian</th><th>English</th></tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table></div>'

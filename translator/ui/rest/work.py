@@ -19,10 +19,12 @@ from ...language import (
     UNDETERMINED,
     Route,
     detect,
+    detect_paragraphs,
     language_name,
     normalize_code,
     route,
 )
+from ...results import TranslationAndSummary
 from ..backend import Backend
 from .body import RestError
 
@@ -74,6 +76,22 @@ def _route(text: str, source: str) -> Route:
     return route(text, source) if text.strip() else Route(UNDETERMINED, 0.0, "passthrough")
 
 
+def _to_translate(units: list[str], where: Route, source: str) -> tuple[list[str], str]:
+    """The units of a structured document (HTML, a file) as the model gets them, and the
+    translator's source. Under "auto" the document's language is given for every unit (a short
+    unit such as a name could be taken for another language and refuse the whole document), and
+    a unit confidently in English is blanked, to be copied back unchanged."""
+    if source != "auto":
+        return units, source
+    english = {i for i, found in enumerate(detect_paragraphs(units)) if found.language == PASSTHROUGH}
+    return ["" if i in english else unit for i, unit in enumerate(units)], where.language
+
+
+def _parts(units: list[str], sent: list[str], result: TranslationAndSummary) -> list[str]:
+    """Each unit's English; a blanked (English) unit is its own text."""
+    return [unit if not given else part for unit, given, part in zip(units, sent, result.parts)]
+
+
 @dataclass(frozen=True)
 class Translated:
     """The English of each text, each one's route, and each summary (None unless asked)."""
@@ -99,20 +117,29 @@ class Translated:
 def translate_texts(backend: Backend, texts: list[str], *, source: str = "auto", html: bool = False,
                     summarise: bool = False, length: str = "medium") -> Translated:
     """Translate each text (plain, or HTML whose markup is kept) from ``source`` ("auto":
-    detected per text); English and empty texts come back unchanged. All texts to translate go
-    through one pipeline call, so their sentences share batches. Raises RestError,
+    detected per text); English and empty texts come back unchanged, as do English paragraphs
+    (units) inside them. The texts to translate go through one pipeline call (one per source
+    the translator is given, usually one), so their sentences share batches. Raises RestError,
     UnsupportedLanguageError, ModelNotFoundError, ValueError."""
     docs = [read_bytes(text.encode("utf-8"), "q.html", None) if html else None for text in texts]
     routes = [_route(document_text(doc) if doc else text, source) for doc, text in zip(docs, texts)]
-    todo = [i for i, r in enumerate(routes) if r.action == "translate"]
-    results = backend.run_documents([docs[i].units if docs[i] else [texts[i]] for i in todo],
-                                    summarise=summarise, length=length) if todo else []
     english = list(texts)
     summaries: list[str | None] = [None] * len(texts)
-    for i, result in zip(todo, results):
-        doc = docs[i]
-        english[i] = render_document(doc, result.parts).decode("utf-8") if doc else result.translation
-        summaries[i] = result.summary
+    sent: dict[int, list[str]] = {}
+    by_source: dict[str, list[int]] = {}  # one pipeline call per translator source, mostly one
+    for i, where in enumerate(routes):
+        if where.action == "translate":
+            # plain text: the translator routes it too, and copies English paragraphs
+            sent[i], given = _to_translate(docs[i].units, where, source) if docs[i] else ([texts[i]], source)
+            by_source.setdefault(given, []).append(i)
+    for given, indices in by_source.items():
+        results = backend.run_documents([sent[i] for i in indices], source=given, summarise=summarise,
+                                        length=length)
+        for i, result in zip(indices, results):
+            doc = docs[i]
+            english[i] = (render_document(doc, _parts(doc.units, sent[i], result)).decode("utf-8") if doc
+                          else result.translation)
+            summaries[i] = result.summary
     if summarise:
         for i, text in enumerate(texts):
             if routes[i].action == "passthrough":
@@ -134,5 +161,6 @@ def translate_file(backend: Backend, data: bytes, name: str, *, source: str, cha
     where = _route(text, source)
     if where.action == "passthrough" or not doc.units:
         return data, where
-    [result] = backend.run_documents([doc.units])
-    return render_document(doc, result.parts), where
+    sent, given = _to_translate(doc.units, where, source)
+    [result] = backend.run_documents([sent], source=given)
+    return render_document(doc, _parts(doc.units, sent, result)), where

@@ -1,0 +1,57 @@
+"""How soon the first English appears: the seed article streamed as the page and the CLI stream it.
+
+    python benchmarks/bench_first_english.py            # default engine, beam 4
+
+Builds (once, into ``.bench-cache/``) a random-weight MarianMT with the exact
+``opus-mt-tc-big-zls-en`` shape, then, in one process and on the same article:
+
+1. ``Translator.translate_document`` — the whole article in one call (no streaming);
+2. ``pipeline.stream`` — what the page and ``translator translate`` do: seconds to the first
+   partial result, and to the last.
+
+Random weights never end a sentence, so every sentence runs to its bound (2 × source + 16 tokens):
+a worst case for absolute times, the same work for both rows. Prints the two times and the ratio of
+the streamed total to the one-call total (the cost of streaming).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from translator import pipeline  # noqa: E402
+from translator.paths import SEED_ARTICLE  # noqa: E402
+from translator.testing import build_marian  # noqa: E402
+from translator.translate import Translator  # noqa: E402
+
+
+def main() -> int:
+    marian = build_marian(REPO / ".bench-cache" / "marian-opus-mt-tc-big", shape="opus-mt-tc-big")
+    article = SEED_ARTICLE.read_text(encoding="utf-8")
+    translator = Translator(str(marian), retry_repetitions=False, source="sl")
+    translator.translate_document("Dober dan.")  # load and convert outside the timings
+    print(f"engine: {translator.model.engine.description}; article: {len(article)} characters")
+
+    started = time.perf_counter()
+    whole = translator.translate_document(article)
+    one_call = time.perf_counter() - started
+
+    started = time.perf_counter()
+    first = None
+    for partial in pipeline.stream(article, translator):
+        first = first or time.perf_counter() - started
+        result = partial
+    streamed = time.perf_counter() - started
+    same = "the same English" if result.translation == whole.text else "English that differs (batch composition)"
+    print(f"one call:  {one_call:6.1f} s for {len(whole.segments)} segments")
+    print(f"streamed:  first English after {first:.1f} s, all after {streamed:.1f} s "
+          f"({streamed / one_call:.2f}x the one-call time), {same}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,113 @@
+"""The arguments of ``translator batch``, checked once: :func:`configure` turns the argparse
+namespace into a :class:`Config` or raises :class:`UsageError` (exit code 2)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..options import MAX_FILE_BYTES, RuntimeOptions, check_beams, check_length, env_int
+
+REPORT_NAME = "report.json"
+# Source bytes of a work group, the files whose sentences share translate calls (plan.py); 1
+# translates every file alone.
+GROUP_CHARS_ENV = "TRANSLATOR_BATCH_GROUP_CHARS"
+DEFAULT_GROUP_CHARS = 64_000
+
+
+class UsageError(Exception):
+    """Bad arguments: exit code 2."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """One run's settings. Paths are resolved; ``beams`` None means each model's default."""
+
+    in_dir: Path
+    out_dir: Path
+    report: Path
+    suffixes: list[str]
+    summary: bool
+    force: bool
+    quiet: bool
+    length: str
+    beams: int | None
+    group_chars: int
+    runtime: RuntimeOptions
+    translation_model: str | None = None
+    summary_model: str | None = None
+    max_file_bytes: int = MAX_FILE_BYTES
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """True when ``path`` is ``folder`` or lies under it (both resolved)."""
+    return path == folder or folder in path.parents
+
+
+def parse_formats(value: str | list[str] | None, supported: Iterable[str]) -> list[str]:
+    """``"txt,md"`` (or a list, dots optional) → ``[".txt", ".md"]``; UsageError on an unknown one."""
+    known = sorted({s.lower() for s in supported})
+    if value is None:
+        return known
+    items = value if isinstance(value, list) else [value]
+    chosen: list[str] = []
+    for item in items:
+        for token in str(item).replace(",", " ").split():
+            suffix = "." + token.strip().lstrip(".").lower()
+            if suffix not in known:
+                raise UsageError(f"unknown format {token!r} in --formats: choose from "
+                                 + ", ".join(s.lstrip(".") for s in known))
+            if suffix not in chosen:
+                chosen.append(suffix)
+    if not chosen:
+        raise UsageError("--formats names no format")
+    return chosen
+
+
+def _folders(args: argparse.Namespace) -> tuple[Path, Path, Path]:
+    in_dir = Path(args.in_dir).expanduser()
+    if not in_dir.exists():
+        raise UsageError(f"input folder {args.in_dir} does not exist")
+    if not in_dir.is_dir():
+        raise UsageError(f"input {args.in_dir} is not a folder")
+    in_dir = in_dir.resolve()
+    out_dir = Path(args.out_dir).expanduser().resolve()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"output {args.out_dir} exists and is not a folder")
+    if out_dir == in_dir:
+        raise UsageError("OUT_DIR must differ from IN_DIR (sources are never overwritten)")
+    if inside(in_dir, out_dir):
+        raise UsageError("IN_DIR must not lie inside OUT_DIR")
+    given = getattr(args, "report", None)
+    report = Path(given).expanduser().resolve() if given else out_dir / REPORT_NAME
+    if inside(report, in_dir) and not inside(report, out_dir):
+        raise UsageError("--report must not be written inside IN_DIR (sources are never modified)")
+    if report.is_dir():
+        raise UsageError(f"--report {report} is a folder")
+    return in_dir, out_dir, report
+
+
+def configure(args: argparse.Namespace) -> Config:
+    """Check the arguments and the runtime settings; raise UsageError for anything a user must fix."""
+    from ..files import SUPPORTED_SUFFIXES
+
+    in_dir, out_dir, report = _folders(args)
+    suffixes = parse_formats(getattr(args, "formats", None), SUPPORTED_SUFFIXES)
+    try:
+        beams = getattr(args, "beams", None)
+        beams = None if beams is None else check_beams(beams)
+        length = check_length(getattr(args, "length", None) or "medium")
+        runtime = RuntimeOptions.from_env(device=getattr(args, "device", None), engine=getattr(args, "engine", None))
+        group_chars = getattr(args, "group_chars", None) or env_int(GROUP_CHARS_ENV, DEFAULT_GROUP_CHARS)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    max_mb = getattr(args, "max_file_mb", None)
+    return Config(in_dir=in_dir, out_dir=out_dir, report=report, suffixes=suffixes,
+                  summary=bool(getattr(args, "summary", False)), force=bool(getattr(args, "force", False)),
+                  quiet=bool(getattr(args, "quiet", False)), length=length, beams=beams,
+                  group_chars=group_chars, runtime=runtime,
+                  translation_model=getattr(args, "translation_model", None),
+                  summary_model=getattr(args, "summary_model", None),
+                  max_file_bytes=int(max_mb * 2**20) if max_mb else MAX_FILE_BYTES)

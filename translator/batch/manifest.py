@@ -1,0 +1,139 @@
+"""The manifest: one JSON line per file and attempt, appended as each file finishes.
+
+``OUT_DIR/.translator-manifest.jsonl`` (a multi-process run appends to one part per process,
+``.translator-manifest.rank{N}.jsonl``, merged at the end) records each source's hash, options,
+status and outputs. A line cut short by a kill is ignored; the newest record of a source wins.
+Every output the tool ever wrote for a source stays named (``outputs`` of some line, or
+``written`` of a compacted record) until it is removed, so a later run knows what it may delete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Collection, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from ..io import atomic_write
+
+MANIFEST_NAME = ".translator-manifest.jsonl"
+MANIFEST_PART = ".translator-manifest.rank{rank}.jsonl"
+DONE_STATUSES = ("done", "skipped")
+
+Record = dict[str, Any]
+
+
+def manifest_files(out_dir: Path) -> list[Path]:
+    """The main manifest and every per-process part in ``out_dir``."""
+    parts = sorted(out_dir.glob(".translator-manifest.rank*.jsonl"))
+    main = out_dir / MANIFEST_NAME
+    return ([main] if main.is_file() else []) + [p for p in parts if p.is_file()]
+
+
+def _records(out_dir: Path) -> Iterator[Record]:
+    for path in manifest_files(out_dir):
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            continue
+        for line in raw.split(b"\n"):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:  # a line cut short by a kill
+                continue
+            if isinstance(record, dict) and isinstance(record.get("source"), str):
+                yield record
+
+
+def _order(record: Record) -> tuple[int, int]:
+    return int(record.get("time_ns", 0) or 0), int(record.get("seq", 0) or 0)
+
+
+def _named(record: Record) -> set[str]:
+    names = list(record.get("outputs") or []) + list(record.get("written") or [])
+    return {name for name in names if isinstance(name, str)}
+
+
+def read_manifest(out_dir: Path) -> dict[str, Record]:
+    """Merge every manifest file of ``out_dir``: the newest record per source path wins."""
+    records: dict[str, Record] = {}
+    for record in _records(out_dir):
+        old = records.get(record["source"])
+        if old is None or _order(record) >= _order(old):
+            records[record["source"]] = record
+    return records
+
+
+def written_outputs(out_dir: Path) -> dict[str, set[str]]:
+    """Every output path (relative to ``out_dir``) that some record names, by source."""
+    written: dict[str, set[str]] = {}
+    for record in _records(out_dir):
+        written.setdefault(record["source"], set()).update(_named(record))
+    return written
+
+
+def _line(record: Record) -> bytes:
+    # ASCII JSON: any file name (even one with undecodable bytes) survives the round trip
+    return json.dumps(record, ensure_ascii=True, sort_keys=True).encode("ascii") + b"\n"
+
+
+def compact_manifest(out_dir: Path, keep: Collection[str] | None = None,
+                     removed: Collection[str] = ()) -> dict[str, Record]:
+    """Rewrite the manifest as one record per source (atomically) and delete the parts.
+
+    Only the sources in ``keep`` stay (all when None). A record keeps, under ``written``, the
+    outputs earlier records named that are not among its own and not in ``removed``. Returns
+    the records kept.
+    """
+    files = manifest_files(out_dir)
+    if not files:
+        return {}
+    records = read_manifest(out_dir)
+    written = written_outputs(out_dir)
+    kept: dict[str, Record] = {}
+    for source in sorted(records):
+        if keep is not None and source not in keep:
+            continue
+        record = {k: v for k, v in records[source].items() if k != "written"}
+        extra = written[source] - set(record.get("outputs") or []) - set(removed)
+        if extra:
+            record["written"] = sorted(extra)
+        kept[source] = record
+    atomic_write(out_dir / MANIFEST_NAME, b"".join(_line(r) for r in kept.values()))
+    for part in files:
+        if part.name != MANIFEST_NAME:
+            part.unlink(missing_ok=True)
+    return kept
+
+
+class ManifestWriter:
+    """Appends one JSON line per record, flushed and fsynced before ``append`` returns."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.seq = 0
+        self._handle: IO[bytes] | None = None
+
+    def append(self, record: Record) -> None:
+        """Add ``record`` (with a timestamp and sequence number) durably."""
+        if self._handle is None:
+            self._handle = open(self.path, "ab")
+            if self._handle.tell() > 0:  # a line cut short by a kill must not swallow ours
+                with open(self.path, "rb") as check:
+                    check.seek(-1, os.SEEK_END)
+                    if check.read(1) != b"\n":
+                        self._handle.write(b"\n")
+        self.seq += 1
+        self._handle.write(_line(dict(record, time_ns=time.time_ns(), seq=self.seq)))
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        """Close the file (appending again reopens it)."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None

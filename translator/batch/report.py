@@ -1,0 +1,51 @@
+"""The end of a run (main process): the JSON report, written atomically, and the summary lines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from ..io import atomic_write
+from .config import Config
+from .plan import Walk
+
+STATUSES = ("done", "skipped", "failed", "unsupported")
+
+
+def write_report(cfg: Config, walk: Walk, results: list[dict[str, Any]], options: dict[str, Any], *,
+                 sentences: int, seconds: float, processes: int, removed: list[str]) -> dict[str, Any]:
+    """Write ``cfg.report`` and return its content: every file with its status, what was left
+    out, and the outputs removed because the current sources and options no longer produce them."""
+    files = sorted(results + [{"path": rel, "status": "unsupported", "reason": "unsupported file type"}
+                              for rel in walk.unsupported], key=lambda r: r["path"])
+    report = {
+        "in_dir": str(cfg.in_dir),
+        "out_dir": str(cfg.out_dir),
+        "options": options,
+        "processes": processes,
+        "counts": {status: sum(r["status"] == status for r in files) for status in STATUSES},
+        "sentences": sentences,
+        "seconds": round(seconds, 3),
+        "files": files,
+        "ignored": walk.ignored,
+        "removed": removed,
+    }
+    try:
+        data = json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8")
+    except UnicodeEncodeError:  # a file name with undecodable bytes
+        data = json.dumps(report, ensure_ascii=True, indent=2).encode("ascii")
+    atomic_write(cfg.report, data + b"\n")
+    return report
+
+
+def print_summary(report: dict[str, Any], cfg: Config) -> None:
+    """One line of counts on stderr, then one line per failed file."""
+    counts = report["counts"]
+    removed = f", {len(report['removed'])} outdated outputs removed" if report["removed"] else ""
+    print(f"translator batch: {counts['done']} files done, {counts['skipped']} skipped, "
+          f"{counts['failed']} failed, {counts['unsupported']} unsupported{removed}; "
+          f"{report['sentences']} sentences; {report['seconds']:.1f} s; report: {cfg.report}", file=sys.stderr)
+    for r in report["files"]:
+        if r["status"] == "failed":
+            print(f"  failed: {r['path']}: {r['reason']}", file=sys.stderr)

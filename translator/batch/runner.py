@@ -1,0 +1,186 @@
+"""One process's share of the run: say what is up to date, translate its work groups through the
+pipeline, write each file's outputs durably and record them in the manifest."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from ..files import Document, read_document, render_document
+from ..io import atomic_write
+from ..models import ModelNotFoundError
+from ..pipeline import run_documents
+from ..results import TranslationAndSummary
+from ..summarize import Summarizer
+from ..translate import Translator
+from .config import Config
+from .distributed import Processes
+from .manifest import DONE_STATUSES, MANIFEST_NAME, MANIFEST_PART, ManifestWriter, Record
+from .plan import FileState, SourceFile, WorkGroup, sha256_file
+from .progress import Bars
+
+logger = logging.getLogger("translator")
+
+PIPELINE_VERSION = 2  # bump when outputs of the same source and options would change
+
+
+def reason(exc: BaseException) -> str:
+    """One line naming what went wrong: the exception's type and its first line."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class Runner:
+    """Translate one process's share of the files; ``results`` lists what happened to each."""
+
+    def __init__(self, cfg: Config, procs: Processes) -> None:
+        self.cfg = cfg
+        self.procs = procs
+        device = procs.device(cfg.runtime.device)
+        overrides = {"num_beams": cfg.beams} if cfg.beams else {}
+        self.translator = Translator(cfg.translation_model, device=device, engine=cfg.runtime.engine,
+                                     dtype=cfg.runtime.dtype, **overrides)
+        self.summarizer = (Summarizer(cfg.summary_model, device=device, engine=cfg.runtime.engine,
+                                      dtype=cfg.runtime.dtype, **overrides)
+                           if cfg.summary else None)
+        # what the outputs depend on: a record with other options is redone
+        self.options: dict[str, Any] = {
+            "pipeline": PIPELINE_VERSION,
+            "translation_model": self.translator.model_name,
+            "num_beams": self.translator.options.num_beams,
+            "engine": cfg.runtime.engine,
+            "dtype": cfg.runtime.dtype,
+            "summary": cfg.summary,
+        }
+        if self.summarizer is not None:
+            self.options.update(summary_model=self.summarizer.model_name, length=cfg.length,
+                                summary_num_beams=self.summarizer.options.num_beams)
+        part = MANIFEST_NAME if procs.world == 1 else MANIFEST_PART.format(rank=procs.rank)
+        self.writer = ManifestWriter(cfg.out_dir / part)
+        self.results: list[dict[str, Any]] = []
+        self.sentences = 0
+
+    def _result(self, f: SourceFile, status: str, **extra: Any) -> None:
+        self.results.append({"path": f.rel, "status": status, "rank": self.procs.rank, **extra})
+
+    def _record(self, f: SourceFile, status: str, sha: str | None, key: str | None, outputs: list[str],
+                **extra: Any) -> None:
+        self.writer.append({"source": f.rel, "sha256": sha, "options": self.options, "status": status,
+                            "group": key, "outputs": outputs, "model": self.translator.model_name, **extra})
+
+    def is_current(self, f: SourceFile, sha: str, record: Record | None) -> bool:
+        """True when ``record`` proves that ``f``'s outputs are up to date."""
+        return bool(
+            record
+            and record.get("status") in DONE_STATUSES
+            and record.get("sha256") == sha
+            and record.get("options") == self.options
+            and record.get("outputs") == f.outputs
+            and all((self.cfg.out_dir / out).is_file() for out in f.outputs)
+        )
+
+    def check(self, files: list[tuple[int, SourceFile]], manifest: dict[str, Record]) -> list[FileState]:
+        """Hash ``files`` (index, file) and say which ones the manifest proves up to date. A file
+        that cannot be read is recorded as failed."""
+        states = []
+        for index, f in files:
+            try:
+                sha = sha256_file(f.path)
+            except OSError as exc:
+                self._fail(f, None, None, exc)
+                states.append(FileState(index, None))
+                continue
+            record = manifest.get(f.rel)
+            current = record is not None and self.is_current(f, sha, record)
+            states.append(FileState(index, sha, current, record.get("group") if record else None))
+        return states
+
+    def skip(self, group: WorkGroup, mine: set[str], manifest: dict[str, Record]) -> None:
+        """Record the files of ``group`` (an up-to-date one) that are in ``mine`` as skipped."""
+        for f, sha in zip(group.files, group.hashes):
+            if f.rel in mine:
+                record = manifest.get(f.rel) or {}
+                info = {key: record.get(key) for key in ("format", "encoding", "units")}
+                self._record(f, "skipped", sha, group.key, f.outputs, **info)
+                self._result(f, "skipped", reason="unchanged since the last run", outputs=f.outputs)
+
+    def translate(self, groups: list[WorkGroup]) -> None:
+        """Translate ``groups`` one after another, writing outputs and manifest lines."""
+        label = f"[rank {self.procs.rank}] " if self.procs.world > 1 else ""
+        show = not self.cfg.quiet and self.procs.local_rank == 0 and sys.stderr.isatty()
+        files = sum(len(g.files) for g in groups)
+        bars = Bars(files, show and files > 0, label)
+        try:
+            for group in groups:
+                self._run_group(group, bars)
+        finally:
+            bars.close()
+            self.writer.close()
+
+    def _run_documents(self, docs: list[Document], progress: Any = None) -> list[TranslationAndSummary]:
+        return run_documents([doc.units for doc in docs], self.translator, self.summarizer,
+                             length=self.cfg.length, progress=progress)
+
+    def _run_group(self, group: WorkGroup, bars: Bars) -> None:
+        hashes = dict(zip((f.rel for f in group.files), group.hashes))
+        docs: list[tuple[SourceFile, Document]] = []
+        for f in group.files:
+            try:
+                docs.append((f, read_document(f.path, max_bytes=self.cfg.max_file_bytes)))
+            except Exception as exc:  # binary, undecodable, corrupt, too large: this file only
+                self._fail(f, hashes[f.rel], group.key, exc)
+                bars.file_done()
+        if not docs:
+            return
+        progress, finish = bars.group()
+        results: list[TranslationAndSummary | BaseException]
+        try:
+            results = list(self._run_documents([doc for _, doc in docs], progress))
+        except ModelNotFoundError:
+            raise
+        except Exception as exc:  # one file broke the group (or memory ran out)
+            if len(docs) == 1:
+                results = [exc]
+            else:
+                logger.warning("a work group of %d files failed (%s); retrying file by file", len(docs), reason(exc))
+                results = [self._run_alone(doc) for _, doc in docs]
+        finish()
+        for (f, doc), result in zip(docs, results):
+            if isinstance(result, BaseException):
+                self._fail(f, hashes[f.rel], group.key, result)
+            else:
+                self._finish_file(f, hashes[f.rel], group.key, doc, result)
+            bars.file_done()
+
+    def _run_alone(self, doc: Document) -> TranslationAndSummary | BaseException:
+        try:
+            return self._run_documents([doc])[0]
+        except ModelNotFoundError:
+            raise
+        except Exception as exc:  # recorded as this file's failure
+            return exc
+
+    def _finish_file(self, f: SourceFile, sha: str, key: str, doc: Document, result: TranslationAndSummary) -> None:
+        out = self.cfg.out_dir
+        try:
+            data = render_document(doc, result.parts)
+            # named before they are written: a run killed in between still knows they are ours
+            self._record(f, "writing", sha, key, f.outputs)
+            atomic_write(out / f.output, data)
+            if f.summary:
+                atomic_write(out / f.summary, ((result.summary or "").strip() + "\n").encode("utf-8"))
+        except Exception as exc:  # a render that does not fit, a full disk: this file only
+            self._fail(f, sha, key, exc)
+            return
+        info = {"format": doc.format, "encoding": doc.encoding, "units": len(doc.units)}
+        self._record(f, "done", sha, key, f.outputs, **info)
+        self.sentences += sum(segment.translated for segment in result.segments)
+        warnings = list(doc.warnings) + list(result.warnings)
+        self._result(f, "done", outputs=f.outputs, **info, **({"warnings": warnings} if warnings else {}))
+
+    def _fail(self, f: SourceFile, sha: str | None, key: str | None, exc: BaseException) -> None:
+        why = reason(exc)
+        logger.info("%s failed: %s", f.rel, why)
+        self._record(f, "failed", sha, key, [], reason=why)
+        self._result(f, "failed", reason=why)
