@@ -1,4 +1,4 @@
-"""``translator batch``: the folder tree, formats, skip rules, bad files, reruns and resume.
+"""``translator batch``: the folder tree, formats, work groups, skip rules, bad files, languages.
 
 Everything runs the real pipeline on the tiny random-weight models, so outputs are deterministic
 but meaningless: tests compare runs with each other and check structure, never an expected
@@ -13,10 +13,8 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -27,7 +25,6 @@ from translator.batch.manifest import MANIFEST_NAME as MANIFEST
 from translator.batch.plan import group_files, walk_tree
 from translator.cli import main as cli_main
 from translator.files import SUPPORTED_SUFFIXES
-from translator.io import TMP_SUFFIX
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -206,6 +203,7 @@ def article_tree(tmp_path) -> Path:
 # -- the tree, formats and encodings ------------------------------------------------------
 
 
+@pytest.mark.slow  # a whole folder end to end
 def test_tree_is_mirrored_with_every_format_and_encoding(tiny_env, tmp_path, capsys):
     src, out = tmp_path / "in", tmp_path / "out"
     make_tree(src)
@@ -266,70 +264,38 @@ def test_formats_option_selects_suffixes(tiny_env, tmp_path):
     assert {i["path"]: i["reason"] for i in report(out)["ignored"]}["a.txt"].startswith("format not selected")
 
 
+@pytest.mark.slow  # a whole folder end to end
 def test_work_groups_share_translate_calls(tiny_env, tmp_path, monkeypatch):
-    from translator.translate import Translator
+    from translator.batch import runner
 
     src = tmp_path / "in"
     src.mkdir()
-    for i in range(24):
+    for i in range(12):
         (src / f"f{i:02d}.txt").write_text(article(1 + i % 2, i), encoding="utf-8")
-    units = {f"f{i:02d}.txt": 1 + i % 2 for i in range(24)}
+    units = {f"f{i:02d}.txt": 1 + i % 2 for i in range(12)}
     calls: list[int] = []
-    real = Translator.translate_documents
+    real = runner.run_documents
 
-    def counting(self, texts, **kwargs):
-        calls.append(len(texts))
-        return real(self, texts, **kwargs)
+    def counting(documents, *args, **kwargs):
+        calls.append(sum(len(units) for units in documents))
+        return real(documents, *args, **kwargs)
 
-    monkeypatch.setattr(Translator, "translate_documents", counting)
+    monkeypatch.setattr(runner, "run_documents", counting)
     outputs = {}
-    for limit in ("1", "400", "64000"):
+    for limit in ("1", "300", "64000"):
         monkeypatch.setenv(GROUP_CHARS_ENV, limit)
         calls.clear()
         out = tmp_path / f"out-{limit}"
         assert run_batch(src, out) == 0
         groups = groups_of(src, out, int(limit))
-        # one translate call per work group, holding the units of its files
+        # one pipeline call per work group, holding the units of its files
         assert calls == [sum(units[rel] for rel in group) for group in groups]
         outputs[limit] = tree(out)
-    assert len(groups_of(src, tmp_path, 1)) == 24
-    assert 2 < len(groups_of(src, tmp_path, 400)) < 24
-    assert len(groups_of(src, tmp_path, 64000)) < len(groups_of(src, tmp_path, 400))
-    # the transformers engine on CPU does not depend on its batch-mates (ct2 int8 may)
-    assert outputs["1"] == outputs["400"] == outputs["64000"]
-
-
-def test_work_groups_depend_on_the_tree_only():
-    from translator.batch.plan import FileState, SourceFile, work_groups
-
-    files = [SourceFile(f"d{i // 10}/f{i:03d}.txt", Path("x"), 100 + i % 7) for i in range(300)]
-    groups = group_files(files, 2000)
-    assert [i for g in groups for i in g] == list(range(300)) and group_files(files, 2000) == groups
-    assert all(sum(files[i].size for i in g) <= 2000 for g in groups)
-    assert group_files(files, 1) == [[i] for i in range(300)]
-    # removing a file moves group edges only up to the next path-picked edge
-    gone = 150
-    rels = lambda fs, gs: [[fs[i].rel for i in g] for g in gs]  # noqa: E731
-    before = rels(files, groups)
-    rest = files[:gone] + files[gone + 1:]
-    after = rels(rest, group_files(rest, 2000))
-    changed = [g for g in before if g not in after]
-    assert 1 <= len(changed) <= 6, changed
-    assert sum(len(g) for g in changed) < 60
-
-    states = {i: FileState(i, f"sha{i}", True, None) for i in range(len(files))}
-    first = work_groups(files, states, 2000)
-    assert not any(g.current for g in first)  # no record names these groups yet
-    for g in first:
-        for f in g.files:
-            states[files.index(f)].group = g.key
-    assert all(g.current for g in work_groups(files, states, 2000))
-    assert not any(g.current for g in work_groups(files, states, 2000, force=True))
-    states[7] = FileState(7, "changed", True, states[7].group)  # a member's content changes
-    again = work_groups(files, states, 2000)
-    assert [g.current for g in again].count(False) == 1 and files[7] in next(g for g in again if not g.current).files
-    states[9].sha256 = None  # unreadable: left out of its group
-    assert all(files[9] not in g.files for g in work_groups(files, states, 2000))
+    assert len(groups_of(src, tmp_path, 1)) == 12
+    assert 2 < len(groups_of(src, tmp_path, 300)) < 12
+    assert len(groups_of(src, tmp_path, 64000)) < len(groups_of(src, tmp_path, 300))
+    # the transformers engine on CPU does not depend on its batch-mates here
+    assert outputs["1"] == outputs["300"] == outputs["64000"]
 
 
 # -- what is left out ---------------------------------------------------------------------
@@ -410,6 +376,7 @@ def test_usage_error_from_the_command_line(tmp_path):
 # -- bad files ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a whole folder end to end
 def test_bad_files_are_reported_and_the_rest_is_done(tiny_env, tmp_path, capsys):
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
@@ -436,250 +403,52 @@ def test_bad_files_are_reported_and_the_rest_is_done(tiny_env, tmp_path, capsys)
     assert digest(src) == before
 
 
-# -- reruns, resume, crash ----------------------------------------------------------------
+GERMAN = ("Die Bundesregierung hat am Mittwoch einen neuen Haushaltsentwurf vorgelegt, der deutlich höhere "
+          "Ausgaben für Verteidigung und Infrastruktur vorsieht.\n\nDer Finanzminister erklärte, dass die "
+          "Schuldenbremse trotzdem eingehalten werde und die Steuern nicht steigen sollen.\n")
+ENGLISH = ("The government adopted the budget on Wednesday after a long debate in parliament.\n\n"
+           "The finance minister said that taxes would not rise next year.\n")
 
 
-def test_rerun_skips_and_force_redoes(tiny_env, small_tree, tmp_path):
-    out = tmp_path / "out"
-    assert run_batch(small_tree, out) == 0
-    first = tree(out)
-    stamps = {p: os.stat(out / p) for p in first if (out / p).is_file()}
-    assert run_batch(small_tree, out) == 0
-    assert set(statuses(out).values()) == {"skipped"}
-    assert {r["status"] for r in manifest_lines(out)} == {"skipped"}
-    for path, st in stamps.items():
-        now = os.stat(out / path)
-        assert (now.st_mtime_ns, now.st_ino) == (st.st_mtime_ns, st.st_ino), path
-    assert tree(out) == first
-
-    assert run_batch(small_tree, out, "--force") == 0
-    assert set(statuses(out).values()) == {"done"}
-    assert all(os.stat(out / p).st_ino != st.st_ino for p, st in stamps.items())  # rewritten
-    assert tree(out) == first
-
-    # a source changes: the files of its work group are redone, and the folder equals a clean run
-    (small_tree / "a" / "f0.txt").write_text(article(2, 4), encoding="utf-8")
-    assert run_batch(small_tree, out) == 0
-    group = next(g for g in groups_of(small_tree, out, 64_000) if "a/f0.txt" in g)
-    assert {p for p, s in statuses(out).items() if s == "done"} == set(group)
-    assert list(statuses(out).values()).count("skipped") == 6 - len(group)
-    assert run_batch(small_tree, tmp_path / "clean") == 0
-    assert tree(out) == tree(tmp_path / "clean")
-
-
-def simulate_crash(out: Path, lost_outputs: list[str]) -> set[str]:
-    """Leave ``out`` as a kill would: outputs missing, the last manifest lines gone or cut short,
-    a half-written temporary file. Returns the sources whose outputs or records were damaged."""
-    lines = (out / MANIFEST).read_bytes().splitlines(keepends=True)
-    cut = {json.loads(line)["source"] for line in lines[-2:]}
-    for rel in lost_outputs:
-        (out / rel).unlink()
-    (out / MANIFEST).write_bytes(b"".join(lines[:-2]) + lines[-2][: len(lines[-2]) // 2])
-    lost = out / lost_outputs[0]
-    lost.with_name(f".{lost.name}.99999-deadbeef{TMP_SUFFIX}").write_bytes(b"half of a transl")
-    return cut | set(lost_outputs)
-
-
-def check_resumed(src: Path, out: Path, clean: Path, damaged: set[str], limit: int) -> None:
-    assert not [p for p in tree(out, skip=()) if p.endswith(TMP_SUFFIX)]
-    assert tree(out) == tree(clean)
-    redo = {rel for g in groups_of(src, out, limit) if damaged & set(g) for rel in g}
-    assert {p for p, s in statuses(out).items() if s == "done"} == redo  # whole work groups
-    records = manifest_lines(out)  # every line parses: the cut line did not survive
-    assert sorted(r["source"] for r in records) == sorted(statuses(out))
-
-
-def test_resume_after_a_simulated_crash(tiny_env, small_tree, tmp_path):
-    clean, out = tmp_path / "clean", tmp_path / "out"
-    assert run_batch(small_tree, clean) == 0
-    assert run_batch(small_tree, out) == 0
-    damaged = simulate_crash(out, ["a/b/f5.txt"])
-    assert run_batch(small_tree, out) == 0
-    check_resumed(small_tree, out, clean, damaged, 64_000)
-
-
-def test_resume_with_the_default_engine_gives_the_clean_run(tiny_env, article_tree, tmp_path, monkeypatch):
-    """The files a crash left undone are redone in the same work groups as in a clean run, so an
-    engine whose output depends on its batch-mates (ct2 int8, beam 4) gives the same folder too."""
-    from translator.translate import Translator
-
-    monkeypatch.setenv("TRANSLATOR_ENGINE", "auto")
-    monkeypatch.setenv(GROUP_CHARS_ENV, "1500")
-    calls: list[tuple[str, ...]] = []
-    real = Translator.translate_documents
-
-    def recording(self, texts, **kwargs):
-        calls.append(tuple(texts))
-        return real(self, texts, **kwargs)
-
-    monkeypatch.setattr(Translator, "translate_documents", recording)
-    clean, out = tmp_path / "clean", tmp_path / "out"
-    assert run_batch(article_tree, clean, "--beams", 4) == 0
-    clean_calls = set(calls)
-    assert run_batch(article_tree, out, "--beams", 4) == 0
-    damaged = simulate_crash(out, ["d1/f05.txt", "d0/f00.txt"])
-    calls.clear()
-    assert run_batch(article_tree, out, "--beams", 4) == 0
-    check_resumed(article_tree, out, clean, damaged, 1500)
-    assert list(statuses(out).values()).count("skipped") > 4
-    # the very translate calls of the clean run: the same sentences share the same batches
-    assert calls and set(calls) <= clean_calls
-
-
-# -- a rerun leaves what a clean run leaves -----------------------------------------------
-
-
-def test_rerun_with_other_options_leaves_what_a_clean_run_leaves(tiny_env, tmp_path):
+@pytest.mark.slow  # a whole folder end to end
+def test_languages_english_is_copied_and_others_are_skipped(tiny_env, tmp_path):
     src, out = tmp_path / "in", tmp_path / "out"
-    for rel, n in [("a/x.txt", 2), ("a/y.md", 1), ("b/only.txt", 1), ("c.txt", 2), ("d/e/z.txt", 1)]:
-        (src / rel).parent.mkdir(parents=True, exist_ok=True)
-        (src / rel).write_text(article(n, len(rel)), encoding="utf-8")
-    assert run_batch(src, out, "--summary", "--length", "short") == 0
-    assert {"a/x.summary.txt", "d/e/z.summary.txt"} < set(tree(out))
-    mine = {"notes.txt": b"my notes", "a/x.summary.txt.bak": b"a copy I keep", "b/mine.txt": b"keep me"}
-    for rel, data in mine.items():
-        (out / rel).write_bytes(data)
-
-    def same_as_clean(name: str, *options: str) -> None:
-        clean = tmp_path / name
-        run_batch(src, clean, *options)
-        got = tree(out)
-        assert {rel: got.pop(rel) for rel in mine} == mine  # never touched
-        got.pop("b", None)  # the folder of b/mine.txt
-        assert got == tree(clean)
-
-    # no summary now; a source removed, a whole folder of sources removed, a source broken
-    (src / "b" / "only.txt").unlink()
-    shutil.rmtree(src / "d")
-    (src / "c.txt").write_bytes(b"\x00\x01\x02PK\x00\xff" * 200)
-    assert run_batch(src, out) == 1
-    same_as_clean("clean-plain")
-    removed = set(report(out)["removed"])
-    assert removed == {"a/x.summary.txt", "a/y.summary.txt", "c.summary.txt", "b/only.summary.txt",
-                       "d/e/z.summary.txt", "b/only.txt", "d/e/z.txt", "c.txt"}
-    assert not (out / "d").exists() and (out / "b").is_dir()  # emptied folders go, others stay
-    assert {r["source"] for r in manifest_lines(out)} == {"a/x.txt", "a/y.md", "c.txt"}
-
-    assert run_batch(src, out, "--formats", "md") == 0
-    same_as_clean("clean-md", "--formats", "md")
-    assert run_batch(src, out, "--summary", "--length", "short") == 1
-    same_as_clean("clean-summary", "--summary", "--length", "short")
+    src.mkdir()
+    (src / "clanek.txt").write_text(article(3), encoding="utf-8")
+    (src / "english.txt").write_text(ENGLISH, encoding="utf-8")
+    (src / "nemsko.txt").write_text(GERMAN, encoding="utf-8")
+    assert run_batch(src, out) == 0  # a language the model does not translate is no failure
+    assert set(tree(out)) == {"clanek.txt", "english.txt"}
+    assert (out / "english.txt").read_bytes() == (src / "english.txt").read_bytes()
+    files = {f["path"]: f for f in report(out)["files"]}
+    assert files["nemsko.txt"]["status"] == "skipped" and files["nemsko.txt"]["language"] == "de"
+    assert "German" in files["nemsko.txt"]["reason"]
+    assert files["english.txt"]["language"] == "en" and files["english.txt"]["notes"]
+    assert files["clanek.txt"]["language"] == "sl"
+    # nothing to redo on a rerun: the refused file does not send its work group back to the model
+    assert run_batch(src, out) == 0
+    assert set(statuses(out).values()) == {"skipped"}
+    assert "German" in {f["path"]: f for f in report(out)["files"]}["nemsko.txt"]["reason"]
+    # forced, the source language is obeyed
+    assert run_batch(src, out, "--source", "sl") == 0
+    assert statuses(out) == {"clanek.txt": "done", "english.txt": "done", "nemsko.txt": "done"}
+    assert run_batch(src, tmp_path / "bad", "--source", "xx") == 2
 
 
-def test_outputs_named_before_a_kill_are_removed_by_the_next_run(tiny_env, small_tree, tmp_path):
-    out = tmp_path / "out"
-    assert run_batch(small_tree, out) == 0
-    first = tree(out)
-    # a --summary run killed after naming a/f0's outputs and writing one of them
-    record = {"source": "a/f0.txt", "status": "writing", "outputs": ["a/f0.txt", "a/f0.summary.txt"],
-              "time_ns": time.time_ns(), "seq": 1}
-    with open(out / MANIFEST, "ab") as handle:
-        handle.write(json.dumps(record).encode() + b"\n")
-    (out / "a" / "f0.summary.txt").write_text("half a run", encoding="utf-8")
-    assert run_batch(small_tree, out) == 0
-    assert tree(out) == first
-    assert report(out)["removed"] == ["a/f0.summary.txt"]
-    assert "written" not in json.dumps(manifest_lines(out))
+def test_the_report_lists_each_files_least_confident_sentences(tiny_env, tmp_path):
+    import json
 
+    from translator.cli import main
 
-def test_temporaries_beside_an_outside_report_are_cleaned(tiny_env, small_tree, tmp_path):
-    reports = tmp_path / "reports"
-    reports.mkdir()
-    stale = reports / f".run.json.4242-deadbeef{TMP_SUFFIX}"
-    stale.write_bytes(b"{")
-    other = reports / f".other.json.4242-deadbeef{TMP_SUFFIX}"
-    other.write_bytes(b"{")
-    assert run_batch(small_tree, tmp_path / "out", "--report", reports / "run.json") == 0
-    assert not stale.exists() and other.exists()
-    assert json.loads((reports / "run.json").read_text(encoding="utf-8"))["counts"]["done"] == 6
-    assert not (tmp_path / "out" / "report.json").exists()
-
-
-# -- pieces -------------------------------------------------------------------------------
-
-
-def test_sharding_is_balanced_and_deterministic():
-    from translator.batch.plan import shard_files
-
-    sizes = [50, 10, 40, 30, 20, 20, 5]
-    shards = shard_files(sizes, 3)
-    assert shards == [[0, 1], [2, 5], [3, 4, 6]]  # longest first, each into the lightest
-    loads = [sum(sizes[i] for i in s) for s in shards]
-    assert max(loads) - min(loads) <= 10
-    assert shard_files(sizes, 1) == [list(range(7))]
-    assert shard_files([], 2) == [[], []]
-
-
-def test_manifest_reader_tolerates_a_cut_line_and_merges_parts(tmp_path):
-    from translator.batch.manifest import MANIFEST_PART, ManifestWriter, compact_manifest, read_manifest
-
-    writer = ManifestWriter(tmp_path / MANIFEST)
-    writer.append({"source": "a.txt", "status": "failed"})
-    writer.append({"source": "b.txt", "status": "done"})
-    writer.close()
-    part = ManifestWriter(tmp_path / MANIFEST_PART.format(rank=1))
-    part.append({"source": "a.txt", "status": "done"})
-    part.close()
-    with open(tmp_path / MANIFEST, "ab") as fh:
-        fh.write(b'{"source": "c.txt", "sta')
-    records = read_manifest(tmp_path)
-    assert {k: v["status"] for k, v in records.items()} == {"a.txt": "done", "b.txt": "done"}
-    again = ManifestWriter(tmp_path / MANIFEST)  # appending after a cut line starts a new line
-    again.append({"source": "d.txt", "status": "done"})
-    again.close()
-    assert set(read_manifest(tmp_path)) == {"a.txt", "b.txt", "d.txt"}
-    compact_manifest(tmp_path)
-    assert [p.name for p in tmp_path.iterdir()] == [MANIFEST]
-    assert [json.loads(x)["source"] for x in (tmp_path / MANIFEST).read_text().splitlines()] == \
-        ["a.txt", "b.txt", "d.txt"]
-
-
-def test_compaction_keeps_every_written_output_named_until_removed(tmp_path):
-    from translator.batch.manifest import ManifestWriter, compact_manifest, written_outputs
-
-    writer = ManifestWriter(tmp_path / MANIFEST)
-    writer.append({"source": "a.txt", "status": "done", "outputs": ["a.txt", "a.summary.txt"]})
-    writer.append({"source": "a.txt", "status": "failed", "outputs": []})
-    writer.append({"source": "b.txt", "status": "done", "outputs": ["b.txt"]})
-    writer.close()
-    kept = compact_manifest(tmp_path)
-    assert kept["a.txt"]["status"] == "failed" and kept["a.txt"]["written"] == ["a.summary.txt", "a.txt"]
-    assert written_outputs(tmp_path) == {"a.txt": {"a.txt", "a.summary.txt"}, "b.txt": {"b.txt"}}
-    kept = compact_manifest(tmp_path, removed=["a.summary.txt"])
-    assert kept["a.txt"]["written"] == ["a.txt"]
-    kept = compact_manifest(tmp_path, keep={"a.txt"}, removed=["a.txt"])
-    assert list(kept) == ["a.txt"] and "written" not in kept["a.txt"]
-    assert written_outputs(tmp_path) == {"a.txt": set()}
-
-
-def test_stale_removal_stays_inside_out_dir(tmp_path):
-    from translator.batch.tidy import remove_stale_outputs
-
-    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
-    (out / "a" / "b").mkdir(parents=True)
-    (out / "keep").mkdir()
-    elsewhere.mkdir()
-    (elsewhere / "x.txt").write_text("not ours")
-    (out / "link").symlink_to(elsewhere, target_is_directory=True)
-    for rel in ("a/b/old.txt", "keep/old.txt", "keep/user.txt", "top.txt", "kept.txt"):
-        (out / rel).write_text("x")
-    out = out.resolve()
-    written = ["a/b/old.txt", "keep/old.txt", "top.txt", "kept.txt", "../elsewhere/x.txt",
-               str(elsewhere / "x.txt"), "link/x.txt", "a", "missing.txt", "report.json"]
-    removed = remove_stale_outputs(out, written, keep={"kept.txt"}, protected={"report.json"})
-    assert removed == ["a/b/old.txt", "keep/old.txt", "top.txt"]
-    assert (elsewhere / "x.txt").read_text() == "not ours"
-    assert not (out / "a").exists()  # emptied folders go
-    assert (out / "keep" / "user.txt").exists() and (out / "kept.txt").exists()
-
-
-def test_output_names_never_collide():
-    from translator.batch.plan import SourceFile, assign_outputs
-
-    files = [SourceFile(rel, Path(rel), 1) for rel in ("x.txt", "x.md", "y.txt", "y.summary.txt", "d/y.txt")]
-    assign_outputs(files, lambda p: Path(p).suffix, summary=True)
-    outputs = [o for f in files for o in f.outputs]
-    assert len(outputs) == len(set(outputs))
-    assert {f.rel: f.summary for f in files} == {
-        "x.txt": "x.txt.summary.txt", "x.md": "x.md.summary.txt", "y.txt": "y.txt.summary.txt",
-        "y.summary.txt": "y.summary.summary.txt", "d/y.txt": "d/y.summary.txt"}
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "a.txt").write_text("Vlada je sprejela proračun. Minister je govoril o cenah. "
+                                  "Cene so v oktobru zrasle.\n", encoding="utf-8")
+    assert main(["batch", str(source), str(tmp_path / "out"), "--quiet", "--beams", "1"]) == 0
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    [entry] = [f for f in report["files"] if f["path"] == "a.txt"]
+    doubtful = entry["least_confident"]
+    assert 2 <= len(doubtful) <= 3
+    scores = [item["score"] for item in doubtful]
+    assert scores == sorted(scores) and all(score <= 0 for score in scores)
+    assert all(item["source"] in (source / "a.txt").read_text(encoding="utf-8") for item in doubtful)

@@ -21,12 +21,14 @@ def run_cli(args, tiny_models=None, stdin=None, env_extra=None):
                           text=True, env=env, timeout=300)
 
 
+@pytest.mark.slow  # a fresh interpreter importing torch
 def test_translate_stdin(tiny_models):
     result = run_cli(["translate", "-"], tiny_models, stdin="Dober dan.\n\nKako ste?\n")
     assert result.returncode == 0, result.stderr
     assert len([p for p in result.stdout.split("\n\n") if p.strip()]) == 2
 
 
+@pytest.mark.slow  # a fresh interpreter importing torch
 def test_translate_file_with_summary_as_json(tiny_models, seed_article, tmp_path):
     source = tmp_path / "članek.txt"
     source.write_text(seed_article, encoding="utf-8")
@@ -41,6 +43,7 @@ def test_translate_file_with_summary_as_json(tiny_models, seed_article, tmp_path
     assert source.read_bytes() == before
 
 
+@pytest.mark.slow  # a fresh interpreter importing torch
 def test_summarize_stdin(tiny_models):
     result = run_cli(["summarize", "-", "--length", "short"], tiny_models,
                      stdin="The minister spoke about the budget. Prices rose in October.")
@@ -48,12 +51,14 @@ def test_summarize_stdin(tiny_models):
     assert result.stdout.strip()
 
 
+@pytest.mark.slow  # a fresh interpreter importing torch
 def test_missing_file_is_an_error_on_stderr(tiny_models, tmp_path):
     result = run_cli(["translate", str(tmp_path / "nope.txt")], tiny_models)
     assert result.returncode == 1
     assert "nope.txt: no such file" in result.stderr and result.stdout == ""
 
 
+@pytest.mark.slow  # a fresh interpreter importing torch
 def test_missing_model_is_an_error_with_the_fix(tmp_path):
     result = run_cli(["translate", "-", "--translation-model", "nobody/no-such-model"], stdin="Dober dan.",
                      env_extra={"TRANSLATOR_MODELS_DIR": str(tmp_path)})
@@ -61,11 +66,13 @@ def test_missing_model_is_an_error_with_the_fix(tmp_path):
     assert "nobody/no-such-model" in result.stderr and "translator download" in result.stderr
 
 
+@pytest.mark.slow  # a fresh interpreter importing torch
 def test_usage_error_exit_code():
     result = run_cli(["frobnicate"])
     assert result.returncode == 2 and "invalid choice" in result.stderr
 
 
+@pytest.mark.slow  # a fresh interpreter importing torch
 def test_download_offline_fails_clearly(tmp_path):
     result = run_cli(["download", "Helsinki-NLP/opus-mt-tc-big-zls-en"],
                      env_extra={"TRANSLATOR_MODELS_DIR": str(tmp_path)})

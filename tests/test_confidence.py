@@ -72,6 +72,7 @@ def transformers_reference(model, ids, bound, beams, min_new_tokens=0):
 # ---------------------------------------------------------------------- the engines' scores
 
 
+@pytest.mark.slow  # generates twice per beam setting
 @pytest.mark.parametrize("beams", [1, 4])
 def test_hf_scores_are_transformers_own_transition_scores(tiny_models, stopping_marian, beams):
     for path in (tiny_models.marian, stopping_marian):
@@ -163,6 +164,14 @@ def test_every_translated_segment_has_a_score_and_copied_ones_none(tiny_models, 
     assert all(s.score is None for s in copied)
     first, _, again, _ = translated
     assert first.source == again.source and first.score == again.score  # translated once, one score
+
+
+def test_scores_can_be_switched_off(tiny_models, generate_spy):
+    translator = Translator(str(tiny_models.marian), engine="ct2", num_beams=1, scores=False)
+    calls = generate_spy(translator.model.engine)
+    doc = translator.translate_document("Dober dan. Kako ste?")
+    assert calls and not any(call.kwargs["return_scores"] for call in calls)
+    assert [s.score for s in doc.segments] == [None, None]
 
 
 @pytest.mark.parametrize("engine", ["hf", "ct2"])

@@ -76,6 +76,7 @@ def fsmt_model(tiny_models, tmp_path_factory):
 # ---------------------------------------------------------------------- same answers
 
 
+@pytest.mark.slow  # converts and runs both engines
 def test_ct2_float32_greedy_translates_like_hf(tiny_models, seed_article):
     sentences = split_sentences(seed_article)
     assert len(sentences) >= 8
@@ -88,6 +89,7 @@ def test_ct2_float32_greedy_translates_like_hf(tiny_models, seed_article):
     assert ct2_translator.translate(seed_article) == hf_translator.translate(seed_article)
 
 
+@pytest.mark.slow  # converts and runs both engines
 def test_ct2_float32_greedy_summarises_like_hf(tiny_models):
     text = "\n\n".join([ENGLISH * 4] * 3)
     for length in ("short", "medium"):
@@ -116,6 +118,7 @@ def test_engines_return_the_same_ids_within_each_rows_bound(tiny_models, seed_ar
     assert ct2_engine.generate([], max_new_tokens=[]) == []
 
 
+@pytest.mark.slow  # converts and runs both engines
 def test_hf_runs_a_large_call_in_pieces_with_the_same_answers(tiny_models, seed_article):
     loaded = load(str(tiny_models.marian), "translation", RuntimeOptions(engine="hf"))
     engine = loaded.engine

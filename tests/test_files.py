@@ -355,6 +355,7 @@ def _suffix_words(units: list[str]) -> list[str]:
     return [re.sub(r"[^\W\d_]+", change, u) for u in units]
 
 
+@pytest.mark.slow  # property-based, many examples
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(_MARKDOWN_DOC, st.sampled_from([upper, _suffix_words, prefixed]))
 def test_md_structure_property(source: str, translate) -> None:
@@ -374,6 +375,7 @@ def test_md_structure_property(source: str, translate) -> None:
         max_size=30,
     ).map("".join)
 )
+@pytest.mark.slow  # property-based, many examples
 def test_md_any_input_round_trips(source: str) -> None:
     doc, out = roundtrip(source.encode(), "a.md")
     assert out == source.encode() or "\r" in source  # mixed line endings are normalised
@@ -715,6 +717,7 @@ def test_spread_adds_a_space_outside_markup_inside_a_word() -> None:
     ),
     st.lists(st.sampled_from(["A", "IS", "CUP", "GIRO", "TEXT", "ŠOLA"]), min_size=1, max_size=12),
 )
+@pytest.mark.slow  # property-based, many examples
 def test_spread_keeps_every_word_in_order(pieces: list[Slot], words: list[str]) -> None:
     assume(any(p.kind == "text" for p in pieces))
     translation = " ".join(words)

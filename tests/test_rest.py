@@ -28,6 +28,7 @@ from translator.ui.rest.access import AccessDenied  # noqa: E402
 from translator.ui.rest.downloads import safe_name  # noqa: E402
 
 pytestmark = [
+    pytest.mark.slow,  # a real server on a free port
     pytest.mark.filterwarnings("ignore:.*no_silent_downcasting:DeprecationWarning"),
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning"),
 ]
@@ -407,6 +408,8 @@ def test_health_docs_settings_and_the_page_share_the_port(url):
     assert all("cpu" in engine for engine in health.json()["engines"].values())
     docs = httpx.get(url + "docs", timeout=10)
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    assert "cdn." not in docs.text  # /docs works offline: Swagger UI's files come from this server
+    assert httpx.get(url + "docs-assets/swagger-ui-bundle.js", timeout=10).status_code == 200
     spec = httpx.get(url + "openapi.json", timeout=10).json()
     for path in ("/translate", "/detect", "/languages", "/translate_file", "/summarize", "/frontend/settings",
                  "/health"):

@@ -86,3 +86,31 @@ def test_cli_json_shows_the_detected_language_and_refuses_german(tiny_env, capsy
     assert "German" in capsys.readouterr().err
     monkeypatch.setattr("sys.stdin", StringIO(GERMAN))
     assert main(["translate", "-", "--source", "sl", "--beams", "1", "--quiet"]) == 0
+
+
+def test_units_are_routed_by_their_whole_document(tiny_env):
+    """A file's units (paragraphs, cells, cues) share one language decision: a short or foreign-looking
+    unit is never refused on its own, and an English unit inside a Slovenian file is copied."""
+    units = ["Foto: Reuters", SLOVENIAN, "Die Regierung hat am Donnerstag getagt.", ENGLISH, "1:0"]
+    [result] = pipeline.run_documents([units], Translator(num_beams=1))
+    assert result.language == "sl"
+    assert result.parts[3] == ENGLISH and result.parts[4] == "1:0"
+    assert result.parts[1] != SLOVENIAN
+    assert any("part 4" in note for note in result.notes)
+    [english] = pipeline.run_documents([[ENGLISH, "Second paragraph, in English as well."]], Translator())
+    assert english.parts == [ENGLISH, "Second paragraph, in English as well."]
+    assert english.notes == ["already English: copied unchanged"]
+    with pytest.raises(UnsupportedLanguageError):
+        pipeline.run_documents([[GERMAN, GERMAN]], Translator())
+
+
+def test_the_page_status_names_the_language_and_the_notes(monkeypatch):
+    from translator.ui import Settings
+    from translator.ui.render import status_text
+
+    monkeypatch.setenv("TRANSLATOR_TRANSLATION_MODEL", "/no/such/model")
+    result = pipeline.run(ENGLISH, Translator())
+    line = status_text(result, 0.2)
+    assert "English (en)" in line and "already English: copied unchanged" in line
+    with pytest.raises(ValueError, match="auto, sl"):
+        Settings(source="de")

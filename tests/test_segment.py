@@ -662,6 +662,7 @@ def test_segment_document_cuts_long_words(text: str, max_tokens: int) -> None:
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(TOKENS), st.sampled_from([" ", " ", "  ", "\t"])), min_size=50,
                 max_size=300))
+@pytest.mark.slow  # property-based, many examples
 def test_moses_windows_agree_with_one_window(pairs: list[tuple[str, str]]) -> None:
     text = "".join(t + s for t, s in pairs)
     whole = sentence_spans(text)

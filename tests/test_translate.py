@@ -100,6 +100,7 @@ def long_document(seed_article: str, words: int = 26_000) -> tuple[str, str]:
     return "\n\n".join(paras[:middle] + [run_on, "x" * 40_000] + paras[middle:]), run_on
 
 
+@pytest.mark.slow  # 30,000 words
 def test_long_and_messy_document_loses_nothing(tiny_env, seed_article):
     body, run_on = long_document(seed_article)
     assert len(body.split()) > 30_000

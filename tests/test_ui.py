@@ -26,6 +26,7 @@ from translator.ui import Settings, launch, render  # noqa: E402
 from translator.ui.backend import Backend, ModelStatus, read_upload  # noqa: E402
 
 pytestmark = [
+    pytest.mark.slow,  # a real server and gradio_client
     # gradio's queue, not this project, trips these pandas deprecation notices
     pytest.mark.filterwarnings("ignore:.*no_silent_downcasting:DeprecationWarning"),
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning"),

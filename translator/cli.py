@@ -136,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="redo files the manifest says are done")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--report", default=None, help="write a JSON report here (default: OUT_DIR/report.json)")
+    add_file_limit(p)
     add_model_options(p, beams=None)
 
     p = commands.add_parser("serve", help="start the web page and the REST API (the same as python app.py)",
@@ -408,7 +409,8 @@ def serve_settings(args: argparse.Namespace):
         if args.api_keys:
             load_api_keys(args.api_keys)  # a bad file is named now, not after the models load
         return Settings(translation_model=args.translation_model, summary_model=args.summary_model,
-                        device=args.device, engine=args.engine, num_beams=args.beams, max_chars=args.max_chars,
+                        device=args.device, engine=args.engine, num_beams=args.beams, source=args.source,
+                        max_chars=args.max_chars,
                         concurrency=args.concurrency, host=args.host, port=args.port, share=args.share,
                         auth=args.auth, api_keys_file=args.api_keys, req_limit=args.req_limit,
                         char_limit=args.char_limit, max_file_bytes=_max_bytes(args))

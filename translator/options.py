@@ -114,6 +114,10 @@ class TranslationOptions:
     retry_repetitions: bool = True
     retry_repetition_penalty: float = 1.3
     retry_no_repeat_ngram_size: int = 4
+    # Segment.score, the model's confidence in each sentence. Nearly free, but with ct2 a sentence
+    # that runs to its length bound (a model loop) is decoded once more, alone, for an exact score;
+    # switch off for bulk jobs on a model that loops often.
+    scores: bool = True
     # Source languages the model translates (ISO 639-1); empty: the default model's South Slavic
     # ones (translator.language.SUPPORTED_SOURCES). Set it for another MarianMT pair, e.g. ("de",).
     sources: tuple[str, ...] = ()

@@ -62,15 +62,13 @@ def run_documents(documents: Sequence[Sequence[str]], translator: Translator,
                   summarizer: Summarizer | None = None, *, length: str | None = None,
                   progress: Progress | None = None) -> list[TranslationAndSummary]:
     """Translate several documents, each given as its units (paragraphs, cells, cues), in one
-    go: their sentences share batches. Each result's ``parts`` holds the English of each unit,
-    ``translation`` the units joined by blank lines, which is also what gets summarised."""
-    flat = [unit for units in documents for unit in units]
-    translations = translator.translate_documents(flat, progress=progress)
+    go: their sentences share batches, and each document's language is decided from all its
+    units. Each result's ``parts`` holds the English of each unit, ``translation`` the units
+    joined by blank lines, which is also what gets summarised; segment offsets are offsets into
+    their own unit. Raises UnsupportedLanguageError for a document the model does not translate."""
     results = []
-    start = 0
-    for units in documents:
-        mine = translations[start : start + len(units)]
-        start += len(units)
+    for units, mine in zip(documents, translator.translate_units([list(units) for units in documents],
+                                                                 progress=progress)):
         parts = [t.text for t in mine]
         english = "\n\n".join(part for part in parts if part.strip())
         merged = Translation(

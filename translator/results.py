@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -32,6 +33,21 @@ class Segment:
         data = asdict(self)
         data["warnings"] = list(self.warnings)
         return data
+
+
+def confidence(score: float) -> float:
+    """A segment's score (mean log-probability of its tokens) as a 0-1 confidence: the geometric
+    mean of the model's probabilities for its tokens."""
+    return math.exp(min(0.0, score))
+
+
+def least_confident(segments: list[Segment], count: int) -> list[tuple[int, Segment]]:
+    """The ``count`` least confident translated segments as (1-based position, segment), least
+    confident first; empty when fewer than two segments have a score (nothing to rank)."""
+    scored = [(n, s) for n, s in enumerate(segments, start=1) if s.translated and s.score is not None]
+    if len(scored) < 2:
+        return []
+    return sorted(scored, key=lambda item: (item[1].score, item[0]))[:count]
 
 
 @dataclass(frozen=True)

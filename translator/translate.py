@@ -187,7 +187,49 @@ class Translator:
         Raises UnsupportedLanguageError when one is in a language the model does not translate
         (check first with :meth:`route` to skip such documents instead)."""
         texts = check_texts(texts)
-        plans = [self._plan(text) for text in texts]
+        return self._run_plans(texts, [self._plan(text) for text in texts], progress)
+
+    def translate_units(self, documents: list[list[str]], *,
+                        progress: Progress | None = None) -> list[list[Translation]]:
+        """Translate documents given as their units (paragraphs, cells, cues, text nodes): the
+        language is decided once per document, from all its units, so a short unit ("Foto:
+        Reuters", a heading) is never refused or passed through on its own; under
+        ``source="auto"`` a unit in English inside another language is copied. Sentences of all
+        documents share batches. Returns the translations of each document's units, in order.
+        Raises UnsupportedLanguageError for a document the model does not translate."""
+        texts: list[str] = []
+        plans: list[_Plan] = []
+        for units in documents:
+            units = check_texts(units, "translate_units()")
+            texts += units
+            plans += self._unit_plans(units)
+        translations = iter(self._run_plans(texts, plans, progress))
+        return [[next(translations) for _ in units] for units in documents]
+
+    def _unit_plans(self, units: list[str]) -> list[_Plan]:
+        joined = "\n\n".join(unit for unit in units if unit.strip())
+        if not joined.strip():
+            return [_Plan([], None, []) for _ in units]
+        route = self.route(joined)
+        english = [route.action == "passthrough"] * len(units)
+        if route.action == "translate" and self.source == "auto" and len(units) > 1:
+            found = iter(language.detect_paragraphs([unit for unit in units if unit.strip()]))
+            english = [bool(unit.strip()) and next(found).language == language.PASSTHROUGH for unit in units]
+        passthrough = language.Route(language.PASSTHROUGH, route.confidence, "passthrough")
+        plans = [self._plan(unit, passthrough if is_english else route, english_paragraphs=len(units) == 1)
+                 for unit, is_english in zip(units, english)]
+        if route.action == "translate":  # the document is not English: say which parts are, below
+            for plan in plans:
+                plan.notes = [note for note in plan.notes if not note.startswith("already English: ")]
+        copied = [str(i + 1) for i, is_english in enumerate(english) if is_english]
+        if copied and route.action == "translate":
+            plans[0].notes.append(f"already English, copied unchanged: part{'s' if len(copied) > 1 else ''} "
+                                  + ", ".join(copied))
+        for plan in plans:
+            plan.language = route.language
+        return plans
+
+    def _run_plans(self, texts: list[str], plans: list[_Plan], progress: Progress | None) -> list[Translation]:
         flat = [(doc, piece) for doc, plan in enumerate(plans) for piece in plan.pieces]
         segments = self._translate_flat([(texts[doc], piece) for doc, piece in flat], progress)
         per_doc: list[list[Segment]] = [[] for _ in texts]
@@ -201,12 +243,13 @@ class Translator:
         # room for the end-of-sentence mark; never above the model's own limit
         return max(8, min(self.options.max_piece_tokens, model.max_input_tokens - 2))
 
-    def _plan(self, text: str) -> _Plan:
-        """Route ``text`` by language and cut it into pieces. English is copied without loading
-        a model; under ``source="auto"`` an English paragraph inside another language is copied."""
+    def _plan(self, text: str, route: language.Route | None = None, *, english_paragraphs: bool = True) -> _Plan:
+        """Route ``text`` by language (unless ``route`` is given) and cut it into pieces. English
+        is copied without loading a model; under ``source="auto"`` (and ``english_paragraphs``)
+        an English paragraph inside another language is copied."""
         if not text.strip():
             return _Plan([], None, [])
-        route = self.route(text)
+        route = route or self.route(text)
         if route.action == "passthrough":
             pieces = [replace(p, translatable=False) for p in segment_document(text, lang=language.PASSTHROUGH)]
             return _Plan(pieces, route.language, ["already English: copied unchanged"])
@@ -214,7 +257,7 @@ class Translator:
         pieces = segment_document(text, lang=language.sentence_rules_for(route.language),
                                   count_tokens=model.count_tokens, max_tokens=self._budget(model))
         notes: list[str] = []
-        if self.source == "auto" and any(p.paragraph for p in pieces):
+        if english_paragraphs and self.source == "auto" and any(p.paragraph for p in pieces):
             pieces, notes = _copy_english_paragraphs(text, pieces)
         return _Plan(pieces, route.language, notes)
 
@@ -279,7 +322,7 @@ class Translator:
                 [jobs[i].ids for i in batch],
                 max_new_tokens=[jobs[i].bound for i in batch],
                 num_beams=opts.num_beams,
-                return_scores=True,
+                return_scores=opts.scores,
                 **extra,
             )
             for i, output in zip(batch, outputs):

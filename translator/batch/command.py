@@ -45,7 +45,7 @@ from .tidy import clean_run_temp_files, remove_stale_outputs
 def _finish(cfg: Config, walk: Walk, results: list[dict[str, Any]], options: dict[str, Any],
             sentences: int, seconds: float, processes: int) -> dict[str, Any]:
     out_dir = cfg.out_dir
-    keep = {out for r in results if r["status"] in DONE_STATUSES for out in r["outputs"]}
+    keep = {out for r in results if r["status"] in DONE_STATUSES for out in r.get("outputs", [])}
     written = set().union(*written_outputs(out_dir).values())
     protected = {MANIFEST_NAME} | {p.name for p in manifest_files(out_dir)}
     if inside(cfg.report, out_dir):

@@ -39,6 +39,7 @@ class Config:
     translation_model: str | None = None
     summary_model: str | None = None
     max_file_bytes: int = MAX_FILE_BYTES
+    source: str = "auto"  # the source language, or auto (detected per document)
 
 
 def inside(path: Path, folder: Path) -> bool:
@@ -92,6 +93,7 @@ def _folders(args: argparse.Namespace) -> tuple[Path, Path, Path]:
 def configure(args: argparse.Namespace) -> Config:
     """Check the arguments and the runtime settings; raise UsageError for anything a user must fix."""
     from ..files import SUPPORTED_SUFFIXES
+    from ..language import route
 
     in_dir, out_dir, report = _folders(args)
     suffixes = parse_formats(getattr(args, "formats", None), SUPPORTED_SUFFIXES)
@@ -101,6 +103,8 @@ def configure(args: argparse.Namespace) -> Config:
         length = check_length(getattr(args, "length", None) or "medium")
         runtime = RuntimeOptions.from_env(device=getattr(args, "device", None), engine=getattr(args, "engine", None))
         group_chars = getattr(args, "group_chars", None) or env_int(GROUP_CHARS_ENV, DEFAULT_GROUP_CHARS)
+        source = getattr(args, "source", None) or "auto"
+        route("", source)  # names the valid languages when --source is not one of them
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     max_mb = getattr(args, "max_file_mb", None)
@@ -110,4 +114,4 @@ def configure(args: argparse.Namespace) -> Config:
                   group_chars=group_chars, runtime=runtime,
                   translation_model=getattr(args, "translation_model", None),
                   summary_model=getattr(args, "summary_model", None),
-                  max_file_bytes=int(max_mb * 2**20) if max_mb else MAX_FILE_BYTES)
+                  max_file_bytes=int(max_mb * 2**20) if max_mb else MAX_FILE_BYTES, source=source)

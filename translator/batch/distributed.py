@@ -38,18 +38,22 @@ class Processes:
 
     @property
     def rank(self) -> int:
+        """This process's index among all of them (0 is the main process)."""
         return self.state.process_index
 
     @property
     def world(self) -> int:
+        """How many processes run."""
         return self.state.num_processes
 
     @property
     def local_rank(self) -> int:
+        """This process's index on its machine (picks its GPU)."""
         return self.state.local_process_index
 
     @property
     def main(self) -> bool:
+        """True in the process that tidies OUT_DIR and writes the report."""
         return self.state.is_main_process
 
     def barrier(self) -> None:

@@ -21,6 +21,7 @@ from ..io import atomic_write
 MANIFEST_NAME = ".translator-manifest.jsonl"
 MANIFEST_PART = ".translator-manifest.rank{rank}.jsonl"
 DONE_STATUSES = ("done", "skipped")
+REFUSED = "refused"  # in a language the model does not translate: no outputs, nothing to redo
 
 Record = dict[str, Any]
 

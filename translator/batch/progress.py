@@ -44,10 +44,12 @@ class Bars:
         return progress, finish
 
     def file_done(self) -> None:
+        """One more file finished (done or failed)."""
         if self.files is not None:
             self.files.update(1)
 
     def close(self) -> None:
+        """Close the bars (leaves them on screen)."""
         for bar in (self.sentences, self.files):
             if bar is not None:
                 bar.close()

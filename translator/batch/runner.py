@@ -9,19 +9,21 @@ from typing import Any
 
 from ..files import Document, read_document, render_document
 from ..io import atomic_write
+from ..language import UnsupportedLanguageError
 from ..models import ModelNotFoundError
 from ..pipeline import run_documents
-from ..results import TranslationAndSummary
+from ..results import TranslationAndSummary, least_confident
 from ..summarize import Summarizer
 from ..translate import Translator
 from .config import Config
 from .distributed import Processes
-from .manifest import DONE_STATUSES, MANIFEST_NAME, MANIFEST_PART, ManifestWriter, Record
+from .manifest import DONE_STATUSES, MANIFEST_NAME, MANIFEST_PART, REFUSED, ManifestWriter, Record
 from .plan import FileState, SourceFile, WorkGroup, sha256_file
 from .progress import Bars
 
 logger = logging.getLogger("translator")
 
+LEAST_CONFIDENT = 3  # sentences per file listed in the report for a human to check first
 PIPELINE_VERSION = 2  # bump when outputs of the same source and options would change
 
 
@@ -40,7 +42,7 @@ class Runner:
         device = procs.device(cfg.runtime.device)
         overrides = {"num_beams": cfg.beams} if cfg.beams else {}
         self.translator = Translator(cfg.translation_model, device=device, engine=cfg.runtime.engine,
-                                     dtype=cfg.runtime.dtype, **overrides)
+                                     dtype=cfg.runtime.dtype, source=cfg.source, **overrides)
         self.summarizer = (Summarizer(cfg.summary_model, device=device, engine=cfg.runtime.engine,
                                       dtype=cfg.runtime.dtype, **overrides)
                            if cfg.summary else None)
@@ -51,6 +53,7 @@ class Runner:
             "num_beams": self.translator.options.num_beams,
             "engine": cfg.runtime.engine,
             "dtype": cfg.runtime.dtype,
+            "source": cfg.source,
             "summary": cfg.summary,
         }
         if self.summarizer is not None:
@@ -70,12 +73,14 @@ class Runner:
                             "group": key, "outputs": outputs, "model": self.translator.model_name, **extra})
 
     def is_current(self, f: SourceFile, sha: str, record: Record | None) -> bool:
-        """True when ``record`` proves that ``f``'s outputs are up to date."""
+        """True when ``record`` proves that ``f``'s outputs are up to date (or that the file, in a
+        language the model does not translate, has none)."""
+        if not record or record.get("sha256") != sha or record.get("options") != self.options:
+            return False
+        if record.get("status") == REFUSED:
+            return True
         return bool(
-            record
-            and record.get("status") in DONE_STATUSES
-            and record.get("sha256") == sha
-            and record.get("options") == self.options
+            record.get("status") in DONE_STATUSES
             and record.get("outputs") == f.outputs
             and all((self.cfg.out_dir / out).is_file() for out in f.outputs)
         )
@@ -99,11 +104,15 @@ class Runner:
     def skip(self, group: WorkGroup, mine: set[str], manifest: dict[str, Record]) -> None:
         """Record the files of ``group`` (an up-to-date one) that are in ``mine`` as skipped."""
         for f, sha in zip(group.files, group.hashes):
-            if f.rel in mine:
-                record = manifest.get(f.rel) or {}
-                info = {key: record.get(key) for key in ("format", "encoding", "units")}
-                self._record(f, "skipped", sha, group.key, f.outputs, **info)
-                self._result(f, "skipped", reason="unchanged since the last run", outputs=f.outputs)
+            if f.rel not in mine:
+                continue
+            record = manifest.get(f.rel) or {}
+            if record.get("status") == REFUSED:
+                self._refuse(f, sha, group.key, record.get("reason", ""), record.get("language"))
+                continue
+            info = {key: record.get(key) for key in ("format", "encoding", "units", "language")}
+            self._record(f, "skipped", sha, group.key, f.outputs, **info)
+            self._result(f, "skipped", reason="unchanged since the last run", outputs=f.outputs)
 
     def translate(self, groups: list[WorkGroup]) -> None:
         """Translate ``groups`` one after another, writing outputs and manifest lines."""
@@ -127,10 +136,19 @@ class Runner:
         docs: list[tuple[SourceFile, Document]] = []
         for f in group.files:
             try:
-                docs.append((f, read_document(f.path, max_bytes=self.cfg.max_file_bytes)))
+                doc = read_document(f.path, max_bytes=self.cfg.max_file_bytes)
+                # the pipeline's own decision (from all the units), made before the group's call so
+                # that a refused file leaves the others' batches as they are in every run
+                self.translator.route("\n\n".join(unit for unit in doc.units if unit.strip()))
+            except UnsupportedLanguageError as exc:
+                self._refuse(f, hashes[f.rel], group.key, str(exc), exc.language)
+                bars.file_done()
+                continue
             except Exception as exc:  # binary, undecodable, corrupt, too large: this file only
                 self._fail(f, hashes[f.rel], group.key, exc)
                 bars.file_done()
+                continue
+            docs.append((f, doc))
         if not docs:
             return
         progress, finish = bars.group()
@@ -147,7 +165,9 @@ class Runner:
                 results = [self._run_alone(doc) for _, doc in docs]
         finish()
         for (f, doc), result in zip(docs, results):
-            if isinstance(result, BaseException):
+            if isinstance(result, UnsupportedLanguageError):  # a paragraph of another language
+                self._refuse(f, hashes[f.rel], group.key, str(result), result.language)
+            elif isinstance(result, BaseException):
                 self._fail(f, hashes[f.rel], group.key, result)
             else:
                 self._finish_file(f, hashes[f.rel], group.key, doc, result)
@@ -173,11 +193,19 @@ class Runner:
         except Exception as exc:  # a render that does not fit, a full disk: this file only
             self._fail(f, sha, key, exc)
             return
-        info = {"format": doc.format, "encoding": doc.encoding, "units": len(doc.units)}
+        info = {"format": doc.format, "encoding": doc.encoding, "units": len(doc.units), "language": result.language}
         self._record(f, "done", sha, key, f.outputs, **info)
         self.sentences += sum(segment.translated for segment in result.segments)
-        warnings = list(doc.warnings) + list(result.warnings)
-        self._result(f, "done", outputs=f.outputs, **info, **({"warnings": warnings} if warnings else {}))
+        doubtful = [{"sentence": n, "source": s.source, "english": s.target, "score": round(s.score, 4)}
+                    for n, s in least_confident(result.segments, LEAST_CONFIDENT)]
+        extra = {"notes": result.notes, "warnings": list(doc.warnings) + list(result.warnings),
+                 "least_confident": doubtful}
+        self._result(f, "done", outputs=f.outputs, **info, **{k: v for k, v in extra.items() if v})
+
+    def _refuse(self, f: SourceFile, sha: str, key: str, why: str, lang: str | None) -> None:
+        logger.info("%s skipped: %s", f.rel, why)
+        self._record(f, REFUSED, sha, key, [], reason=why, language=lang)
+        self._result(f, "skipped", reason=why, language=lang)
 
     def _fail(self, f: SourceFile, sha: str | None, key: str | None, exc: BaseException) -> None:
         why = reason(exc)

@@ -7,7 +7,7 @@ reassembly live above them (translate.py, summarize.py) and are shared by every 
 """
 
 from ..options import ENGINES
-from .base import Ct2Unavailable, Engine, EngineUnavailable
+from .base import Ct2Unavailable, Engine, EngineUnavailable, ScoredIds
 from .choose import FallbackEngine, create_engine
 from .loaded import LoadedModel, clear_cache, load
 
@@ -18,6 +18,7 @@ __all__ = [
     "EngineUnavailable",
     "FallbackEngine",
     "LoadedModel",
+    "ScoredIds",
     "clear_cache",
     "create_engine",
     "load",

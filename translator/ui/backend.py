@@ -21,6 +21,7 @@ from pathlib import Path
 from .. import models, pipeline
 from ..inputs import check_size, check_text
 from ..io import atomic_write
+from ..language import route
 from ..options import (
     DEFAULT_BEAMS,
     DEFAULT_HOST,
@@ -50,7 +51,9 @@ class Settings:
     ``None`` for a model, the device or the engine means: the environment, else the default
     (:meth:`RuntimeOptions.from_env`, :func:`translator.options.model_name`). ``concurrency`` is
     the requests each model serves at once (None: 1 on CPU, 2 on a GPU). ``num_beams`` is the
-    default of the page's slider and of the API endpoints. ``preload`` loads both models when the
+    default of the page's slider and of the API endpoints. ``source`` is the page's source
+    language ("auto": detected per request; the REST API's ``source`` field is the client's own).
+    ``preload`` loads both models when the
     page is built, so the first request does not wait and a missing model shows at once.
 
     The REST API (rest/): ``api_keys_file`` (``--api-keys``) makes keys required; ``req_limit``
@@ -65,6 +68,7 @@ class Settings:
     device: str | None = None
     engine: str | None = None
     num_beams: int = DEFAULT_BEAMS
+    source: str = "auto"
     max_chars: int = DEFAULT_MAX_CHARS
     concurrency: int | None = None
     host: str = DEFAULT_HOST
@@ -83,6 +87,7 @@ class Settings:
         if self.engine is not None:
             check_engine(self.engine)
         object.__setattr__(self, "num_beams", check_beams(self.num_beams))
+        route("", self.source)  # ValueError naming the valid source languages
         if self.max_chars < 1:
             raise ValueError(f"max_chars (--max-chars) must be at least 1, got {self.max_chars}")
         if self.concurrency is not None and self.concurrency < 1:
@@ -137,12 +142,14 @@ class Backend:
 
     # -- models ------------------------------------------------------------------------------
 
-    def translator(self, num_beams: object = DEFAULT_BEAMS, source: str = "auto") -> Translator:
+    def translator(self, num_beams: object = DEFAULT_BEAMS, source: str | None = None) -> Translator:
         """A Translator for the page's model with ``num_beams`` (ValueError unless 1 to 6) from
-        ``source`` ("auto": detected; ValueError naming the valid codes for a bad one)."""
+        ``source`` (None: the page's ``Settings.source``; "auto": detected; ValueError naming the
+        valid codes for a bad one)."""
         runtime = self.runtime
         return Translator(self.translation_model, device=runtime.device, engine=runtime.engine,
-                          dtype=runtime.dtype, num_beams=check_beams(num_beams), source=source)
+                          dtype=runtime.dtype, num_beams=check_beams(num_beams),
+                          source=source or self.settings.source)
 
     def summarizer(self, num_beams: object = DEFAULT_BEAMS) -> Summarizer:
         """A Summarizer for the page's model with ``num_beams`` (ValueError unless 1 to 6)."""
@@ -219,7 +226,7 @@ class Backend:
         with self._holding(summarizer is not None):
             return pipeline.run_documents(documents, translator, summarizer, length=length)
 
-    def _workers(self, summarise: bool, length: str, num_beams: object, source: str = "auto"):
+    def _workers(self, summarise: bool, length: str, num_beams: object, source: str | None = None):
         beams = self.settings.num_beams if num_beams is None else num_beams
         return self.translator(beams, source), self.summarizer(beams) if summarise else None, check_length(length)
 

@@ -7,9 +7,9 @@ Everything that comes from a document, a model or an error message is escaped he
 from __future__ import annotations
 
 import html
-import math
 
-from ..results import Segment, TranslationAndSummary
+from ..language import language_name
+from ..results import Segment, TranslationAndSummary, confidence, least_confident
 from .backend import ModelStatus
 
 EMPTY_TABLE = '<div class="sbs-wrap"><div class="sbs-empty">The sentence-by-sentence view appears here.</div></div>'
@@ -27,12 +27,6 @@ def md_code(text: str) -> str:
     return text.replace("`", "'")
 
 
-def confidence(score: float) -> float:
-    """A segment's score (mean log-probability of its tokens) as a 0-1 confidence: the geometric
-    mean of the model's probabilities for its tokens."""
-    return math.exp(min(0.0, score))
-
-
 def confidence_title(score: float) -> str:
     """The tooltip text of a scored row."""
     return f"model confidence {confidence(score):.0%} (mean token log-probability {score:.2f})"
@@ -41,10 +35,7 @@ def confidence_title(score: float) -> str:
 def check_first(segments: list[Segment], count: int = CHECK_FIRST) -> list[tuple[int, Segment]]:
     """The ``count`` least confident translated segments as (row number, segment), least
     confident first; empty when fewer than two segments have a score (nothing to rank)."""
-    scored = [(n, s) for n, s in enumerate(segments, start=1) if s.translated and s.score is not None]
-    if len(scored) < 2:
-        return []
-    return sorted(scored, key=lambda item: (item[1].score, item[0]))[:count]
+    return least_confident(segments, count)
 
 
 def _check_first_html(segments: list[Segment]) -> str:
@@ -122,6 +113,10 @@ def status_text(result: TranslationAndSummary, seconds: float) -> str:
     if result.summary:
         text += " and summarised"
     text += f" in {seconds:.1f} s"
+    if result.language:
+        text += f" · source: {language_name(result.language)} ({result.language})"
+    for note in result.notes:
+        text += f" · {md(note)}"
     warnings = len(result.warnings)
     if warnings:
         text += f" · ⚠ {warnings} warning{'s' if warnings != 1 else ''} (marked in the sentence view)"

@@ -63,13 +63,31 @@ def build_server_app(demo: gr.Blocks, backend: Backend, settings: Settings, page
         api.downloads.close()
 
     app = FastAPI(title="Slovenian → English translator", version=__version__, description=API_DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None)
+    _offline_docs(app)
     app.include_router(api.router())
     app.add_middleware(RestCors)
     app.state.rest = api
     gr.mount_gradio_app(app, demo, path="/", auth=settings.auth, server_name=settings.host,
                         server_port=settings.port or DEFAULT_PORT, **page_options)
     return app
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """``/docs`` with Swagger UI's files served from the ``swagger-ui-bundle`` package: FastAPI's
+    default page loads them from a CDN, which shows nothing on an offline machine."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
 
 
 def _mounted_page(app: FastAPI):
