@@ -22,6 +22,10 @@ from translator.results import Segment
 from translator.ui import render
 
 TOLERANCE = 1e-4  # float32 on both engines; the log-softmax is summed in a different order
+# A row cut at its bound is scored by CTranslate2 with one forward pass (score_batch): the model's
+# log-probabilities of the kept tokens before the search's suppression of <pad>, whose probability
+# (about 1/vocabulary on random weights, ~0 on trained models) is the whole difference.
+CUT_TOLERANCE = 5e-3
 BOUNDS = [3, 17, 1, 9, 30, 12]  # mixed: in one batch every row but the longest is cut to its own
 
 
@@ -95,7 +99,7 @@ def test_a_rows_score_covers_exactly_the_ids_it_keeps(tiny_models, engine_name):
     for ids, bound, row in zip(batch, BOUNDS, together):
         (alone,) = engine.generate([ids], max_new_tokens=[bound], num_beams=1, return_scores=True)
         assert row == alone and len(row) == bound  # random weights never stop: cut at the bound
-        assert row.score == pytest.approx(alone.score, abs=TOLERANCE)
+        assert row.score == pytest.approx(alone.score, abs=TOLERANCE if engine_name == "hf" else CUT_TOLERANCE)
 
 
 def test_both_engines_give_the_same_scores_float32_greedy(tiny_models, stopping_marian):
@@ -106,7 +110,8 @@ def test_both_engines_give_the_same_scores_float32_greedy(tiny_models, stopping_
         a = hf.generate(batch, max_new_tokens=BOUNDS, num_beams=1, return_scores=True, **kwargs)
         b = ct2.generate(batch, max_new_tokens=BOUNDS, num_beams=1, return_scores=True, **kwargs)
         assert a == b
-        assert [x.score for x in b] == pytest.approx([x.score for x in a], abs=TOLERANCE)
+        for x, y, bound in zip(a, b, BOUNDS):
+            assert y.score == pytest.approx(x.score, abs=CUT_TOLERANCE if len(x) == bound else TOLERANCE)
         assert all(x.score < 0 for x in a)
 
     # a model that stops at once: the score is end-of-sentence's own log-probability
@@ -125,7 +130,7 @@ def test_both_engines_give_the_same_scores_float32_greedy(tiny_models, stopping_
     a = hf.generate(batch, max_new_tokens=[8, 5], num_beams=1, min_new_tokens=3, return_scores=True)
     b = ct2.generate(batch, max_new_tokens=[8, 5], num_beams=1, min_new_tokens=3, return_scores=True)
     assert a == b and [len(x) for x in a] == [7, 4]  # the forced <s> counts towards the bound
-    assert [x.score for x in b] == pytest.approx([x.score for x in a], abs=TOLERANCE)
+    assert [x.score for x in b] == pytest.approx([x.score for x in a], abs=CUT_TOLERANCE)  # both rows are cut
 
 
 def test_both_engines_count_end_of_sentence_alike_in_beam_search(stopping_marian):

@@ -305,12 +305,15 @@ def test_stream_groups_start_small_then_double():
     from translator.translate import stream_groups
 
     pieces = [Piece(start=i * 10, end=i * 10 + 9, paragraph=i // 5, translatable=True) for i in range(40)]
-    sizes = [len(group) for group in stream_groups(pieces, first_pieces=2)]
+    sizes = [len(group) for group in stream_groups(pieces, first_pieces=2, min_group=2)]
     assert sizes[0] == 2 and sum(sizes) == 40
     assert sizes[1:4] == [2, 4, 8]  # each group as large as everything before it
-    one_line_title = [Piece(start=0, end=9, paragraph=0, translatable=True)] + [Piece(start=10 + i * 10, end=19 + i * 10, paragraph=1, translatable=True)
-                                                           for i in range(6)]
-    assert len(stream_groups(one_line_title, first_pieces=2)[0]) == 1  # a one-sentence first paragraph alone
+    sizes = [len(group) for group in stream_groups(pieces, first_pieces=2)]
+    assert sizes == [2, 12, 14, 12]  # then never fewer than 12 at a time
+    title = [Piece(start=0, end=9, paragraph=0, translatable=True)]
+    body = [Piece(start=10 + i * 10, end=19 + i * 10, paragraph=1, translatable=True) for i in range(14)]
+    assert [len(g) for g in stream_groups(title + body)] == [1, 14]  # a one-sentence first paragraph
+    # alone; a tail shorter than half a group joins the group before it
 
 
 def test_segments_and_the_whitespace_between_them_give_back_the_source(tiny_env, seed_article):

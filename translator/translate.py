@@ -77,9 +77,14 @@ def _copy_english_paragraphs(text: str, pieces: list[Piece]) -> tuple[list[Piece
     return [replace(p, translatable=False) if p.paragraph in english else p for p in pieces], [note]
 
 
-def stream_groups(pieces: list[Piece], first_pieces: int = 2) -> list[list[Piece]]:
+MIN_STREAM_GROUP = 12  # translatable pieces in each streaming group after the first
+
+
+def stream_groups(pieces: list[Piece], first_pieces: int = 2, min_group: int = MIN_STREAM_GROUP) -> list[list[Piece]]:
     """Cut ``pieces`` into streaming groups: the first paragraph (at most ``first_pieces``
-    translatable pieces), then groups that double the translated count each time."""
+    translatable pieces), then groups of at least ``min_group`` pieces that at least double the
+    translated count each time; a short last group joins the one before. Small groups would
+    leave the engine's workers idle."""
     groups: list[list[Piece]] = [[]]
     in_group = 0
     target = max(1, first_pieces)
@@ -87,11 +92,15 @@ def stream_groups(pieces: list[Piece], first_pieces: int = 2) -> list[list[Piece
         if groups[-1] and in_group >= 1 and (
             in_group >= target or (len(groups) == 1 and piece.paragraph != groups[-1][-1].paragraph)
         ):
-            target = sum(p.translatable for g in groups for p in g)  # the next group doubles the total
+            done = sum(p.translatable for g in groups for p in g)
+            target = max(min_group, done)  # the next group at least doubles the total
             groups.append([])
             in_group = 0
         groups[-1].append(piece)
         in_group += piece.translatable
+    if len(groups) > 2 and sum(p.translatable for p in groups[-1]) < min_group // 2:
+        tail = groups.pop()  # a short tail would run alone with idle workers
+        groups[-1] += tail
     return groups
 
 
@@ -155,10 +164,10 @@ class Translator:
     ) -> Iterator[Translation]:
         """Yield growing partial translations of ``text``, the last one complete.
 
-        The first group is small (the first paragraph, at most ``first_pieces`` sentences) so
-        the first English shows within seconds; each later group is as large as everything
-        before it (2, 4, 8, ... sentences), so batches soon grow to full size and the whole
-        document costs little more than translating it in one call.
+        The first group is small (the first paragraph, at most ``first_pieces`` sentences) so the
+        first English shows within seconds; each later group holds at least 12 sentences and as
+        many as everything before it, so batches stay full and the whole document costs little
+        more than one call.
         """
         check_text(text, "iter_translate_document()")
         if not text.strip():

@@ -210,8 +210,8 @@ class CT2Engine:
         CUDA library, driver, memory or compute-type error (one line: the reason and the fix).
 
         With ``return_scores``, a row that reached its own bound inside a sub-batch decoded to a
-        larger one is decoded again alone to its own bound, so that its score covers exactly the
-        ids returned (CTranslate2 gives one score per hypothesis, not one per token)."""
+        larger one is scored again on exactly the ids returned (CTranslate2 gives one score per
+        hypothesis, not one per token), with one forward pass (``score_batch``)."""
         if not batch:
             return []
         if len(max_new_tokens) != len(batch):
@@ -239,11 +239,20 @@ class CT2Engine:
         results, past_bound = self._decode(sources, groups, max_new_tokens, beam_size=beam_size,
                                            return_scores=return_scores, **options)
         if return_scores and past_bound:
-            again, _ = self._decode(sources, self._own_bound_groups(past_bound, lengths, max_new_tokens, beam_size),
-                                    max_new_tokens, beam_size=beam_size, return_scores=True, **options)
-            for i in past_bound:
-                results[i] = again[i]
+            self._rescore(sources, results, past_bound)
         return results
+
+    def _rescore(self, sources: list[list[str]], results: list[list[int]], rows: list[int]) -> None:
+        """Score the ``rows`` cut at their own bound on exactly the ids kept: one forward pass
+        (``score_batch``) instead of decoding them again. The mean is over the kept tokens' model
+        log-probabilities (no EOS: the row was cut)."""
+        prefix = list(self.prefix or [])
+        targets = [prefix + [self.vocabulary[t] for t in results[i]] for i in rows]
+        futures = self.translator.score_batch([sources[i] for i in rows], targets, max_input_length=0,
+                                              offset=len(prefix), asynchronous=True)
+        for i, future in zip(rows, futures):
+            log_probs = list(future.result().log_probs)[:-1]  # the last one is the EOS it appends
+            results[i] = ScoredIds(results[i], mean_score(sum(log_probs), len(log_probs)))
 
     def _decode(self, sources: list[list[str]], groups: list[list[int]], max_new_tokens: list[int], *,
                 beam_size: int, min_new_tokens: int, length_penalty: float, return_scores: bool,
@@ -298,16 +307,6 @@ class CT2Engine:
         log-probabilities of its decoding steps (the forced prefix adding 0) divided by
         ``length ** length_penalty``."""
         return mean_score(score * length**length_penalty, length - skip)
-
-    def _own_bound_groups(self, rows: list[int], lengths: list[int], bounds: list[int], beams: int) -> list[list[int]]:
-        """``rows`` in sub-batches whose rows all have the same bound."""
-        groups: list[list[int]] = []
-        for group in self.sub_batches([lengths[i] for i in rows], [bounds[i] for i in rows], beams):
-            same: dict[int, list[int]] = {}
-            for k in group:
-                same.setdefault(bounds[rows[k]], []).append(rows[k])
-            groups.extend(same.values())
-        return groups
 
     def sub_batches(self, lengths: list[int], bounds: list[int], beams: int = 1) -> list[list[int]]:
         """Indices sorted by length, cut into contiguous groups (little padding, tight decoding
