@@ -424,6 +424,7 @@ def _serve(args: argparse.Namespace) -> int:
     launch(serve_settings(args))
     return 0
 
+
 COMMANDS = {"translate": _translate, "summarize": _summarize, "download": _download,
             "tiny-models": _tiny, "batch": _batch, "serve": _serve,
             "evaluate": _evaluate}
