@@ -210,3 +210,16 @@ def test_a_file_past_the_size_limit_names_the_flag(tmp_path, capsys):
     code, out, err = main_of(["translate", str(source), "--max-file-mb", "1"], capsys)
     assert code == 1 and out == ""
     assert "more than the limit of 1.0 MiB" in err and "--max-file-mb" in err
+
+
+def test_summarize_goes_through_the_pipeline(tiny_env, capsys, monkeypatch):
+    from io import StringIO
+
+    from translator import pipeline
+
+    calls = []
+    real = pipeline.summarize
+    monkeypatch.setattr(pipeline, "summarize", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    monkeypatch.setattr("sys.stdin", StringIO("The minister spoke about the budget. Prices rose."))
+    code, out, _err = main_of(["summarize", "-", "--length", "short", "--beams", "1"], capsys)
+    assert code == 0 and out.strip() and calls == ["The minister spoke about the budget. Prices rose."]

@@ -54,7 +54,7 @@ def summarize(english_text: str, *, model: str | None = None, length: str = "med
     """
     if isinstance(english_text, str) and not english_text.strip():
         return ""
-    return Summarizer(model, device=device, engine=engine, **options).summarize(english_text, length=length)
+    return pipeline.summarize(english_text, Summarizer(model, device=device, engine=engine, **options), length=length)
 
 
 def translate_and_summarize(

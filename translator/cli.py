@@ -306,7 +306,9 @@ def _stream_to_stdout(text, translator, summarizer, length):
 def _summarize(args: argparse.Namespace) -> int:
     text = _read_text(args.input)
     _translator, summarizer = _engines(args, translation=False, summary=True)
-    sys.stdout.write(summarizer.summarize(text, length=args.length) + "\n")
+    from . import pipeline
+
+    sys.stdout.write(pipeline.summarize(text, summarizer, length=args.length) + "\n")
     return 0
 
 

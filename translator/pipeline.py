@@ -29,10 +29,15 @@ def _result(translation: Translation, summary: str | None, summarizer: Summarize
     )
 
 
-def _summary(english: str, summarizer: Summarizer | None, length: str | None) -> str | None:
-    if summarizer is None:
-        return None
+def summarize(english: str, summarizer: Summarizer, *, length: str | None = None) -> str:
+    """The summary of English text alone (``""`` for empty text): the CLI's ``summarize``, the
+    page's and the REST API's ``/summarize``. Raises TypeError, ValueError (bad length) or
+    ModelNotFoundError."""
     return summarizer.summarize(english, length=length)
+
+
+def _summary(english: str, summarizer: Summarizer | None, length: str | None) -> str | None:
+    return None if summarizer is None else summarize(english, summarizer, length=length)
 
 
 def run(text: str, translator: Translator, summarizer: Summarizer | None = None, *,

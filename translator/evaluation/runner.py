@@ -64,7 +64,9 @@ def _generate(task: str, worker, sources: list[str]) -> tuple[list[str], list[fl
 
         results = run_documents([[line] for line in sources], worker)
         return [one_line(r.translation) for r in results], [line_confidence(r.segments) for r in results]
-    return [one_line(worker.summarize(document)) for document in sources], [None] * len(sources)
+    from ..pipeline import summarize
+
+    return [one_line(summarize(document, worker)) for document in sources], [None] * len(sources)
 
 
 def _worst(data: EvalData, hypotheses: list[str], confidences: list[float | None],

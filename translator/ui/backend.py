@@ -248,7 +248,7 @@ class Backend:
         length = check_length(length)
         summarizer = self.summarizer(self.settings.num_beams if num_beams is None else num_beams)
         with self._gates["summary"]:
-            return summarizer.summarize(english, length=length)
+            return pipeline.summarize(english, summarizer, length=length)
 
     # -- files -------------------------------------------------------------------------------
 
