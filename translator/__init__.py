@@ -2,6 +2,7 @@
 
 from ._version import __version__
 from .api import split_sentences, summarize, translate, translate_and_summarize
+from .inputs import InvalidTextError
 from .models import ModelNotFoundError
 from .options import RuntimeOptions, SummaryOptions, TranslationOptions
 from .results import Segment, Translation, TranslationAndSummary
@@ -10,6 +11,7 @@ from .translate import Translator
 
 __all__ = [
     "__version__",
+    "InvalidTextError",
     "ModelNotFoundError",
     "RuntimeOptions",
     "Segment",

@@ -397,17 +397,47 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
                       help="characters per request for callers without a limit of their own (0: --max-chars, "
                            "which bounds every request)")
     add_file_limit(rest)
+    add_limit_arguments(parser)
     # `python app.py -v` is `translator serve -v`; SUPPRESS keeps `translator -v serve` working
     parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log what happens")
     return parser
 
 
+LIMIT_FLAGS = {  # ServerLimits field → (flag, type, help); README "Running it in public"
+    "header_timeout_s": ("--header-timeout", float, "seconds for a request's line and headers to arrive"),
+    "body_timeout_s": ("--body-timeout", float, "seconds for a request's body to arrive after its headers"),
+    "keep_alive_s": ("--keep-alive", float, "seconds an idle keep-alive connection stays open"),
+    "max_connections": ("--max-connections", int, "connections and requests at once; beyond: 503"),
+    "max_json_depth": ("--max-json-depth", int, "deepest nesting of a JSON body; beyond: 400"),
+    "work_budget_mb": ("--work-budget-mb", int, "memory the documents in progress may reserve; beyond: 503"),
+    "max_waiting": ("--max-waiting", int, "REST requests working or waiting for a model; beyond: 503"),
+    "grace_s": ("--grace", float, "seconds in-flight requests may finish after SIGTERM/SIGINT"),
+}
+
+
+def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
+    """The limits of a public server (translator.options.ServerLimits)."""
+    from dataclasses import fields
+
+    from .options import ServerLimits
+
+    defaults = ServerLimits()
+    group = parser.add_argument_group("limits for a public server (README: Running it in public)")
+    for item in fields(ServerLimits):
+        if item.name in LIMIT_FLAGS:
+            flag, kind, text = LIMIT_FLAGS[item.name]
+            group.add_argument(flag, dest=item.name, type=kind, default=getattr(defaults, item.name), help=text,
+                               metavar="SECONDS" if kind is float else "N")
+
+
 def serve_settings(args: argparse.Namespace):
     """The page's ``Settings`` from ``translator serve``'s options; UsageError for a bad value."""
+    from .options import ServerLimits
     from .ui import Settings
     from .ui.rest import load_api_keys
 
     try:
+        limits = ServerLimits(**{name: getattr(args, name) for name in LIMIT_FLAGS})
         if args.api_keys:
             load_api_keys(args.api_keys)  # a bad file is named now, not after the models load
         return Settings(translation_model=args.translation_model, summary_model=args.summary_model,
@@ -415,7 +445,7 @@ def serve_settings(args: argparse.Namespace):
                         max_chars=args.max_chars,
                         concurrency=args.concurrency, host=args.host, port=args.port, share=args.share,
                         auth=args.auth, api_keys_file=args.api_keys, req_limit=args.req_limit,
-                        char_limit=args.char_limit, max_file_bytes=_max_bytes(args))
+                        char_limit=args.char_limit, max_file_bytes=_max_bytes(args), limits=limits)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 

@@ -25,6 +25,45 @@ DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MAX_CHARS = "127.0.0.1", 7860, 100_000
 
 MAX_FILE_BYTES = 64 * 2**20  # a document's size once unpacked (--max-file-mb); news is far smaller
 
+@dataclass(frozen=True)
+class ServerLimits:
+    """What a public server allows a client (``translator serve`` flags; README "Running it in
+    public"). Every size is counted as it arrives, never taken from a header.
+
+    - ``header_timeout_s``: a request's line and headers must arrive within this many seconds of
+      its first byte (or of the connection opening); ``body_timeout_s``: its body within this
+      many seconds of the headers. An absolute deadline: a client trickling a byte at a time
+      cannot reset it. Past it the connection is closed (408 if nothing was answered yet).
+    - ``keep_alive_s``: an idle keep-alive connection is closed after this long.
+    - ``max_connections``: connections and requests in progress at once; beyond it new
+      requests get 503 at once (uvicorn's ``limit_concurrency``).
+    - ``max_json_depth``: nesting of a JSON body ([ and {) beyond which it is refused (400).
+    - ``work_budget_mb``: the memory that document work (files, HTML, long texts) may reserve at
+      once, each request by its size; ``max_waiting``: REST requests working or waiting for a
+      model at once. Beyond either the server answers 503 with ``Retry-After``.
+    - ``grace_s``: on SIGTERM/SIGINT, how long in-flight requests may finish before the server
+      stops and removes its temporary and download folders.
+    """
+
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 60.0
+    keep_alive_s: float = 5.0
+    max_connections: int = 256
+    max_json_depth: int = 32
+    work_budget_mb: int = 1024
+    max_waiting: int = 64
+    grace_s: float = 20.0
+    retry_after_s: int = 5
+
+    def __post_init__(self) -> None:
+        for name in ("header_timeout_s", "body_timeout_s", "keep_alive_s", "grace_s"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be more than 0 seconds, got {getattr(self, name)}")
+        for name in ("max_connections", "max_json_depth", "work_budget_mb", "max_waiting", "retry_after_s"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+
+
 DEFAULT_TRANSLATION_MODEL = "Helsinki-NLP/opus-mt-tc-big-zls-en"
 DEFAULT_SUMMARY_MODEL = "sshleifer/distilbart-cnn-12-6"
 

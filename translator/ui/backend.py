@@ -8,17 +8,15 @@ ModelNotFoundError) that page.py turns into messages on the page.
 from __future__ import annotations
 
 import logging
-import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from .. import models, pipeline
+from .downloads import Downloads
 from ..inputs import check_size, check_text
 from ..io import atomic_write
 from ..language import route
@@ -29,6 +27,7 @@ from ..options import (
     DEFAULT_PORT,
     MAX_FILE_BYTES,
     RuntimeOptions,
+    ServerLimits,
     check_beams,
     check_device,
     check_engine,
@@ -59,7 +58,8 @@ class Settings:
     The REST API (rest/): ``api_keys_file`` (``--api-keys``) makes keys required; ``req_limit``
     is the requests per minute of each client without a limit of its own (0: no limit);
     ``char_limit`` the characters per request (0: ``max_chars`` only, which always applies);
-    ``max_file_bytes`` the largest document ``/translate_file`` accepts, once unpacked.
+    ``max_file_bytes`` the largest document ``/translate_file`` accepts, once unpacked;
+    ``limits`` the timeouts, connection cap and admission budget of a public server.
     Raises ValueError naming a bad value.
     """
 
@@ -80,6 +80,7 @@ class Settings:
     req_limit: int = 0
     char_limit: int = 0
     max_file_bytes: int = MAX_FILE_BYTES
+    limits: ServerLimits = field(default_factory=ServerLimits)
 
     def __post_init__(self) -> None:
         if self.device is not None:
@@ -138,7 +139,7 @@ class Backend:
         self._gates = {kind: threading.BoundedSemaphore(self.concurrency) for kind in ("translation", "summary")}
         self._lock = threading.Lock()
         self._status: tuple[float, list[ModelStatus]] | None = None
-        self._downloads: Path | None = None
+        self.downloads = Downloads(prefix="translator-ui-")  # pruned after 30 minutes, removed at shutdown
 
     # -- models ------------------------------------------------------------------------------
 
@@ -254,11 +255,8 @@ class Backend:
 
     def write_downloads(self, result: TranslationAndSummary) -> tuple[Path, Path]:
         """Write translation.txt and translation.json (``result.to_dict()``, the one JSON shape)
-        into a fresh folder of their own; return both paths."""
-        with self._lock:
-            if self._downloads is None:
-                self._downloads = Path(tempfile.mkdtemp(prefix="translator-ui-"))
-        folder = self._downloads / f"{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
+        into a fresh folder of their own (older ones are pruned); return both paths."""
+        folder = self.downloads.new_folder()
         text = result.translation.rstrip("\n") + "\n"
         if result.summary:
             text += "\nSummary\n-------\n" + result.summary.strip() + "\n"

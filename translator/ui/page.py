@@ -31,6 +31,8 @@ from ..options import MAX_BEAMS, MIN_BEAMS, SUMMARY_LENGTHS, SummaryLength
 from ..paths import SEED_ARTICLE
 from . import render
 from .backend import Backend, Settings, read_upload, supported_suffixes
+from .downloads import KEEP_S
+from .http import check_port
 from .server import serve
 
 logger = logging.getLogger("translator")
@@ -228,7 +230,10 @@ def build_app(settings: Settings) -> TranslatorApp:
     upload_types = supported_suffixes()
     warning_text = render.model_warning(statuses)
 
-    with TranslatorApp(title="Slovenian → English translator", analytics_enabled=False) as demo:
+    # gradio's own temporary files (uploads, downloads) are pruned as the REST downloads are, and
+    # removed when the server stops
+    with TranslatorApp(title="Slovenian → English translator", analytics_enabled=False,
+                       delete_cache=(600, KEEP_S)) as demo:
         demo.backend = backend
         gr.Markdown(f"# {TITLE}\n{DESCRIPTION}", elem_id="title")
         warning = gr.Markdown(warning_text, visible=bool(warning_text), elem_id="model-warning")
@@ -295,10 +300,12 @@ def launch(settings: Settings, *, prevent_thread_lock: bool = False, quiet: bool
     or an ``error: …`` line per missing model (the server starts anyway and the page shows the
     same message). Blocks until the server stops unless ``prevent_thread_lock=True``; returns
     the page (``.local_url``, ``.close()``). Extra keyword arguments go to gr.mount_gradio_app.
-    Raises ValueError for a bad ``--api-keys`` file."""
+    Raises ValueError for a bad ``--api-keys`` file, OSError naming ``--port`` for a busy port."""
     # no usage analytics or version check (gr.Blocks(analytics_enabled=False) covers the page;
     # this covers anything else gradio builds)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    if settings.port:
+        check_port(settings.host, settings.port)  # a busy port is said before the models load
     demo = build_app(settings)
     if settings.preload:
         for line in render.startup_lines(demo.backend.model_status()):

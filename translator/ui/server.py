@@ -1,5 +1,5 @@
-"""One process, one port: the REST API's routes and the page (gradio, mounted at "/") on one
-FastAPI app, served by uvicorn. Both share the page's Backend: one copy of each model and the
+"""One process, one port: the REST API's routes and the page (gradio's public
+``gr.mount_gradio_app``, at "/") on one FastAPI app, served by uvicorn directly (http.py). Both share the page's Backend: one copy of each model and the
 same per-model gates, so REST calls and page requests wait in one queue.
 
 The REST routes are registered before the page is mounted, so that they, ``/docs`` and
@@ -22,6 +22,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .._version import __version__
 from ..options import DEFAULT_PORT
 from .backend import Backend, Settings
+from .guard import EdgeGuard
+from .http import Server, free_port
 from .rest import RestApi
 
 logger = logging.getLogger("translator")
@@ -53,14 +55,19 @@ class RestCors:
 
 def build_server_app(demo: gr.Blocks, backend: Backend, settings: Settings, page_options: dict[str, Any]) -> FastAPI:
     """The FastAPI app: the REST routes and ``/docs``, then ``demo`` mounted at "/" with
-    ``settings.auth`` and ``page_options`` (theme, style ... for gr.mount_gradio_app). Raises
-    ValueError for a bad keys file."""
+    ``settings.auth`` and ``page_options`` (theme, style ... for gr.mount_gradio_app), behind the
+    edge guard (guard.py). When it shuts down (SIGTERM, SIGINT, close()), the REST and page
+    download folders are removed. Raises ValueError for a bad keys file."""
     api = RestApi(backend, settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        yield
-        api.downloads.close()
+        try:
+            yield
+        finally:
+            api.downloads.close()
+            backend.downloads.close()
+            logger.info("server stopped; download folders removed")
 
     app = FastAPI(title="Slovenian → English translator", version=__version__, description=API_DESCRIPTION,
                   lifespan=lifespan, docs_url=None)
@@ -70,6 +77,9 @@ def build_server_app(demo: gr.Blocks, backend: Backend, settings: Settings, page
     app.state.rest = api
     gr.mount_gradio_app(app, demo, path="/", auth=settings.auth, server_name=settings.host,
                         server_port=settings.port or DEFAULT_PORT, **page_options)
+    # outermost: every request, the page's included, passes the guard first
+    app.add_middleware(EdgeGuard, max_json_depth=settings.limits.max_json_depth,
+                       max_json_bytes=api.text_body_limit)
     return app
 
 
@@ -97,28 +107,36 @@ def _mounted_page(app: FastAPI):
 
 def serve(demo: gr.Blocks, backend: Backend, settings: Settings, page_options: dict[str, Any], *,
           prevent_thread_lock: bool = False, quiet: bool = False) -> FastAPI:
-    """Serve the page and the REST API on ``settings.host``/``port`` (None: the first free port
-    from 7860). Afterwards ``demo.local_url`` is the server's address and ``demo.close()`` stops
-    it, as after gr.Blocks.launch. Blocks until the server stops unless ``prevent_thread_lock``;
-    returns the app."""
-    from gradio import http_server
-
+    """Serve the page and the REST API with uvicorn on ``settings.host``/``port`` (None: the
+    first free port from 7860), with ``settings.limits``' deadlines, connection cap and grace
+    period (http.py). Afterwards ``demo.local_url`` is the server's address and ``demo.close()``
+    stops it. Blocks until the server stops (SIGTERM, SIGINT: in-flight requests finish within
+    the grace period, then the folders are removed) unless ``prevent_thread_lock``; returns the
+    app. Raises OSError naming --port when the port is taken."""
     if settings.auth and not settings.api_keys_file:
         logger.warning("--auth protects the page; the REST API needs --api-keys to require keys")
     app = build_server_app(demo, backend, settings, page_options)
-    server_name, port, local_url, server = http_server.start_server(app=app, server_name=settings.host,
-                                                                    server_port=settings.port)
-    # what Blocks.launch would set: Blocks.close() and block_thread() use them
+    port = settings.port or free_port(settings.host)
+    server = Server(app, settings.host, port, settings.limits)
+    shown_host = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0", "::") else settings.host
+    local_url = f"http://{shown_host}:{port}/"
+    # what Blocks.launch would set: Blocks.close() stops the server through demo.server.close()
     demo.app = demo.server_app = _mounted_page(app)
-    demo.server, demo.server_name, demo.server_port, demo.local_url = server, server_name, port, local_url
+    demo.server, demo.server_name, demo.server_port, demo.local_url = server, settings.host, port, local_url
     demo.is_running = True
     if not quiet:
         print(f"* Running on local URL:  {local_url}  (REST API: {local_url}translate, docs: {local_url}docs)",
               flush=True)
     if settings.share:
-        _share(demo, server_name, port)
-    if not prevent_thread_lock:
-        demo.block_thread()
+        server.run_in_thread()
+        _share(demo, settings.host, port)
+        if not prevent_thread_lock:
+            demo.block_thread()
+    elif prevent_thread_lock:
+        server.run_in_thread()
+    else:
+        server.run()  # the main thread: uvicorn handles SIGTERM/SIGINT gracefully
+        demo.is_running = False
     return app
 
 

@@ -6,17 +6,20 @@ an upload past the limit is refused after at most that many bytes, never buffere
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qsl
 from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.datastructures import UploadFile
-from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
 from ...formats import megabytes
+from ...inputs import InvalidTextError, check_encodable
 
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+MAX_FIELDS = 50  # fields in a query string or form
 
 
 class RestError(Exception):
@@ -49,13 +52,68 @@ def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
+def _decoded(raw: bytes, what: str) -> str:
+    """``raw`` as UTF-8; RestError 400 naming the first undecodable byte's position."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RestError(400, f"Invalid request: {what} is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at "
+                             f"position {exc.start})") from None
+
+
+def _fields(raw: bytes, what: str) -> dict[str, Any]:
+    """URL-encoded fields (a query string or a form body): a repeated ``q`` is a list (a batch,
+    as some LibreTranslate clients send it); another repeated field keeps its last value.
+    Percent-escapes that are not UTF-8 are refused (400 naming the field and the position)."""
+    try:
+        pairs = parse_qsl(_decoded(raw, what), keep_blank_values=True, errors="surrogateescape",
+                          max_num_fields=MAX_FIELDS)
+    except ValueError:  # more fields than MAX_FIELDS
+        raise RestError(400, f"Invalid request: {what} has more than {MAX_FIELDS} fields") from None
+    params: dict[str, Any] = {}
+    for name, value in pairs:
+        check_params({name: value}, f"{what} field")
+        _add(params, name, value)
+    return params
+
+
+def _add(params: dict[str, Any], name: str, value: Any) -> None:
+    previous = params.get(name)
+    if name == "q" and previous is not None and not isinstance(previous, UploadFile):
+        params[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+    else:
+        params[name] = value
+
+
+def check_params(params: dict[str, Any], what: str = "field") -> None:
+    """RestError 400 naming the field and position of the first text that is not valid Unicode
+    (a lone surrogate from a JSON escape, a percent-escape that is not UTF-8). Nested lists and
+    objects are walked without recursion."""
+    stack: list[tuple[str, Any]] = [(name, name) for name in params] + list(params.items())
+    while stack:
+        name, value = stack.pop()
+        if isinstance(value, str):
+            shown = name if name.isprintable() and len(name) <= 40 else "(a field name)"
+            try:
+                check_encodable(name, f"the name of a {what}")
+                check_encodable(value, f"{what} {shown}")
+            except InvalidTextError as exc:
+                raise RestError(400, f"Invalid request: {exc}") from None
+        elif isinstance(value, dict):
+            stack += [(name, key) for key in value] + [(name, item) for item in value.values()]
+        elif isinstance(value, list):
+            stack += [(name, item) for item in value]
+
+
 async def read_params(request: Request, limit: int, too_large: str | None = None) -> dict[str, Any]:
     """The request's parameters by name: a JSON body's object, else the query string's and the
     form's fields (a form's value wins; an uploaded file is an UploadFile, for the caller to
-    close). Line endings of form text become "\\n", as LibreTranslate makes them.
+    close). Line endings of form text become "\\n", as LibreTranslate makes them. Every text is
+    checked here, once: valid UTF-8, no lone surrogates.
 
     Raises RestError: 413 past ``limit`` bytes (``too_large`` says so, in words the caller
-    chooses), 400 for a body that is not a JSON object or not a well-formed form.
+    chooses), 400 for a body that is not a JSON object or not a well-formed form, or text that is
+    not valid Unicode (naming the field and the position).
     """
     too_large = too_large or f"the request is larger than the limit of {megabytes(limit)}"
     media = _media_type(request)
@@ -63,25 +121,29 @@ async def read_params(request: Request, limit: int, too_large: str | None = None
         if media in JSON_TYPES or media.endswith("+json"):
             body = b"".join([chunk async for chunk in _bounded(request, limit, too_large)])
             try:
-                params = json.loads(body) if body.strip() else None
+                params = json.loads(_decoded(body, "the JSON body")) if body.strip() else None
             except ValueError:
                 params = None
             if not isinstance(params, dict):
                 raise RestError(400, "Invalid JSON format")
+            check_params(params)
             return params
-        params = dict(request.query_params)
-        if media in FORM_TYPES:
-            stream = _bounded(request, limit, too_large)
-            if media == "multipart/form-data":
-                parser: FormParser | MultiPartParser = MultiPartParser(request.headers, stream, max_files=1,
-                                                                       max_fields=50, max_part_size=limit)
-            else:
-                parser = FormParser(request.headers, stream)
+        params = _fields(request.scope.get("query_string", b""), "the query string")
+        if media == "application/x-www-form-urlencoded":
+            body = b"".join([chunk async for chunk in _bounded(request, limit, too_large)])
+            for name, value in _fields(body, "the form").items():
+                params[name] = value.replace("\r\n", "\n") if isinstance(value, str) else value
+        elif media == "multipart/form-data":
+            parser = MultiPartParser(request.headers, _bounded(request, limit, too_large), max_files=1,
+                                     max_fields=MAX_FIELDS, max_part_size=limit)
             form = await parser.parse()
-            for name, value in form.items():
+            from_form: dict[str, Any] = {}
+            for name, value in form.multi_items():
                 if isinstance(value, str):
                     value = value.replace("\r\n", "\n")
-                params[name] = value
+                    check_params({name: value}, "form field")
+                _add(from_form, name, value)
+            params.update(from_form)
         return params
     except BodyTooLarge as exc:
         raise RestError(413, f"Invalid request: {exc.message}") from None

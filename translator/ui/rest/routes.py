@@ -29,9 +29,10 @@ from ...formats import megabytes
 from ...models import ModelNotFoundError
 from ..backend import Backend, Settings
 from . import work
+from ..admission import Admission, Busy, file_cost, text_cost
 from .access import AccessDenied, AccessPolicy, Grant, load_api_keys
 from .body import RestError, close_files, read_params
-from .downloads import KEEP_S, Downloads, safe_name
+from ..downloads import KEEP_S, Downloads, safe_name
 from .schemas import (
     ERRORS,
     DetectedLanguage,
@@ -68,8 +69,12 @@ def error_response(exc: Exception) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
     elif isinstance(exc, FileTooLargeError):
         status, message = 413, f"{exc}; the server's --max-file-mb sets the limit"
-    elif isinstance(exc, ModelNotFoundError):
-        status, message = 503, str(exc)
+    elif isinstance(exc, Busy):
+        status, message = 503, exc.message
+        headers = {"Retry-After": str(exc.retry_after)}
+    elif isinstance(exc, ModelNotFoundError):  # its message names server folders: those go to the log
+        logger.error("rest: %s", exc)
+        status, message = 503, "The model is not available on this server yet: the operator's log says why"
     elif isinstance(exc, (FileFormatError, ValueError, TypeError)):  # UnsupportedLanguageError too
         status, message = 400, str(exc)
     else:
@@ -102,6 +107,8 @@ class RestApi:
         keys = load_api_keys(settings.api_keys_file) if settings.api_keys_file else None
         self.policy = AccessPolicy(keys, settings.req_limit, settings.char_limit, settings.max_chars)
         self.downloads = Downloads()
+        limits = settings.limits
+        self.admission = Admission(limits.work_budget_mb * 2**20, limits.max_waiting, limits.retry_after_s)
         # JSON and URL-encoded forms spell a character in at most 6 bytes ("\u0161", "%C5%A1")
         self.text_body_limit = 8 * settings.max_chars + 64 * 2**10
         self.file_body_limit = settings.max_file_bytes + 64 * 2**10  # the form around the file
@@ -126,12 +133,9 @@ class RestApi:
             api_key = params.get("api_key")
             grant = self.policy.admit(api_key if isinstance(api_key, str) else None, client)
             return await run(request, params, grant)
-        except (RestError, AccessDenied, FileFormatError, ModelNotFoundError, ValueError, TypeError) as exc:
+        except (RestError, AccessDenied, Busy, FileFormatError, ModelNotFoundError, ValueError, TypeError) as exc:
             return error_response(exc)
-        except Exception as exc:  # the API's boundary: answer 500 in LibreTranslate's shape, keep serving
-            logger.exception("rest: %s failed", request.url.path)
-            return JSONResponse({"error": f"Cannot translate text: {type(exc).__name__}: {exc}"}, status_code=500)
-        finally:
+        finally:  # anything else reaches the server's edge (guard.py): logged, 500 with a request id
             await close_files(params)
 
     def _recheck_models(self) -> None:
@@ -163,8 +167,10 @@ class RestApi:
             raise work.too_long(size, grant.char_limit)
         work.check_target(call.target)
         work.check_source(call.source)
-        result = await self._in_thread(work.translate_texts, self.backend, texts, source=call.source,
-                                       html=call.format == "html", summarise=call.summary, length=call.length)
+        with self.admission.admit(text_cost(size)):
+            result = await self._in_thread(work.translate_texts, self.backend, texts, source=call.source,
+                                           html=call.format == "html", summarise=call.summary,
+                                           length=call.length)
         return result.to_dict(single=single, auto=call.source == "auto")
 
     async def _detect(self, request: Request, params: dict[str, Any], grant: Grant) -> list[dict[str, Any]]:
@@ -178,7 +184,8 @@ class RestApi:
         call = validated(SummarizeRequest, params)
         if len(call.q) > grant.char_limit:
             raise work.too_long(len(call.q), grant.char_limit)
-        summary = await self._in_thread(self.backend.summarize, call.q, call.length, endpoint="/summarize")
+        with self.admission.admit(text_cost(len(call.q))):
+            summary = await self._in_thread(self.backend.summarize, call.q, call.length, endpoint="/summarize")
         return {"summary": summary}
 
     async def _translate_file(self, request: Request, params: dict[str, Any], grant: Grant) -> dict[str, Any]:
@@ -195,11 +202,14 @@ class RestApi:
         work.check_target(target)
         work.check_source(source)
         name = safe_name(upload.filename)
-        data = await upload.read()
-        translated, _route = await self._in_thread(work.translate_file, self.backend, data, name, source=source,
-                                                   char_limit=grant.char_limit,
-                                                   max_bytes=self.settings.max_file_bytes)
-        stored = await self._in_thread(self.downloads.save, name, translated)
+        size = upload.size if upload.size is not None else self.settings.max_file_bytes
+        with self.admission.admit(file_cost(name, size, self.settings.max_file_bytes)):
+            data = await upload.read()
+            translated, _route = await self._in_thread(work.translate_file, self.backend, data, name,
+                                                       source=source, char_limit=grant.char_limit,
+                                                       max_bytes=self.settings.max_file_bytes)
+            del data
+            stored = await self._in_thread(self.downloads.save, name, translated)
         return {"translatedFileUrl": str(request.url_for("download_file", filename=stored))}
 
     # -- the router --------------------------------------------------------------------------
@@ -279,7 +289,8 @@ class RestApi:
             if statuses is None:
                 return JSONResponse({"status": "loading", "engines": {}}, status_code=503)
             ready = all(status.ready for status in statuses)
-            engines = {status.kind: status.detail if status.ready else f"not available: {status.detail}"
+            # why a model is missing names server folders: the log and the page say it, not the API
+            engines = {status.kind: status.detail if status.ready else "not available (the server's log says why)"
                        for status in statuses}
             return JSONResponse({"status": "ok" if ready else "unavailable", "engines": engines},
                                 status_code=200 if ready else 503)

@@ -1,4 +1,5 @@
-"""Translated files waiting to be fetched from ``/download_file/{name}``.
+"""Translated files waiting to be fetched: the REST API's ``/download_file/{name}`` and the page's
+download buttons.
 
 Each is written whole (:func:`translator.io.atomic_write`) into a private temporary folder
 under a name nobody can guess (``<32 hex digits>.<the upload's name>``); files older than
@@ -16,7 +17,7 @@ import time
 import uuid
 from pathlib import Path
 
-from ...io import atomic_write
+from ..io import atomic_write
 
 logger = logging.getLogger("translator")
 
@@ -25,30 +26,49 @@ _STORED = re.compile(r"[0-9a-f]{32}\.[^/\\]+")
 _UNSAFE = re.compile(r"[^\w.\- ]+")
 
 
+MAX_NAME_BYTES = 120  # UTF-8 bytes: with the 33-byte prefix and a temp suffix, far below 255
+
+
+def _cut(text: str, max_bytes: int) -> str:
+    return text.encode("utf-8")[:max(max_bytes, 0)].decode("utf-8", "ignore")
+
+
 def safe_name(name: str) -> str:
     """The last part of an uploaded file's name, without characters a path or a header could
-    misread; its suffix is kept (the format follows it)."""
+    misread, at most :data:`MAX_NAME_BYTES` bytes of UTF-8 (file systems count bytes, not
+    characters); its suffix is kept (the format follows it)."""
     name = Path(name.replace("\\", "/")).name
     name = _UNSAFE.sub("_", name).strip(" .") or "document"
     stem, dot, suffix = name.rpartition(".")
-    if dot and len(name) > 120:
-        name = f"{stem[: 119 - len(suffix)]}.{suffix}"
-    return name[:120]
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        suffix = _cut(suffix, 16)
+        name = f"{_cut(stem, MAX_NAME_BYTES - 1 - len(suffix.encode()))}.{suffix}" if dot else _cut(name,
+                                                                                                    MAX_NAME_BYTES)
+    return name.strip(" .") or "document"
 
 
 class Downloads:
-    """The folder of translated files (made on first use)."""
+    """The folder of translated files (made on first use, named ``<prefix>…`` in the temp
+    folder); files and sub-folders older than ``keep_s`` are pruned as new ones are saved."""
 
-    def __init__(self, keep_s: float = KEEP_S) -> None:
+    def __init__(self, keep_s: float = KEEP_S, prefix: str = "translator-rest-") -> None:
         self.keep_s = keep_s
+        self.prefix = prefix
         self._folder: Path | None = None
         self._lock = threading.Lock()
 
     def _ensure_folder(self) -> Path:
         with self._lock:
             if self._folder is None:
-                self._folder = Path(tempfile.mkdtemp(prefix="translator-rest-"))
+                self._folder = Path(tempfile.mkdtemp(prefix=self.prefix))
             return self._folder
+
+    def new_folder(self) -> Path:
+        """A fresh, empty sub-folder of its own (the page's downloads: two files each), pruned
+        like the files."""
+        folder = self._ensure_folder()
+        self._prune(folder)
+        return Path(tempfile.mkdtemp(prefix=f"{time.strftime('%Y%m%d-%H%M%S')}-", dir=folder))
 
     def save(self, name: str, data: bytes) -> str:
         """Keep ``data`` for download as ``name`` (made safe); return its stored name."""
@@ -75,7 +95,7 @@ class Downloads:
         for path in folder.iterdir():
             try:
                 if path.stat().st_mtime < cutoff:
-                    path.unlink()
+                    shutil.rmtree(path) if path.is_dir() else path.unlink()
             except OSError:  # removed by another request meanwhile
                 continue
 

@@ -1,0 +1,177 @@
+"""Serving the app with uvicorn, with the deadlines a public server needs.
+
+uvicorn alone has no deadline for *receiving* a request (its issue #157): every byte resets
+``timeout_keep_alive``, and a fresh connection that sends nothing is never timed out, so a client
+trickling one header byte every few seconds holds a connection forever (slowloris).
+:class:`DeadlineProtocol` adds an absolute deadline on uvicorn's h11 protocol: the request line
+and headers must arrive within ``header_timeout_s`` of the request's first byte (or of the
+connection opening), the body within ``body_timeout_s`` of the headers. It is disarmed once the
+request is complete, so a slow model answer is never cut. Past it the client gets 408 when
+nothing was answered yet, and the connection is closed.
+
+:class:`Server` runs uvicorn in the main thread (SIGTERM/SIGINT: stop accepting, let in-flight
+requests finish within ``grace_s``, then the app's shutdown removes its folders) or in a thread
+for tests (``close()``), with ``limit_concurrency`` and ``timeout_keep_alive`` from
+:class:`translator.options.ServerLimits`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import threading
+import time
+from typing import Any
+
+import h11
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from ..options import ServerLimits
+
+logger = logging.getLogger("translator")
+
+_RECEIVED = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED, h11.ERROR)
+
+
+class DeadlineProtocol(H11Protocol):
+    """uvicorn's h11 protocol with absolute receipt deadlines (see the module docstring).
+    ``header_timeout_s`` and ``body_timeout_s`` are set on a subclass by :func:`protocol_for`."""
+
+    header_timeout_s = 10.0
+    body_timeout_s = 60.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline: asyncio.TimerHandle | None = None
+        self._phase = ""
+
+    def _arm(self, phase: str) -> None:
+        self._disarm()
+        self._phase = phase
+        delay = self.header_timeout_s if phase == "headers" else self.body_timeout_s
+        self._deadline = self.loop.call_later(delay, self._expired)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+        self._phase = ""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm("headers")  # a connection that never sends a byte is timed out too
+
+    def data_received(self, data: bytes) -> None:
+        if self._deadline is None and self.conn.their_state is h11.IDLE:
+            self._arm("headers")  # the next request on a keep-alive connection
+        super().data_received(data)
+        self._follow()
+
+    def _follow(self) -> None:
+        state = self.conn.their_state
+        if state in _RECEIVED:
+            self._disarm()
+        elif state is h11.SEND_BODY and self._phase == "headers":
+            self._arm("body")
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._follow()
+
+    def handle_websocket_upgrade(self, event: h11.Request) -> None:
+        self._disarm()  # the websocket protocol takes the connection over
+        super().handle_websocket_upgrade(event)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _expired(self) -> None:
+        self._deadline = None
+        if self.transport.is_closing():
+            return
+        phase, limit = self._phase, self.header_timeout_s if self._phase == "headers" else self.body_timeout_s
+        self._phase = ""
+        logger.info("http: closed %s: its request %s did not arrive within %.0f s", _peer(self.client),
+                    phase, limit)
+        if self.conn.our_state in (h11.IDLE, h11.SEND_RESPONSE) and (self.cycle is None or
+                                                                    not self.cycle.response_started):
+            body = json.dumps({"error": f"Request timeout: the request {phase} did not arrive within "
+                                        f"{limit:g} seconds"}).encode("ascii")
+            head = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n"
+                    b"connection: close\r\ncontent-length: " + str(len(body)).encode() + b"\r\n\r\n")
+            self.transport.write(head + body)
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.cycle.disconnected = True
+            self.cycle.message_event.set()  # the app's receive() answers http.disconnect
+        self.transport.close()
+
+
+def _peer(client: tuple[str, int] | None) -> str:
+    return "%s:%d" % client if client else "a client"
+
+
+def protocol_for(limits: ServerLimits) -> type[DeadlineProtocol]:
+    """A :class:`DeadlineProtocol` class with ``limits``' deadlines."""
+    return type("Deadlines", (DeadlineProtocol,), {"header_timeout_s": limits.header_timeout_s,
+                                                   "body_timeout_s": limits.body_timeout_s})
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server with the limits of :class:`ServerLimits`; ``run_in_thread()``/``close()``
+    for tests and embedding (signals are then the host program's)."""
+
+    def __init__(self, app: Any, host: str, port: int, limits: ServerLimits) -> None:
+        config = uvicorn.Config(app, host=host, port=port, http=protocol_for(limits), ws="none",
+                                lifespan="on", timeout_keep_alive=max(1, round(limits.keep_alive_s)),
+                                limit_concurrency=limits.max_connections,
+                                timeout_graceful_shutdown=max(1, round(limits.grace_s)),
+                                log_level="warning", access_log=False, server_header=False)
+        super().__init__(config)
+        self.thread: threading.Thread | None = None
+
+    def run_in_thread(self, start_timeout_s: float = 60.0) -> None:
+        """Start serving in a daemon thread; return once it accepts connections. Raises OSError
+        (the port is taken, naming it) or RuntimeError if it does not start."""
+        self.thread = threading.Thread(target=self.run, name="translator-server", daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + start_timeout_s
+        while not self.started:
+            if not self.thread.is_alive():
+                raise OSError(f"the server could not listen on {self.config.host}:{self.config.port}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not start within a minute")
+            time.sleep(0.02)
+
+    def close(self) -> None:
+        """Stop serving (in-flight requests get the grace period) and wait for the thread."""
+        self.should_exit = True
+        if self.thread is not None:
+            self.thread.join(timeout=self.config.timeout_graceful_shutdown or 5)
+
+
+def free_port(host: str, first: int = 7860, tries: int = 100) -> int:
+    """The first port from ``first`` that ``host`` can listen on; OSError naming the range."""
+    for port in range(first, first + tries):
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+            return port
+    raise OSError(f"no free port on {host} from {first} to {first + tries - 1}: pass --port")
+
+
+def check_port(host: str, port: int) -> None:
+    """OSError naming ``--port`` when ``host``:``port`` cannot be listened on (before the models
+    load, so a busy port is said at once)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise OSError(f"cannot listen on {host}:{port} ({exc.strerror}): the port is busy or not "
+                          "allowed; choose another with --port") from None
