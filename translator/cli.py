@@ -209,11 +209,26 @@ def _input_path(source: str) -> Path | None:
     return path
 
 
+def _read_stdin() -> str:
+    """Standard input decoded as a text file is (BOM, UTF-8, the Slovenian code pages ...), so
+    bytes the terminal's encoding cannot decode never reach the model as lone surrogates.
+    Raises FileFormatError for binary input."""
+    from .formats.encoding import decode_text, normalize_newlines
+
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:  # a text stream put in place by the caller (tests, embedding)
+        return sys.stdin.read()
+    text, _encoding, warnings = decode_text(raw.read(), "standard input")
+    for warning in warnings:
+        print(f"warning: standard input: {warning}", file=sys.stderr)
+    return normalize_newlines(text)
+
+
 def _read_text(source: str, max_bytes: int = MAX_FILE_BYTES) -> str:
     """The plain text of a file (any supported format, encoding detected) or of stdin."""
     path = _input_path(source)
     if path is None:
-        return sys.stdin.read()
+        return _read_stdin()
     from .files import document_text, read_document
 
     return document_text(read_document(path, max_bytes))
@@ -266,7 +281,7 @@ def _translate(args: argparse.Namespace) -> int:
             else:
                 sys.stdout.write(rendered.decode("utf-8"))
     else:
-        text = sys.stdin.read() if path is None else _read_text(args.input, _max_bytes(args))
+        text = _read_stdin() if path is None else _read_text(args.input, _max_bytes(args))
         if args.json or output is not None:
             result = pipeline.run(text, translator, summarizer, length=args.length)
             if output is not None:

@@ -21,7 +21,7 @@ class InvalidTextError(ValueError):
         code = ord(char)
         # U+DC80..U+DCFF is how Python's surrogateescape spells a byte that was not UTF-8
         found = (f"a byte that is not UTF-8 (0x{code - 0xDC00:02x})" if 0xDC80 <= code <= 0xDCFF
-                 else f"a lone surrogate (U+{code:04X}), which is not valid Unicode text")
+                 else f"a lone surrogate U+{code:04X} (not valid Unicode text)")
         super().__init__(f"{what} has {found} at position {position}: send UTF-8 text")
         self.what = what
         self.position = position

@@ -11,8 +11,9 @@ nothing was answered yet, and the connection is closed.
 
 :class:`Server` runs uvicorn in the main thread (SIGTERM/SIGINT: stop accepting, let in-flight
 requests finish within ``grace_s``, then the app's shutdown removes its folders) or in a thread
-for tests (``close()``), with ``limit_concurrency`` and ``timeout_keep_alive`` from
-:class:`translator.options.ServerLimits`.
+for tests (``close()``), with ``timeout_keep_alive`` from :class:`translator.options.ServerLimits`.
+The connection cap is the protocol's too: a connection past ``max_connections`` gets a JSON 503
+with ``Retry-After`` at once (uvicorn's own ``limit_concurrency`` answers in plain text).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class DeadlineProtocol(H11Protocol):
 
     header_timeout_s = 10.0
     body_timeout_s = 60.0
+    max_connections = 256
+    retry_after_s = 5
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -62,7 +65,21 @@ class DeadlineProtocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        if len(self.connections) > self.max_connections:
+            logger.warning("http: %d connections open, the limit (--max-connections): refused %s",
+                           len(self.connections) - 1, _peer(self.client))
+            self._refuse(503, "Service Unavailable", "Too many connections at once: try again in "
+                         f"{self.retry_after_s} seconds", {"retry-after": str(self.retry_after_s)})
+            return
         self._arm("headers")  # a connection that never sends a byte is timed out too
+
+    def _refuse(self, status: int, reason: str, message: str, headers: dict[str, str] | None = None) -> None:
+        """Answer ``{"error": message}`` before any request was read, and close."""
+        body = json.dumps({"error": message}).encode("ascii")
+        head = [f"HTTP/1.1 {status} {reason}", "content-type: application/json", "connection: close",
+                f"content-length: {len(body)}", *(f"{name}: {value}" for name, value in (headers or {}).items())]
+        self.transport.write(("\r\n".join(head) + "\r\n\r\n").encode("ascii") + body)
+        self.transport.close()
 
     def data_received(self, data: bytes) -> None:
         if self._deadline is None and self.conn.their_state is h11.IDLE:
@@ -97,16 +114,13 @@ class DeadlineProtocol(H11Protocol):
         self._phase = ""
         logger.info("http: closed %s: its request %s did not arrive within %.0f s", _peer(self.client),
                     phase, limit)
-        if self.conn.our_state in (h11.IDLE, h11.SEND_RESPONSE) and (self.cycle is None or
-                                                                    not self.cycle.response_started):
-            body = json.dumps({"error": f"Request timeout: the request {phase} did not arrive within "
-                                        f"{limit:g} seconds"}).encode("ascii")
-            head = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n"
-                    b"connection: close\r\ncontent-length: " + str(len(body)).encode() + b"\r\n\r\n")
-            self.transport.write(head + body)
         if self.cycle is not None and not self.cycle.response_complete:
             self.cycle.disconnected = True
             self.cycle.message_event.set()  # the app's receive() answers http.disconnect
+        if self.conn.our_state in (h11.IDLE, h11.SEND_RESPONSE) and (self.cycle is None or
+                                                                    not self.cycle.response_started):
+            self._refuse(408, "Request Timeout", f"Request timeout: the request {phase} did not arrive "
+                                                 f"within {limit:g} seconds")
         self.transport.close()
 
 
@@ -115,9 +129,11 @@ def _peer(client: tuple[str, int] | None) -> str:
 
 
 def protocol_for(limits: ServerLimits) -> type[DeadlineProtocol]:
-    """A :class:`DeadlineProtocol` class with ``limits``' deadlines."""
+    """A :class:`DeadlineProtocol` class with ``limits``' deadlines and connection cap."""
     return type("Deadlines", (DeadlineProtocol,), {"header_timeout_s": limits.header_timeout_s,
-                                                   "body_timeout_s": limits.body_timeout_s})
+                                                   "body_timeout_s": limits.body_timeout_s,
+                                                   "max_connections": limits.max_connections,
+                                                   "retry_after_s": limits.retry_after_s})
 
 
 class Server(uvicorn.Server):
@@ -127,7 +143,6 @@ class Server(uvicorn.Server):
     def __init__(self, app: Any, host: str, port: int, limits: ServerLimits) -> None:
         config = uvicorn.Config(app, host=host, port=port, http=protocol_for(limits), ws="none",
                                 lifespan="on", timeout_keep_alive=max(1, round(limits.keep_alive_s)),
-                                limit_concurrency=limits.max_connections,
                                 timeout_graceful_shutdown=max(1, round(limits.grace_s)),
                                 log_level="warning", access_log=False, server_header=False)
         super().__init__(config)

@@ -72,6 +72,7 @@ def build_server_app(demo: gr.Blocks, backend: Backend, settings: Settings, page
     app = FastAPI(title="Slovenian → English translator", version=__version__, description=API_DESCRIPTION,
                   lifespan=lifespan, docs_url=None)
     _offline_docs(app)
+    _json_errors(app)
     app.include_router(api.router())
     app.add_middleware(RestCors)
     app.state.rest = api
@@ -81,6 +82,24 @@ def build_server_app(demo: gr.Blocks, backend: Backend, settings: Settings, page
     app.add_middleware(EdgeGuard, max_json_depth=settings.limits.max_json_depth,
                        max_json_bytes=api.text_body_limit)
     return app
+
+
+def _json_errors(app: FastAPI) -> None:
+    """FastAPI's own refusals (a wrong method, a bad path parameter) in the API's shape,
+    ``{"error": ...}``, instead of ``{"detail": ...}``."""
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request, exc: HTTPException):
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request, exc: RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(part) for part in first.get("loc", ())) or "request"
+        return JSONResponse({"error": f"Invalid request: {where}: {first.get('msg')}"}, status_code=400)
 
 
 def _offline_docs(app: FastAPI) -> None:

@@ -247,7 +247,7 @@ class RestApi:
             server's limit once unpacked (a .docx is a zip) is refused before it is parsed: 413."""
             return await self._handle(request, self._translate_file, self.file_body_limit, self.upload_too_large)
 
-        @api.get("/download_file/{filename}", name="download_file", tags=["translate"],
+        @api.get("/download_file/{filename:path}", name="download_file", tags=["translate"],
                  responses={404: {"model": ERRORS[400]["model"], "description": "Unknown or expired file"}})
         async def download_file(filename: str) -> Any:
             """Download a translated file (the URL `/translate_file` answered)."""
