@@ -20,6 +20,7 @@ import logging
 import os
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -99,10 +100,11 @@ def friendly_errors(title: str = "Check the input") -> Iterator[None]:
                        print_exception=False) from exc
     except (ValueError, TypeError) as exc:
         raise gr.Error(html.escape(str(exc), quote=False), title=title, print_exception=False) from exc
-    except Exception as exc:  # the page's boundary: say what broke, keep serving
-        logger.exception("request failed")
-        raise gr.Error(f"Something went wrong: {html.escape(type(exc).__name__)}: "
-                       f"{html.escape(str(exc), quote=False)[:500]}") from exc
+    except Exception as exc:  # the page's boundary: log what broke, show only a reference, keep serving
+        reference = uuid.uuid4().hex[:16]
+        logger.exception("page request %s failed", reference)
+        raise gr.Error(f"Something went wrong on the server (reference {reference}); the operator's log "
+                       "has the details.", print_exception=False) from exc
 
 
 def page_theme() -> gr.themes.Base:
