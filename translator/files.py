@@ -20,6 +20,26 @@ Per format (details in the :mod:`translator.formats` modules):
 Text files are decoded from UTF-8/UTF-16/UTF-32 (BOM), UTF-8, cp1250 or ISO-8859-2 and always
 written as UTF-8 without a BOM, with the source's line endings. A paragraph (or cue, cell ...)
 without a letter is not a unit: numbers and symbols are kept as they are.
+
+Limits (hostile uploads are read here; every bound is checked before the costly step it
+guards, and every refusal is a FileTooLargeError, which the server answers with 413):
+
+* ``max_bytes``: the file's size, and for .docx the bytes its parts really inflate to, counted
+  while inflating (:mod:`translator.formats.archive`: zip bombs, lying headers, compression
+  ratios over :data:`~translator.formats.limits.MAX_RATIO`, more than
+  :data:`~translator.formats.limits.MAX_MEMBERS` parts, XML entity declarations).
+* ``max_chars`` (optional): a text file (.txt, .md, .html, .srt) is refused from its byte size
+  alone, before it is decoded, when it is larger than a document of ``max_chars`` characters
+  could be: ``.txt`` 8 bytes per character + 4 (UTF-32 with CRLF: never refuses a text that
+  fits), ``.srt`` 16 + 256 KiB, ``.md`` 16 + 1 MiB, ``.html`` 32 + 4 MiB for the markup
+  (:data:`~translator.formats.limits.TEXT_BYTES`). The caller still compares the text itself.
+* HTML: more than :data:`~translator.formats.limits.MAX_TAGS` tags (counted on the raw bytes,
+  then on the text) or markup that would make html.parser rescan the document over and over
+  is refused with MarkupTooComplexError, a FileTooLargeError; so is Markdown with more than
+  :data:`~translator.formats.limits.MAX_MARKDOWN_MARKS` line breaks and markup characters.
+* No reader recurses along the document's nesting, so depth has no limit of its own: 100,000
+  nested elements read and render (markdown-it stops nesting blocks at its own ``maxNesting``;
+  lxml refuses XML nested deeper than 256 levels).
 """
 
 from __future__ import annotations
@@ -29,10 +49,11 @@ from pathlib import Path
 
 from bs4.dammit import EncodingDetector
 
-from translator.formats import FileFormatError, FileTooLargeError, Parsed, megabytes
+from translator.formats import FileFormatError, FileTooLargeError, MarkupTooComplexError, Parsed, megabytes
 from translator.options import MAX_FILE_BYTES
 from translator.formats.encoding import decode_text, detect_newline, normalize_newlines
 from translator.formats.html import Html
+from translator.formats.limits import check_tags, check_text_bytes
 from translator.formats.markdown import Markdown
 from translator.formats.plain import PlainText
 from translator.formats.subtitles import Subtitles
@@ -41,8 +62,10 @@ from translator.formats.word import Docx
 __all__ = [
     "SUPPORTED_SUFFIXES",
     "Document",
+    "check_file_size",
     "FileFormatError",
     "FileTooLargeError",
+    "MarkupTooComplexError",
     "document_text",
     "format_for",
     "output_suffix",
@@ -92,39 +115,58 @@ def format_for(name: str | Path) -> str:
     return _FORMATS[suffix]
 
 
-def read_document(path: str | Path, max_bytes: int | None = MAX_FILE_BYTES) -> Document:
-    """Read and parse the file at ``path``.
+def read_document(path: str | Path, max_bytes: int | None = MAX_FILE_BYTES,
+                  max_chars: int | None = None) -> Document:
+    """Read and parse the file at ``path``; returns its Document.
 
     ``max_bytes`` bounds the file once unpacked (its size for text, its parts for .docx; None:
-    no limit). Raises FileTooLargeError past it, FileFormatError (unsupported, undecodable,
-    binary or corrupt file) and OSError.
+    no limit); ``max_chars`` refuses text files too big for that many characters (see the
+    module docstring; None: no limit). Raises FileTooLargeError past either (or
+    MarkupTooComplexError, a subclass), FileFormatError (unsupported, undecodable, binary or
+    corrupt file) and OSError.
     """
     path = Path(path)
-    format_for(path)  # fail on the suffix before reading a possibly large file
+    fmt = format_for(path)  # fail on the suffix before reading a possibly large file
     size = path.stat().st_size
     if max_bytes is not None and size > max_bytes:
         raise FileTooLargeError(f"{path}: {megabytes(size)} is more than the limit of {megabytes(max_bytes)}",
                                 size, max_bytes)
-    doc = read_bytes(path.read_bytes(), str(path), max_bytes)
+    check_text_bytes(size, fmt, str(path), max_chars)
+    doc = read_bytes(path.read_bytes(), str(path), max_bytes, max_chars)
     doc.path = path
     return doc
 
 
-def read_bytes(data: bytes, name: str, max_bytes: int | None = MAX_FILE_BYTES) -> Document:
-    """Parse ``data`` (an upload) as the format named by ``name``'s suffix; ``path`` is None.
-
-    ``max_bytes`` as for :func:`read_document`. Raises FileTooLargeError, FileFormatError.
-    """
+def check_file_size(name: str, size: int, max_bytes: int | None = MAX_FILE_BYTES,
+                    max_chars: int | None = None) -> str:
+    """Refuse a file of ``size`` bytes named ``name`` before it is read: past ``max_bytes``, or
+    (text formats) larger than ``max_chars`` characters could take. Returns the format; raises
+    FileFormatError (unsupported suffix) or FileTooLargeError."""
     fmt = format_for(name)
-    if max_bytes is not None and len(data) > max_bytes:
-        raise FileTooLargeError(f"{name}: {megabytes(len(data))} is more than the limit of {megabytes(max_bytes)}",
-                                len(data), max_bytes)
+    if max_bytes is not None and size > max_bytes:
+        raise FileTooLargeError(f"{name}: {megabytes(size)} is more than the limit of {megabytes(max_bytes)}",
+                                size, max_bytes)
+    check_text_bytes(size, fmt, name, max_chars)
+    return fmt
+
+
+def read_bytes(data: bytes, name: str, max_bytes: int | None = MAX_FILE_BYTES,
+               max_chars: int | None = None) -> Document:
+    """Parse ``data`` (an upload) as the format named by ``name``'s suffix; returns its
+    Document, whose ``path`` is None.
+
+    ``max_bytes`` and ``max_chars`` as for :func:`read_document`, checked before anything is
+    decoded or unpacked. Raises FileTooLargeError (MarkupTooComplexError for HTML with too many
+    tags), FileFormatError.
+    """
+    fmt = check_file_size(name, len(data), max_bytes, max_chars)
     if fmt == "docx":
         parsed: Parsed = Docx(data, name, max_bytes)
         return Document(None, fmt, parsed.units, "binary", "\n", _named(name, parsed.warnings), parsed)
 
     declared = None
     if fmt == "html":
+        check_tags(data, name)  # on the bytes: 50 MB of tags are refused before decoding
         declared = EncodingDetector.find_declared_encoding(data, is_html=True)
     raw, encoding, warnings = decode_text(data, name, declared)
     newline, mixed = detect_newline(raw)
@@ -134,7 +176,7 @@ def read_bytes(data: bytes, name: str, max_bytes: int | None = MAX_FILE_BYTES) -
     if fmt == "txt":
         parsed = PlainText(text)
     elif fmt == "md":
-        parsed = Markdown(text)
+        parsed = Markdown(text, name)
     elif fmt == "html":
         parsed = Html(text, name, encoding)
     else:

@@ -29,6 +29,14 @@ class FileTooLargeError(FileFormatError):
         self.limit = limit
 
 
+class MarkupTooComplexError(FileTooLargeError):
+    """A file within the byte limit whose structure is too big or too costly to parse safely:
+    more HTML tags than :data:`~translator.formats.limits.MAX_TAGS`, more zip members than
+    :data:`~translator.formats.limits.MAX_MEMBERS`, markup that would make the parser rescan
+    the document over and over. ``size`` and ``limit`` count what the message names (tags,
+    members, characters rescanned), not bytes."""
+
+
 def megabytes(size: int) -> str:
     """``size`` in MiB for messages, e.g. ``"420.0 MiB"``."""
     return f"{size / 2**20:.1f} MiB"

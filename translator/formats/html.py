@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.builder import HTMLParserTreeBuilder
 from bs4.dammit import EntitySubstitution
-from bs4.element import Doctype, PreformattedString, ProcessingInstruction
+from bs4.element import Doctype, PageElement, PreformattedString, ProcessingInstruction
 from bs4.formatter import HTMLFormatter
 
 from translator.formats import FileFormatError, has_letters
+from translator.formats.html_parser import BoundedBuilder
+from translator.formats.limits import check_tags
 from translator.formats.slots import Slot, is_translatable, spread, unit_text
 
 _INLINE = frozenset(
@@ -37,7 +39,7 @@ _ANCHORS = frozenset({"code", "kbd", "samp", "var"})
 _SKIP = frozenset({"script", "style", "pre", "textarea", "template", "svg", "math"}) | _ANCHORS
 _VOID_INLINE = frozenset({"img", "wbr", "input"})
 _ATTRIBUTES = ("title", "alt", "placeholder", "aria-label")
-_SELF_CLOSING = re.compile(r"<(?:br|img|meta|link|hr|input)\b[^>]*/>", re.IGNORECASE)
+_VOID_START = re.compile(r"<(?:br|img|meta|link|hr|input)\b", re.IGNORECASE)
 _XML_ENCODING = re.compile(r"""encoding=(["'])[^"']*\1""")
 
 
@@ -74,6 +76,33 @@ class _Doctype(Doctype):
     SUFFIX = ">"
 
 
+class _IndexedChildren:
+    """``Tag.index`` from a cached position: bs4's own scans the children, and ``replace_with``
+    calls it, so replacing the text nodes of an element with thousands of them was quadratic.
+    A cached position is used only if the child is still there, else the cache is rebuilt."""
+
+    contents: list[PageElement]
+    _positions: dict[int, int] | None = None
+
+    def index(self, element: PageElement) -> int:
+        """The position of ``element`` (by identity) among the children; raises ValueError."""
+        at = self._positions.get(id(element)) if self._positions is not None else None
+        if at is None or at >= len(self.contents) or self.contents[at] is not element:
+            self._positions = {id(child): i for i, child in enumerate(self.contents)}
+            at = self._positions.get(id(element))
+            if at is None:
+                raise ValueError("Tag.index: element not in tag")
+        return at
+
+
+class _Tag(_IndexedChildren, Tag):
+    pass
+
+
+class _Soup(_IndexedChildren, BeautifulSoup):
+    pass
+
+
 def _escape_text(text: str) -> str:
     # Only what HTML requires (&, <, >); keep no-break spaces visible as &nbsp;.
     return EntitySubstitution.substitute_xml(text).replace("\xa0", "&nbsp;")
@@ -93,14 +122,17 @@ class Html:
         self.text = "\n\n".join(unit for f, unit in zip(found, self.units) if f.pieces is not None)
 
     def _parse(self) -> BeautifulSoup:
+        check_tags(self._source, self._name)
         try:
             with warnings.catch_warnings():
                 # bs4 warns when markup looks like a file name or URL; a short upload may.
                 warnings.simplefilter("ignore")
                 # Keep whitespace-only text as it is (bs4 collapses it to one character
                 # outside <pre>) and print the doctype without an added newline.
-                builder = HTMLParserTreeBuilder(preserve_whitespace_tags=_Everything())
-                return BeautifulSoup(self._source, builder=builder, element_classes={Doctype: _Doctype})
+                builder = BoundedBuilder(self._name, preserve_whitespace_tags=_Everything())
+                return _Soup(self._source, builder=builder, element_classes={Doctype: _Doctype, Tag: _Tag})
+        except FileFormatError:
+            raise
         except Exception as exc:  # bs4 raises ParserRejectedMarkup and parser errors
             raise FileFormatError(f"{self._name}: HTML could not be parsed ({exc})") from None
 
@@ -118,7 +150,7 @@ class Html:
                 if new is not None and new != piece.text:
                     piece.ref.replace_with(new)
         self._declare_utf8(soup)
-        prefix = "/" if _SELF_CLOSING.search(self._source) else None
+        prefix = "/" if _writes_self_closing(self._source) else None
         formatter = _KeepOrderFormatter(entity_substitution=_escape_text, void_element_close_prefix=prefix)
         return soup.decode(formatter=formatter)
 
@@ -149,45 +181,69 @@ def _collect(soup: BeautifulSoup) -> list[_Found]:
 
     def attributes(tag: Tag) -> None:
         names = [a for a in _ATTRIBUTES if isinstance(tag.get(a), str)]
-        if tag.name == "meta" and str(tag.get("name", "")).lower() == "description":
+        description = tag.name == "meta" and str(tag.get("name", "")).lower() == "description"
+        if description and isinstance(tag.get("content"), str):
             names.append("content")
         for attribute in names:
             if has_letters(str(tag[attribute])):
                 entries.append(_Found(tag=tag, attribute=attribute))
 
-    def walk(element: Tag) -> None:
-        for child in list(element.children):
-            if isinstance(child, PreformattedString):  # comment, doctype, CDATA, <?...?>
-                continue
-            if isinstance(child, NavigableString):
-                group.append(Slot("text", str(child), ref=child))
-                continue
-            if not isinstance(child, Tag):
-                continue
-            name = child.name.lower()
-            if name in _SKIP or _no_translate(child):
-                if name in _ANCHORS or name in _INLINE:
-                    group.append(Slot("anchor", child.get_text()))
-                else:
-                    flush()
-                continue
-            attributes(child)
-            if name == "br":
-                group.append(Slot("break", "\n"))
-            elif name in _VOID_INLINE:
-                group.append(Slot("glue", ""))
-            elif name in _INLINE:
-                group.append(Slot("glue", "", side="open"))
-                walk(child)
+    # Depth-first, with an explicit stack (documents may nest 100,000 levels): each frame is
+    # the children still to visit and what closing the element adds ("inline", "block").
+    stack: list[tuple[Iterator[PageElement], str]] = [(iter(list(soup.children)), "")]
+    while stack:
+        children, closing = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if closing == "inline":
                 group.append(Slot("glue", "", side="close"))
+            elif closing == "block":
+                flush()
+            continue
+        if isinstance(child, PreformattedString):  # comment, doctype, CDATA, <?...?>
+            continue
+        if isinstance(child, NavigableString):
+            group.append(Slot("text", str(child), ref=child))
+            continue
+        if not isinstance(child, Tag):
+            continue
+        name = child.name.lower()
+        if name in _SKIP or _no_translate(child):
+            if name in _ANCHORS or name in _INLINE:
+                group.append(Slot("anchor", child.get_text()))
             else:
                 flush()
-                walk(child)
-                flush()
-
-    walk(soup)
+            continue
+        attributes(child)
+        if name == "br":
+            group.append(Slot("break", "\n"))
+        elif name in _VOID_INLINE:
+            group.append(Slot("glue", ""))
+        elif name in _INLINE:
+            group.append(Slot("glue", "", side="open"))
+            stack.append((iter(list(child.children)), "inline"))
+        else:
+            flush()
+            stack.append((iter(list(child.children)), "block"))
     flush()
     return entries
+
+
+def _writes_self_closing(source: str) -> bool:
+    """True if a void tag in ``source`` is written ``<br/>``: the first ``>`` after its name
+    follows a ``/``. Void tags that share that ``>`` are checked once, so that thousands of
+    ``<br`` without a ``>`` cost one scan, not one each (as a ``<br\\b[^>]*/>`` search did)."""
+    end = -1
+    for match in _VOID_START.finditer(source):
+        if match.start() < end:
+            continue  # the same first ">" as the void tag before it
+        end = source.find(">", match.end())
+        if end < 0:
+            return False
+        if source[end - 1] == "/":
+            return True
+    return False
 
 
 def _no_translate(tag: Tag) -> bool:

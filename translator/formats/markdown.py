@@ -14,12 +14,14 @@ than risking the markup.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from markdown_it import MarkdownIt
 from markdown_it.helpers import parseLinkDestination, parseLinkLabel, parseLinkTitle
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
+from translator.formats.limits import check_markdown_marks
 from translator.formats.slots import Slot, is_translatable, splice, spread, unit_text
 
 # What may precede a block's text on its line: indentation and block markers.
@@ -45,7 +47,8 @@ def _parser() -> MarkdownIt:
 class Markdown:
     """A parsed Markdown document; see the module docstring."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, name: str = "the Markdown text") -> None:
+        check_markdown_marks(text, name)
         self._source = text
         self.warnings: list[str] = []
         self.units: list[str] = []
@@ -105,24 +108,11 @@ def _front_matter_lines(lines: list[str]) -> int:
 def _pieces(token: Token, lines: list[str], starts: list[int], next_col: dict[int, int], md: MarkdownIt) -> list[Slot]:
     """The pieces of one inline token; text pieces carry their (start, end) in the file."""
     content = token.content
-    assert token.map is not None
-    # Where each content line starts in the file.
-    bases = []
-    for k, content_line in enumerate(content.split("\n")):
-        number = token.map[0] + k
-        if number >= len(lines):
-            raise _Mismatch("content runs past its lines")
-        line = lines[number]
-        start = next_col.get(number, 0)
-        col = line.find(content_line, start)
-        if col < 0 or not _LINE_PREFIX.fullmatch(line[start:col]):
-            raise _Mismatch("text not found on its line")
-        bases.append(starts[number] + col)
-        next_col[number] = col + len(content_line)
+    bases = _line_bases(token, lines, starts, next_col)
     line_starts = [0] + [m.end() for m in re.finditer("\n", content)]
 
     def to_file(pos: int) -> int:
-        k = sum(1 for s in line_starts[1:] if s <= pos)
+        k = bisect_right(line_starts, pos) - 1  # the content line that ``pos`` is on
         return bases[k] + pos - line_starts[k]
 
     walker = _Walker(content, md)
@@ -185,6 +175,25 @@ def _pieces(token: Token, lines: list[str], starts: list[int], next_col: dict[in
     if content[walker.pos :].strip():
         raise _Mismatch("text left after the last token")
     return pieces
+
+
+def _line_bases(token: Token, lines: list[str], starts: list[int], next_col: dict[int, int]) -> list[int]:
+    """Where each line of ``token``'s content starts in the file; ``next_col`` keeps, per line,
+    the column after the text already found on it."""
+    assert token.map is not None
+    bases = []
+    for k, content_line in enumerate(token.content.split("\n")):
+        number = token.map[0] + k
+        if number >= len(lines):
+            raise _Mismatch("content runs past its lines")
+        line = lines[number]
+        start = next_col.get(number, 0)
+        col = line.find(content_line, start)
+        if col < 0 or not _LINE_PREFIX.fullmatch(line[start:col]):
+            raise _Mismatch("text not found on its line")
+        bases.append(starts[number] + col)
+        next_col[number] = col + len(content_line)
+    return bases
 
 
 class _Walker:

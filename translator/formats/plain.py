@@ -8,7 +8,6 @@ from translator.formats import has_letters
 
 # A paragraph break: a line break, optional blank lines (spaces allowed), another line break.
 _PARAGRAPH_BREAK = re.compile(r"(\n[ \t\f\v]*\n\s*)")
-_EDGES = re.compile(r"(\s*)(.*?)(\s*)", re.DOTALL)
 
 
 class PlainText:
@@ -27,7 +26,7 @@ class PlainText:
             if i % 2:  # a separator captured by split()
                 self._skeleton.append(chunk)
                 continue
-            lead, core, trail = _EDGES.fullmatch(chunk).groups()  # type: ignore[union-attr]
+            lead, core, trail = _edges(chunk)
             if has_letters(core):
                 self._skeleton += [lead, len(self.units), trail]
                 self.units.append(core)
@@ -39,3 +38,13 @@ class PlainText:
         return "".join(
             translations[part].strip() if isinstance(part, int) else part for part in self._skeleton
         )
+
+
+def _edges(chunk: str) -> tuple[str, str, str]:
+    """(leading whitespace, the rest, trailing whitespace) of ``chunk``; linear, unlike a
+    ``(\\s*)(.*?)(\\s*)`` match, which is quadratic in a long run of inner spaces."""
+    core = chunk.strip()
+    if not core:
+        return chunk, "", ""
+    start = len(chunk) - len(chunk.lstrip())
+    return chunk[:start], core, chunk[start + len(core) :]

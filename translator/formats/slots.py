@@ -32,11 +32,11 @@ from translator.formats import has_letters
 SlotKind = Literal["text", "anchor", "break", "glue"]
 
 _WS = re.compile(r"[ \t\n\r\f\v]+")
-_LEAD = re.compile(r"^[ \t\n\r\f\v]*")
-_TRAIL = re.compile(r"[ \t\n\r\f\v]*$")
+_SPACE = " \t\n\r\f\v"
 _WORD = re.compile(r"\S+")
 _CLOSING = frozenset(".,;:!?)]}»”…")
 _OPENING = frozenset("([{«„“")
+_SEARCH_BUDGET = 256  # characters scanned for anchors, per character of the translation
 
 
 @dataclass
@@ -110,11 +110,14 @@ def spread(translation: str, pieces: list[Slot]) -> list[str | None]:
     weights = {i: len(pieces[i].text.split()) for slots in receivers for i in slots}
     matched = {index for index, _, _ in bounds}
     for (rng, _), slots in zip(sections, receivers):
+        before = -1  # slots[before] is the last receiving slot ahead of piece i
         for i in rng:
+            while before + 1 < len(slots) and slots[before + 1] < i:
+                before += 1
             if pieces[i].kind == "anchor" and i not in matched and slots and has_letters(pieces[i].shown()):
                 # An anchor the translator changed (a Slovenian word in `code`) still adds
                 # words to its section: count them for the slot before it (or the first).
-                owner = max((j for j in slots if j < i), default=slots[0])
+                owner = slots[max(before, 0)]
                 weights[owner] += len(pieces[i].shown().split())
     new: list[str | None] = [None] * len(pieces)
     for slots, text in zip(receivers, texts):
@@ -136,10 +139,16 @@ def _match_bounds(translation: str, pieces: list[Slot]) -> list[tuple[int, int, 
     for i in range(len(pieces) - 2, -1, -1):
         after[i] = shown[i + 1][:1] or after[i + 1]
     offset = 0
+    # Every search that fails scans the rest of the translation: past this many characters
+    # scanned, the remaining anchors count as dropped, so that thousands of them stay linear.
+    budget = _SEARCH_BUDGET * len(translation) + 2**16
     for index, piece in enumerate(pieces):
         here, offset = offset, offset + len(shown[index])
+        if budget < 0:
+            break
         if piece.kind == "break":
             at = translation.find(piece.text, pos)
+            budget -= (at if at >= 0 else len(translation)) - pos
             if at >= 0:
                 found.append((index, at, at + len(piece.text)))
                 pos = at + len(piece.text)
@@ -154,18 +163,29 @@ def _match_bounds(translation: str, pieces: list[Slot]) -> list[tuple[int, int, 
                 pattern = r"(?<!\w)" + pattern
             if _is_word(needle[-1]) and not _is_word(after[index]):
                 pattern += r"(?!\w)"
-            # The first exact match; failing that, ignoring case (a code word capitalised at a
-            # sentence start), the match nearest the anchor's relative place in the source, as
-            # an uppercased "Make" may be an ordinary word that the anchor `make` also spells.
-            match = re.compile(pattern).search(translation, pos)
-            if match is None:
-                expected = here / total * len(translation)
-                matches = list(re.compile(pattern, re.IGNORECASE).finditer(translation, pos))
-                match = min(matches, key=lambda m: abs(m.start() - expected), default=None)
+            match, scanned = _find_anchor(translation, pattern, pos, here / total * len(translation))
+            budget -= scanned
             if match is not None:
                 found.append((index, match.start(), match.end()))
                 pos = match.end()
     return found
+
+
+def _find_anchor(translation: str, pattern: str, pos: int, expected: float) -> tuple[re.Match[str] | None, int]:
+    """(match, characters scanned) for an anchor's ``pattern`` from ``pos``: the first exact
+    match; failing that, ignoring case (a code word capitalised at a sentence start), the match
+    nearest ``expected`` (the anchor's relative place in the source), as an uppercased "Make"
+    may be an ordinary word that the anchor `make` also spells."""
+    match = re.compile(pattern).search(translation, pos)
+    if match is not None:
+        return match, match.end() - pos
+    best = None
+    for candidate in re.compile(pattern, re.IGNORECASE).finditer(translation, pos):
+        if best is None or abs(candidate.start() - expected) < abs(best.start() - expected):
+            best = candidate
+        if candidate.start() >= expected:  # later ones are only further away
+            return best, len(translation) - pos + candidate.end() - pos
+    return best, 2 * (len(translation) - pos)
 
 
 def _receives(piece: Slot) -> bool:
@@ -181,23 +201,24 @@ def _is_word(ch: str) -> bool:
 def _rehome(texts: list[str], receivers: list[list[int]]) -> list[str]:
     """Move the text of sections without slots (between adjacent anchors) to a neighbour."""
     out = list(texts)
-    carry = ""
+    carry: list[str] = []  # joined once: adding to a string each time was quadratic
     for k, slots in enumerate(receivers):
         if slots:
-            out[k] = _join(carry, out[k])
-            carry = ""
+            out[k] = _join(*carry, out[k])
+            carry = []
         else:
-            carry = _join(carry, out[k])
+            carry.append(out[k])
             out[k] = ""
-    if carry:
+    if any(carry):
         last = max((k for k, slots in enumerate(receivers) if slots), default=None)
         if last is not None:
-            out[last] = _join(out[last], carry)
+            out[last] = _join(out[last], *carry)
     return out
 
 
-def _join(a: str, b: str) -> str:
-    return f"{a} {b}" if a and b else a or b
+def _join(*parts: str) -> str:
+    """The non-empty ``parts`` joined with single spaces."""
+    return " ".join(part for part in parts if part)
 
 
 def _allot(counts: list[int], n_words: int) -> list[int]:
@@ -218,9 +239,10 @@ def _allot(counts: list[int], n_words: int) -> list[int]:
 
 
 def _edges(text: str) -> tuple[str, str]:
-    lead = _LEAD.match(text).group()  # type: ignore[union-attr]
-    trail = _TRAIL.search(text[len(lead) :]).group()  # type: ignore[union-attr]
-    return lead, trail
+    """(leading, trailing) ASCII whitespace of ``text``; all of it is leading if it is blank."""
+    core = text.lstrip(_SPACE)
+    lead = text[: len(text) - len(core)]
+    return lead, core[len(core.rstrip(_SPACE)) :]
 
 
 def _fill(text: str, weighted: list[tuple[int, int]], pieces: list[Slot], new: list[str | None]) -> None:

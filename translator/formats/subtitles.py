@@ -9,6 +9,9 @@ import srt
 from translator.formats import FileFormatError
 from translator.formats.slots import Slot, is_translatable, splice, spread, unit_text
 
+# The srt regex backtracks quadratically over a long run of digits (an index it tries to read);
+# no real subtitle file has one this long.
+_LONG_DIGITS = re.compile(r"[0-9]{%d}" % 65)
 # Formatting inside a cue: HTML-like tags (<i>, </b>, <font color=...>) and ASS overrides ({\an8}).
 _CUE_MARKUP = re.compile(r"</?[A-Za-z][^<>\n]*>|\{\\[^{}\n]*\}")
 
@@ -24,11 +27,11 @@ class Subtitles:
     """
 
     def __init__(self, text: str, name: str) -> None:
+        matches = _cue_matches(text, name)
         try:
-            cues = list(srt.parse(text))
+            cues = list(srt.parse(text)) if matches else []  # blank: srt.parse would try every position
         except (srt.SRTParseError, ValueError) as exc:
             raise FileFormatError(f"{name}: not a valid SubRip (.srt) file ({exc})") from None
-        matches = list(srt.SRT_REGEX.finditer(text))
         if len(matches) != len(cues):
             raise FileFormatError(f"{name}: could not locate the subtitle texts")
         self._source = text
@@ -55,6 +58,31 @@ class Subtitles:
             lines = [line for line in cue.split("\n") if _CUE_MARKUP.sub("", line).strip()]
             edits.append((start, end, "\n".join(lines or [translation.strip()])))
         return splice(self._source, edits)
+
+
+def _cue_matches(text: str, name: str) -> list[re.Match[str]]:
+    """The cues of ``text``, matched one after the other with ``srt.SRT_REGEX`` as ``srt.parse``
+    finds them in a valid file. ``srt.parse`` searches forward from a place where no cue
+    starts, trying every position, which is quadratic in a long run of blank space; here the
+    first gap is an error at once, so that ``srt.parse`` only ever sees a valid file.
+
+    Returns the matches; raises FileFormatError where a cue was expected but none starts."""
+    if _LONG_DIGITS.search(text):
+        raise FileFormatError(f"{name}: not a valid SubRip (.srt) file (a number more than 64 digits long)")
+    matches: list[re.Match[str]] = []
+    pos = 1 if text.startswith("\ufeff") else 0
+    while pos < len(text):
+        match = srt.SRT_REGEX.match(text, pos)
+        if match is None or match.end() == pos:
+            break
+        matches.append(match)
+        pos = match.end()
+    rest = text[pos:]
+    if rest and (matches or not rest.isspace()):
+        line = text.count("\n", 0, len(text) - len(rest.lstrip())) + 1
+        raise FileFormatError(
+            f"{name}: not a valid SubRip (.srt) file (no subtitle at line {line}: {rest.strip()[:40]!r})")
+    return matches
 
 
 def _cue_pieces(cue: str) -> list[Slot]:

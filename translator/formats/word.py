@@ -24,7 +24,9 @@ import docx
 from docx.oxml.ns import qn
 from lxml import etree
 
-from translator.formats import FileFormatError, FileTooLargeError, megabytes
+from translator.formats import FileFormatError
+from translator.formats.archive import check_archive
+from translator.formats.limits import MAX_RATIO  # noqa: F401  (re-exported: it lived here)
 from translator.formats.slots import Slot, is_translatable, spread, unit_text
 
 _W_P, _W_T, _W_SECT_PR = qn("w:p"), qn("w:t"), qn("w:sectPr")
@@ -43,8 +45,9 @@ class Docx:
     """A parsed .docx file; see the module docstring."""
 
     def __init__(self, data: bytes, name: str, max_bytes: int | None = None) -> None:
-        if max_bytes is not None:
-            check_unpacked_size(data, name, max_bytes)
+        # Every part is inflated and checked first, with or without a size limit: python-docx
+        # only ever sees parts whose sizes and CRCs are known to be what the zip declares.
+        check_unpacked_size(data, name, max_bytes)
         self._data = data
         self._name = name
         self.warnings: list[str] = []
@@ -59,15 +62,14 @@ class Docx:
         self.text = "\n\n".join(body_texts)
 
     def _open(self) -> docx.document.Document:
-        if not zipfile.is_zipfile(io.BytesIO(self._data)):
-            reason = "empty file" if not self._data else "not a zip archive"
-            if self._data.startswith(b"\xd0\xcf\x11\xe0"):
-                reason = "an old .doc or a password-protected file, not a zip archive"
-            raise FileFormatError(f"{self._name}: not a valid .docx file ({reason})")
         try:
-            return docx.Document(io.BytesIO(self._data))
+            document = docx.Document(io.BytesIO(self._data))
+            body = document.element.body  # AttributeError: the main part is not a w:document
         except Exception as exc:  # KeyError for missing parts, ValueError, XML syntax errors ...
             raise FileFormatError(f"{self._name}: not a valid .docx file ({exc})") from None
+        if body is None:
+            raise FileFormatError(f"{self._name}: not a valid .docx file (the document has no body)")
+        return document
 
     def render(self, translations: list[str]) -> bytes:
         """The .docx with each paragraph's text replaced, everything else unchanged."""
@@ -84,31 +86,12 @@ class Docx:
         return _with_source_timestamps(out.getvalue(), self._data)
 
 
-MAX_RATIO = 200
-"""Largest compression ratio accepted for a part over 1 MiB: Word's XML compresses 5-20x; a
-zip bomb's filler compresses 1000x."""
-
-
-def check_unpacked_size(data: bytes, name: str, max_bytes: int) -> None:
-    """Refuse a zip whose parts would inflate past ``max_bytes`` (their declared sizes, which
-    zipfile also enforces when reading) or inflate suspiciously well, before anything is
-    decompressed. Raises FileTooLargeError naming the sizes."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
-        return  # not a zip: _open says so with its own message
-    total = sum(info.file_size for info in infos)
-    if total > max_bytes:
-        raise FileTooLargeError(
-            f"{name}: the .docx unpacks to {megabytes(total)}, more than the limit of {megabytes(max_bytes)} "
-            f"({megabytes(len(data))} on disk); refused before reading it", total, max_bytes)
-    for info in infos:
-        if info.file_size > 2**20 and info.file_size > MAX_RATIO * max(1, info.compress_size):
-            raise FileTooLargeError(
-                f"{name}: part {info.filename} inflates {info.file_size // max(1, info.compress_size)}x "
-                f"({megabytes(info.compress_size)} to {megabytes(info.file_size)}): refused as a likely "
-                "zip bomb", total, max_bytes)
+def check_unpacked_size(data: bytes, name: str, max_bytes: int | None) -> None:
+    """Refuse a .docx whose parts inflate past ``max_bytes`` or suspiciously well, counting the
+    bytes that really inflate (:func:`translator.formats.archive.check_archive`, which never
+    trusts the sizes the zip declares). Returns None; raises FileTooLargeError naming the sizes,
+    FileFormatError for a file that is not a valid zip."""
+    check_archive(data, name, max_bytes, ".docx")
 
 
 def _with_source_timestamps(data: bytes, source: bytes) -> bytes:
@@ -151,21 +134,24 @@ def _iter_paragraphs(root: etree._Element) -> Iterator[etree._Element]:
 
 
 def _pieces(paragraph: etree._Element) -> list[Slot]:
+    """The text, breaks and tabs of ``paragraph`` in document order, without its nested
+    paragraphs and pruned elements; walked with an explicit stack, not recursion."""
     pieces: list[Slot] = []
-
-    def walk(element: etree._Element) -> None:
-        for child in element:
-            tag = child.tag
-            if not isinstance(tag, str) or tag in _PRUNE:
-                continue
-            if tag == _W_T:
-                pieces.append(Slot("text", child.text or "", ref=child))
-            elif tag in _BREAKS:
-                pieces.append(Slot("break", _BREAKS[tag]))
-            elif tag != _W_P:
-                walk(child)
-
-    walk(paragraph)
+    stack = [iter(paragraph)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+            continue
+        tag = child.tag
+        if not isinstance(tag, str) or tag in _PRUNE:
+            continue
+        if tag == _W_T:
+            pieces.append(Slot("text", child.text or "", ref=child))
+        elif tag in _BREAKS:
+            pieces.append(Slot("break", _BREAKS[tag]))
+        elif tag != _W_P:
+            stack.append(iter(child))
     return pieces
 
 

@@ -1,0 +1,158 @@
+"""Zip-based documents (.docx; later .odt, .pptx, .epub), checked before any library opens them.
+
+:func:`check_archive` inflates every member itself, from the raw compressed bytes, in chunks of
+:data:`~translator.formats.limits.INFLATE_CHUNK`, and counts the bytes that really come out: the
+sizes a zip declares in its headers are never trusted, since a zip bomb can declare anything.
+It stops as soon as the total passes ``max_bytes``, a member inflates more than
+:data:`~translator.formats.limits.MAX_RATIO` times past
+:data:`~translator.formats.limits.RATIO_FLOOR`, or a member's size or CRC differs from its
+header; the output is discarded, so memory stays near one chunk. Once it has passed, the
+headers are known to be true and zipfile (python-docx) reads exactly what was checked.
+:func:`read_member` gives a member's bytes through the same counting, for readers that parse
+parts themselves. XML members that declare entities (``<!ENTITY``, the billion laughs) are
+refused: office formats never use them.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+
+from translator.formats import FileFormatError, FileTooLargeError, MarkupTooComplexError, megabytes
+from translator.formats.limits import INFLATE_CHUNK, MAX_MEMBERS, MAX_RATIO, RATIO_FLOOR
+
+_LOCAL_HEADER = b"PK\x03\x04"
+_CENTRAL_HEADER = b"PK\x01\x02"
+_ENTITY = (b"<!ENTITY", "<!ENTITY".encode("utf-16-le"), "<!ENTITY".encode("utf-16-be"))
+_XML_SUFFIXES = (".xml", ".rels", ".opf", ".ncx", ".xhtml", ".svg")
+
+
+def open_archive(data: bytes, name: str, kind: str) -> zipfile.ZipFile:
+    """``data`` as a zip, after a cheap count of its members (the central directory signatures,
+    an upper bound) against :data:`MAX_MEMBERS`. ``kind`` (".docx") is used in messages.
+
+    Returns the open ZipFile. Raises MarkupTooComplexError, or FileFormatError if ``data`` is
+    not a zip archive."""
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        reason = "empty file" if not data else "not a zip archive"
+        if data.startswith(b"\xd0\xcf\x11\xe0"):
+            reason = "an old .doc or a password-protected file, not a zip archive"
+        raise FileFormatError(f"{name}: not a valid {kind} file ({reason})")
+    members = data.count(_CENTRAL_HEADER)
+    if members > MAX_MEMBERS:
+        raise MarkupTooComplexError(
+            f"{name}: more than {MAX_MEMBERS:,} parts in the {kind} archive; refused before reading it",
+            members, MAX_MEMBERS)
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError,
+            struct.error) as exc:  # NotImplementedError: "zip file version 6.4" and the like
+        raise FileFormatError(f"{name}: not a valid {kind} file ({exc})") from None
+
+
+def check_archive(data: bytes, name: str, max_bytes: int | None, kind: str = ".docx") -> None:
+    """Inflate every member of the zip ``data`` (discarding the output) and check it.
+
+    Returns None. Raises FileTooLargeError when the declared sizes already add up past
+    ``max_bytes`` (refused before inflating anything), when the bytes actually inflated do, or
+    when a member over :data:`RATIO_FLOOR` inflates more than :data:`MAX_RATIO` times;
+    MarkupTooComplexError past :data:`MAX_MEMBERS`; FileFormatError for a corrupt zip (a size or
+    CRC that differs from its header, an encrypted member, an unknown compression method) or an
+    XML member that declares entities."""
+    with open_archive(data, name, kind) as archive:
+        infos = archive.infolist()
+    declared = sum(info.file_size for info in infos)
+    if max_bytes is not None and declared > max_bytes:
+        raise FileTooLargeError(
+            f"{name}: the {kind} unpacks to {megabytes(declared)}, more than the limit of "
+            f"{megabytes(max_bytes)} ({megabytes(len(data))} on disk); refused before reading it",
+            declared, max_bytes)
+    budget = [0]
+    for info in infos:
+        for _ in _checked_chunks(data, info, name, max_bytes, budget):
+            pass
+
+
+def read_member(data: bytes, info: zipfile.ZipInfo, name: str, max_bytes: int | None) -> bytes:
+    """The inflated bytes of one member, counted as in :func:`check_archive` (``max_bytes`` for
+    this member alone). Returns the bytes; raises as :func:`check_archive`."""
+    return b"".join(_checked_chunks(data, info, name, max_bytes, [0]))
+
+
+def _checked_chunks(data: bytes, info: zipfile.ZipInfo, name: str, max_bytes: int | None,
+                    budget: list[int]) -> Iterator[bytes]:
+    """The inflated chunks of ``info``; ``budget[0]`` counts bytes inflated across members."""
+    member = info.filename
+    raw = _raw_member(data, info, name)
+    inflated = 0
+    crc = 0
+    tail = b""
+    for chunk in _inflate(raw, info.compress_type, name, member):
+        inflated += len(chunk)
+        budget[0] += len(chunk)
+        if max_bytes is not None and budget[0] > max_bytes:
+            raise FileTooLargeError(
+                f"{name}: {member} inflates past the limit of {megabytes(max_bytes)} (zip bomb?)",
+                budget[0], max_bytes)
+        if inflated > RATIO_FLOOR and inflated > MAX_RATIO * max(1, len(raw)):
+            raise FileTooLargeError(
+                f"{name}: {member} inflates more than {MAX_RATIO} times ({megabytes(len(raw))} to over "
+                f"{megabytes(inflated)}): refused as a likely zip bomb", inflated, MAX_RATIO * len(raw))
+        if member.lower().endswith(_XML_SUFFIXES) and any(e in tail + chunk for e in _ENTITY):
+            raise FileFormatError(f"{name}: {member} declares XML entities, which a document never needs")
+        tail = chunk[-16:]
+        crc = zlib.crc32(chunk, crc)
+        yield chunk
+    if inflated != info.file_size or crc != info.CRC:
+        raise FileFormatError(
+            f"{name}: corrupt zip archive: {member} inflates to {inflated:,} bytes "
+            f"(CRC {crc:08x}), its header says {info.file_size:,} (CRC {info.CRC:08x})")
+
+
+def _raw_member(data: bytes, info: zipfile.ZipInfo, name: str) -> memoryview:
+    """The compressed bytes of ``info``, located through its local header."""
+    if info.flag_bits & 0x1:
+        raise FileFormatError(f"{name}: {info.filename} is encrypted; not translated")
+    offset = info.header_offset
+    header = data[offset : offset + 30]
+    if len(header) < 30 or not header.startswith(_LOCAL_HEADER):
+        raise FileFormatError(f"{name}: corrupt zip archive: no local header for {info.filename}")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    start = offset + 30 + name_length + extra_length
+    end = start + info.compress_size
+    if end > len(data):
+        raise FileFormatError(f"{name}: corrupt zip archive: {info.filename} runs past the end of the file")
+    return memoryview(data)[start:end]
+
+
+def _inflate(raw: memoryview, method: int, name: str, member: str) -> Iterator[bytes]:
+    """The decompressed bytes of ``raw``, at most :data:`INFLATE_CHUNK` at a time."""
+    if method == zipfile.ZIP_STORED:
+        for start in range(0, len(raw), INFLATE_CHUNK):
+            yield bytes(raw[start : start + INFLATE_CHUNK])
+        return
+    if method != zipfile.ZIP_DEFLATED:
+        raise FileFormatError(f"{name}: {member} uses an unsupported compression method ({method})")
+    inflater = zlib.decompressobj(-15)
+    start = 0
+    pending = b""
+    try:
+        while not inflater.eof:
+            if not pending:
+                if start >= len(raw):
+                    break
+                pending, start = raw[start : start + INFLATE_CHUNK], start + INFLATE_CHUNK
+            chunk = inflater.decompress(pending, INFLATE_CHUNK)
+            pending = inflater.unconsumed_tail
+            if chunk:
+                yield chunk
+        rest = inflater.flush()  # what zlib still holds: less than one deflate block's match
+    except zlib.error as exc:
+        raise FileFormatError(f"{name}: corrupt zip archive: {member} ({exc})") from None
+    if rest:
+        yield rest
+    if not inflater.eof:
+        raise FileFormatError(f"{name}: corrupt zip archive: {member} is cut short")
