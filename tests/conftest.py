@@ -9,6 +9,15 @@ import os
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+import atexit
+import shutil
+import tempfile
+
+# The translation cache (on by default for servers) goes to a folder of this run, never the user's:
+# servers started here, in process or as subprocesses, share it and it is removed at the end.
+os.environ["TRANSLATOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="tc-test-cache-")
+atexit.register(shutil.rmtree, os.environ["TRANSLATOR_CACHE_DIR"], ignore_errors=True)
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple

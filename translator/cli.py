@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from ._version import __version__
+from .cache.base import DEFAULT_CACHE_MB
 from .options import (
     DEFAULT_BEAMS,
     DEFAULT_HOST,
@@ -91,6 +92,34 @@ def add_file_limit(parser: argparse.ArgumentParser) -> None:
                         help="refuse a document larger than this once unpacked (.docx parts count unzipped)")
 
 
+def add_cache_options(parser: argparse.ArgumentParser) -> None:
+    """--cache [SPEC] and --translation-cache-mb: the sentence cache (README: Translation cache)."""
+    parser.add_argument("--cache", nargs="?", const="on", default=None, metavar="SPEC",
+                        help="keep each sentence's English for next time (off unless given): bare --cache is the "
+                             "default SQLite file under $TRANSLATOR_CACHE_DIR (~/.cache/translator); or FILE.sqlite, "
+                             "redis://host:port/db, off")
+    parser.add_argument("--translation-cache-mb", type=int, default=DEFAULT_CACHE_MB, metavar="MB",
+                        help="largest SQLite cache; past it the least recently used sentences are dropped")
+
+
+def add_cache_command(commands: argparse._SubParsersAction) -> None:
+    """``translator cache stats|clear [--cache SPEC]``."""
+    p = commands.add_parser("cache", help="show or empty the translation cache", formatter_class=HelpFormatter)
+    p.add_argument("action", choices=("stats", "clear"), help="stats: entries, bytes and path; clear: empty it")
+    p.add_argument("--cache", default="on", metavar="SPEC",
+                   help="which cache: on (the default SQLite file), FILE.sqlite or redis://host:port/db")
+
+
+def _open_cache(args: argparse.Namespace):
+    """The translation cache ``--cache`` names (None: none); UsageError for a bad spec or size."""
+    from .cache import open_cache
+
+    try:
+        return open_cache(getattr(args, "cache", None), getattr(args, "translation_cache_mb", DEFAULT_CACHE_MB))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _max_bytes(args: argparse.Namespace) -> int:
     return int(args.max_file_mb * 2**20)
 
@@ -120,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no warning lines on stderr")
     add_file_limit(p)
     add_model_options(p)
+    add_cache_options(p)
 
     p = commands.add_parser("summarize", help="summarise English text from a file or stdin",
                             formatter_class=HelpFormatter)
@@ -138,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", default=None, help="write a JSON report here (default: OUT_DIR/report.json)")
     add_file_limit(p)
     add_model_options(p, beams=None)
+    add_cache_options(p)
+    add_cache_command(commands)
 
     p = commands.add_parser("serve", help="start the web page and the REST API (the same as python app.py)",
                             formatter_class=HelpFormatter,
@@ -249,7 +281,8 @@ def _engines(args: argparse.Namespace, *, translation: bool = True, summary: boo
     from .translate import Translator
 
     common = dict(device=args.device, engine=args.engine, num_beams=args.beams)
-    translator = Translator(args.translation_model, source=args.source, **common) if translation else None
+    translator = (Translator(args.translation_model, source=args.source, cache=_open_cache(args), **common)
+                  if translation else None)
     summarizer = Summarizer(args.summary_model, **common) if summary else None
     return translator, summarizer
 
@@ -355,6 +388,17 @@ def _download(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _cache(args: argparse.Namespace) -> int:
+    cache = _open_cache(args)
+    if cache is None:
+        raise UsageError("--cache off names no cache: give on, FILE.sqlite or redis://host:port/db")
+    if args.action == "clear":
+        print(f"removed: {cache.clear()}")
+    stats = cache.stats()
+    print(f"entries: {stats.entries}\nbytes: {stats.bytes}\npath: {stats.where}")
+    return 0
+
+
 def _tiny(args: argparse.Namespace) -> int:
     from .testing import build_all
 
@@ -412,10 +456,33 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
                       help="characters per request for callers without a limit of their own (0: --max-chars, "
                            "which bounds every request)")
     add_file_limit(rest)
+    rest.add_argument("--translation-cache", default="all", metavar="off|all|SPEC",
+                      help="keep each sentence's English for every client: all (the default SQLite file, or Redis "
+                           "with --shared-storage redis://...), FILE.sqlite, redis://host:port/db, or off; "
+                           "LibreTranslate's list of API keys is accepted and means all")
+    rest.add_argument("--translation-cache-mb", type=int, default=DEFAULT_CACHE_MB, metavar="MB",
+                      help="largest SQLite translation cache; past it the least recently used sentences go")
+    rest.add_argument("--shared-storage", default="memory://", metavar="URI",
+                      help="memory:// or redis://host:port/db: in Redis, replicas share the translation cache, "
+                           "request limits and translated files")
+    add_operations_arguments(parser)
     add_limit_arguments(parser)
     # `python app.py -v` is `translator serve -v`; SUPPRESS keeps `translator -v serve` working
     parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log what happens")
     return parser
+
+
+def add_operations_arguments(parser: argparse.ArgumentParser) -> None:
+    """Metrics, logs (README: Operating it)."""
+    group = parser.add_argument_group("operating it (README: Operating it)")
+    group.add_argument("--metrics", action="store_true", help="serve Prometheus metrics at /metrics")
+    group.add_argument("--metrics-auth-token", default=os.environ.get("TRANSLATOR_METRICS_TOKEN") or None,
+                       metavar="TOKEN", help="serve /metrics only with Authorization: Bearer TOKEN "
+                                             "(default: $TRANSLATOR_METRICS_TOKEN; none if unset)")
+    group.add_argument("--log-format", choices=("text", "json"), default="text",
+                       help="json: one JSON object per log line, for log shippers")
+    group.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True,
+                       help="log one line per HTTP request, logger translator.access (default: on)")
 
 
 LIMIT_FLAGS = {  # ServerLimits field → (flag, type, help); README "Running it in public"
@@ -460,7 +527,11 @@ def serve_settings(args: argparse.Namespace):
                         max_chars=args.max_chars,
                         concurrency=args.concurrency, host=args.host, port=args.port, share=args.share,
                         auth=args.auth, api_keys_file=args.api_keys, req_limit=args.req_limit,
-                        char_limit=args.char_limit, max_file_bytes=_max_bytes(args), limits=limits)
+                        char_limit=args.char_limit, max_file_bytes=_max_bytes(args), limits=limits,
+                        translation_cache=args.translation_cache, translation_cache_mb=args.translation_cache_mb,
+                        shared_storage=args.shared_storage, metrics=args.metrics,
+                        metrics_auth_token=args.metrics_auth_token, log_format=args.log_format,
+                        access_log=args.access_log)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
@@ -474,7 +545,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 COMMANDS = {"translate": _translate, "summarize": _summarize, "download": _download,
             "tiny-models": _tiny, "batch": _batch, "serve": _serve,
-            "evaluate": _evaluate}
+            "evaluate": _evaluate, "cache": _cache}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 ENV_MODELS_DIR = "TRANSLATOR_MODELS_DIR"
 ENV_CT2_DIR = "TRANSLATOR_CT2_DIR"
+ENV_CACHE_DIR = "TRANSLATOR_CACHE_DIR"
+TRANSLATION_CACHE_NAME = "translations.sqlite"
 
 PACKAGE = Path(__file__).resolve().parent
 CHECKOUT = PACKAGE.parent
@@ -39,3 +41,12 @@ def user_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/translator`` (``~/.cache/translator``): for copies that cannot sit
     beside a read-only model folder."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "translator"
+
+
+def translation_cache_path() -> Path:
+    """The default translation cache file (``translator translate --cache``, the server's
+    ``--translation-cache all``): ``$TRANSLATOR_CACHE_DIR/translations.sqlite``, else
+    ``translations.sqlite`` under :func:`user_cache_dir`."""
+    configured = os.environ.get(ENV_CACHE_DIR)
+    folder = Path(configured).expanduser() if configured else user_cache_dir()
+    return folder / TRANSLATION_CACHE_NAME

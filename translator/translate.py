@@ -16,6 +16,7 @@ from typing import overload
 
 from . import language
 from .batching import plan_batches
+from .cache import DEFAULT_CACHE_MB, CachedPiece, TranslationCache, context_key, open_cache, piece_key
 from .engines import LoadedModel, load
 from .inputs import check_text, check_texts
 from .options import RuntimeOptions, TranslationOptions, model_name
@@ -107,7 +108,11 @@ def stream_groups(pieces: list[Piece], first_pieces: int = 2, min_group: int = M
 class Translator:
     """Translate Slovenian (or any source language of the chosen MarianMT model) into English.
 
-    Models load on first use and are shared by every Translator in the process.
+    Models load on first use and are shared by every Translator in the process. ``cache`` (a
+    :class:`~translator.cache.TranslationCache`, a spec such as ``"on"``, a ``.sqlite`` path or
+    ``redis://...``, or None: no cache) keeps the English of each sentence: a sentence met again
+    under the same model, engine and options never reaches the model. Raises ValueError for a bad
+    option, source or cache spec, CacheUnavailable when the cache cannot be opened.
     """
 
     def __init__(
@@ -119,6 +124,7 @@ class Translator:
         dtype: str | None = None,
         options: TranslationOptions | None = None,
         source: str = "auto",
+        cache: TranslationCache | str | None = None,
         **option_overrides: object,
     ) -> None:
         self.model_name = model_name("translation", model)
@@ -127,6 +133,7 @@ class Translator:
         self.sources = tuple(self.options.sources or language.SUPPORTED_SOURCES)
         self.source = source or "auto"
         language.route("", self.source, self.sources)  # a bad source= fails here, naming the valid ones
+        self.cache: TranslationCache | None = open_cache(cache, DEFAULT_CACHE_MB) if isinstance(cache, str) else cache
         self._loaded: LoadedModel | None = None
 
     def route(self, text: str) -> language.Route:
@@ -185,7 +192,7 @@ class Translator:
                 if progress:
                     progress(offset + finished, total)
 
-            done_segments += self._translate_pieces(text, group, group_progress)
+            done_segments += self._translate_pieces(text, group, group_progress, plan.language)
             done += sum(p.translatable for p in group)
             last = group[-1] is pieces[-1]
             yield self._assemble(text if last else text[: group[-1].end], list(done_segments), plan)
@@ -240,7 +247,7 @@ class Translator:
 
     def _run_plans(self, texts: list[str], plans: list[_Plan], progress: Progress | None) -> list[Translation]:
         flat = [(doc, piece) for doc, plan in enumerate(plans) for piece in plan.pieces]
-        segments = self._translate_flat([(texts[doc], piece) for doc, piece in flat], progress)
+        segments = self._translate_flat([(texts[doc], piece, plans[doc].language) for doc, piece in flat], progress)
         per_doc: list[list[Segment]] = [[] for _ in texts]
         for (doc, _piece), segment in zip(flat, segments):
             per_doc[doc].append(segment)
@@ -270,32 +277,61 @@ class Translator:
             pieces, notes = _copy_english_paragraphs(text, pieces)
         return _Plan(pieces, route.language, notes)
 
-    def _translate_pieces(self, text: str, pieces: list[Piece], progress: Progress | None) -> list[Segment]:
-        return self._translate_flat([(text, piece) for piece in pieces], progress)
+    def _translate_pieces(self, text: str, pieces: list[Piece], progress: Progress | None,
+                          lang: str | None) -> list[Segment]:
+        return self._translate_flat([(text, piece, lang) for piece in pieces], progress)
 
-    def _translate_flat(self, items: list[tuple[str, Piece]], progress: Progress | None) -> list[Segment]:
-        sources = [text[piece.start : piece.end] for text, piece in items]
+    def _translate_flat(self, items: list[tuple[str, Piece, str | None]], progress: Progress | None) -> list[Segment]:
+        """Segments of (document, piece, route language) items, in order."""
+        sources = [text[piece.start : piece.end] for text, piece, _lang in items]
         # identical sentences (datelines, bylines, repeated headings) are translated once
-        unique = list(dict.fromkeys(s for s, (_, p) in zip(sources, items) if p.translatable))
-        if not unique:  # nothing for the model (English, numbers only): no model is loaded
-            return [Segment(s, s, p.start, p.end, p.paragraph, translated=False) for s, (_, p) in zip(sources, items)]
+        languages: dict[str, str | None] = {}
+        for source, (_, piece, lang) in zip(sources, items):
+            if piece.translatable:
+                languages.setdefault(source, lang)
+        if not languages:  # nothing for the model (English, numbers only): no model is loaded
+            return [Segment(s, s, p.start, p.end, p.paragraph, translated=False) for s, (_, p, _l) in zip(sources, items)]
         model = self.model
-        jobs = self._run_jobs(model, unique, progress)
-        by_source = dict(zip(unique, jobs))
+        by_source = self._english(model, languages, progress)
         segments = []
-        for source, (_, piece) in zip(sources, items):
+        for source, (_, piece, _lang) in zip(sources, items):
             if not piece.translatable:
                 segments.append(Segment(source, source, piece.start, piece.end, piece.paragraph, translated=False))
                 continue
-            job = by_source[source]
-            target = model.decode(job.output or [])
-            warnings = job.warnings
+            found = by_source[source]
+            target, warnings = found.target, found.warnings
             if not target:
                 warnings += ("empty translation: the source is kept in its place",)
                 target = source
             segments.append(Segment(source, target, piece.start, piece.end, piece.paragraph, True, warnings,
-                                    score=job.score))
+                                    score=found.score))
         return segments
+
+    def _english(self, model: LoadedModel, languages: dict[str, str | None],
+                 progress: Progress | None) -> dict[str, CachedPiece]:
+        """What the model makes of each unique source (its route language beside it): from the
+        cache where it holds the source, else from the model, and then stored."""
+        sources = list(languages)
+        keys: dict[str, str] = {}
+        hits: dict[str, CachedPiece] = {}
+        if self.cache is not None:
+            context = context_key(model.identity, model.engine_identity, self.options)
+            keys = {s: piece_key(context, languages[s], s) for s in sources}
+            stored = self.cache.get_many(list(keys.values()))
+            hits = {s: stored[k] for s, k in keys.items() if k in stored}
+            if hits and progress:  # hits count as done at once
+                report, offset, total = progress, len(hits), len(sources)
+                report(offset, total)
+                progress = lambda done, _total: report(offset + done, total)  # noqa: E731
+        misses = [s for s in sources if s not in hits]
+        jobs = self._run_jobs(model, misses, progress) if misses else []
+        made = {s: CachedPiece(model.decode(job.output or []), job.score, job.warnings) for s, job in zip(misses, jobs)}
+        if self.cache is not None and made:
+            now = context_key(model.identity, model.engine_identity, self.options)
+            if now != context:  # engine auto fell back to transformers during the call
+                keys = {s: piece_key(now, languages[s], s) for s in made}
+            self.cache.put_many({keys[s]: piece for s, piece in made.items()})
+        return {**hits, **made}
 
     def _run_jobs(self, model: LoadedModel, sources: list[str], progress: Progress | None) -> list[_Job]:
         opts = self.options

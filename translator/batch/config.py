@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..cache import DEFAULT_CACHE_MB, parse_spec
 from ..options import MAX_FILE_BYTES, RuntimeOptions, check_beams, check_length, env_int
 
 REPORT_NAME = "report.json"
@@ -23,7 +24,8 @@ class UsageError(Exception):
 
 @dataclass(frozen=True)
 class Config:
-    """One run's settings. Paths are resolved; ``beams`` None means each model's default."""
+    """One run's settings. Paths are resolved; ``beams`` None means each model's default;
+    ``cache`` the translation cache spec (``--cache``; None: none), ``cache_mb`` its cap."""
 
     in_dir: Path
     out_dir: Path
@@ -40,6 +42,8 @@ class Config:
     summary_model: str | None = None
     max_file_bytes: int = MAX_FILE_BYTES
     source: str = "auto"  # the source language, or auto (detected per document)
+    cache: str | None = None
+    cache_mb: int = DEFAULT_CACHE_MB
 
 
 def inside(path: Path, folder: Path) -> bool:
@@ -105,6 +109,12 @@ def configure(args: argparse.Namespace) -> Config:
         group_chars = getattr(args, "group_chars", None) or env_int(GROUP_CHARS_ENV, DEFAULT_GROUP_CHARS)
         source = getattr(args, "source", None) or "auto"
         route("", source)  # names the valid languages when --source is not one of them
+        cache = getattr(args, "cache", None)
+        cache_mb = getattr(args, "translation_cache_mb", None)
+        cache_mb = DEFAULT_CACHE_MB if cache_mb is None else cache_mb
+        parse_spec(cache)  # names the valid caches
+        if cache_mb < 1:
+            raise ValueError(f"--translation-cache-mb must be at least 1, got {cache_mb}")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     max_mb = getattr(args, "max_file_mb", None)
@@ -114,4 +124,5 @@ def configure(args: argparse.Namespace) -> Config:
                   group_chars=group_chars, runtime=runtime,
                   translation_model=getattr(args, "translation_model", None),
                   summary_model=getattr(args, "summary_model", None),
-                  max_file_bytes=int(max_mb * 2**20) if max_mb else MAX_FILE_BYTES, source=source)
+                  max_file_bytes=int(max_mb * 2**20) if max_mb else MAX_FILE_BYTES, source=source,
+                  cache=cache, cache_mb=cache_mb)

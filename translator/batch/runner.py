@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from ..files import Document, read_document, render_document
+from ..cache import open_cache
 from ..io import atomic_write
 from ..language import UnsupportedLanguageError
 from ..models import ModelNotFoundError
@@ -42,7 +43,8 @@ class Runner:
         device = procs.device(cfg.runtime.device)
         overrides = {"num_beams": cfg.beams} if cfg.beams else {}
         self.translator = Translator(cfg.translation_model, device=device, engine=cfg.runtime.engine,
-                                     dtype=cfg.runtime.dtype, source=cfg.source, **overrides)
+                                     dtype=cfg.runtime.dtype, source=cfg.source,
+                                     cache=open_cache(cfg.cache, cfg.cache_mb), **overrides)
         self.summarizer = (Summarizer(cfg.summary_model, device=device, engine=cfg.runtime.engine,
                                       dtype=cfg.runtime.dtype, **overrides)
                            if cfg.summary else None)

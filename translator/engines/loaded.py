@@ -10,9 +10,11 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from ..cache import model_identity
 from ..models import Kind, resolve, resolve_device
 from ..options import RuntimeOptions, model_name
 from .base import Engine
@@ -54,6 +56,22 @@ class LoadedModel:
             extra["use_source_tokenizer"] = False
         text = self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False, **extra)
         return _CONTROL.sub("", text).strip()
+
+    @cached_property
+    def identity(self) -> str:
+        """A fingerprint of the model folder's files (:func:`translator.cache.model_identity`),
+        computed on first use; part of every translation cache key. Raises OSError."""
+        return model_identity(self.path)
+
+    @property
+    def engine_identity(self) -> str:
+        """What of the engine in use can change its output (``"ct2 int8 cpu"``, ``"hf float32
+        cuda"``): its name, the precision it computes in and the kind of device; not threads or
+        batch sizes. Read at each call: ``engine="auto"`` may have fallen back to transformers."""
+        engine = self.engine
+        precision = getattr(engine, "compute_type", None) or str(getattr(engine, "dtype", "")).removeprefix("torch.")
+        device = str(getattr(engine, "backend", None) or getattr(engine, "device", "")).split(":")[0]
+        return f"{engine.name} {precision} {device}"
 
 
 _cache: dict[tuple, LoadedModel] = {}

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import models, pipeline
+from . import metrics
+from ..cache import DEFAULT_CACHE_MB, CacheUnavailable, TranslationCache, open_cache, server_cache_spec
 from .downloads import Downloads
 from ..inputs import check_size, check_text
 from ..io import atomic_write
@@ -60,6 +62,17 @@ class Settings:
     ``char_limit`` the characters per request (0: ``max_chars`` only, which always applies);
     ``max_file_bytes`` the largest document ``/translate_file`` accepts, once unpacked;
     ``limits`` the timeouts, connection cap and admission budget of a public server.
+    ``translation_cache`` (``--translation-cache``): "all" keeps each sentence's English in
+    the default SQLite file (in Redis when ``shared_storage`` is a ``redis://`` URI), "off" keeps
+    none, a .sqlite path or a Redis URI names the store; a LibreTranslate list of API keys is
+    accepted and means "all" (the cache is per sentence, shared by every client).
+    ``translation_cache_mb`` caps the SQLite file. ``shared_storage`` (``--shared-storage``):
+    ``memory://``, or a Redis URI where replicas share the translation cache, the request limits
+    and the translated files.
+
+    Operations: ``metrics`` serves Prometheus metrics at ``/metrics``, only to
+    ``Authorization: Bearer <metrics_auth_token>`` when that is set; ``log_format`` is "text" or
+    "json" (one object per line); ``access_log`` logs one line per HTTP request.
     Raises ValueError naming a bad value.
     """
 
@@ -81,6 +94,13 @@ class Settings:
     char_limit: int = 0
     max_file_bytes: int = MAX_FILE_BYTES
     limits: ServerLimits = field(default_factory=ServerLimits)
+    translation_cache: str = "all"
+    translation_cache_mb: int = DEFAULT_CACHE_MB
+    shared_storage: str = "memory://"
+    metrics: bool = False
+    metrics_auth_token: str | None = field(default=None, repr=False)
+    log_format: str = "text"
+    access_log: bool = True
 
     def __post_init__(self) -> None:
         if self.device is not None:
@@ -100,6 +120,14 @@ class Settings:
                 raise ValueError(f"{name} ({flag}) must be 0 (no limit) or more, got {getattr(self, name)}")
         if self.max_file_bytes < 1:
             raise ValueError(f"max_file_bytes (--max-file-mb) must be positive, got {self.max_file_bytes}")
+        if self.translation_cache_mb < 1:
+            raise ValueError(f"translation_cache_mb (--translation-cache-mb) must be at least 1, "
+                             f"got {self.translation_cache_mb}")
+        server_cache_spec(self.translation_cache, self.shared_storage)  # ValueError naming the valid ones
+        if self.log_format not in ("text", "json"):
+            raise ValueError(f"log_format (--log-format) must be text or json, got {self.log_format!r}")
+        if self.metrics_auth_token is not None and not self.metrics_auth_token.strip():
+            raise ValueError("metrics_auth_token (--metrics-auth-token) must not be empty")
 
 
 @dataclass(frozen=True)
@@ -140,6 +168,14 @@ class Backend:
         self._lock = threading.Lock()
         self._status: tuple[float, list[ModelStatus]] | None = None
         self.downloads = Downloads(prefix="translator-ui-")  # pruned after 30 minutes, removed at shutdown
+        # one sentence cache for every Translator of this server (README: Translation cache)
+        self.cache: TranslationCache | None = None
+        try:
+            cache = open_cache(server_cache_spec(settings.translation_cache, settings.shared_storage),
+                               settings.translation_cache_mb)
+            self.cache = None if cache is None else metrics.CountedCache(cache)  # hits and misses in /metrics
+        except CacheUnavailable as exc:  # a read-only home, Redis down: serve, only slower
+            logger.warning("%s: serving without a translation cache", exc)
 
     # -- models ------------------------------------------------------------------------------
 
@@ -150,7 +186,7 @@ class Backend:
         runtime = self.runtime
         return Translator(self.translation_model, device=runtime.device, engine=runtime.engine,
                           dtype=runtime.dtype, num_beams=check_beams(num_beams),
-                          source=source or self.settings.source)
+                          source=source or self.settings.source, cache=self.cache)
 
     def summarizer(self, num_beams: object = DEFAULT_BEAMS) -> Summarizer:
         """A Summarizer for the page's model with ``num_beams`` (ValueError unless 1 to 6)."""
@@ -183,7 +219,10 @@ class Backend:
             description = worker.model.engine.description
         except (RuntimeError, ValueError, OSError) as exc:  # ModelNotFoundError, EngineUnavailable...
             logger.info("%s model %s is not available: %s", kind, worker.model_name, exc)
+            metrics.model_ready(kind, False)
             return ModelStatus(kind, worker.model_name, False, str(exc).strip().splitlines()[0])
+        metrics.time_engine(worker.model.engine, kind)
+        metrics.model_ready(kind, True)
         return ModelStatus(kind, worker.model_name, True, description)
 
     # -- checks ------------------------------------------------------------------------------
@@ -205,7 +244,9 @@ class Backend:
         text = self.check_input(text, endpoint=endpoint)
         translator, summarizer, length = self._workers(summarise, length, num_beams)
         with self._holding(summarizer is not None):
-            return pipeline.run(text, translator, summarizer, length=length)
+            result = pipeline.run(text, translator, summarizer, length=length)
+        metrics.count_translated([result])
+        return result
 
     def stream(self, text: object, *, summarise: bool = False, length: str = "medium",
                num_beams: object = None, progress: Progress | None = None,
@@ -214,8 +255,11 @@ class Backend:
         with its summary when ``summarise``: the page's buttons. Raises as :meth:`run`."""
         text = self.check_input(text, endpoint=endpoint)
         translator, summarizer, length = self._workers(summarise, length, num_beams)
+        result = None
         with self._holding(summarizer is not None):
-            yield from pipeline.stream(text, translator, summarizer, length=length, progress=progress)
+            for result in pipeline.stream(text, translator, summarizer, length=length, progress=progress):
+                yield result
+        metrics.count_translated([result] if result is not None else [])
 
     def run_documents(self, documents: list[list[str]], *, source: str = "auto", summarise: bool = False,
                       length: str = "medium", num_beams: object = None) -> list[TranslationAndSummary]:
@@ -225,7 +269,9 @@ class Backend:
         as :meth:`run`."""
         translator, summarizer, length = self._workers(summarise, length, num_beams, source)
         with self._holding(summarizer is not None):
-            return pipeline.run_documents(documents, translator, summarizer, length=length)
+            results = pipeline.run_documents(documents, translator, summarizer, length=length)
+        metrics.count_translated(results)
+        return results
 
     def _workers(self, summarise: bool, length: str, num_beams: object, source: str | None = None):
         beams = self.settings.num_beams if num_beams is None else num_beams
@@ -237,9 +283,9 @@ class Backend:
         # each other; the summary gate is held from the start so that the work stays one
         # pipeline call
         with ExitStack() as gates:
-            gates.enter_context(self._gates["translation"])
+            gates.enter_context(metrics.waiting_for(self._gates["translation"], "translation"))
             if summary:
-                gates.enter_context(self._gates["summary"])
+                gates.enter_context(metrics.waiting_for(self._gates["summary"], "summary"))
             yield
 
     def summarize(self, english: object, length: str = "medium", num_beams: object = None,
@@ -248,7 +294,7 @@ class Backend:
         english = self.check_input(english, "English text", endpoint)
         length = check_length(length)
         summarizer = self.summarizer(self.settings.num_beams if num_beams is None else num_beams)
-        with self._gates["summary"]:
+        with metrics.waiting_for(self._gates["summary"], "summary"):
             return pipeline.summarize(english, summarizer, length=length)
 
     # -- files -------------------------------------------------------------------------------
@@ -272,7 +318,7 @@ def supported_suffixes() -> list[str]:
     return list(SUPPORTED_SUFFIXES)
 
 
-def read_upload(path: str | Path | None, max_bytes: int = MAX_FILE_BYTES) -> str:
+def read_upload(path: str | Path | None, max_bytes: int = MAX_FILE_BYTES, max_chars: int | None = None) -> str:
     """The text of an uploaded file (``""`` for none), through the CLI's and the batch's
     readers. Raises ValueError naming the file and what is wrong with it."""
     from ..files import FileFormatError, document_text, read_document
@@ -285,6 +331,6 @@ def read_upload(path: str | Path | None, max_bytes: int = MAX_FILE_BYTES) -> str
         raise ValueError(f"{file.name}: {file.suffix or 'files without a suffix'} is not supported. "
                          f"Upload one of: {', '.join(suffixes)}.")
     try:
-        return document_text(read_document(file, max_bytes))
+        return document_text(read_document(file, max_bytes, max_chars))
     except (FileFormatError, OSError, UnicodeError, ValueError) as exc:
         raise ValueError(f"Could not read {file.name}: {exc}") from exc

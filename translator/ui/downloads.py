@@ -1,9 +1,16 @@
 """Translated files waiting to be fetched: the REST API's ``/download_file/{name}`` and the page's
 download buttons.
 
-Each is written whole (:func:`translator.io.atomic_write`) into a private temporary folder
-under a name nobody can guess (``<32 hex digits>.<the upload's name>``); files older than
-:data:`KEEP_S` are removed as new ones arrive, and the folder when the server stops.
+Two stores behind one small interface, :class:`DownloadStore` (``save``, ``read``, ``close``),
+each keeping a file under a name nobody can guess (``<32 hex digits>.<the upload's name>``) for
+:data:`KEEP_S`:
+
+- :class:`Downloads`: a private temporary folder; each file is written whole
+  (:func:`translator.io.atomic_write`), files older than :data:`KEEP_S` are removed as new ones
+  arrive, and the folder when the server stops. The page's downloads always live here.
+- :class:`RedisDownloads`: keys ``translator:dl:<stored name>`` with a :data:`KEEP_S` expiry on
+  the Redis server of ``--shared-storage``, so that a ``translatedFileUrl`` answered by one
+  replica downloads from any other.
 """
 
 from __future__ import annotations
@@ -16,7 +23,9 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Protocol
 
+from ..formats import FileTooLargeError
 from ..io import atomic_write
 
 logger = logging.getLogger("translator")
@@ -47,6 +56,38 @@ def safe_name(name: str) -> str:
     return name.strip(" .") or "document"
 
 
+def download_name(stored: str) -> str:
+    """The name a stored file is downloaded as: the upload's own."""
+    return stored.split(".", 1)[1]
+
+
+def new_stored_name(name: str) -> str:
+    """An unguessable stored name for an upload called ``name`` (made safe)."""
+    return f"{uuid.uuid4().hex}.{safe_name(name)}"
+
+
+class StorageUnavailable(OSError):
+    """The shared storage (Redis) did not answer; the message says which and why."""
+
+
+class DownloadStore(Protocol):
+    """Where translated files wait to be downloaded."""
+
+    def save(self, name: str, data: bytes) -> str:
+        """Keep ``data`` for download as ``name`` (made safe); return its stored name. Raises
+        StorageUnavailable, FileTooLargeError (a store with a size bound)."""
+        ...
+
+    def read(self, stored: str) -> bytes | None:
+        """The file stored as ``stored``, or None (unknown, expired or not a stored name).
+        Raises StorageUnavailable."""
+        ...
+
+    def close(self) -> None:
+        """Release the store (the folder store removes its files)."""
+        ...
+
+
 class Downloads:
     """The folder of translated files (made on first use, named ``<prefix>…`` in the temp
     folder); files and sub-folders older than ``keep_s`` are pruned as new ones are saved."""
@@ -74,9 +115,17 @@ class Downloads:
         """Keep ``data`` for download as ``name`` (made safe); return its stored name."""
         folder = self._ensure_folder()
         self._prune(folder)
-        stored = f"{uuid.uuid4().hex}.{safe_name(name)}"
+        stored = new_stored_name(name)
         atomic_write(folder / stored, data)
         return stored
+
+    def read(self, stored: str) -> bytes | None:
+        """The bytes of the file stored as ``stored``, or None (see :meth:`find`)."""
+        path = self.find(stored)
+        try:
+            return None if path is None else path.read_bytes()
+        except OSError:  # pruned meanwhile
+            return None
 
     def find(self, stored: str) -> Path | None:
         """The file stored as ``stored``, or None (unknown, expired or not a stored name)."""
@@ -85,10 +134,7 @@ class Downloads:
         path = self._folder / stored
         return path if path.is_file() else None
 
-    @staticmethod
-    def download_name(stored: str) -> str:
-        """The name the file is downloaded as: the upload's own."""
-        return stored.split(".", 1)[1]
+    download_name = staticmethod(download_name)
 
     def _prune(self, folder: Path) -> None:
         cutoff = time.time() - self.keep_s
@@ -106,3 +152,57 @@ class Downloads:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
             logger.debug("rest: removed %s", folder)
+
+
+class RedisDownloads:
+    """Translated files on a Redis server (the ``redis`` client): one key per file, expiring after
+    ``keep_s``; a file over ``max_bytes`` is refused (FileTooLargeError). The keys outlive this
+    process (another replica may serve them), so :meth:`close` only disconnects."""
+
+    PREFIX = "translator:dl:"
+
+    def __init__(self, url: str, max_bytes: int, keep_s: int = KEEP_S) -> None:
+        import redis
+
+        self.max_bytes = max_bytes
+        self.keep_s = keep_s
+        self._errors = (redis.RedisError, OSError)
+        self._client = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=10)
+
+    def save(self, name: str, data: bytes) -> str:
+        """See :class:`DownloadStore`."""
+        if len(data) > self.max_bytes:
+            raise FileTooLargeError(f"the translated file is {len(data):,} bytes, more than the {self.max_bytes:,} "
+                                    "the shared storage keeps", len(data), self.max_bytes)
+        stored = new_stored_name(name)
+        try:
+            self._client.set(self.PREFIX + stored, data, ex=self.keep_s)
+        except self._errors as exc:
+            raise StorageUnavailable(f"the shared storage could not keep the translated file: {exc}") from exc
+        return stored
+
+    def read(self, stored: str) -> bytes | None:
+        """See :class:`DownloadStore`."""
+        if not _STORED.fullmatch(stored):
+            return None
+        try:
+            return self._client.get(self.PREFIX + stored)
+        except self._errors as exc:
+            raise StorageUnavailable(f"the shared storage could not be read: {exc}") from exc
+
+    def close(self) -> None:
+        """Disconnect (the files stay until they expire)."""
+        self._client.close()
+
+
+def is_redis(uri: str) -> bool:
+    """Whether a ``--shared-storage`` URI names a Redis server (``redis://``, ``rediss://``, ``unix://``)."""
+    return uri.split("://", 1)[0].lower() in ("redis", "rediss", "unix") and "://" in uri
+
+
+def open_downloads(shared_storage: str, max_bytes: int, prefix: str = "translator-rest-") -> DownloadStore:
+    """The store of translated files for ``--shared-storage``: Redis for a Redis URI (files up to
+    ``max_bytes``), else a temporary folder named ``<prefix>…``."""
+    if is_redis(shared_storage):
+        return RedisDownloads(shared_storage, max_bytes)
+    return Downloads(prefix=prefix)

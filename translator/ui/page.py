@@ -186,7 +186,7 @@ def build_app(settings: Settings) -> TranslatorApp:
 
     def load_file(path):
         with friendly_errors(title="Cannot read the file"):
-            text = read_upload(path, backend.settings.max_file_bytes)
+            text = read_upload(path, backend.settings.max_file_bytes, backend.settings.max_chars)
         try:
             backend.check_input(text)
         except ValueError as exc:

@@ -2,8 +2,10 @@
 ``gr.mount_gradio_app``, at "/") on one FastAPI app, served by uvicorn directly (http.py). Both share the page's Backend: one copy of each model and the
 same per-model gates, so REST calls and page requests wait in one queue.
 
-The REST routes are registered before the page is mounted, so that they, ``/docs`` and
-``/openapi.json`` are found first; everything else is the page's (its gradio API included).
+The REST routes are registered before the page is mounted, so that they, ``/docs``,
+``/openapi.json`` and (``--metrics``) ``/metrics`` are found first; everything else is the page's
+(its gradio API included). Outside the edge guard, two small middlewares see every request's
+final status: the access log (logs.py) and, with ``--metrics``, the request counters (metrics.py).
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .._version import __version__
 from ..options import DEFAULT_PORT
+from . import metrics
 from .backend import Backend, Settings
 from .guard import EdgeGuard
 from .http import Server, free_port
+from .logs import AccessLog, use_log_format
 from .rest import RestApi
 
 logger = logging.getLogger("translator")
@@ -56,8 +60,9 @@ class RestCors:
 def build_server_app(demo: gr.Blocks, backend: Backend, settings: Settings, page_options: dict[str, Any]) -> FastAPI:
     """The FastAPI app: the REST routes and ``/docs``, then ``demo`` mounted at "/" with
     ``settings.auth`` and ``page_options`` (theme, style ... for gr.mount_gradio_app), behind the
-    edge guard (guard.py). When it shuts down (SIGTERM, SIGINT, close()), the REST and page
-    download folders are removed. Raises ValueError for a bad keys file."""
+    edge guard (guard.py), with ``/metrics``, the request counters and the access log as
+    ``settings`` asks. When it shuts down (SIGTERM, SIGINT, close()), the REST and page
+    download folders are removed. Raises ValueError for a bad keys file or shared storage."""
     api = RestApi(backend, settings)
 
     @asynccontextmanager
@@ -67,13 +72,16 @@ def build_server_app(demo: gr.Blocks, backend: Backend, settings: Settings, page
         finally:
             api.downloads.close()
             backend.downloads.close()
+            metrics.process_stopped()
             logger.info("server stopped; download folders removed")
 
     app = FastAPI(title="Slovenian → English translator", version=__version__, description=API_DESCRIPTION,
                   lifespan=lifespan, docs_url=None)
     _offline_docs(app)
     _json_errors(app)
-    app.include_router(api.router())
+    routers = [api.router(), *([metrics.metrics_router(settings.metrics_auth_token)] if settings.metrics else [])]
+    for router in routers:
+        app.include_router(router)
     app.add_middleware(RestCors)
     app.state.rest = api
     gr.mount_gradio_app(app, demo, path="/", auth=settings.auth, server_name=settings.host,
@@ -81,6 +89,13 @@ def build_server_app(demo: gr.Blocks, backend: Backend, settings: Settings, page
     # outermost: every request, the page's included, passes the guard first
     app.add_middleware(EdgeGuard, max_json_depth=settings.limits.max_json_depth,
                        max_json_bytes=api.text_body_limit)
+    # outside the guard: they see its refusals and the request id it gives
+    labels = metrics.RouteLabels(metrics.app_routes(app, *routers), page=_mounted_page(app))
+    if settings.metrics:
+        app.add_middleware(metrics.RequestMetrics, labels=labels)
+    if settings.access_log:
+        app.add_middleware(AccessLog, labels=labels)
+    use_log_format(settings.log_format, settings.access_log)
     return app
 
 

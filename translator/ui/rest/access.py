@@ -12,7 +12,10 @@ With a keys file every REST call needs a key (``api_key``); without one, anyone 
 client without a limit of its own gets the server's (``--req-limit``, ``--char-limit``); the
 page's ``--max-chars`` bounds everyone. Requests are counted per key, or per client address
 for callers without a key, in a moving one-minute window (the ``limits`` package, as
-LibreTranslate's flask-limiter does); the counters are thread-safe.
+LibreTranslate's flask-limiter does); the counters are thread-safe. They live in memory, or with
+``--shared-storage redis://...`` on that Redis server, so that replicas share them (a call
+counts the same whichever replica answers it). When Redis does not answer, calls are let
+through (logged) rather than all refused.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from limits import RateLimitItemPerMinute
-from limits.storage import MemoryStorage
+from limits.errors import ConfigurationError
+from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from redis.exceptions import RedisError
 
 logger = logging.getLogger("translator")
 
@@ -105,15 +110,27 @@ class Grant:
     char_limit: int
 
 
-class AccessPolicy:
-    """The server's keys and limits. :meth:`admit` checks one call and counts it."""
+def limits_uri(shared_storage: str) -> str:
+    """The ``limits`` storage URI of a ``--shared-storage`` URI (``unix://`` is ``redis+unix://`` there)."""
+    scheme, sep, rest = shared_storage.partition("://")
+    return f"redis+unix://{rest}" if sep and scheme.lower() == "unix" else shared_storage
 
-    def __init__(self, keys: dict[str, ApiKey] | None, req_limit: int, char_limit: int, max_chars: int) -> None:
+
+class AccessPolicy:
+    """The server's keys and limits. :meth:`admit` checks one call and counts it. ``storage`` is
+    where the counts live: ``memory://`` or a Redis URI (``--shared-storage``); ValueError for
+    one the ``limits`` package cannot use."""
+
+    def __init__(self, keys: dict[str, ApiKey] | None, req_limit: int, char_limit: int, max_chars: int,
+                 storage: str = "memory://") -> None:
         self.keys = keys
         self.req_limit = req_limit
         self.max_chars = max_chars
         self.char_limit = min(char_limit, max_chars) if char_limit else max_chars
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        try:
+            self._limiter = MovingWindowRateLimiter(storage_from_string(limits_uri(storage)))
+        except ConfigurationError as exc:
+            raise ValueError(f"--shared-storage {storage}: cannot count request limits there: {exc}") from exc
 
     @property
     def keys_required(self) -> bool:
@@ -135,12 +152,21 @@ class AccessPolicy:
         if req_limit:
             item = RateLimitItemPerMinute(req_limit)
             who = f"key:{entry.key}" if entry is not None else f"client:{client}"
-            if not self._limiter.hit(item, who):
-                reset = self._limiter.get_window_stats(item, who).reset_time
-                retry_after = max(1, round(reset - time.time()))
-                logger.info("rest: %s is over its limit of %s", who if entry is None else "a key", item)
-                raise AccessDenied(429, f"Slowdown: {item}", retry_after)
+            self._count(item, who if entry is None else "a key", who)
         char_limit = self.char_limit
         if entry is not None and entry.char_limit is not None:
             char_limit = min(entry.char_limit, self.max_chars)
         return Grant(char_limit)
+
+    def _count(self, item: RateLimitItemPerMinute, shown: str, who: str) -> None:
+        """Count one call of ``who``; AccessDenied 429 past ``item``."""
+        try:
+            if self._limiter.hit(item, who):
+                return
+            reset = self._limiter.get_window_stats(item, who).reset_time
+        except (RedisError, OSError) as exc:  # the shared storage is down: serve rather than refuse everyone
+            logger.warning("rest: request limits cannot be counted (%s); the call is let through", exc)
+            return
+        retry_after = max(1, round(reset - time.time()))
+        logger.info("rest: %s is over its limit of %s", shown, item)
+        raise AccessDenied(429, f"Slowdown: {item}", retry_after)

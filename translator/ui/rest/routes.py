@@ -1,7 +1,7 @@
 """The REST routes: LibreTranslate's API (``/translate``, ``/detect``, ``/languages``,
 ``/translate_file``, ``/download_file/{name}``, ``/frontend/settings``), the summary extension
-(``/summarize``, ``summary=true``) and ``/health``, on a FastAPI router that shares the page's
-Backend.
+(``/summarize``, ``summary=true``), ``/health`` and the probes ``/health/live`` and
+``/health/ready``, on a FastAPI router that shares the page's Backend.
 
 Every call is checked in this order, as LibreTranslate does: the body (413 past its size, 400
 if it is not a JSON object or a form), the key and the rate (403, 429, before any work), then
@@ -12,27 +12,30 @@ on the Backend's per-model gates, the same queue the page's requests wait in.
 from __future__ import annotations
 
 import logging
+import mimetypes
 import threading
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import anyio
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 
-from ...files import SUPPORTED_SUFFIXES, FileFormatError, FileTooLargeError
+from ...files import SUPPORTED_SUFFIXES, FileFormatError, FileTooLargeError, check_file_size
 from ...formats import megabytes
 from ...models import ModelNotFoundError
+from .. import metrics
 from ..backend import Backend, Settings
 from . import work
 from ..admission import Admission, Busy, file_cost, text_cost
 from .access import AccessDenied, AccessPolicy, Grant, load_api_keys
 from .body import RestError, close_files, read_params
-from ..downloads import KEEP_S, Downloads, safe_name
+from ..downloads import KEEP_S, StorageUnavailable, download_name, open_downloads, safe_name
 from .schemas import (
     ERRORS,
     DetectedLanguage,
@@ -68,10 +71,14 @@ def error_response(exc: Exception) -> JSONResponse:
         status, message = exc.status, exc.message
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
     elif isinstance(exc, FileTooLargeError):
-        status, message = 413, f"{exc}; the server's --max-file-mb sets the limit"
+        status, message = 413, f"{exc} (the server's --max-file-mb and --max-chars set the limits)"
     elif isinstance(exc, Busy):
         status, message = 503, exc.message
         headers = {"Retry-After": str(exc.retry_after)}
+    elif isinstance(exc, StorageUnavailable):  # Redis down: its address goes to the log
+        logger.error("rest: %s", exc)
+        status, message = 503, "The server's shared storage is not answering: try again later"
+        headers = {"Retry-After": "5"}
     elif isinstance(exc, ModelNotFoundError):  # its message names server folders: those go to the log
         logger.error("rest: %s", exc)
         status, message = 503, "The model is not available on this server yet: the operator's log says why"
@@ -98,6 +105,20 @@ def require(params: dict[str, Any], name: str) -> None:
         raise RestError(400, f"Invalid request: missing {name} parameter")
 
 
+def attachment(data: bytes, name: str) -> Response:
+    """``data`` as a download named ``name`` (``Content-Disposition: attachment``, as Starlette's
+    FileResponse writes it; the edge guard adds ``nosniff``)."""
+    quoted = quote(name)
+    disposition = (f"attachment; filename*=utf-8''{quoted}" if quoted != name else f'attachment; filename="{name}"')
+    return Response(data, media_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+                    headers={"Content-Disposition": disposition})
+
+
+def counted(request: Request, characters: int) -> None:
+    """Note the characters a call brings, for its access log line."""
+    request.state.characters = characters
+
+
 class RestApi:
     """The REST API of one server: its keys and limits, its downloads, its routes."""
 
@@ -105,8 +126,10 @@ class RestApi:
         self.backend = backend
         self.settings = settings
         keys = load_api_keys(settings.api_keys_file) if settings.api_keys_file else None
-        self.policy = AccessPolicy(keys, settings.req_limit, settings.char_limit, settings.max_chars)
-        self.downloads = Downloads()
+        self.policy = AccessPolicy(keys, settings.req_limit, settings.char_limit, settings.max_chars,
+                                   settings.shared_storage)
+        # English may run longer than the source: a translated file may be twice --max-file-mb
+        self.downloads = open_downloads(settings.shared_storage, 2 * settings.max_file_bytes)
         limits = settings.limits
         self.admission = Admission(limits.work_budget_mb * 2**20, limits.max_waiting, limits.retry_after_s)
         # JSON and URL-encoded forms spell a character in at most 6 bytes ("\u0161", "%C5%A1")
@@ -133,7 +156,10 @@ class RestApi:
             api_key = params.get("api_key")
             grant = self.policy.admit(api_key if isinstance(api_key, str) else None, client)
             return await run(request, params, grant)
-        except (RestError, AccessDenied, Busy, FileFormatError, ModelNotFoundError, ValueError, TypeError) as exc:
+        except (RestError, AccessDenied, Busy, FileFormatError, ModelNotFoundError, StorageUnavailable, ValueError,
+                TypeError) as exc:
+            if isinstance(exc, AccessDenied) and exc.status == 429:
+                metrics.RATE_LIMITED.inc()
             return error_response(exc)
         finally:  # anything else reaches the server's edge (guard.py): logged, 500 with a request id
             await close_files(params)
@@ -151,6 +177,21 @@ class RestApi:
 
         threading.Thread(target=check, name="translator-model-status", daemon=True).start()
 
+    def _readiness(self) -> JSONResponse:
+        """200 ``{"status": "ok", "engines": ...}`` once both models are ready, else 503 with
+        ``loading`` or ``unavailable``; looks for missing models again in the background."""
+        statuses = self.backend.cached_status()
+        if statuses is None or not all(status.ready for status in statuses):
+            self._recheck_models()
+        if statuses is None:
+            return JSONResponse({"status": "loading", "engines": {}}, status_code=503)
+        ready = all(status.ready for status in statuses)
+        # why a model is missing names server folders: the log and the page say it, not the API
+        engines = {status.kind: status.detail if status.ready else "not available (the server's log says why)"
+                   for status in statuses}
+        return JSONResponse({"status": "ok" if ready else "unavailable", "engines": engines},
+                            status_code=200 if ready else 503)
+
     # -- the work of each route -------------------------------------------------------------
 
     async def _translate(self, request: Request, params: dict[str, Any], grant: Grant) -> dict[str, Any]:
@@ -163,6 +204,7 @@ class RestApi:
         if len(texts) > work.MAX_TEXTS:
             raise work.too_long(len(texts), work.MAX_TEXTS)
         size = sum(len(text) for text in texts)
+        counted(request, size)
         if size > grant.char_limit:
             raise work.too_long(size, grant.char_limit)
         work.check_target(call.target)
@@ -177,11 +219,13 @@ class RestApi:
         require(params, "q")
         call = validated(DetectRequest, params)
         text = call.q if isinstance(call.q, str) else "\n\n".join(call.q)
+        counted(request, len(text))
         return await self._in_thread(work.detect_languages, text)
 
     async def _summarize(self, request: Request, params: dict[str, Any], grant: Grant) -> dict[str, Any]:
         require(params, "q")
         call = validated(SummarizeRequest, params)
+        counted(request, len(call.q))
         if len(call.q) > grant.char_limit:
             raise work.too_long(len(call.q), grant.char_limit)
         with self.admission.admit(text_cost(len(call.q))):
@@ -202,7 +246,8 @@ class RestApi:
         work.check_target(target)
         work.check_source(source)
         name = safe_name(upload.filename)
-        size = upload.size if upload.size is not None else self.settings.max_file_bytes
+        size = upload.size if upload.size is not None else self.settings.max_file_bytes  # bytes counted
+        check_file_size(name, size, self.settings.max_file_bytes, grant.char_limit)  # before reading it
         with self.admission.admit(file_cost(name, size, self.settings.max_file_bytes)):
             data = await upload.read()
             translated, _route = await self._in_thread(work.translate_file, self.backend, data, name,
@@ -250,12 +295,16 @@ class RestApi:
         @api.get("/download_file/{filename:path}", name="download_file", tags=["translate"],
                  responses={404: {"model": ERRORS[400]["model"], "description": "Unknown or expired file"}})
         async def download_file(filename: str) -> Any:
-            """Download a translated file (the URL `/translate_file` answered)."""
-            path = self.downloads.find(filename)
-            if path is None:
+            """Download a translated file (the URL `/translate_file` answered, by any replica
+            sharing this server's `--shared-storage`)."""
+            try:
+                data = await self._in_thread(self.downloads.read, filename)
+            except StorageUnavailable as exc:
+                return error_response(exc)
+            if data is None:
                 return JSONResponse({"error": f"File not found: translated files are kept for {KEEP_S // 60} "
                                               "minutes; translate it again"}, status_code=404)
-            return FileResponse(path, filename=self.downloads.download_name(filename))
+            return attachment(data, download_name(filename))
 
         @api.post("/summarize", response_model=SummarizeResponse, responses=ERRORS, tags=["extension"],
                   openapi_extra=body_schema(SummarizeRequest, *JSON_AND_FORMS))
@@ -283,16 +332,18 @@ class RestApi:
         async def health() -> Any:
             """200 once both models are loaded, with the engine each runs on; 503 while they load
             or when one is missing (``engines`` then says why)."""
-            statuses = self.backend.cached_status()
-            if statuses is None or not all(status.ready for status in statuses):
-                self._recheck_models()
-            if statuses is None:
-                return JSONResponse({"status": "loading", "engines": {}}, status_code=503)
-            ready = all(status.ready for status in statuses)
-            # why a model is missing names server folders: the log and the page say it, not the API
-            engines = {status.kind: status.detail if status.ready else "not available (the server's log says why)"
-                       for status in statuses}
-            return JSONResponse({"status": "ok" if ready else "unavailable", "engines": engines},
-                                status_code=200 if ready else 503)
+            return self._readiness()
+
+        @api.get("/health/live", tags=["health"])
+        async def health_live() -> Any:
+            """Liveness: 200 ``{"status": "alive"}`` while the process serves, models or not."""
+            return {"status": "alive"}
+
+        @api.get("/health/ready", response_model=Health, tags=["health"],
+                 responses={503: {"model": Health, "description": "Models loading or missing"}})
+        async def health_ready() -> Any:
+            """Readiness: 200 once both models are loaded (send traffic), 503 while they load or
+            when one is missing (``engines`` then says why)."""
+            return self._readiness()
 
         return api

@@ -151,10 +151,11 @@ def translate_texts(backend: Backend, texts: list[str], *, source: str = "auto",
 def translate_file(backend: Backend, data: bytes, name: str, *, source: str, char_limit: int,
                    max_bytes: int) -> tuple[bytes, Route]:
     """The translated file (same format, structure kept) and the source's route. English comes
-    back byte for byte. Raises FileTooLargeError past ``max_bytes`` (checked before parsing:
-    a .docx's declared unpacked size), FileFormatError, RestError past ``char_limit``, and as
+    back byte for byte. Raises FileTooLargeError past ``max_bytes`` or when a text file is larger
+    than ``char_limit`` characters could take (checked before parsing; a .docx is inflated in a
+    stream against ``max_bytes``), FileFormatError, RestError past ``char_limit``, and as
     :func:`translate_texts`."""
-    doc = read_bytes(data, name, max_bytes)
+    doc = read_bytes(data, name, max_bytes, max_chars=char_limit)
     text = document_text(doc)
     if len(text) > char_limit:
         raise too_long(len(text), char_limit)
