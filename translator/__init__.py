@@ -2,7 +2,12 @@
 
 from ._version import __version__
 from .api import split_sentences, summarize, translate, translate_and_summarize
+from .cache import CacheUnavailable
+from .engines import EngineUnavailable
+from .errors import InvalidInputError, InvalidTypeError, TranslatorError
+from .formats import FileFormatError, FileTooLargeError, MarkupTooComplexError
 from .inputs import InvalidTextError
+from .language import UnsupportedLanguageError
 from .models import ModelNotFoundError
 from .options import RuntimeOptions, SummaryOptions, TranslationOptions
 from .results import Segment, Translation, TranslationAndSummary
@@ -11,7 +16,14 @@ from .translate import Translator
 
 __all__ = [
     "__version__",
+    "CacheUnavailable",
+    "EngineUnavailable",
+    "FileFormatError",
+    "FileTooLargeError",
+    "InvalidInputError",
     "InvalidTextError",
+    "InvalidTypeError",
+    "MarkupTooComplexError",
     "ModelNotFoundError",
     "RuntimeOptions",
     "Segment",
@@ -21,9 +33,10 @@ __all__ = [
     "TranslationAndSummary",
     "TranslationOptions",
     "Translator",
+    "TranslatorError",
+    "UnsupportedLanguageError",
     "split_sentences",
     "summarize",
     "translate",
     "translate_and_summarize",
 ]
-

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import overload
 
 from . import pipeline
+from .errors import InvalidTypeError
 from .inputs import check_texts
 from .results import TranslationAndSummary
 from .segment import split_sentences as _split_sentences
@@ -81,5 +82,5 @@ def translate_and_summarize(
 def split_sentences(text: str, lang: str = "sl") -> list[str]:
     """Split ``text`` into sentences with Slovenian-aware rules (``lang="en"`` for English)."""
     if not isinstance(text, str):
-        raise TypeError(f"split_sentences() expects a str, got {type(text).__name__}")
+        raise InvalidTypeError(f"split_sentences() expects a str, got {type(text).__name__}")
     return _split_sentences(text, lang=lang)

@@ -6,6 +6,7 @@ Errors go to stderr with a non-zero exit code: 1 for a failure while working, 2 
 
 from __future__ import annotations
 
+from .errors import InvalidInputError, TranslatorError
 import argparse
 import json
 import logging
@@ -37,7 +38,7 @@ logger = logging.getLogger("translator")
 WARNINGS_SHOWN = 3  # warnings printed by `translate` before "... and N more"
 
 
-class UsageError(ValueError):
+class UsageError(InvalidInputError):
     """Bad usage that argparse cannot see (a folder where a file belongs...): exit code 2."""
 
 
@@ -548,6 +549,14 @@ COMMANDS = {"translate": _translate, "summarize": _summarize, "download": _downl
             "evaluate": _evaluate, "cache": _cache}
 
 
+def _traceback_if(verbose: bool) -> None:
+    """With -v, the traceback of the error being handled goes to stderr before its one line."""
+    if verbose:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -555,20 +564,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    from .engines import EngineUnavailable
-    from .files import FileFormatError, FileTooLargeError
-    from .models import ModelNotFoundError
+    from .files import FileTooLargeError
 
     try:
         return COMMANDS[args.command](args)
     except UsageError as exc:
+        _traceback_if(args.verbose)
         parser.exit(2, f"translator {args.command}: error: {exc}\n")
-    except FileTooLargeError as exc:
-        print(f"translator {args.command}: error: {exc}; --max-file-mb raises the limit", file=sys.stderr)
-        return 1
-    except (ModelNotFoundError, EngineUnavailable, FileNotFoundError, FileFormatError, ValueError, TypeError,
-            OSError) as exc:
-        print(f"translator {args.command}: error: {exc}", file=sys.stderr)
+    except (TranslatorError, OSError) as exc:  # what a user can fix; anything else is a bug: its traceback shows
+        _traceback_if(args.verbose)
+        hint = "; --max-file-mb raises the limit" if isinstance(exc, FileTooLargeError) else ""
+        print(f"translator {args.command}: error: {exc}{hint}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

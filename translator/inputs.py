@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 
+from .errors import InvalidInputError, InvalidTypeError
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-class InvalidTextError(ValueError):
+class InvalidTextError(InvalidInputError):
     """Text that cannot be encoded as UTF-8 (a lone surrogate). ``position`` is the index of the
     first bad character in the text, ``what`` names the text (a field, a function)."""
 
@@ -40,7 +42,7 @@ def check_text(text: object, what: str = "translate()") -> str:
     """Return ``text`` if it is a str of valid Unicode; TypeError naming what was passed, or
     InvalidTextError (a ValueError) naming the position of a lone surrogate, otherwise."""
     if not isinstance(text, str):
-        raise TypeError(f"{what} expects a str or a list of str, got {type(text).__name__}: {text!r:.80}")
+        raise InvalidTypeError(f"{what} expects a str or a list of str, got {type(text).__name__}: {text!r:.80}")
     return check_encodable(text, f"the text given to {what}")
 
 
@@ -48,10 +50,10 @@ def check_texts(texts: object, what: str = "translate()") -> list[str]:
     """Return ``texts`` as a list of valid str, or raise TypeError / InvalidTextError naming the
     first bad item."""
     if isinstance(texts, (str, bytes)) or not isinstance(texts, (list, tuple)):
-        raise TypeError(f"{what} expects a str or a list of str, got {type(texts).__name__}")
+        raise InvalidTypeError(f"{what} expects a str or a list of str, got {type(texts).__name__}")
     for index, item in enumerate(texts):
         if not isinstance(item, str):
-            raise TypeError(f"{what}: item {index} is {type(item).__name__}, not str: {item!r:.80}")
+            raise InvalidTypeError(f"{what}: item {index} is {type(item).__name__}, not str: {item!r:.80}")
         check_encodable(item, f"item {index} given to {what}")
     return list(texts)
 
@@ -59,6 +61,6 @@ def check_texts(texts: object, what: str = "translate()") -> list[str]:
 def check_size(text: str, max_chars: int | None) -> str:
     """Return ``text`` unless it is longer than ``max_chars``; ValueError naming both sizes."""
     if max_chars is not None and len(text) > max_chars:
-        raise ValueError(f"the text has {len(text):,} characters, more than the limit of {max_chars:,}: "
+        raise InvalidInputError(f"the text has {len(text):,} characters, more than the limit of {max_chars:,}: "
                          "split it, or raise the limit (--max-chars)")
     return text

@@ -27,6 +27,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from .errors import InvalidInputError
+
 if TYPE_CHECKING:
     from py3langid.langid import LanguageIdentifier
 
@@ -100,7 +102,7 @@ class Route:
 _NOTHING = Detection(UNDETERMINED, 0.0, None)
 
 
-class UnsupportedLanguageError(ValueError):
+class UnsupportedLanguageError(InvalidInputError):
     """The text is (confidently) in a language the model does not translate."""
 
     def __init__(self, language: str, confidence: float, supported: Iterable[str] = SUPPORTED_SOURCES):
@@ -309,7 +311,7 @@ def route(text: str, source: str = "auto", supported: Iterable[str] = SUPPORTED_
     """
     sources = tuple(supported)
     if not sources:
-        raise ValueError("route() needs at least one supported source language")
+        raise InvalidInputError("route() needs at least one supported source language")
     default = DEFAULT_SOURCE if DEFAULT_SOURCE in sources else sources[0]
     if (source or "auto").strip().lower() != "auto":
         code, _ = normalize_code(source)
@@ -317,7 +319,7 @@ def route(text: str, source: str = "auto", supported: Iterable[str] = SUPPORTED_
             return Route(code, 1.0, "passthrough")
         if code not in sources:
             valid = ", ".join(["auto", *sources, PASSTHROUGH])
-            raise ValueError(f"source {source!r} is not a language this model translates: "
+            raise InvalidInputError(f"source {source!r} is not a language this model translates: "
                              f"use one of {valid}")
         return Route(code, 1.0, "translate")
     found, _, ranking = _detect(text, sources)

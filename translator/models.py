@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
+from .errors import InvalidInputError, TranslatorError
 from .options import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL, check_device
 from .paths import models_dir
 
@@ -36,7 +37,7 @@ DOWNLOAD_PATTERNS = ["*.json", "*.spm", "*.model", "*.txt", "*.safetensors", "py
 Kind = Literal["translation", "summary"]
 
 
-class ModelNotFoundError(RuntimeError):
+class ModelNotFoundError(TranslatorError, RuntimeError):
     """A model is neither on disk nor downloadable. The message says what was tried and the fix."""
 
 
@@ -64,7 +65,7 @@ def resolve(name: str) -> Path:
     Raises ModelNotFoundError naming what was tried and how to fix it.
     """
     if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"model name must be a non-empty string, got {name!r}")
+        raise InvalidInputError(f"model name must be a non-empty string, got {name!r}")
     name = name.strip()
     tried: list[str] = []
     given = Path(name).expanduser()
@@ -89,7 +90,11 @@ def resolve(name: str) -> Path:
     tried.append(f"not in {models_dir() / local_name(hub_id)}")
 
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import HFValidationError, HfHubHTTPError, LocalEntryNotFoundError
+    from huggingface_hub.errors import (
+        HfHubHTTPError,
+        HFValidationError,
+        LocalEntryNotFoundError,
+    )
 
     try:
         return Path(snapshot_download(hub_id, local_files_only=True, allow_patterns=DOWNLOAD_PATTERNS))
@@ -144,7 +149,7 @@ def resolve_device(device: str | None) -> str:
 
     if device != "auto":
         if not torch.cuda.is_available():
-            raise ValueError(f"device {device!r} was asked for but CUDA is not available here: "
+            raise InvalidInputError(f"device {device!r} was asked for but CUDA is not available here: "
                              "use --device cpu (or auto)")
         return device
     if torch.cuda.is_available():

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .errors import InvalidInputError
+
 Engine = Literal["auto", "hf", "ct2"]
 SummaryLength = Literal["short", "medium", "long"]
 
@@ -58,10 +60,10 @@ class ServerLimits:
     def __post_init__(self) -> None:
         for name in ("header_timeout_s", "body_timeout_s", "keep_alive_s", "grace_s"):
             if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be more than 0 seconds, got {getattr(self, name)}")
+                raise InvalidInputError(f"{name} must be more than 0 seconds, got {getattr(self, name)}")
         for name in ("max_connections", "max_json_depth", "work_budget_mb", "max_waiting", "retry_after_s"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+                raise InvalidInputError(f"{name} must be at least 1, got {getattr(self, name)}")
 
 
 DEFAULT_TRANSLATION_MODEL = "Helsinki-NLP/opus-mt-tc-big-zls-en"
@@ -83,7 +85,7 @@ def check_device(device: str | None) -> str:
     """``device`` normalised (``None``/empty → ``auto``); ValueError naming the valid devices."""
     value = (device or "auto").strip().lower()
     if not _DEVICE.match(value):
-        raise ValueError(f"unknown device {device!r}: choose {DEVICES_HELP}")
+        raise InvalidInputError(f"unknown device {device!r}: choose {DEVICES_HELP}")
     return value
 
 
@@ -91,7 +93,7 @@ def check_engine(engine: str | None) -> str:
     """``engine`` normalised (``None``/empty → ``auto``); ValueError naming the valid engines."""
     value = (engine or "auto").strip().lower()
     if value not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+        raise InvalidInputError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
     return value
 
 
@@ -101,9 +103,9 @@ def check_beams(value: object) -> int:
         beams = int(value)  # type: ignore[call-overload]
         whole = float(value) == beams  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise ValueError(f"beams must be a whole number from {MIN_BEAMS} to {MAX_BEAMS}, got {value!r}") from None
+        raise InvalidInputError(f"beams must be a whole number from {MIN_BEAMS} to {MAX_BEAMS}, got {value!r}") from None
     if not whole or not MIN_BEAMS <= beams <= MAX_BEAMS:
-        raise ValueError(f"beams must be a whole number from {MIN_BEAMS} to {MAX_BEAMS}, got {value!r}")
+        raise InvalidInputError(f"beams must be a whole number from {MIN_BEAMS} to {MAX_BEAMS}, got {value!r}")
     return beams
 
 
@@ -115,9 +117,9 @@ def env_int(name: str, default: int) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise ValueError(f"${name} must be a whole number, got {value!r}") from None
+        raise InvalidInputError(f"${name} must be a whole number, got {value!r}") from None
     if number < 1:
-        raise ValueError(f"${name} must be at least 1, got {number}")
+        raise InvalidInputError(f"${name} must be at least 1, got {number}")
     return number
 
 
@@ -200,7 +202,7 @@ class SummaryOptions:
 def check_length(length: object) -> str:
     """A summary length name; ValueError naming the valid ones."""
     if length not in SUMMARY_LENGTHS:
-        raise ValueError(f"summary length {length!r} is not one of {', '.join(SUMMARY_LENGTHS)}")
+        raise InvalidInputError(f"summary length {length!r} is not one of {', '.join(SUMMARY_LENGTHS)}")
     return str(length)
 
 
@@ -223,7 +225,7 @@ class RuntimeOptions:
         object.__setattr__(self, "engine", check_engine(self.engine))
         dtype = (self.dtype or "auto").strip().lower()
         if dtype not in DTYPES:
-            raise ValueError(f"unknown dtype {self.dtype!r}: choose one of {', '.join(DTYPES)}")
+            raise InvalidInputError(f"unknown dtype {self.dtype!r}: choose one of {', '.join(DTYPES)}")
         object.__setattr__(self, "dtype", dtype)
 
     @classmethod

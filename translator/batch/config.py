@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..cache import DEFAULT_CACHE_MB, parse_spec
+from ..errors import InvalidInputError, TranslatorError
 from ..options import MAX_FILE_BYTES, RuntimeOptions, check_beams, check_length, env_int
 
 REPORT_NAME = "report.json"
@@ -18,7 +19,7 @@ GROUP_CHARS_ENV = "TRANSLATOR_BATCH_GROUP_CHARS"
 DEFAULT_GROUP_CHARS = 64_000
 
 
-class UsageError(Exception):
+class UsageError(TranslatorError):
     """Bad arguments: exit code 2."""
 
 
@@ -114,7 +115,7 @@ def configure(args: argparse.Namespace) -> Config:
         cache_mb = DEFAULT_CACHE_MB if cache_mb is None else cache_mb
         parse_spec(cache)  # names the valid caches
         if cache_mb < 1:
-            raise ValueError(f"--translation-cache-mb must be at least 1, got {cache_mb}")
+            raise InvalidInputError(f"--translation-cache-mb must be at least 1, got {cache_mb}")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     max_mb = getattr(args, "max_file_mb", None)

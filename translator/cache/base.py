@@ -9,13 +9,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..errors import TranslatorError
+
 logger = logging.getLogger("translator")
 
 DEFAULT_CACHE_MB = 256
 CHUNK = 500  # keys per SQL statement or Redis round trip
 
 
-class CacheUnavailable(OSError):
+class CacheUnavailable(TranslatorError, OSError):
     """The cache asked for cannot be opened (a folder that cannot be written, Redis not
     answering). The message names it and the reason."""
 

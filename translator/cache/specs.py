@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import InvalidInputError
 from ..paths import translation_cache_path
 from .base import DEFAULT_CACHE_MB, TranslationCache
 from .redis_store import RedisCache
@@ -33,7 +34,7 @@ def parse_spec(spec: str | None) -> tuple[str, str] | None:
     if Path(value).suffix.lower() in SQLITE_SUFFIXES:
         return "sqlite", str(Path(value).expanduser())
     hint = " (put --cache after the input file, or write --cache=SPEC)" if Path(value).is_file() else ""
-    raise ValueError(f"unknown translation cache {spec!r}{hint}: choose {SPECS_HELP}")
+    raise InvalidInputError(f"unknown translation cache {spec!r}{hint}: choose {SPECS_HELP}")
 
 
 def open_cache(spec: str | None, max_mb: float = DEFAULT_CACHE_MB) -> TranslationCache | None:
@@ -46,7 +47,7 @@ def open_cache(spec: str | None, max_mb: float = DEFAULT_CACHE_MB) -> Translatio
     kind, where = parsed
     max_bytes = int(max_mb * 2**20)
     if max_bytes < 1:
-        raise ValueError(f"the translation cache size must be positive, got {max_mb} MB")
+        raise InvalidInputError(f"the translation cache size must be positive, got {max_mb} MB")
     return RedisCache(where, max_bytes) if kind == "redis" else SqliteCache(where, max_bytes)
 
 
@@ -59,7 +60,7 @@ def server_cache_spec(translation_cache: str | None, shared_storage: str | None 
     storage = (shared_storage or "memory://").strip()
     scheme = storage.split("://", 1)[0].lower()
     if "://" not in storage or (scheme != "memory" and scheme not in REDIS_SCHEMES):
-        raise ValueError(f"unknown shared storage {shared_storage!r}: choose memory:// or redis://host:port/db")
+        raise InvalidInputError(f"unknown shared storage {shared_storage!r}: choose memory:// or redis://host:port/db")
     value = (translation_cache or "").strip()
     if value.lower() in OFF:
         return None

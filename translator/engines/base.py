@@ -8,8 +8,10 @@ import math
 from collections.abc import Iterable
 from typing import Protocol
 
+from ..errors import TranslatorError
 
-class EngineUnavailable(RuntimeError):
+
+class EngineUnavailable(TranslatorError, RuntimeError):
     """An engine cannot run this model on this machine. The message is one line: the reason and
     the fix."""
 

@@ -7,6 +7,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from ..errors import InvalidInputError
 from .configs import RunConfig, check_config, parse_config
 from .data import EvalData, from_files, from_table, from_testset
 from .report import Report, render_text
@@ -67,9 +68,9 @@ def write_hypotheses(report: Report, path: Path) -> Report:
 def _check_output(path: Path, args: argparse.Namespace) -> None:
     inputs = [p for p in (args.src, *(args.ref or []), args.data) if p]
     if path.is_dir():
-        raise ValueError(f"--hyp-out {path} is a folder: give a file name")
+        raise InvalidInputError(f"--hyp-out {path} is a folder: give a file name")
     if any(Path(p).resolve() == path.resolve() for p in inputs):
-        raise ValueError(f"--hyp-out {path} is an input file: give another name (inputs are never overwritten)")
+        raise InvalidInputError(f"--hyp-out {path} is an input file: give another name (inputs are never overwritten)")
 
 
 def _notes(data: EvalData) -> list[str]:
@@ -91,9 +92,9 @@ def main(args: argparse.Namespace) -> int:
     if hyp_out is not None:
         _check_output(hyp_out, args)
     if args.worst < 0:
-        raise ValueError(f"--worst must be 0 or more, got {args.worst}")
+        raise InvalidInputError(f"--worst must be 0 or more, got {args.worst}")
     if args.limit is not None and args.limit < 1:
-        raise ValueError(f"--limit must be 1 or more, got {args.limit}")
+        raise InvalidInputError(f"--limit must be 1 or more, got {args.limit}")
     base = base_config(args)
     configs = [parse_config(spec, args.task, base) for spec in args.compare] if args.compare else [base]
     data = load_data(args)

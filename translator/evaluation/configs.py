@@ -14,7 +14,14 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..options import DTYPES, SummaryOptions, TranslationOptions, check_device, check_engine
+from ..errors import InvalidInputError
+from ..options import (
+    DTYPES,
+    SummaryOptions,
+    TranslationOptions,
+    check_device,
+    check_engine,
+)
 
 TASKS = ("translation", "summary")
 RUNTIME_KEYS = ("model", "engine", "device", "dtype")
@@ -46,7 +53,7 @@ class RunConfig:
 def option_class(task: str) -> type:
     """The option dataclass whose fields a ``task``'s configuration may set."""
     if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}: choose {' or '.join(TASKS)}")
+        raise InvalidInputError(f"unknown task {task!r}: choose {' or '.join(TASKS)}")
     return TranslationOptions if task == "translation" else SummaryOptions
 
 
@@ -66,17 +73,17 @@ def _convert(key: str, text: str, hint: Any) -> Any:
         origin = typing.get_origin(hint)
     if origin is Literal:
         if text not in typing.get_args(hint):
-            raise ValueError(f"{key}={text}: choose one of {', '.join(map(str, typing.get_args(hint)))}")
+            raise InvalidInputError(f"{key}={text}: choose one of {', '.join(map(str, typing.get_args(hint)))}")
         return text
     if hint is bool:
         if text.lower() not in _TRUE | _FALSE:
-            raise ValueError(f"{key}={text}: expected true or false")
+            raise InvalidInputError(f"{key}={text}: expected true or false")
         return text.lower() in _TRUE
     if hint in (int, float):
         try:
             return hint(text)
         except ValueError:
-            raise ValueError(f"{key}={text}: expected {'a whole number' if hint is int else 'a number'}") from None
+            raise InvalidInputError(f"{key}={text}: expected {'a whole number' if hint is int else 'a number'}") from None
     return text
 
 
@@ -93,13 +100,13 @@ def parse_config(spec: str, task: str, base: RunConfig) -> RunConfig:
         key, sep, value = (part.strip() for part in item.partition("="))
         key = ALIASES.get(key, key)
         if not sep or not key:
-            raise ValueError(f"--compare {spec!r}: {item!r} is not key=value (e.g. engine=ct2,dtype=int8)")
+            raise InvalidInputError(f"--compare {spec!r}: {item!r} is not key=value (e.g. engine=ct2,dtype=int8)")
         if key in RUNTIME_KEYS:
             changes[key] = value
         elif key in hints:
             options[key] = _convert(key, value, hints[key])
         else:
-            raise ValueError(f"--compare {spec!r}: unknown key {key!r}; valid keys: {', '.join(valid_keys(task))}")
+            raise InvalidInputError(f"--compare {spec!r}: unknown key {key!r}; valid keys: {', '.join(valid_keys(task))}")
     config = dataclasses.replace(base, label=spec.strip() or base.label, options=options, **changes)
     check_config(config, task)
     return config
@@ -112,6 +119,6 @@ def check_config(config: RunConfig, task: str) -> RunConfig:
     if config.device is not None:
         check_device(config.device)
     if config.dtype is not None and config.dtype.strip().lower() not in DTYPES:
-        raise ValueError(f"unknown dtype {config.dtype!r}: choose one of {', '.join(DTYPES)}")
+        raise InvalidInputError(f"unknown dtype {config.dtype!r}: choose one of {', '.join(DTYPES)}")
     option_class(task)(**config.options)  # the dataclass checks its own values (beams 1-6, lengths)
     return config

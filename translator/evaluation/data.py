@@ -17,6 +17,8 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import InvalidInputError, TranslatorError
+
 # Source and reference field names tried, in order, in a JSONL file when none is given.
 SOURCE_FIELDS = ("source", "src", "article", "document", "text")
 REFERENCE_FIELDS = ("reference", "ref", "target", "translation", "highlights", "summary")
@@ -35,7 +37,7 @@ _FLORES_CODE = re.compile(r"^[a-z]{3}_[A-Z][a-z]{3}$")
 DOWNLOAD_TIMEOUT_S = 60
 
 
-class DatasetUnavailable(OSError):
+class DatasetUnavailable(TranslatorError, OSError):
     """A test set is neither in sacrebleu's cache nor downloadable here. One line: why, and the
     manual alternative."""
 
@@ -83,10 +85,10 @@ def read_lines(path: str | Path) -> list[str]:
 def _check_aligned(named: list[tuple[str, list[str]]]) -> None:
     (first_name, first), *others = named
     if not first:
-        raise ValueError(f"{first_name} is empty: nothing to evaluate")
+        raise InvalidInputError(f"{first_name} is empty: nothing to evaluate")
     for name, lines in others:
         if len(lines) != len(first):
-            raise ValueError(f"{first_name} has {len(first)} lines but {name} has {len(lines)}: the files must "
+            raise InvalidInputError(f"{first_name} has {len(first)} lines but {name} has {len(lines)}: the files must "
                              "be line-aligned (line N of the reference is the reference of source line N)")
 
 
@@ -103,11 +105,11 @@ def _pick(names: list[str] | tuple[str, ...], given: str | None, candidates: tup
           path: Path) -> str:
     if given is not None:
         if given not in names:
-            raise ValueError(f"{path}: no {what} field {given!r}; it has {', '.join(map(str, names))}")
+            raise InvalidInputError(f"{path}: no {what} field {given!r}; it has {', '.join(map(str, names))}")
         return given
     found = next((name for name in candidates if name in names), None)
     if found is None:
-        raise ValueError(f"{path}: no {what} field among {', '.join(candidates)}; name it with "
+        raise InvalidInputError(f"{path}: no {what} field among {', '.join(candidates)}; name it with "
                          f"--{what[:3]}-field (the file has {', '.join(map(str, names))})")
     return found
 
@@ -120,15 +122,15 @@ def from_table(path: str | Path, source_field: str | None = None, reference_fiel
     path = Path(path)
     lines = read_lines(path)
     if not lines:
-        raise ValueError(f"{path} is empty: nothing to evaluate")
+        raise InvalidInputError(f"{path} is empty: nothing to evaluate")
     if path.suffix.lower() == ".jsonl":
         sources, references = _from_jsonl(path, lines, source_field, reference_field)
     elif path.suffix.lower() in (".tsv", ".tab"):
         sources, references = _from_tsv(path, lines, source_field, reference_field)
     else:
-        raise ValueError(f"{path}: --data takes a .tsv or .jsonl file; for two plain text files use --src and --ref")
+        raise InvalidInputError(f"{path}: --data takes a .tsv or .jsonl file; for two plain text files use --src and --ref")
     if not sources:
-        raise ValueError(f"{path} has no rows: nothing to evaluate")
+        raise InvalidInputError(f"{path} has no rows: nothing to evaluate")
     return EvalData(sources, [references], str(path))
 
 
@@ -141,9 +143,9 @@ def _from_jsonl(path: Path, lines: list[str], source_field: str | None,
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}, line {number}: not JSON ({exc.msg})") from None
+            raise InvalidInputError(f"{path}, line {number}: not JSON ({exc.msg})") from None
         if not isinstance(row, dict):
-            raise ValueError(f"{path}, line {number}: expected a JSON object, got {type(row).__name__}")
+            raise InvalidInputError(f"{path}, line {number}: expected a JSON object, got {type(row).__name__}")
         rows.append((number, row))
     if not rows:
         return [], []
@@ -154,7 +156,7 @@ def _from_jsonl(path: Path, lines: list[str], source_field: str | None,
     for number, row in rows:
         values = [row.get(src), row.get(ref)]
         if not all(isinstance(value, str) for value in values):
-            raise ValueError(f"{path}, line {number}: {src!r} and {ref!r} must both be strings")
+            raise InvalidInputError(f"{path}, line {number}: {src!r} and {ref!r} must both be strings")
         sources.append(values[0])
         references.append(values[1])
     return sources, references
@@ -174,7 +176,7 @@ def _from_tsv(path: Path, lines: list[str], source_field: str | None,
     sources, references = [], []
     for number, row in enumerate(rows, 1 + by_name):
         if len(row) <= max(columns):
-            raise ValueError(f"{path}, line {number}: {len(row)} tab-separated columns, need at least "
+            raise InvalidInputError(f"{path}, line {number}: {len(row)} tab-separated columns, need at least "
                              f"{max(columns) + 1}")
         sources.append(row[columns[0]])
         references.append(row[columns[1]])
@@ -194,7 +196,7 @@ def _flores_dataset(name: str, langpair: str):
     for code in langpair.split("-"):
         flores = FLORES_CODES.get(code, code)
         if not _FLORES_CODE.match(flores):
-            raise ValueError(f"--langpair {langpair}: {code!r} is not a FLORES-200 language; use "
+            raise InvalidInputError(f"--langpair {langpair}: {code!r} is not a FLORES-200 language; use "
                              f"{', '.join(FLORES_CODES)} or a FLORES code such as slv_Latn")
         codes.append(flores)
     files = [f"flores200_dataset/{split}/{code}.{split}" for code in codes]
@@ -207,11 +209,11 @@ def _dataset(name: str, langpair: str):
     if name in FLORES_SETS:
         return _flores_dataset(name, langpair)
     if name not in sacrebleu.DATASETS:
-        raise ValueError(f"unknown test set {name!r}: choose {', '.join(FLORES_SETS)} or one of sacrebleu's "
+        raise InvalidInputError(f"unknown test set {name!r}: choose {', '.join(FLORES_SETS)} or one of sacrebleu's "
                          "(`sacrebleu --list` shows them)")
     dataset = sacrebleu.DATASETS[name]
     if langpair not in dataset.langpairs:
-        raise ValueError(f"test set {name} has no language pair {langpair}; it has {', '.join(dataset.langpairs)}")
+        raise InvalidInputError(f"test set {name} has no language pair {langpair}; it has {', '.join(dataset.langpairs)}")
     return dataset
 
 

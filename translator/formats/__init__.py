@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from translator.errors import TranslatorError
 
-class FileFormatError(ValueError):
+
+class FileFormatError(TranslatorError, ValueError):
     """A file that cannot be read or written: unsupported, undecodable, binary or corrupt.
 
     The message names the file and the reason, e.g.
