@@ -10,7 +10,6 @@ from .errors import InvalidInputError, TranslatorError
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -25,12 +24,15 @@ from .options import (
     DEFAULT_TRANSLATION_MODEL,
     DEVICES_HELP,
     ENGINES,
+    ENV_AUTH,
+    ENV_METRICS_TOKEN,
     MAX_BEAMS,
     MAX_FILE_BYTES,
     MIN_BEAMS,
     SUMMARY_LENGTHS,
     check_beams,
     check_device,
+    env,
 )
 
 logger = logging.getLogger("translator")
@@ -444,7 +446,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
                         help="longest input accepted, in characters")
     parser.add_argument("--concurrency", type=int, default=None,
                         help="requests each model serves at once (default: 1 on CPU, 2 on a GPU)")
-    parser.add_argument("--auth", type=parse_auth, default=os.environ.get("TRANSLATOR_AUTH") or None,
+    parser.add_argument("--auth", type=parse_auth, default=env(ENV_AUTH),
                         metavar="USER:PASSWORD",
                         help="require this login for the page (default: $TRANSLATOR_AUTH; none if unset)")
     rest = parser.add_argument_group("REST API (LibreTranslate-compatible, on the same port; docs at /docs)")
@@ -477,7 +479,7 @@ def add_operations_arguments(parser: argparse.ArgumentParser) -> None:
     """Metrics, logs (README: Operating it)."""
     group = parser.add_argument_group("operating it (README: Operating it)")
     group.add_argument("--metrics", action="store_true", help="serve Prometheus metrics at /metrics")
-    group.add_argument("--metrics-auth-token", default=os.environ.get("TRANSLATOR_METRICS_TOKEN") or None,
+    group.add_argument("--metrics-auth-token", default=env(ENV_METRICS_TOKEN),
                        metavar="TOKEN", help="serve /metrics only with Authorization: Bearer TOKEN "
                                              "(default: $TRANSLATOR_METRICS_TOKEN; none if unset)")
     group.add_argument("--log-format", choices=("text", "json"), default="text",

@@ -9,12 +9,11 @@ download (unless ``HF_HUB_OFFLINE=1``). Loading a model for generation is
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Literal
 
 from .errors import InvalidInputError, TranslatorError
-from .options import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL, check_device
+from .options import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL, check_device, hf_offline
 from .paths import models_dir
 
 logger = logging.getLogger("translator")
@@ -51,7 +50,7 @@ def _is_model_folder(path: Path) -> bool:
 
 
 def _offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+    return hf_offline()
 
 
 def _looks_like_path(name: str) -> bool:

@@ -109,9 +109,36 @@ def check_beams(value: object) -> int:
     return beams
 
 
+ENV_MODELS_DIR = "TRANSLATOR_MODELS_DIR"
+ENV_CT2_DIR = "TRANSLATOR_CT2_DIR"
+ENV_CACHE_DIR = "TRANSLATOR_CACHE_DIR"
+ENV_AUTH = "TRANSLATOR_AUTH"
+ENV_METRICS_TOKEN = "TRANSLATOR_METRICS_TOKEN"
+
+
+def env(name: str) -> str | None:
+    """The environment variable ``name``, stripped; None when unset or empty. The one place the
+    package reads its environment (README: "Settings")."""
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def hf_offline() -> bool:
+    """Whether ``$HF_HUB_OFFLINE`` forbids downloads (1, true, yes, on)."""
+    return (env("HF_HUB_OFFLINE") or "").lower() in {"1", "true", "yes", "on"}
+
+
+def launched_processes() -> int:
+    """``$WORLD_SIZE``: the processes a launcher (torchrun, accelerate launch) started; 1 without."""
+    try:
+        return max(1, int(env("WORLD_SIZE") or 1))
+    except ValueError:
+        raise InvalidInputError(f"$WORLD_SIZE must be a whole number, got {env('WORLD_SIZE')!r}") from None
+
+
 def env_int(name: str, default: int) -> int:
     """A whole-number setting from ``$name`` (at least 1), else ``default``."""
-    value = os.environ.get(name, "").strip()
+    value = env(name)
     if not value:
         return default
     try:

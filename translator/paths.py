@@ -6,12 +6,10 @@ to import another just to find a folder.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-ENV_MODELS_DIR = "TRANSLATOR_MODELS_DIR"
-ENV_CT2_DIR = "TRANSLATOR_CT2_DIR"
-ENV_CACHE_DIR = "TRANSLATOR_CACHE_DIR"
+from .options import ENV_CACHE_DIR, ENV_CT2_DIR, ENV_MODELS_DIR, env
+
 TRANSLATION_CACHE_NAME = "translations.sqlite"
 
 PACKAGE = Path(__file__).resolve().parent
@@ -23,7 +21,7 @@ SEED_ARTICLE = EXAMPLES / "article-sl.txt"
 def models_dir() -> Path:
     """The local model folder: ``$TRANSLATOR_MODELS_DIR``, else ``models/`` of this checkout
     (of the current folder when the package is installed outside a checkout)."""
-    configured = os.environ.get(ENV_MODELS_DIR)
+    configured = env(ENV_MODELS_DIR)
     if configured:
         return Path(configured).expanduser()
     if (CHECKOUT / "pyproject.toml").is_file():
@@ -33,20 +31,20 @@ def models_dir() -> Path:
 
 def ct2_dir() -> Path | None:
     """``$TRANSLATOR_CT2_DIR`` when set: every CTranslate2 copy goes there."""
-    configured = os.environ.get(ENV_CT2_DIR)
+    configured = env(ENV_CT2_DIR)
     return Path(configured).expanduser() if configured else None
 
 
 def user_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/translator`` (``~/.cache/translator``): for copies that cannot sit
     beside a read-only model folder."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "translator"
+    return Path(env("XDG_CACHE_HOME") or Path.home() / ".cache") / "translator"
 
 
 def translation_cache_path() -> Path:
     """The default translation cache file (``translator translate --cache``, the server's
     ``--translation-cache all``): ``$TRANSLATOR_CACHE_DIR/translations.sqlite``, else
     ``translations.sqlite`` under :func:`user_cache_dir`."""
-    configured = os.environ.get(ENV_CACHE_DIR)
+    configured = env(ENV_CACHE_DIR)
     folder = Path(configured).expanduser() if configured else user_cache_dir()
     return folder / TRANSLATION_CACHE_NAME

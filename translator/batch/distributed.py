@@ -10,11 +10,10 @@ no GPU memory, and works with more processes than GPUs. Devices are picked here,
 from __future__ import annotations
 
 import logging
-import os
 from datetime import timedelta
 from typing import Any
 
-from ..options import env_int
+from ..options import env_int, launched_processes
 
 logger = logging.getLogger("translator")
 
@@ -31,7 +30,7 @@ class Processes:
         timeout = timedelta(seconds=env_int(TIMEOUT_ENV, DEFAULT_TIMEOUT))
         # cpu=True: the group's own device is the CPU (gloo), whatever devices the models use
         self.state = PartialState(cpu=True, timeout=timeout)
-        launched = int(os.environ.get("WORLD_SIZE", "1") or 1)
+        launched = launched_processes()
         if launched > 1 and self.state.num_processes != launched:
             raise RuntimeError(f"WORLD_SIZE is {launched} but accelerate joined {self.state.num_processes} "
                                "process(es): start the run with torchrun or accelerate launch")
