@@ -356,8 +356,14 @@ def _stream_to_stdout(text, translator, summarizer, length):
 
 def _summarize(args: argparse.Namespace) -> int:
     text = _read_text(args.input)
+    from . import language, pipeline
+
+    found = language.detect(text)
+    if found.language not in (language.PASSTHROUGH, language.UNDETERMINED):
+        print(f"warning: the text looks {language.language_name(found.language)} ({found.language}), but the "
+              "summary model reads English: `translator translate --summary` translates it first",
+              file=sys.stderr)
     _translator, summarizer = _engines(args, translation=False, summary=True)
-    from . import pipeline
 
     sys.stdout.write(pipeline.summarize(text, summarizer, length=args.length) + "\n")
     return 0

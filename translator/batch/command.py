@@ -99,5 +99,9 @@ def main(args: argparse.Namespace) -> int:
             print_summary(report, cfg)
         procs.barrier()  # the report is written when any process returns
         return 1 if any(r["status"] == "failed" for r in results) else 0
+    except KeyboardInterrupt:
+        print(f"translator batch: interrupted. Finished files are kept: run the same command again to "
+              f"resume ({cfg.out_dir}); only what is missing is translated.", file=sys.stderr)
+        return 130
     finally:
         procs.close()

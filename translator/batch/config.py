@@ -99,6 +99,7 @@ def configure(args: argparse.Namespace) -> Config:
     """Check the arguments and the runtime settings; raise UsageError for anything a user must fix."""
     from ..files import SUPPORTED_SUFFIXES
     from ..language import route
+    from ..models import resolve_device
 
     in_dir, out_dir, report = _folders(args)
     suffixes = parse_formats(getattr(args, "formats", None), SUPPORTED_SUFFIXES)
@@ -107,6 +108,7 @@ def configure(args: argparse.Namespace) -> Config:
         beams = None if beams is None else check_beams(beams)
         length = check_length(getattr(args, "length", None) or "medium")
         runtime = RuntimeOptions.from_env(device=getattr(args, "device", None), engine=getattr(args, "engine", None))
+        resolve_device(runtime.device)  # --device cuda without CUDA: one line now, before any output
         group_chars = getattr(args, "group_chars", None) or env_int(GROUP_CHARS_ENV, DEFAULT_GROUP_CHARS)
         source = getattr(args, "source", None) or "auto"
         route("", source)  # names the valid languages when --source is not one of them

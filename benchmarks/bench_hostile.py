@@ -1,0 +1,221 @@
+"""What hostile input costs the server: per class of attack, the status, the seconds to the answer,
+and the peak growth of the server's resident memory.
+
+    python benchmarks/bench_hostile.py
+
+Starts ``python app.py`` with tiny models (built once into ``.bench-cache/``) and the default
+limits, in a private temp folder, and samples its RSS (psutil, every 10 ms) while each request
+runs. Then: four zip bombs at once, 14 slow connections, the RSS after everything against the
+baseline, and SIGTERM (the temp folder must be empty afterwards). Targets (issue "safe to put on
+the internet"): every refusal under 5 s; each upload under +300 MiB; four bombs at once under
++1 GiB; RSS back within 10 % of the baseline; 14 slow connections closed within 60 s; nothing
+left in the temp folder.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import httpx
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from translator.testing import build_all  # noqa: E402
+
+CACHE = REPO / ".bench-cache"
+MIB = 2**20
+SLOVENIAN = "Vlada je v četrtek sprejela predlog proračuna. Minister je dejal, da bodo izdatki višji."
+
+
+class Sampler:
+    """The peak RSS of a process (and its children) while the block runs."""
+
+    def __init__(self, pid: int) -> None:
+        self.process = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+
+    def rss(self) -> int:
+        total = self.process.memory_info().rss
+        for child in self.process.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:
+                continue
+        return total
+
+    def __enter__(self) -> Sampler:
+        self.peak = self.rss()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.01):
+            self.peak = max(self.peak, self.rss())
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def lying_docx(path: Path, inflated: int, declared: int) -> Path:
+    """A .docx whose word/document.xml declares ``declared`` bytes and inflates to ``inflated``."""
+    if path.exists():
+        return path
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        with archive.open("word/document.xml", "w") as member:
+            block = b"<w:t>" + b"a" * (MIB - 11) + b"</w:t>"
+            for _ in range(inflated // MIB):
+                member.write(block)
+    data = bytearray(path.read_bytes())
+    name = b"word/document.xml"
+    local = data.find(b"PK\x03\x04")
+    while local != -1:
+        if data[local + 30: local + 30 + len(name)] == name:
+            struct.pack_into("<I", data, local + 22, declared)
+        local = data.find(b"PK\x03\x04", local + 4)
+    central = data.find(b"PK\x01\x02")
+    while central != -1:
+        if data[central + 46: central + 46 + len(name)] == name:
+            struct.pack_into("<I", data, central + 24, declared)
+        central = data.find(b"PK\x01\x02", central + 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def start(tmp: Path) -> tuple[subprocess.Popen, str]:
+    marian, bart = build_all(CACHE / "tiny")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "TMPDIR": str(tmp), "GRADIO_TEMP_DIR": str(tmp / "gradio"), "HF_HUB_OFFLINE": "1",
+           "TRANSLATOR_TRANSLATION_MODEL": str(marian), "TRANSLATOR_SUMMARY_MODEL": str(bart)}
+    server = subprocess.Popen([sys.executable, str(REPO / "app.py"), "--port", str(port), "--beams", "1",
+                               "--device", "cpu", "--grace", "5"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(900):
+        try:
+            if httpx.get(url + "health", timeout=2).status_code == 200:
+                return server, url
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the server did not start")
+
+
+def post(url: str, path: str, **kwargs) -> httpx.Response:
+    return httpx.post(url + path, timeout=120, **kwargs)
+
+
+def cases(url: str, bomb: Path) -> list[tuple[str, callable]]:
+    deep_json = b'{"q": "Dober dan.", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    deep_html = "<div>" * 1_000 + SLOVENIAN + "</div>" * 1_000
+    big_html = ("<html><body>" + "<p>" + SLOVENIAN * 20 + "</p>\n") * (50 * MIB // (len(SLOVENIAN) * 20 + 8))
+    empty_tags = "<b></b>" * (50 * MIB // 7)
+    return [
+        ("JSON nested 100,000 deep", lambda: post(url, "translate", content=deep_json,
+                                                  headers={"Content-Type": "application/json"})),
+        ("HTML nested 1,000 deep (format=html)", lambda: post(url, "translate", json={
+            "q": deep_html, "source": "sl", "format": "html"})),
+        (".html upload nested 1,000 deep", lambda: post(url, "translate_file", files={
+            "file": ("deep.html", deep_html.encode())}, data={"source": "sl"})),
+        ("lone surrogate in q", lambda: post(url, "translate", content=b'{"q": "Dober\\ud800 dan"}',
+                                             headers={"Content-Type": "application/json"})),
+        ("lone surrogate in target", lambda: post(url, "translate", content=b'{"q": "Dober", "target": "\\ud800"}',
+                                                  headers={"Content-Type": "application/json"})),
+        ("file name of 119 x c-caron", lambda: post(url, "translate_file", files={
+            "file": ("č" * 119 + ".txt", SLOVENIAN.encode())}, data={"source": "sl"})),
+        ("docx: 900 kB declared, 1.9 GB inflated", lambda: post(url, "translate_file", files={
+            "file": ("bomb.docx", bomb.read_bytes())})),
+        ("50 MB .html", lambda: post(url, "translate_file", files={"file": ("big.html", big_html.encode())})),
+        ("50 MB of empty tags (.html)", lambda: post(url, "translate_file", files={
+            "file": ("tags.html", empty_tags.encode())})),
+    ]
+
+
+def slow_connections(url: str, head: bytes, count: int = 14) -> float:
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(count)]
+    started = time.monotonic()
+    for sock in socks:
+        sock.sendall(head)
+        sock.settimeout(0.2)
+    open_ = set(range(count))
+    while open_ and time.monotonic() - started < 120:
+        for i in list(open_):
+            try:
+                if socks[i].recv(4096) == b"":
+                    open_.discard(i)
+            except socket.timeout:
+                try:
+                    socks[i].sendall(b"a")  # a byte now and then resets no deadline
+                except OSError:
+                    open_.discard(i)
+            except OSError:
+                open_.discard(i)
+    for sock in socks:
+        sock.close()
+    return time.monotonic() - started if not open_ else float("inf")
+
+
+def main() -> int:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-hostile-"))
+    bomb = lying_docx(CACHE / "bomb-1.9g.docx", inflated=1900 * MIB, declared=900_000)
+    server, url = start(tmp)
+    sampler = Sampler(server.pid)
+    for _ in range(3):  # warm: models loaded, first requests served
+        post(url, "translate", json={"q": SLOVENIAN, "source": "sl"})
+    time.sleep(1)
+    baseline = sampler.rss()
+    print(f"server baseline RSS: {baseline / MIB:.0f} MiB (tiny models, default limits)\n")
+    print(f"| {'input':<42} | status | seconds | peak RSS growth |")
+    print(f"|{'-' * 44}|-------:|--------:|----------------:|")
+    for name, send in cases(url, bomb):
+        with sampler:
+            started = time.perf_counter()
+            answer = send()
+            seconds = time.perf_counter() - started
+        print(f"| {name:<42} | {answer.status_code:>6} | {seconds:7.2f} | {(sampler.peak - baseline) / MIB:+11.0f} MiB |")
+    with sampler, concurrent.futures.ThreadPoolExecutor(4) as pool:
+        started = time.perf_counter()
+        answers = list(pool.map(lambda _: post(url, "translate_file", files={"file": ("bomb.docx", bomb.read_bytes())}),
+                                range(4)))
+        seconds = time.perf_counter() - started
+    statuses = ",".join(str(a.status_code) for a in answers)
+    print(f"| {'four docx bombs at once':<42} | {statuses:>6} | {seconds:7.2f} | {(sampler.peak - baseline) / MIB:+11.0f} MiB |")
+    for name, head in (("14 slow connections (trickled headers)", b"GET /health HTTP/1.1\r\nX-Slow: "),
+                       ("14 slow connections (trickled body)",
+                        b"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{")):
+        closed = slow_connections(url, head)
+        print(f"| {name:<42} | closed | {closed:7.2f} |                 |")
+    time.sleep(2)
+    after = sampler.rss()
+    print(f"\nRSS after everything: {after / MIB:.0f} MiB ({(after - baseline) / baseline:+.1%} of the baseline)")
+    assert httpx.get(url + "health", timeout=10).status_code == 200
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=60)
+    left = [str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file() or p.name.startswith("translator-")]
+    print(f"after SIGTERM: exit {server.returncode}, {len(left)} files or folders left in the temp folder"
+          + (f": {left[:5]}" if left else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
