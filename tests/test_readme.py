@@ -22,3 +22,13 @@ def test_setup_names_chromium_and_the_quick_subset():
     setup = README.split("## ", 2)[1]
     assert "apt-get install -y chromium" in setup
     assert 'pytest -m "not slow"' in setup
+
+
+def test_the_python_example_runs_as_written(tiny_env, monkeypatch, capsys):
+    """The README's first Python block, run as a reader would run it from the checkout (with the
+    tiny models in the environment instead of the real ones)."""
+    block = README.split("## Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(REPO)
+    exec(compile(block, "README.md (## Python)", "exec"), {"__name__": "readme_example"})
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 3 and all(" -> " in line for line in printed)
