@@ -160,9 +160,9 @@ def test_the_buttons_stream_partial_translations(app, seed_article):
     """The page's buttons run a generator (kept out of the API): the English grows as groups of
     paragraphs finish, and the last step brings the download files."""
     demo, _ = app
-    handler = next(f.fn for f in demo.fns.values() if f.name == "run_translate")
+    handler = next(f.fn for f in demo.fns.values() if f.name == "on_translate")
     article = "\n\n".join([seed_article.strip()] * 4)
-    steps = list(handler(article, False, "medium", 1))
+    steps = list(handler(article, False, "medium", 1, "auto"))
     texts = [step[0] for step in steps]
     assert len(steps) >= 4, [len(t) for t in texts]  # a start, at least two partials, the end
     assert all(len(a) <= len(b) for a, b in zip(texts, texts[1:]))
@@ -367,3 +367,27 @@ def test_app_py_is_translator_serve_and_nothing_happens_at_import():
              "print(os.environ.get('GRADIO_ANALYTICS_ENABLED'), os.environ.get('HF_HUB_DISABLE_TELEMETRY'))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
     assert out.stdout.split("\n")[:2] == ["False", "None None"], out.stderr
+
+
+def test_the_sentence_view_names_the_source_language_and_the_selector_forces_one(app, seed_article):
+    demo, _ = app
+    handler = next(f.fn for f in demo.fns.values() if f.name == "on_translate")
+    detected = list(handler(seed_article, False, "medium", 1, "auto"))[-1]
+    assert "<th>Slovenian</th>" in detected[2] and 'lang="sl"' in detected[2]
+    forced = list(handler(seed_article, False, "medium", 1, "hr"))[-1]
+    assert "<th>Croatian</th>" in forced[2] and "source: Croatian (hr)" in forced[3]
+    selector = page_component(demo, "source-language")
+    codes = [choice[1] for choice in selector["choices"]]
+    assert codes[0] == "auto" and {"sl", "hr", "sr", "bs", "bg", "mk", "en"} <= set(codes)
+
+
+def test_a_missing_model_warning_is_whole_and_names_the_offline_try_out(tmp_path):
+    from translator.ui.backend import ModelStatus
+
+    detail = "model folder x does not exist: " + "word " * 200 + "the end"
+    warning = render.model_warning([ModelStatus("translation", "x", False, detail)])
+    assert warning.rstrip().endswith("the end")
+    from translator import models
+
+    with pytest.raises(models.ModelNotFoundError, match="translator tiny-models"):
+        models.resolve("nobody/no-such-model-anywhere")

@@ -111,7 +111,10 @@ def resolve(name: str) -> Path:
         f"model {hub_id!r} is not available: " + "; ".join(tried) + ". "
         f"Fix: run `translator download {hub_id}` on a machine with internet and copy "
         f"{models_dir() / local_name(hub_id)} here, set TRANSLATOR_MODELS_DIR to a folder that "
-        "holds it, or pass a local model folder (--translation-model/--summary-model PATH)."
+        "holds it, or pass a local model folder (--translation-model/--summary-model PATH). To try every "
+        "feature offline with tiny random-weight stand-ins (nonsense output): `translator tiny-models "
+        "models/tiny`, then TRANSLATOR_TRANSLATION_MODEL=models/tiny/marian "
+        "TRANSLATOR_SUMMARY_MODEL=models/tiny/bart."
     )
 
 

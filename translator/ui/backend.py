@@ -171,11 +171,11 @@ class Backend:
         # one sentence cache for every Translator of this server (README: Translation cache)
         self.cache: TranslationCache | None = None
         try:
-            cache = open_cache(server_cache_spec(settings.translation_cache, settings.shared_storage),
-                               settings.translation_cache_mb)
-            self.cache = None if cache is None else metrics.CountedCache(cache)  # hits and misses in /metrics
+            self.cache = open_cache(server_cache_spec(settings.translation_cache, settings.shared_storage),
+                                    settings.translation_cache_mb)
         except CacheUnavailable as exc:  # a read-only home, Redis down: serve, only slower
             logger.warning("%s: serving without a translation cache", exc)
+        self._cache_counts = metrics.CacheCounts(self.cache) if self.cache is not None else None
 
     # -- models ------------------------------------------------------------------------------
 
@@ -238,28 +238,29 @@ class Backend:
     # -- work --------------------------------------------------------------------------------
 
     def run(self, text: object, *, summarise: bool = False, length: str = "medium",
-            num_beams: object = None, endpoint: str = "the page") -> TranslationAndSummary:
-        """Translate ``text`` (and summarise the English when ``summarise``): the API endpoints.
-        Raises TypeError/ValueError for bad input or options, ModelNotFoundError."""
+            num_beams: object = None, endpoint: str = "the page", source: str | None = None) -> TranslationAndSummary:
+        """Translate ``text`` from ``source`` (None: the server's ``--source``; "auto": detected)
+        and summarise the English when ``summarise``: the API endpoints. Raises TypeError/
+        ValueError for bad input or options, ModelNotFoundError."""
         text = self.check_input(text, endpoint=endpoint)
-        translator, summarizer, length = self._workers(summarise, length, num_beams)
+        translator, summarizer, length = self._workers(summarise, length, num_beams, source)
         with self._holding(summarizer is not None):
             result = pipeline.run(text, translator, summarizer, length=length)
-        metrics.count_translated([result])
+        self._counted([result])
         return result
 
     def stream(self, text: object, *, summarise: bool = False, length: str = "medium",
                num_beams: object = None, progress: Progress | None = None,
-               endpoint: str = "the page") -> Iterator[TranslationAndSummary]:
+               endpoint: str = "the page", source: str | None = None) -> Iterator[TranslationAndSummary]:
         """Yield growing partial results as paragraph groups finish, the last one complete and
         with its summary when ``summarise``: the page's buttons. Raises as :meth:`run`."""
         text = self.check_input(text, endpoint=endpoint)
-        translator, summarizer, length = self._workers(summarise, length, num_beams)
+        translator, summarizer, length = self._workers(summarise, length, num_beams, source)
         result = None
         with self._holding(summarizer is not None):
             for result in pipeline.stream(text, translator, summarizer, length=length, progress=progress):
                 yield result
-        metrics.count_translated([result] if result is not None else [])
+        self._counted([result] if result is not None else [])
 
     def run_documents(self, documents: list[list[str]], *, source: str = "auto", summarise: bool = False,
                       length: str = "medium", num_beams: object = None) -> list[TranslationAndSummary]:
@@ -270,8 +271,13 @@ class Backend:
         translator, summarizer, length = self._workers(summarise, length, num_beams, source)
         with self._holding(summarizer is not None):
             results = pipeline.run_documents(documents, translator, summarizer, length=length)
-        metrics.count_translated(results)
+        self._counted(results)
         return results
+
+    def _counted(self, results: list[TranslationAndSummary]) -> None:
+        metrics.count_translated(results)
+        if self._cache_counts is not None:
+            self._cache_counts.sync()
 
     def _workers(self, summarise: bool, length: str, num_beams: object, source: str | None = None):
         beams = self.settings.num_beams if num_beams is None else num_beams

@@ -27,6 +27,7 @@ from typing import Any
 
 import gradio as gr
 
+from ..language import PASSTHROUGH, SUPPORTED_SOURCES, language_name
 from ..models import ModelNotFoundError
 from ..options import MAX_BEAMS, MIN_BEAMS, SUMMARY_LENGTHS, SummaryLength
 from ..paths import SEED_ARTICLE
@@ -137,22 +138,23 @@ class TranslatorApp(gr.Blocks):
         return super().launch(*args, **kwargs)
 
 
-def build_app(settings: Settings) -> TranslatorApp:
-    """Build the page (not served yet). With ``settings.preload`` both models load now, and a
-    missing one is named on the page from its first paint."""
-    backend = Backend(settings)
-    statuses = backend.model_status() if settings.preload else None
-    limit = backend.concurrency
-    beams_default = settings.num_beams
-    names = {"translation": backend.translation_model, "summary": backend.summary_model}
+def source_choices() -> list[tuple[str, str]]:
+    """The source-language selector's (label, code) choices: detection first, then each language
+    the model translates, then English (copied unchanged)."""
+    return ([("Detect automatically", "auto")]
+            + [(f"{language_name(code)} ({code})", code) for code in SUPPORTED_SOURCES]
+            + [(f"{language_name(PASSTHROUGH)} (copied unchanged)", PASSTHROUGH)])
 
-    def model_info() -> str:
-        return render.model_info(statuses, names, settings.max_chars, limit)
 
-    # ---- handlers ----
+class Handlers:
+    """The page's event handlers, bound to one Backend (the buttons stream; the upload reads)."""
 
-    def run(text: str, summarise: bool, length: str, beams: float, progress: gr.Progress):
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def run(self, text: str, summarise: bool, length: str, beams: float, source: str, progress: gr.Progress):
         """The buttons' streaming handler: partial English as paragraph groups finish."""
+        backend = self.backend
         with friendly_errors():
             backend.check_input(text)  # before anything on the page changes
         started = time.perf_counter()
@@ -170,43 +172,42 @@ def build_app(settings: Settings) -> TranslatorApp:
         result = None
         with friendly_errors():
             for result in backend.stream(text, summarise=summarise, length=length, num_beams=beams,
-                                         progress=on_progress):
-                yield (result.translation, result.summary or "", render.side_by_side_html(result.segments), "",
-                       disabled, disabled)
+                                         progress=on_progress, source=source or None):
+                yield (result.translation, result.summary or "",
+                       render.side_by_side_html(result.segments, result.language), "", disabled, disabled)
             txt, data = backend.write_downloads(result)
-        yield (result.translation, result.summary or "", render.side_by_side_html(result.segments),
+        yield (result.translation, result.summary or "", render.side_by_side_html(result.segments, result.language),
                render.status_text(result, time.perf_counter() - started),
                gr.update(value=str(txt), interactive=True), gr.update(value=str(data), interactive=True))
 
-    def run_translate(text, summarise, length, beams, progress=gr.Progress()):
-        yield from run(text, bool(summarise), length, beams, progress)
+    def on_translate(self, text, summarise, length, beams, source, progress=gr.Progress()):
+        yield from self.run(text, bool(summarise), length, beams, source, progress)
 
-    def run_translate_and_summarize(text, length, beams, progress=gr.Progress()):
-        yield from run(text, True, length, beams, progress)
+    def on_translate_and_summarize(self, text, length, beams, source, progress=gr.Progress()):
+        yield from self.run(text, True, length, beams, source, progress)
 
-    def load_file(path):
+    def on_upload(self, path):
+        settings = self.backend.settings
         with friendly_errors(title="Cannot read the file"):
-            text = read_upload(path, backend.settings.max_file_bytes, backend.settings.max_chars)
+            text = read_upload(path, settings.max_file_bytes, settings.max_chars)
         try:
-            backend.check_input(text)
+            self.backend.check_input(text)
         except ValueError as exc:
             gr.Warning(str(exc))
         return text
 
-    def clear():
+    @staticmethod
+    def on_clear():
         disabled = gr.update(value=None, interactive=False)
         return "", None, "", "", render.EMPTY_TABLE, "", disabled, disabled
 
-    def refresh_models():
-        nonlocal statuses
-        statuses = backend.model_status()
-        warning = render.model_warning(statuses)
-        return model_info(), gr.update(value=warning, visible=bool(warning))
 
-    # ---- API endpoints (plain functions; every parameter after the text has a default) ----
+def _add_api(backend: Backend, limit: int) -> None:
+    """The named API endpoints (plain functions; every parameter after the text has a default)."""
+    beams_default = backend.settings.num_beams
 
     def translate(text: str, num_beams: int = beams_default) -> str:
-        """Translate Slovenian text into English. Paragraphs and line breaks are kept."""
+        """Translate South Slavic text (Slovenian first) into English. Paragraphs and line breaks are kept."""
         with friendly_errors():
             return backend.run(text, num_beams=num_beams, endpoint="/translate").translation
 
@@ -218,7 +219,7 @@ def build_app(settings: Settings) -> TranslatorApp:
     def translate_and_summarize(
         text: str, length: SummaryLength = "medium", num_beams: int = beams_default
     ) -> tuple[str, str, list[dict[str, Any]]]:
-        """Translate Slovenian text and summarise the English. Returns the translation, the summary
+        """Translate the text and summarise the English. Returns the translation, the summary
         and the sentence pairs (each {source, target, start, end, paragraph, translated, warnings,
         score}, as in the JSON download)."""
         with friendly_errors():
@@ -226,12 +227,73 @@ def build_app(settings: Settings) -> TranslatorApp:
                                  endpoint="/translate_and_summarize").to_dict()
         return result["translation"], result["summary"] or "", result["segments"]
 
-    # ---- layout ----
+    gr.api(translate, api_name="translate", concurrency_limit=limit, concurrency_id="translation")
+    gr.api(summarize, api_name="summarize", concurrency_limit=limit, concurrency_id="summary")
+    gr.api(translate_and_summarize, api_name="translate_and_summarize", concurrency_limit=limit,
+           concurrency_id="translation")
 
+
+def _input_column(backend: Backend, info_text: str) -> dict[str, Any]:
+    """The left column: the text, the buttons, the upload, the example and the options."""
     seed = SEED_ARTICLE.read_text(encoding="utf-8") if SEED_ARTICLE.is_file() else None
     upload_types = supported_suffixes()
-    warning_text = render.model_warning(statuses)
+    parts: dict[str, Any] = {}
+    parts["source"] = gr.Textbox(label="Article (Slovenian, Croatian, Serbian, Bosnian, Bulgarian or Macedonian)",
+                                 lines=16, max_lines=16, elem_id="source",
+                                 placeholder="Prilepite besedilo … (paste the article here)")
+    with gr.Row():
+        parts["translate"] = gr.Button("Translate", variant="primary", elem_id="translate-btn")
+        parts["both"] = gr.Button("Translate + summarise", variant="secondary", elem_id="both-btn")
+        parts["clear"] = gr.Button("Clear", variant="secondary", elem_id="clear-btn", scale=0, min_width=90)
+    parts["upload"] = gr.File(label=f"…or upload a file ({', '.join(upload_types)})", file_types=upload_types,
+                              type="filepath", elem_id="upload")
+    if seed:
+        gr.Examples(examples=[[seed]], inputs=[parts["source"]], label="Example",
+                    example_labels=[f"Slovenian news article ({len(seed):,} characters)"])
+    with gr.Accordion("Options", open=False, elem_id="options"):
+        parts["language"] = gr.Dropdown(source_choices(), value=backend.settings.source, label="Source language",
+                                        info="Detected per article; choose one to translate text that is "
+                                             "detected as another language.", elem_id="source-language")
+        parts["summarise"] = gr.Checkbox(label="Also summarise when I press Translate", value=False)
+        parts["length"] = gr.Radio(list(SUMMARY_LENGTHS), value="medium", label="Summary length")
+        parts["beams"] = gr.Slider(MIN_BEAMS, MAX_BEAMS, value=backend.settings.num_beams, step=1, label="Beams",
+                                   info="More beams: better choices, slower. 1 is fastest.")
+        parts["info"] = gr.Markdown(info_text, elem_id="model-info")
+    return parts
 
+
+def _output_column() -> list[Any]:
+    """The right column and the sentence view: the outputs every run fills, in order."""
+    english = gr.Textbox(label="English translation", lines=16, max_lines=16, interactive=False,
+                         placeholder="The English translation appears here, paragraph by paragraph.",
+                         buttons=["copy"], elem_id="english")
+    summary = gr.Textbox(label="Summary", lines=4, max_lines=10, interactive=False,
+                         placeholder="Press “Translate + summarise” (or tick the option) for a summary.",
+                         buttons=["copy"], elem_id="summary")
+    status = gr.Markdown("", elem_id="status")
+    with gr.Row():
+        download_txt = gr.DownloadButton("Download .txt", interactive=False, size="md", elem_id="download-txt")
+        download_json = gr.DownloadButton("Download .json", interactive=False, size="md", elem_id="download-json")
+    return [english, summary, status, download_txt, download_json]
+
+
+def build_app(settings: Settings) -> TranslatorApp:
+    """Build the page (not served yet). With ``settings.preload`` both models load now, and a
+    missing one is named on the page from its first paint."""
+    backend = Backend(settings)
+    statuses = backend.model_status() if settings.preload else None
+    limit = backend.concurrency
+    names = {"translation": backend.translation_model, "summary": backend.summary_model}
+    handlers = Handlers(backend)
+
+    def refresh_models():
+        nonlocal statuses
+        statuses = backend.model_status()
+        warning = render.model_warning(statuses)
+        return render.model_info(statuses, names, settings.max_chars, limit), gr.update(value=warning,
+                                                                                         visible=bool(warning))
+
+    warning_text = render.model_warning(statuses)
     # gradio's own temporary files (uploads, downloads) are pruned as the REST downloads are, and
     # removed when the server stops
     with TranslatorApp(title="Slovenian → English translator", analytics_enabled=False,
@@ -241,38 +303,9 @@ def build_app(settings: Settings) -> TranslatorApp:
         warning = gr.Markdown(warning_text, visible=bool(warning_text), elem_id="model-warning")
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):
-                source = gr.Textbox(label="Slovenian text", lines=16, max_lines=16,
-                                    placeholder="Prilepite slovensko besedilo … (paste Slovenian text here)",
-                                    elem_id="source")
-                with gr.Row():
-                    translate_btn = gr.Button("Translate", variant="primary", elem_id="translate-btn")
-                    both_btn = gr.Button("Translate + summarise", variant="secondary", elem_id="both-btn")
-                    clear_btn = gr.Button("Clear", variant="secondary", elem_id="clear-btn", scale=0,
-                                          min_width=90)
-                upload = gr.File(label=f"…or upload a file ({', '.join(upload_types)})",
-                                 file_types=upload_types, type="filepath", elem_id="upload")
-                if seed:
-                    gr.Examples(examples=[[seed]], inputs=[source], label="Example",
-                                example_labels=[f"Slovenian news article ({len(seed):,} characters)"])
-                with gr.Accordion("Options", open=False, elem_id="options"):
-                    summarise = gr.Checkbox(label="Also summarise when I press Translate", value=False)
-                    length = gr.Radio(list(SUMMARY_LENGTHS), value="medium", label="Summary length")
-                    beams = gr.Slider(MIN_BEAMS, MAX_BEAMS, value=beams_default, step=1, label="Beams",
-                                      info="More beams: better choices, slower. 1 is fastest.")
-                    info = gr.Markdown(model_info(), elem_id="model-info")
+                parts = _input_column(backend, render.model_info(statuses, names, settings.max_chars, limit))
             with gr.Column(scale=1):
-                english = gr.Textbox(label="English translation", lines=16, max_lines=16, interactive=False,
-                                     placeholder="The English translation appears here, paragraph by paragraph.",
-                                     buttons=["copy"], elem_id="english")
-                summary = gr.Textbox(label="Summary", lines=4, max_lines=10, interactive=False,
-                                     placeholder="Press “Translate + summarise” (or tick the option) for a summary.",
-                                     buttons=["copy"], elem_id="summary")
-                status = gr.Markdown("", elem_id="status")
-                with gr.Row():
-                    download_txt = gr.DownloadButton("Download .txt", interactive=False, size="md",
-                                                     elem_id="download-txt")
-                    download_json = gr.DownloadButton("Download .json", interactive=False, size="md",
-                                                      elem_id="download-json")
+                english, summary, status, download_txt, download_json = _output_column()
         gr.Markdown("### Sentence by sentence\nEach source sentence beside its English; "
                     "⚠ marks a sentence the translator was unsure about.")
         side = gr.HTML(render.EMPTY_TABLE, elem_id="side-by-side")
@@ -280,17 +313,16 @@ def build_app(settings: Settings) -> TranslatorApp:
         outputs = [english, summary, side, status, download_txt, download_json]
         common = dict(outputs=outputs, api_visibility="private", concurrency_limit=limit,
                       concurrency_id="translation", show_progress_on=[status])
-        translate_btn.click(run_translate, inputs=[source, summarise, length, beams], **common)
-        both_btn.click(run_translate_and_summarize, inputs=[source, length, beams], **common)
-        upload.upload(load_file, inputs=[upload], outputs=[source], api_visibility="private")
-        clear_btn.click(clear, outputs=[source, upload, *outputs], api_visibility="private", queue=False)
-        demo.load(refresh_models, outputs=[info, warning], api_visibility="private", concurrency_limit=None,
-                  show_progress="hidden")
-
-        gr.api(translate, api_name="translate", concurrency_limit=limit, concurrency_id="translation")
-        gr.api(summarize, api_name="summarize", concurrency_limit=limit, concurrency_id="summary")
-        gr.api(translate_and_summarize, api_name="translate_and_summarize", concurrency_limit=limit,
-               concurrency_id="translation")
+        options = [parts["length"], parts["beams"], parts["language"]]
+        parts["translate"].click(handlers.on_translate, inputs=[parts["source"], parts["summarise"], *options], **common)
+        parts["both"].click(handlers.on_translate_and_summarize, inputs=[parts["source"], *options], **common)
+        parts["upload"].upload(handlers.on_upload, inputs=[parts["upload"]], outputs=[parts["source"]],
+                               api_visibility="private")
+        parts["clear"].click(handlers.on_clear, outputs=[parts["source"], parts["upload"], *outputs],
+                             api_visibility="private", queue=False)
+        demo.load(refresh_models, outputs=[parts["info"], warning], api_visibility="private",
+                  concurrency_limit=None, show_progress="hidden")
+        _add_api(backend, limit)
     demo.queue(default_concurrency_limit=limit, max_size=64)
     return demo
 

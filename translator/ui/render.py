@@ -61,13 +61,14 @@ def _snippet(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def side_by_side_html(segments: list[Segment]) -> str:
+def side_by_side_html(segments: list[Segment], language: str | None = None) -> str:
     """An HTML table pairing each source sentence with its English; every text HTML-escaped.
     Rows with a warning get class ``warn``, a ⚠ and the warning text; a new paragraph starts
     with a heavier line; pieces copied verbatim (numbers, symbols) are greyed. Each row has the
     id ``seg-N`` (N: its number); a translated row with a score gets class ``scored``, a bar as
     dark as the model's doubt (``--doubt``, 1 − confidence) and its confidence in the tooltip.
-    Above the table, "Check these first" links to the least confident rows."""
+    Above the table, "Check these first" links to the least confident rows. The source column is
+    headed with ``language``'s name (the detected or chosen source; "Source" when unknown)."""
     if not segments:
         return EMPTY_TABLE
     rows = []
@@ -94,15 +95,22 @@ def side_by_side_html(segments: list[Segment]) -> str:
         rows.append(
             f'<tr class="{" ".join(classes)}" data-paragraph="{segment.paragraph}" id="seg-{number}"{style}{title}>'
             f'<td class="num">{number}{mark}</td>'
-            f'<td class="src" lang="sl">{html.escape(segment.source)}</td>'
+            f'<td class="src" lang="{html.escape(language or "und")}">{html.escape(segment.source)}</td>'
             f'<td class="tgt" lang="en">{html.escape(segment.target)}{notes}</td></tr>'
         )
     return (
         f'{_check_first_html(segments)}<div class="sbs-wrap"><table class="sbs">'
         '<colgroup><col class="num"><col><col></colgroup>'
-        '<thead><tr><th>#</th><th>Slovenian</th><th>English</th></tr></thead>'
+        f'<thead><tr><th>#</th><th>{html.escape(source_heading(language))}</th><th>English</th></tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table></div>'
     )
+
+
+def source_heading(language: str | None) -> str:
+    """The source column's heading: the language's name, "Source" when unknown."""
+    if not language or language == "und":
+        return "Source"
+    return language_name(language)
 
 
 def status_text(result: TranslationAndSummary, seconds: float) -> str:
@@ -131,7 +139,7 @@ def model_info(statuses: list[ModelStatus] | None, names: dict[str, str], max_ch
     if statuses is None:
         lines += [f"- **{LABELS[kind]}:** `{md_code(name)}` — loading…" for kind, name in names.items()]
     for status in statuses or []:
-        state = md(status.detail) if status.ready else f"not available: {md(status.detail[:300])}"
+        state = md(status.detail) if status.ready else f"not available: {md(status.detail)}"
         lines.append(f"- **{LABELS[status.kind]}:** `{md_code(status.name)}` — {state}")
     lines.append(f"- **Input limit:** {max_chars:,} characters · **requests per model at once:** {concurrency}")
     return "\n".join(lines)
@@ -141,7 +149,7 @@ def model_warning(statuses: list[ModelStatus] | None) -> str:
     """Markdown for the top of the page naming each missing model and the fix; ``""`` when
     every model is ready (or not checked yet)."""
     return "\n\n".join(
-        f"⚠ **The {status.kind} model `{md_code(status.name)}` is not available:** {md(status.detail[:500])}"
+        f"⚠ **The {status.kind} model `{md_code(status.name)}` is not available:** {md(status.detail)}"
         for status in statuses or [] if not status.ready
     )
 
