@@ -9,7 +9,6 @@ import logging
 import os
 import shutil
 import threading
-import time
 
 import pytest
 
@@ -461,10 +460,14 @@ def test_a_target_without_marker_is_converted_again(fresh_marian, count_conversi
 
 
 def test_two_conversions_at_once_convert_once(fresh_marian, count_conversions, monkeypatch):
-    real = ct2_convert._run_converter
+    real, real_convert = ct2_convert._run_converter, ct2_convert.convert
+    arrived = threading.Semaphore(0)
+    seen_while_converting = []
 
     def slow(source, out, quantization):
-        time.sleep(0.5)  # a second caller arrives while the first converts
+        # the race, proven: the converter runs only once every caller has asked for the copy
+        for _ in range(3):
+            seen_while_converting.append(arrived.acquire(timeout=30))
         return real(source, out, quantization)
 
     monkeypatch.setattr(ct2_convert, "_run_converter", slow)
@@ -472,7 +475,8 @@ def test_two_conversions_at_once_convert_once(fresh_marian, count_conversions, m
 
     def worker():
         try:
-            results.append(ct2_convert.convert(fresh_marian, "float32"))
+            arrived.release()
+            results.append(real_convert(fresh_marian, "float32"))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -482,6 +486,7 @@ def test_two_conversions_at_once_convert_once(fresh_marian, count_conversions, m
     for thread in threads:
         thread.join()
     assert not errors
+    assert seen_while_converting == [True, True, True]
     assert len(set(results)) == 1 and ct2_convert.is_converted(results[0])
     assert len(count_conversions) == 1
 
