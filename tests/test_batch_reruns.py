@@ -173,3 +173,20 @@ def test_temporaries_beside_an_outside_report_are_cleaned(tiny_env, small_tree, 
     assert not stale.exists() and other.exists()
     assert json.loads((reports / "run.json").read_text(encoding="utf-8"))["counts"]["done"] == 6
     assert not (tmp_path / "out" / "report.json").exists()
+
+
+def test_a_file_that_always_fails_never_makes_its_neighbours_translate_again(tiny_env, small_tree, tmp_path):
+    (small_tree / "a" / "broken.docx").write_bytes(b"this is not a zip archive")
+    out = tmp_path / "out"
+    assert run_batch(small_tree, out) == 1
+    group = next(g for g in groups_of(small_tree, out, 64_000) if "a/broken.docx" in g)
+    assert len(group) > 1  # it shares a work group with files that translate
+    first = statuses(out)
+    assert first["a/broken.docx"] == "failed" and list(first.values()).count("done") == 6
+    stamps = {p: os.stat(out / p).st_ino for p in tree(out) if (out / p).is_file()}
+    assert run_batch(small_tree, out) == 1
+    again = statuses(out)
+    assert again["a/broken.docx"] == "failed"
+    assert {p: s for p, s in again.items() if p != "a/broken.docx"} == {p: "skipped" for p in first
+                                                                        if p != "a/broken.docx"}
+    assert all(os.stat(out / p).st_ino == ino for p, ino in stamps.items())  # nothing rewritten

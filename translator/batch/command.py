@@ -10,7 +10,7 @@ The run, step by step (every process of a multi-process run does the same walk):
 4. **Group** the files into work groups, consecutive files of about 64 kB whose sentences share
    translate calls (plan.py). The groups depend on the tree only, so a file's English is the
    same whatever the number of processes and whichever earlier run did part of the work.
-5. **Skip** a group when every member's manifest record says done/skipped with the same source
+5. **Skip** the members of a group whose manifest record says done/skipped with the same source
    sha256, options, outputs and group key, and those outputs exist; ``--force`` skips nothing.
    The hashing is shared out among the processes.
 6. **Shard** the groups left by size: largest first, each into the lightest shard, so that a
@@ -85,10 +85,13 @@ def main(args: argparse.Namespace) -> int:
         states = {state.index: state for part in procs.all_gather(checked) for state in part}
         groups = work_groups(walk.files, states, cfg.group_chars, cfg.force)
         hashed_here = {walk.files[i].rel for i in mine}
+        pending = []
         for group in groups:
-            if group.current:
-                runner.skip(group, hashed_here, manifest)
-        pending = [group for group in groups if not group.current]
+            finished, todo = group.parts()
+            if finished.files:
+                runner.skip(finished, hashed_here, manifest)
+            if todo.files:
+                pending.append(todo)
         share = shard_files([group.size for group in pending], procs.world)[procs.rank]
         runner.translate([pending[k] for k in share])
         gathered = procs.all_gather({"results": runner.results, "sentences": runner.sentences})

@@ -189,6 +189,7 @@ class FileState:
     sha256: str | None  # None: it could not be read (already recorded as failed)
     current: bool = False  # its record proves its outputs up to date
     group: str | None = None  # the key of the work group its outputs came from
+    failed: bool = False  # the last run failed on this very content with these options
 
 
 @dataclass
@@ -199,10 +200,23 @@ class WorkGroup:
     files: list[SourceFile]
     hashes: list[str]
     current: bool
+    done: list[bool] = field(default_factory=list)  # per member: up to date from this same group
 
     @property
     def size(self) -> int:
         return sum(f.size for f in self.files)
+
+    def parts(self) -> tuple[WorkGroup, WorkGroup]:
+        """(the members already done, the members to translate), both under this group's key.
+        ``done`` marks every member done except the ones to translate again: all of them when
+        the group changed or lost an output (its batches must be a clean run's), only the files
+        that failed last time when nothing else is missing (they never shared a batch anyway)."""
+        def part(wanted: bool) -> WorkGroup:
+            chosen = [i for i, done in enumerate(self.done or [self.current] * len(self.files)) if done == wanted]
+            return WorkGroup(self.key, [self.files[i] for i in chosen], [self.hashes[i] for i in chosen], wanted,
+                             [wanted] * len(chosen))
+
+        return part(True), part(False)
 
 
 def group_key(files: list[SourceFile], hashes: list[str]) -> str:
@@ -223,8 +237,12 @@ def work_groups(files: list[SourceFile], states: dict[int, FileState], limit: in
             continue
         hashes = [states[i].sha256 or "" for i in members]
         key = group_key([files[i] for i in members], hashes)
-        current = not force and all(states[i].current and states[i].group == key for i in members)
-        result.append(WorkGroup(key, [files[i] for i in members], hashes, current))
+        done = [not force and states[i].current and states[i].group == key for i in members]
+        # files that failed on this same group last time do not make their neighbours redo
+        only_failures = all(done[k] or (states[i].failed and states[i].group == key) for k, i in enumerate(members))
+        if not only_failures:
+            done = [all(done)] * len(members)
+        result.append(WorkGroup(key, [files[i] for i in members], hashes, all(done), done))
     return result
 
 

@@ -100,7 +100,9 @@ class Runner:
                 continue
             record = manifest.get(f.rel)
             current = record is not None and self.is_current(f, sha, record)
-            states.append(FileState(index, sha, current, record.get("group") if record else None))
+            failed = bool(record and record.get("status") == "failed" and record.get("sha256") == sha
+                          and record.get("options") == self.options)
+            states.append(FileState(index, sha, current, record.get("group") if record else None, failed))
         return states
 
     def skip(self, group: WorkGroup, mine: set[str], manifest: dict[str, Record]) -> None:
