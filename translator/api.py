@@ -26,12 +26,27 @@ def translate(text: list[str], *, model: str | None = ..., device: str | None = 
 
 
 def translate(text, *, model=None, device=None, engine=None, progress=None, **options):
-    """Translate a str (→ str) or a list of str (→ list of str, same length and order).
+    """Translate a text, or a list of texts, into English.
 
     Paragraphs and line breaks are kept; ``""``/whitespace gives ``""`` without loading a model.
-    ``options`` are TranslationOptions fields (``num_beams=1``, ``max_piece_tokens=...``).
-    Raises TypeError for anything but str / list of str, ModelNotFoundError when the model is
-    not available.
+
+    Args:
+        text: a str, or a list of str (translated together: their sentences share batches).
+        model: a Hub id or a local folder (default: ``$TRANSLATOR_TRANSLATION_MODEL``, else
+            ``Helsinki-NLP/opus-mt-tc-big-zls-en``).
+        device: ``auto`` | ``cpu`` | ``cuda[:N]`` | ``mps``. engine: ``auto`` | ``ct2`` | ``hf``.
+        progress: called with (pieces done, pieces in all).
+        **options: TranslationOptions fields (``num_beams=1``, ``max_piece_tokens=...``), and
+            ``source`` (``"auto"`` or a language code) and ``cache`` as for :class:`Translator`.
+
+    Returns:
+        The English: a str for a str, a list of the same length and order for a list.
+
+    Raises:
+        InvalidTypeError: anything but a str or a list of str (a TypeError).
+        InvalidTextError: text that is not valid Unicode (a ValueError naming the position).
+        UnsupportedLanguageError: a text in a language the model does not translate.
+        ModelNotFoundError: the model is neither local nor downloadable.
     """
     if isinstance(text, str):
         if not text.strip():
@@ -48,10 +63,21 @@ def translate(text, *, model=None, device=None, engine=None, progress=None, **op
 
 def summarize(english_text: str, *, model: str | None = None, length: str = "medium",
               device: str | None = None, engine: str | None = None, **options: object) -> str:
-    """Return an English summary of ``english_text`` of any length (``""`` for empty text).
+    """Summarise English text of any length (map-reduce over the model's input limit).
 
-    ``length``: ``short`` | ``medium`` | ``long``. Raises TypeError, ValueError (bad length) or
-    ModelNotFoundError.
+    Args:
+        english_text: the English to summarise (``""`` gives ``""``).
+        model: a BART-family summariser (default: ``$TRANSLATOR_SUMMARY_MODEL``, else
+            ``sshleifer/distilbart-cnn-12-6``).
+        length: ``short`` | ``medium`` | ``long``.
+        device, engine: as for :func:`translate`. **options: SummaryOptions fields.
+
+    Returns:
+        The summary.
+
+    Raises:
+        InvalidTypeError: not a str. InvalidInputError: a bad length or option.
+        ModelNotFoundError: the model is neither local nor downloadable.
     """
     if isinstance(english_text, str) and not english_text.strip():
         return ""
@@ -68,8 +94,20 @@ def translate_and_summarize(
     engine: str | None = None,
     progress: Progress | None = None,
 ) -> TranslationAndSummary:
-    """Translate ``text`` and summarise the English; returns ``.translation``, ``.summary``,
-    ``.segments`` (source/target pairs), ``.warnings`` and ``.to_dict()``."""
+    """Translate ``text`` and summarise the English, in one pipeline call.
+
+    Args:
+        text: the article. translation_model, summary_model: as ``model`` for :func:`translate`
+            and :func:`summarize`. length, device, engine, progress: as there.
+
+    Returns:
+        A TranslationAndSummary: ``.translation``, ``.summary``, ``.segments`` (source/target
+        pairs), ``.warnings``, ``.language``, ``.notes`` and ``.to_dict()`` (the JSON shape every
+        entry point returns).
+
+    Raises:
+        As :func:`translate` and :func:`summarize`.
+    """
     return pipeline.run(
         text,
         Translator(translation_model, device=device, engine=engine),
@@ -80,7 +118,17 @@ def translate_and_summarize(
 
 
 def split_sentences(text: str, lang: str = "sl") -> list[str]:
-    """Split ``text`` into sentences with Slovenian-aware rules (``lang="en"`` for English)."""
+    """Split a text into sentences with language-aware rules.
+
+    Args:
+        text: the text. lang: the rules' language (``sl``, ``hr``, ``sr``, ``bg``, ``en`` ...).
+
+    Returns:
+        The sentences, in order (whitespace between them left out).
+
+    Raises:
+        InvalidTypeError: ``text`` is not a str.
+    """
     if not isinstance(text, str):
         raise InvalidTypeError(f"split_sentences() expects a str, got {type(text).__name__}")
     return _split_sentences(text, lang=lang)
