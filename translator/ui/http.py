@@ -144,7 +144,8 @@ class Server(uvicorn.Server):
         config = uvicorn.Config(app, host=host, port=port, http=protocol_for(limits), ws="none",
                                 lifespan="on", timeout_keep_alive=max(1, round(limits.keep_alive_s)),
                                 timeout_graceful_shutdown=max(1, round(limits.grace_s)),
-                                log_level="warning", access_log=False, server_header=False)
+                                log_level="warning", access_log=False, server_header=False,
+                                log_config=None)  # uvicorn's lines go to the root handlers, formatted as ours
         super().__init__(config)
         self.thread: threading.Thread | None = None
 

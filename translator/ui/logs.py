@@ -25,7 +25,8 @@ from .metrics import DISCONNECTED, RouteLabels, method_label
 
 ACCESS = logging.getLogger("translator.access")
 LOG_FORMATS = ("text", "json")
-_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message", "asctime", "taskName", "color_message"}  # uvicorn's copy of its message with terminal colours
 
 
 class JsonFormatter(logging.Formatter):

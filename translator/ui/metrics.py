@@ -5,8 +5,8 @@ per process, whatever number of servers it runs (tests run several). They are co
 work happens: :class:`RequestMetrics` (an ASGI middleware) counts every HTTP request by route
 template, method and status and times it; the Backend counts characters and sentences
 translated, times the engine's ``generate`` (:func:`time_engine`), counts requests waiting for a
-model (:func:`waiting_for`) and each model's state; :class:`CountedCache` counts translation
-cache hits and misses; the REST routes count rate-limit refusals.
+model (:func:`waiting_for`) and each model's state; :class:`CacheCounts` carries the translation
+cache's hits and misses over; the REST routes count rate-limit refusals.
 
 Several processes: with ``PROMETHEUS_MULTIPROC_DIR`` set (before the process starts) every
 process writes its values into files there and ``/metrics`` of any of them adds them up
@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import hmac
 import os
+import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -40,9 +41,11 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..options import env
 from ..results import TranslationAndSummary
 
-MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+# prometheus_client reads it too, when it is imported: set it before the process starts
+MULTIPROCESS = env("PROMETHEUS_MULTIPROC_DIR") is not None
 SECONDS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
 DISCONNECTED = 499  # no answer was started: the client went away (nginx's code for it)
@@ -195,26 +198,25 @@ def waiting_for(gate: Any, kind: str) -> Iterator[None]:
         gate.release()
 
 
-class CountedCache:
-    """A translation cache that counts its hits and misses in the metrics; everything else is
-    the wrapped cache's (``hits``, ``misses``, ``stats()``, ``where`` ...)."""
+class CacheCounts:
+    """Carries a translation cache's own ``hits`` and ``misses`` into the metrics: :meth:`sync`
+    adds what they grew by since the last call (exact however requests interleave)."""
 
     def __init__(self, cache: Any) -> None:
-        self.inner = cache
+        self.cache = cache
+        self._seen = (cache.hits, cache.misses)
+        self._lock = threading.Lock()
 
-    def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
-        """The wrapped cache's answer, counted."""
-        found = self.inner.get_many(keys)
-        CACHE_HITS.inc(len(found))
-        CACHE_MISSES.inc(max(0, len(set(keys)) - len(found)))
-        return found
-
-    def put_many(self, items: Mapping[str, Any]) -> None:
-        """The wrapped cache's."""
-        self.inner.put_many(items)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
+    def sync(self) -> None:
+        """Count the hits and misses since the last call."""
+        with self._lock:
+            hits, misses = self.cache.hits, self.cache.misses
+            seen_hits, seen_misses = self._seen
+            self._seen = (hits, misses)
+        if hits > seen_hits:
+            CACHE_HITS.inc(hits - seen_hits)
+        if misses > seen_misses:
+            CACHE_MISSES.inc(misses - seen_misses)
 
 
 def exposition() -> bytes:

@@ -327,6 +327,11 @@ class RestApi:
                              "target": {"code": work.TARGET, "name": "English"}},
             }
 
+        self._probes(api)
+        return api
+
+    def _probes(self, api: APIRouter) -> None:
+        """``/health`` and the orchestrator's probes ``/health/live`` and ``/health/ready``."""
         @api.get("/health", response_model=Health, tags=["health"],
                  responses={503: {"model": Health, "description": "Models loading or missing"}})
         async def health() -> Any:
@@ -345,5 +350,3 @@ class RestApi:
             """Readiness: 200 once both models are loaded (send traffic), 503 while they load or
             when one is missing (``engines`` then says why)."""
             return self._readiness()
-
-        return api
