@@ -204,10 +204,29 @@ def _decide_pair(prev: str, before: str, after: str, rules: Rules) -> bool | Non
     if first.islower():
         return False
     upper = _upperish(first)
-    digit = first.isdigit()
     core = before.rstrip(CLOSERS)
     if not core:
         return None
+    punctuation = _after_punctuation(core, before, upper)
+    if punctuation is not _UNDECIDED:
+        return punctuation
+    if not (upper or first.isdigit()):
+        return None
+    word = ABBREV.search(core).group(1).lstrip(".-")
+    decided = _after_abbreviation(word, prev, next_core, upper, rules)
+    if decided is not _UNDECIDED:
+        return decided
+    if word.isdigit() and len(word) <= 3 and core == word + ".":  # "20.", not "3:1." or "1,5."
+        return _after_small_number(prev, next_core, upper, rules)
+    return None
+
+
+_UNDECIDED = object()  # a step of _decide_pair that leaves the decision to the next one
+
+
+def _after_punctuation(core: str, before: str, upper: bool) -> bool | None | object:
+    """The punctuation rules: ?, !, …, ".." and a period before closing quotes end a sentence
+    before a capital; anything but a period never does. _UNDECIDED for a bare period."""
     last = core[-1]
     if last in TERMINATORS or last == "…" or core.endswith(".."):
         return True if upper else None
@@ -215,12 +234,15 @@ def _decide_pair(prev: str, before: str, after: str, rules: Rules) -> bool | Non
         return False  # Moses too breaks only after sentence punctuation
     if len(core) < len(before):  # closing quote or bracket after the period
         return True if upper else None
-    if not (upper or digit):
-        return None
-    word = ABBREV.search(core).group(1).lstrip(".-")
+    return _UNDECIDED
+
+
+def _after_abbreviation(word: str, prev: str, next_core: str, upper: bool, rules: Rules) -> bool | None | object:
+    """The rules for the word before a period: dates, initials, sentence-final abbreviations,
+    titles, units after numbers, codes. _UNDECIDED when none applies."""
     lower = word.lower()
     prev_core = prev.strip(_OPENERS + CLOSERS)
-    if digit and _DAY.fullmatch(word):
+    if next_core[:1].isdigit() and _DAY.fullmatch(word):
         if _MONTH_NEXT.match(next_core):
             return False  # "7. 11."
         if _DAY_DOT.fullmatch(prev.lstrip(_OPENERS)) and _YEAR_NEXT.match(next_core):
@@ -234,21 +256,23 @@ def _decide_pair(prev: str, before: str, after: str, rules: Rules) -> bool | Non
     if lower in rules.after_number:
         return None if _NUMBER.fullmatch(prev_core) else False
     if lower in rules.ambiguous_titles:
-        if word[0].isupper() or prev.lower() in rules.title_context:
-            return False
-        return None
-    if digit and lower in rules.numeric_only:
+        return False if word[0].isupper() or prev.lower() in rules.title_context else None
+    if next_core[:1].isdigit() and lower in rules.numeric_only:
         return False
     if (upper and lower in rules.before_code and _CODE.match(next_core)
             and (next_core[0] in "€$£¥" or next_core[:3].isupper())):
         return False
-    if word.isdigit() and len(word) <= 3 and core == word + ".":  # "20.", not "3:1." or "1,5."
-        if upper and prev.rstrip(CLOSERS)[-1:] in (",", ";", ":"):
-            return False  # a ranking list: "40 točk, 2. Može (Slovenija)"
-        if prev.endswith(".") and ABBREV.search(prev).group(1).lower() in rules.articles:
-            return False  # "prema čl. 199. Zakona": articles are numbered with ordinals
-        if upper and (prev.lower() in rules.ordinal_preps or _EVENT_ADJECTIVE.fullmatch(next_core)):
-            return False  # "na 75. Berlinalu", "začel 20. Blejski strateški forum"
+    return _UNDECIDED
+
+
+def _after_small_number(prev: str, next_core: str, upper: bool, rules: Rules) -> bool | None:
+    """A number of up to three digits with a period: a list number or an ordinal, or None."""
+    if upper and prev.rstrip(CLOSERS)[-1:] in (",", ";", ":"):
+        return False  # a ranking list: "40 točk, 2. Može (Slovenija)"
+    if prev.endswith(".") and ABBREV.search(prev).group(1).lower() in rules.articles:
+        return False  # "prema čl. 199. Zakona": articles are numbered with ordinals
+    if upper and (prev.lower() in rules.ordinal_preps or _EVENT_ADJECTIVE.fullmatch(next_core)):
+        return False  # "na 75. Berlinalu", "začel 20. Blejski strateški forum"
     return None
 
 
