@@ -248,20 +248,7 @@ def _edges(text: str) -> tuple[str, str]:
 def _fill(text: str, weighted: list[tuple[int, int]], pieces: list[Slot], new: list[str | None]) -> None:
     """Write the words of ``text`` into ``new`` for the text pieces (index, word weight)."""
     slots = [i for i, _ in weighted]
-    cores = [pieces[i].text.strip() for i in slots]
-    spans = [m.span() for m in _WORD.finditer(text)]
-    counts = [weight for _, weight in weighted]
-    if len(spans) < len(slots):
-        # Fewer words than slots (markup inside a word, "*a*b"): cut inside words rather
-        # than leave a slot empty, which would leave "**" behind.
-        spans = [(i, i + 1) for i, ch in enumerate(text) if not ch.isspace()]
-        counts = [len(core) for core in cores]
-    ends = _allot(counts, len(spans))
-    ranges: list[tuple[int, int] | None] = []
-    start = 0
-    for end in ends:
-        ranges.append((spans[start][0], spans[end - 1][1]) if end > start else None)
-        start = end
+    ranges = _word_ranges(text, weighted, [pieces[i].text.strip() for i in slots])
     for i, rng in zip(slots, ranges):
         lead, trail = _edges(pieces[i].text)
         if rng is None:
@@ -272,8 +259,30 @@ def _fill(text: str, weighted: list[tuple[int, int]], pieces: list[Slot], new: l
         lead = "" if chunk[0] in _CLOSING else lead
         trail = "" if chunk[-1] in _OPENING else trail
         new[i] = lead + chunk + trail
+    _keep_word_spaces(text, [(i, rng) for i, rng in zip(slots, ranges) if rng], pieces, new)
 
-    filled = [(i, rng) for i, rng in zip(slots, ranges) if rng]
+
+def _word_ranges(text: str, weighted: list[tuple[int, int]], cores: list[str]) -> list[tuple[int, int] | None]:
+    """The span of ``text`` each slot gets (None: no words for it), words allotted by weight."""
+    spans = [m.span() for m in _WORD.finditer(text)]
+    counts = [weight for _, weight in weighted]
+    if len(spans) < len(weighted):
+        # Fewer words than slots (markup inside a word, "*a*b"): cut inside words rather
+        # than leave a slot empty, which would leave "**" behind.
+        spans = [(i, i + 1) for i, ch in enumerate(text) if not ch.isspace()]
+        counts = [len(core) for core in cores]
+    ranges: list[tuple[int, int] | None] = []
+    start = 0
+    for end in _allot(counts, len(spans)):
+        ranges.append((spans[start][0], spans[end - 1][1]) if end > start else None)
+        start = end
+    return ranges
+
+
+def _keep_word_spaces(text: str, filled: list[tuple[int, tuple[int, int]]], pieces: list[Slot],
+                      new: list[str | None]) -> None:
+    """Where two filled slots hold words the translation separates by a space, make sure a space
+    stays between them, on the side that keeps Markdown emphasis whole."""
     for (a, rng_a), (b, rng_b) in zip(filled, filled[1:]):
         if not text[rng_a[1] : rng_b[0]]:
             continue  # cut inside a word: no space to place
