@@ -8,6 +8,7 @@ import io
 import zipfile
 
 import docx
+import office
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +16,7 @@ from translator.files import Document, FileFormatError, read_bytes, render_docum
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MAX_BYTES = 4 * 2**20
-SUFFIXES = (".txt", ".md", ".html", ".docx", ".srt")
+SUFFIXES = (".txt", ".md", ".html", ".docx", ".odt", ".odp", ".pptx", ".epub", ".srt")
 
 
 def check(data: bytes, suffix: str) -> None:
@@ -180,3 +181,88 @@ def test_docx_damaged_bytes(flips: list[tuple[int, int]], cut: int) -> None:
         data[at] = value
     check(bytes(data[: max(cut, len(VALID) - 200)]), ".docx")
     check(bytes(data), ".docx")
+
+
+# -- OpenDocument, PowerPoint, EPUB: random XML in the text members, damaged packages ------------
+
+SAMPLES = {suffix: office.build(suffix) for suffix in (".odt", ".odp", ".pptx", ".epub")}
+TEXT_MEMBERS = {".odt": "content.xml", ".odp": "content.xml", ".pptx": "ppt/slides/slide1.xml",
+                ".epub": "OEBPS/text/poglavje 1.xhtml"}
+ODF_ELEMENTS = [
+    ("<text:p>", "</text:p>"), ("<text:h>", "</text:h>"), ('<text:span text:style-name="T1">', "</text:span>"),
+    ("<text:a>", "</text:a>"), ("<text:note><text:note-body>", "</text:note-body></text:note>"),
+    ("<text:page-number>", "</text:page-number>"), ("<draw:frame><draw:text-box>", "</draw:text-box></draw:frame>"),
+    ("<text:list><text:list-item>", "</text:list-item></text:list>"), ("<table:table-cell>", "</table:table-cell>"),
+    ("<presentation:notes>", "</presentation:notes>"), ("<text:tracked-changes>", "</text:tracked-changes>"),
+    ("<text:ruby-text>", "</text:ruby-text>")]
+ODF_LEAVES = ["<text:line-break/>", "<text:tab/>", '<text:s text:c="3"/>', "<text:s/>", "<!-- x -->", "<?pi x?>",
+              "<x/>"]
+XHTML_ELEMENTS = [(f"<{tag}>", f"</{tag}>") for tag in
+                  "p h1 li ul b a code pre div td span script blockquote section title head body em".split()]
+XHTML_LEAVES = ["<br/>", "<img src='x'/>", "<!-- x -->", "<x/>"]
+PPTX_ELEMENTS = [("<a:p>", "</a:p>"), ("<a:r>", "</a:r>"), ("<a:t>", "</a:t>"), ("<a:fld>", "</a:fld>"),
+                 ("<p:txBody>", "</p:txBody>"), ("<mc:Fallback>", "</mc:Fallback>")]
+PPTX_LEAVES = ["<a:br/>", "<a:rPr b='1'/>", "<x/>"]
+WORDS_XML = st.sampled_from(["Dober dan", " šola ", "1", "&amp;", "&#269;", "\t", "\n", "  ", "x" * 30])
+
+
+def _markup(elements: list[tuple[str, str]], leaves: list[str]) -> st.SearchStrategy[str]:
+    """Well-formed markup from ``elements`` (open, close) around children, ``leaves`` and words;
+    sometimes one stray tag that breaks it."""
+    tree = st.recursive(
+        st.one_of(WORDS_XML, st.sampled_from(leaves)),
+        lambda children: st.builds(lambda pair, kids: pair[0] + "".join(kids) + pair[1], st.sampled_from(elements),
+                                   st.lists(children, max_size=4)),
+        max_leaves=25)
+    stray = st.sampled_from([tag for pair in elements for tag in pair])
+    return st.tuples(st.lists(tree, max_size=4).map("".join), st.one_of(*[st.just("")] * 5, stray)).map("".join)
+
+
+MARKUP = {".odt": _markup(ODF_ELEMENTS, ODF_LEAVES), ".odp": _markup(ODF_ELEMENTS, ODF_LEAVES),
+          ".epub": _markup(XHTML_ELEMENTS, XHTML_LEAVES), ".pptx": _markup(PPTX_ELEMENTS, PPTX_LEAVES)}
+
+
+def _text_member(suffix: str, inner: str) -> bytes:
+    if suffix == ".odt":
+        return office.odf_content(f"<office:text>{inner}</office:text>").encode()
+    if suffix == ".odp":
+        return office.odf_content(f"<office:presentation><draw:page>{inner}</draw:page></office:presentation>").encode()
+    if suffix == ".epub":
+        return office.XHTML_HEAD.format(title="Naslov", body=inner).encode()
+    return ('<p:sld xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+            'xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" '
+            'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"><p:cSld><p:spTree>'
+            f"<p:sp><p:txBody>{inner}</p:txBody></p:sp></p:spTree></p:cSld></p:sld>").encode()
+
+
+@st.composite
+def office_documents(draw: st.DrawFn) -> tuple[bytes, str]:
+    """A sample document whose text member is random markup (or bytes), maybe stored."""
+    suffix = draw(st.sampled_from(sorted(SAMPLES)))
+    markup = MARKUP[suffix].map(lambda inner: _text_member(suffix, inner))
+    content = draw(st.one_of(markup, markup, markup, st.binary(max_size=200)))
+    out = io.BytesIO()
+    method = draw(st.sampled_from([zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED]))
+    with zipfile.ZipFile(io.BytesIO(SAMPLES[suffix])) as source, zipfile.ZipFile(out, "w", method) as archive:
+        for info in source.infolist():
+            data = content if info.filename == TEXT_MEMBERS[suffix] else source.read(info)
+            if info.filename != "mimetype" or draw(st.booleans()):
+                archive.writestr(info.filename, data)
+    return out.getvalue(), suffix
+
+
+@FUZZ
+@given(office_documents())
+def test_office_random_text_members(document: tuple[bytes, str]) -> None:
+    check(*document)
+
+
+@FUZZ
+@given(st.sampled_from(sorted(SAMPLES)), st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)),
+                                                  min_size=1, max_size=5), st.integers(0, 10**6))
+def test_office_damaged_bytes(suffix: str, flips: list[tuple[int, int]], cut: int) -> None:
+    data = bytearray(SAMPLES[suffix])
+    for at, value in flips:
+        data[at % len(data)] = value
+    check(bytes(data[: max(cut % len(data), len(data) - 200)]), suffix)
+    check(bytes(data), suffix)

@@ -142,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Translate a file (.txt .md .html .docx .srt) or stdin. Structured formats "
                                         "keep their structure: -o FILE writes the translated file in the same "
                                         "format; .md/.html/.srt are printed as such.")
-    p.add_argument("input", nargs="?", default="-", help="a .txt/.md/.html/.docx/.srt file, or - for stdin")
+    p.add_argument("input", nargs="?", default="-",
+                   help="a .txt/.md/.html/.docx/.srt file, - for stdin, or an http(s) link to a news article")
     p.add_argument("-o", "--output", default=None, metavar="FILE",
                    help="write the English here (same format as the input; written atomically)")
     p.add_argument("--summary", action="store_true", help="also summarise the English")
@@ -173,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_model_options(p, beams=None)
     add_cache_options(p)
     add_cache_command(commands)
+    add_admin_commands(commands)
+
+    add_follow_command(commands)
 
     p = commands.add_parser("serve", help="start the web page and the REST API (the same as python app.py)",
                             formatter_class=HelpFormatter,
@@ -295,6 +299,8 @@ def _translate(args: argparse.Namespace) -> int:
     from .files import read_document, render_document
     from .io import atomic_write
 
+    if args.input.lower().startswith(("http://", "https://")):
+        return _translate_link(args)
     path = _input_path(args.input)
     translator, summarizer = _engines(args, summary=args.summary)
     structured = path is not None and path.suffix.lower() not in (".txt", "")
@@ -310,9 +316,9 @@ def _translate(args: argparse.Namespace) -> int:
         if output is not None:
             atomic_write(output, rendered)
         elif not args.json:
-            if doc.format == "docx":
-                print(f"note: {path.name} is a Word file: printing its text; -o FILE.docx keeps its formatting",
-                      file=sys.stderr)
+            if doc.encoding == "binary":  # .docx, .odt, .pptx, .epub ...: a zip, not text
+                print(f"note: {path.name} is a {doc.format} file: printing its text; -o FILE{path.suffix} keeps "
+                      "its formatting", file=sys.stderr)
                 sys.stdout.write(result.translation.rstrip("\n") + "\n")
             else:
                 sys.stdout.write(rendered.decode("utf-8"))
@@ -331,6 +337,32 @@ def _translate(args: argparse.Namespace) -> int:
         sys.stdout.write("\nSummary:\n" + result.summary + "\n")
     elif result.summary is not None:
         print(f"Summary:\n{result.summary}", file=sys.stderr)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    _print_warnings(result.warnings, args.quiet)
+    return 0
+
+
+def _translate_link(args: argparse.Namespace) -> int:
+    """``translator translate URL``: the article at URL (its main text, no menus or comments)
+    fetched and translated, title first; ``--json`` adds ``title`` (English) and ``article``."""
+    from .io import atomic_write
+    from .news import FetchLimits, fetch_article, translate_article
+
+    article = fetch_article(args.input, limits=FetchLimits(max_bytes=_max_bytes(args)))
+    translator, summarizer = _engines(args, summary=args.summary)
+    english = translate_article(article, translator, summarizer, length=args.length)
+    result = english.result
+    text = "\n\n".join(part for part in (english.title, result.translation.strip("\n")) if part) + "\n"
+    if args.output:
+        atomic_write(args.output, text)
+    if args.json:
+        json.dump(english.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    elif not args.output:
+        sys.stdout.write(text)
+    if result.summary is not None and not args.json:
+        print(f"\nSummary:\n{result.summary}", file=sys.stderr if args.output else sys.stdout)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     _print_warnings(result.warnings, args.quiet)
@@ -358,8 +390,8 @@ def _summarize(args: argparse.Namespace) -> int:
     text = _read_text(args.input)
     from . import language, pipeline
 
-    found = language.detect(text)
-    if found.language not in (language.PASSTHROUGH, language.UNDETERMINED):
+    found = language.identify(text)  # the decision translate and the server make for source=auto
+    if found.language != language.PASSTHROUGH and found.confidence > 0:
         print(f"warning: the text looks {language.language_name(found.language)} ({found.language}), but the "
               "summary model reads English: `translator translate --summary` translates it first",
               file=sys.stderr)
@@ -367,6 +399,58 @@ def _summarize(args: argparse.Namespace) -> int:
 
     sys.stdout.write(pipeline.summarize(text, summarizer, length=args.length) + "\n")
     return 0
+
+
+# -- follow: feeds in, an English digest out ---------------------------------------------------
+
+
+def check_interval(value: str) -> float:
+    """``--every``: seconds in 90, 30s, 15m, 1h; ValueError otherwise."""
+    from .news.follow import parse_interval
+
+    return parse_interval(value)
+
+
+def add_follow_command(commands: argparse._SubParsersAction) -> None:
+    """``translator follow FEED_OR_SITE... --out DIR [--once | --every 15m]`` (README: Follow the news)."""
+    p = commands.add_parser("follow", help="follow news feeds or sites: each new article translated and summarised "
+                                           "into an English digest (feed.xml, index.html)",
+                            formatter_class=HelpFormatter,
+                            description="Read RSS/Atom feeds (a site's page: the feed it names), fetch each new "
+                                        "article, translate its title and text, summarise it, and write "
+                                        "DIR/items/<date>-<slug>.json and .md, DIR/feed.xml (RSS 2.0) and "
+                                        "DIR/index.html. A rerun does only new or changed items.")
+    p.add_argument("sources", nargs="+", metavar="FEED_OR_SITE", help="feed or site links (http:// or https://)")
+    p.add_argument("--out", required=True, metavar="DIR", help="where the digest and its state go")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--once", action="store_true", help="one round, then exit (the default)")
+    when.add_argument("--every", type=_argument_type(check_interval), default=None, metavar="INTERVAL",
+                      help="a round every INTERVAL (30s, 15m, 1h) until interrupted")
+    p.add_argument("--max-items", type=int, default=20, metavar="N", help="newest items looked at per feed and round")
+    p.add_argument("--keep", type=int, default=100, metavar="N", help="items in feed.xml and index.html")
+    p.add_argument("--pace", type=float, default=1.0, metavar="SECONDS", help="least time between requests to one host")
+    p.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS", help="longest fetch of one page or feed")
+    p.add_argument("--max-page-mb", type=float, default=5.0, metavar="MB", help="largest page or feed fetched")
+    p.add_argument("--recheck", action="store_true",
+                   help="fetch every item's article each round (no conditional GETs): catches articles edited "
+                        "without a change in their feed")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_model_options(p)
+    add_cache_options(p)
+
+
+def _follow(args: argparse.Namespace) -> int:
+    from .news import FetchLimits, FollowConfig, follow
+
+    try:
+        config = FollowConfig(sources=tuple(args.sources), out_dir=Path(args.out), every_s=args.every,
+                              max_items=args.max_items, keep=args.keep, pace_s=args.pace,
+                              limits=FetchLimits(max_bytes=int(args.max_page_mb * 2**20), timeout_s=args.timeout),
+                              length=args.length, recheck=args.recheck, progress=not args.quiet)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    translator, summarizer = _engines(args, summary=True)
+    return follow(config, translator, summarizer)
 
 
 # -- batch, download, tiny models -------------------------------------------------------------
@@ -405,6 +489,74 @@ def _cache(args: argparse.Namespace) -> int:
         print(f"removed: {cache.clear()}")
     stats = cache.stats()
     print(f"entries: {stats.entries}\nbytes: {stats.bytes}\npath: {stats.where}")
+    return 0
+
+
+def add_admin_commands(commands: argparse._SubParsersAction) -> None:
+    """``translator keys add|remove|list`` and ``translator suggestions export`` (README: Keys and
+    limits): they work on the server's databases while it runs, without importing the page."""
+    p = commands.add_parser("keys", help="add, remove or list the REST API's keys (no restart needed)",
+                            formatter_class=HelpFormatter)
+    actions = p.add_subparsers(dest="keys_action", required=True, metavar="ACTION")
+    for name, text in (("add", "add a key (or change its limits); without KEY, a new random one"),
+                       ("remove", "remove a key"), ("list", "list the keys and their limits")):
+        action = actions.add_parser(name, help=text, formatter_class=HelpFormatter)
+        if name != "list":
+            action.add_argument("key", nargs="?" if name == "add" else None, metavar="KEY")
+        if name == "add":
+            action.add_argument("--req-limit", type=int, default=None, metavar="N",
+                                help="requests per minute (0: no limit; default: the server's --req-limit)")
+            action.add_argument("--char-limit", type=int, default=None, metavar="N",
+                                help="characters per text (default: the server's --char-limit)")
+        action.add_argument("--api-keys-db-path", default=None, metavar="PATH",
+                            help="the keys database (default: the server's, api_keys.sqlite in $TRANSLATOR_CACHE_DIR "
+                                 "or ~/.cache/translator)")
+    p = commands.add_parser("suggestions", help="export the translations users suggested (serve --suggestions)",
+                            formatter_class=HelpFormatter)
+    p.add_argument("action", choices=("export",), help="write every suggestion out")
+    p.add_argument("--format", choices=("jsonl", "tmx"), default="jsonl", help="JSON lines, or TMX 1.4")
+    p.add_argument("-o", "--output", default=None, metavar="FILE", help="write here (default: standard output)")
+    p.add_argument("--suggestions-db-path", default=None, metavar="PATH",
+                   help="the suggestions database (default: the server's)")
+
+
+def _keys(args: argparse.Namespace) -> int:
+    import uuid
+
+    from .paths import api_keys_path
+    from .store import ApiKey, KeyStore
+
+    store = KeyStore(args.api_keys_db_path or api_keys_path())
+    if args.keys_action == "add":
+        key = ApiKey(args.key or str(uuid.uuid4()), args.req_limit, args.char_limit)
+        print(f"{'added' if store.add(key) else 'updated'}: {key.key}")
+    elif args.keys_action == "remove":
+        if not store.remove(args.key):
+            print(f"translator keys: no such key in {store.path}", file=sys.stderr)
+            return 1
+        print(f"removed: {args.key}")
+    else:
+        for key in store.keys().values():
+            limits = ["-" if value is None else str(value) for value in (key.req_limit, key.char_limit)]
+            print(f"{key.key}\t{limits[0]}\t{limits[1]}")
+    return 0
+
+
+def _suggestions(args: argparse.Namespace) -> int:
+    import io
+
+    from .io import atomic_write
+    from .paths import suggestions_path
+    from .store import SuggestionStore, export_suggestions
+
+    store = SuggestionStore(args.suggestions_db_path or suggestions_path())
+    if args.output is None:
+        written = export_suggestions(store, sys.stdout, args.format)
+    else:
+        buffer = io.StringIO()
+        written = export_suggestions(store, buffer, args.format)
+        atomic_write(args.output, buffer.getvalue())
+    print(f"{written} suggestion{'s' if written != 1 else ''} exported", file=sys.stderr)
     return 0
 
 
@@ -456,14 +608,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
                         metavar="USER:PASSWORD",
                         help="require this login for the page (default: $TRANSLATOR_AUTH; none if unset)")
     rest = parser.add_argument_group("REST API (LibreTranslate-compatible, on the same port; docs at /docs)")
-    rest.add_argument("--api-keys", default=None, metavar="FILE",
-                      help="require an API key: FILE lists one key per line, optionally followed by its requests "
-                           "per minute and characters per request (# starts a comment)")
+    add_key_arguments(rest)
     rest.add_argument("--req-limit", type=int, default=0, metavar="N",
                       help="requests per minute per client without a limit of its own (0: no limit)")
     rest.add_argument("--char-limit", type=int, default=0, metavar="N",
-                      help="characters per request for callers without a limit of their own (0: --max-chars, "
-                           "which bounds every request)")
+                      help="characters per text for callers without a limit of their own (0: --max-chars, "
+                           "which bounds every request in all)")
+    add_libretranslate_arguments(rest)
     add_file_limit(rest)
     rest.add_argument("--translation-cache", default="all", metavar="off|all|SPEC",
                       help="keep each sentence's English for every client: all (the default SQLite file, or Redis "
@@ -479,6 +630,38 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     # `python app.py -v` is `translator serve -v`; SUPPRESS keeps `translator -v serve` working
     parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log what happens")
     return parser
+
+
+def add_key_arguments(group: argparse._ArgumentGroup) -> None:
+    """API keys, as LibreTranslate's flags (README: Keys and limits)."""
+    group.add_argument("--api-keys", nargs="?", const=True, default=None, metavar="FILE",
+                       help="give the API keys: the keys database (translator keys add KEY) and, with FILE, one key "
+                            "per line, optionally followed by its requests per minute and characters per text "
+                            "(# starts a comment); callers without a key get the server's limits")
+    group.add_argument("--api-keys-db-path", default=None, metavar="PATH",
+                       help="the keys database (default: api_keys.sqlite in $TRANSLATOR_CACHE_DIR or "
+                            "~/.cache/translator)")
+    group.add_argument("--require-api-key", action="store_true",
+                       help="refuse calls without a key (403); implies --api-keys")
+
+
+def add_libretranslate_arguments(group: argparse._ArgumentGroup) -> None:
+    """LibreTranslate's other flags: batches, alternatives, suggestions, features, prefix, proxies."""
+    group.add_argument("--batch-limit", type=int, default=0, metavar="N",
+                       help="texts in one /translate call (0: at most 1000)")
+    group.add_argument("--alternatives-limit", type=int, default=3, metavar="N",
+                       help="the most alternative translations a call may ask for")
+    group.add_argument("--suggestions", action="store_true",
+                       help="keep the translations users suggest (POST /suggest); translator suggestions export")
+    group.add_argument("--suggestions-db-path", default=None, metavar="PATH",
+                       help="where suggestions are kept (default: suggestions.sqlite beside the keys database)")
+    group.add_argument("--disable-files-translation", action="store_true", help="refuse /translate_file (403)")
+    group.add_argument("--disable-web-ui", action="store_true", help="serve the API only, no web page")
+    group.add_argument("--url-prefix", default="", metavar="/PATH",
+                       help="serve everything (API, docs, page) under this path, e.g. /translator")
+    group.add_argument("--trust-forwarded-for", action="store_true",
+                       help="take a client's address (for --req-limit) from X-Forwarded-For, as a trusted proxy "
+                            "sets it ($FORWARDED_ALLOW_IPS: the proxies' addresses, default 127.0.0.1)")
 
 
 def add_operations_arguments(parser: argparse.ArgumentParser) -> None:
@@ -529,14 +712,20 @@ def serve_settings(args: argparse.Namespace):
 
     try:
         limits = ServerLimits(**{name: getattr(args, name) for name in LIMIT_FLAGS})
-        if args.api_keys:
-            load_api_keys(args.api_keys)  # a bad file is named now, not after the models load
+        keys_file = args.api_keys if isinstance(args.api_keys, str) else None
+        if keys_file:
+            load_api_keys(keys_file)  # a bad file is named now, not after the models load
         return Settings(translation_model=args.translation_model, summary_model=args.summary_model,
                         device=args.device, engine=args.engine, num_beams=args.beams, source=args.source,
                         max_chars=args.max_chars,
                         concurrency=args.concurrency, host=args.host, port=args.port, share=args.share,
-                        auth=args.auth, api_keys_file=args.api_keys, req_limit=args.req_limit,
-                        char_limit=args.char_limit, max_file_bytes=_max_bytes(args), limits=limits,
+                        auth=args.auth, api_keys_file=keys_file, api_keys=args.api_keys is not None,
+                        api_keys_db=args.api_keys_db_path, require_api_key=args.require_api_key,
+                        req_limit=args.req_limit, char_limit=args.char_limit, batch_limit=args.batch_limit,
+                        alternatives_limit=args.alternatives_limit, suggestions=args.suggestions,
+                        suggestions_db=args.suggestions_db_path, url_prefix=args.url_prefix,
+                        disable_web_ui=args.disable_web_ui, disable_files_translation=args.disable_files_translation,
+                        trust_forwarded_for=args.trust_forwarded_for, max_file_bytes=_max_bytes(args), limits=limits,
                         translation_cache=args.translation_cache, translation_cache_mb=args.translation_cache_mb,
                         shared_storage=args.shared_storage, metrics=args.metrics,
                         metrics_auth_token=args.metrics_auth_token, log_format=args.log_format,
@@ -554,7 +743,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 COMMANDS = {"translate": _translate, "summarize": _summarize, "download": _download,
             "tiny-models": _tiny, "batch": _batch, "serve": _serve,
-            "evaluate": _evaluate, "cache": _cache}
+            "evaluate": _evaluate, "cache": _cache, "follow": _follow, "keys": _keys,
+            "suggestions": _suggestions}
 
 
 def _traceback_if(verbose: bool) -> None:

@@ -15,19 +15,30 @@ Per format (details in the :mod:`translator.formats` modules):
   description; tags, attributes, scripts, styles, code, ``<pre>`` and comments kept.
 * ``.docx``: one unit per non-empty paragraph (body, tables, text boxes, headers, footers);
   styles and run formatting kept, text spread over the existing runs.
+* ``.odt``/``.odp``: one unit per non-empty ``text:p``/``text:h`` (body, tables, lists, frames
+  and text boxes, footnotes, slides and their notes, headers and footers); styles, spans, links,
+  fields and every other part kept, only ``content.xml``/``styles.xml`` rewritten.
+* ``.pptx``: one unit per non-empty paragraph of each slide (text frames, tables, groups) and
+  its notes; run formatting kept, text spread over the existing runs.
+* ``.epub``: one unit per block of each chapter in reading order (``p``, headings, ``li``,
+  cells, ``blockquote``, ``figcaption`` ...), plus the titles and the table of contents labels;
+  inline elements, images, styles and every other member kept.
 * ``.srt``: one unit per cue; indices and timings kept byte for byte.
 
 Text files are decoded from UTF-8/UTF-16/UTF-32 (BOM), UTF-8, cp1250 or ISO-8859-2 and always
-written as UTF-8 without a BOM, with the source's line endings. A paragraph (or cue, cell ...)
+written as UTF-8 without a BOM, with the source's line endings. Zip-based formats (.docx, .odt,
+.odp, .pptx, .epub) come back as zips of the same members. A paragraph (or cue, cell ...)
 without a letter is not a unit: numbers and symbols are kept as they are.
 
 Limits (hostile uploads are read here; every bound is checked before the costly step it
 guards, and every refusal is a FileTooLargeError, which the server answers with 413):
 
-* ``max_bytes``: the file's size, and for .docx the bytes its parts really inflate to, counted
-  while inflating (:mod:`translator.formats.archive`: zip bombs, lying headers, compression
-  ratios over :data:`~translator.formats.limits.MAX_RATIO`, more than
-  :data:`~translator.formats.limits.MAX_MEMBERS` parts, XML entity declarations).
+* ``max_bytes``: the file's size, and for zip-based formats (.docx, .odt, .odp, .pptx, .epub)
+  the bytes their parts really inflate to, counted while inflating
+  (:mod:`translator.formats.archive`: zip bombs, lying headers, compression ratios over
+  :data:`~translator.formats.limits.MAX_RATIO`, more than
+  :data:`~translator.formats.limits.MAX_MEMBERS` parts, XML entity declarations); their XML
+  parts are refused past :data:`~translator.formats.limits.MAX_XML_TAGS` tags (not .docx).
 * ``max_chars`` (optional): a text file (.txt, .md, .html, .srt) is refused from its byte size
   alone, before it is decoded, when it is larger than a document of ``max_chars`` characters
   could be: ``.txt`` 8 bytes per character + 4 (UTF-32 with CRLF: never refuses a text that
@@ -52,10 +63,13 @@ from bs4.dammit import EncodingDetector
 from translator.formats import FileFormatError, FileTooLargeError, MarkupTooComplexError, Parsed, megabytes
 from translator.options import MAX_FILE_BYTES
 from translator.formats.encoding import decode_text, detect_newline, normalize_newlines
+from translator.formats.epub import Epub
 from translator.formats.html import Html
 from translator.formats.limits import check_tags, check_text_bytes
 from translator.formats.markdown import Markdown
+from translator.formats.odf import Odf
 from translator.formats.plain import PlainText
+from translator.formats.slides import Pptx
 from translator.formats.subtitles import Subtitles
 from translator.formats.word import Docx
 
@@ -74,7 +88,8 @@ __all__ = [
     "render_document",
 ]
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".srt")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".odt", ".odp", ".pptx", ".epub",
+                      ".srt")
 _FORMATS = {
     ".txt": "txt",
     ".md": "md",
@@ -82,7 +97,20 @@ _FORMATS = {
     ".html": "html",
     ".htm": "html",
     ".docx": "docx",
+    ".odt": "odt",
+    ".odp": "odp",
+    ".pptx": "pptx",
+    ".epub": "epub",
     ".srt": "srt",
+}
+
+# Zip-based formats: class(data, name, max_bytes), read as bytes.
+_ZIPPED = {
+    "docx": Docx,
+    "odt": lambda data, name, max_bytes: Odf(data, name, max_bytes, ".odt"),
+    "odp": lambda data, name, max_bytes: Odf(data, name, max_bytes, ".odp"),
+    "pptx": Pptx,
+    "epub": Epub,
 }
 
 
@@ -91,8 +119,9 @@ class Document:
     """A document ready for translation.
 
     ``units`` are the texts a translator sees, in order; ``encoding`` is the detected source
-    encoding ("binary" for docx); ``newline`` the source line ending, used for the output;
-    ``warnings`` notes anything read with a fallback (replaced bytes, skipped blocks).
+    encoding ("binary" for the zip-based formats); ``newline`` the source line ending, used for
+    the output; ``warnings`` notes anything read with a fallback (replaced bytes, skipped
+    blocks).
     """
 
     path: Path | None
@@ -105,7 +134,8 @@ class Document:
 
 
 def format_for(name: str | Path) -> str:
-    """The format ("txt", "md", "html", "docx", "srt") for a file name; raises FileFormatError."""
+    """The format ("txt", "md", "html", "docx", "odt", "odp", "pptx", "epub", "srt") for a file
+    name; raises FileFormatError."""
     suffix = Path(name).suffix.lower()
     if suffix not in _FORMATS:
         shown = f"'{suffix}'" if suffix else "(no suffix)"
@@ -119,7 +149,7 @@ def read_document(path: str | Path, max_bytes: int | None = MAX_FILE_BYTES,
                   max_chars: int | None = None) -> Document:
     """Read and parse the file at ``path``; returns its Document.
 
-    ``max_bytes`` bounds the file once unpacked (its size for text, its parts for .docx; None:
+    ``max_bytes`` bounds the file once unpacked (its size for text, its parts for zips; None:
     no limit); ``max_chars`` refuses text files too big for that many characters (see the
     module docstring; None: no limit). Raises FileTooLargeError past either (or
     MarkupTooComplexError, a subclass), FileFormatError (unsupported, undecodable, binary or
@@ -157,11 +187,11 @@ def read_bytes(data: bytes, name: str, max_bytes: int | None = MAX_FILE_BYTES,
 
     ``max_bytes`` and ``max_chars`` as for :func:`read_document`, checked before anything is
     decoded or unpacked. Raises FileTooLargeError (MarkupTooComplexError for HTML with too many
-    tags), FileFormatError.
+    tags, zips with too many members or XML tags), FileFormatError.
     """
     fmt = check_file_size(name, len(data), max_bytes, max_chars)
-    if fmt == "docx":
-        parsed: Parsed = Docx(data, name, max_bytes)
+    if fmt in _ZIPPED:
+        parsed: Parsed = _ZIPPED[fmt](data, name, max_bytes)
         return Document(None, fmt, parsed.units, "binary", "\n", _named(name, parsed.warnings), parsed)
 
     declared = None
@@ -191,8 +221,9 @@ def _named(name: str, warnings: list[str]) -> list[str]:
 def render_document(doc: Document, translations: list[str]) -> bytes:
     """The document with ``translations[i]`` in place of ``doc.units[i]``.
 
-    Text formats come back as UTF-8 without a BOM, with the source's line endings. Raises
-    ValueError if the number of translations differs from the number of units.
+    Text formats come back as UTF-8 without a BOM, with the source's line endings; zip-based
+    ones as a zip. Raises ValueError if the number of translations differs from the number of
+    units, FileFormatError if a .pptx cannot be written back.
     """
     if len(translations) != len(doc.units):
         raise ValueError(f"expected {len(doc.units)} translations, got {len(translations)}")

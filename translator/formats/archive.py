@@ -1,4 +1,4 @@
-"""Zip-based documents (.docx; later .odt, .pptx, .epub), checked before any library opens them.
+"""Zip-based documents (.docx, .odt, .odp, .pptx, .epub), checked before any library opens them.
 
 :func:`check_archive` inflates every member itself, from the raw compressed bytes, in chunks of
 :data:`~translator.formats.limits.INFLATE_CHUNK`, and counts the bytes that really come out: the
@@ -9,8 +9,10 @@ It stops as soon as the total passes ``max_bytes``, a member inflates more than
 header; the output is discarded, so memory stays near one chunk. Once it has passed, the
 headers are known to be true and zipfile (python-docx) reads exactly what was checked.
 :func:`read_member` gives a member's bytes through the same counting, for readers that parse
-parts themselves. XML members that declare entities (``<!ENTITY``, the billion laughs) are
-refused: office formats never use them.
+parts themselves, and :func:`read_members` every member's bytes, counted against one budget.
+XML members that declare entities (``<!ENTITY``, the billion laughs) are refused: office formats
+and e-books never use them. :func:`with_source_dates` dates a rewritten zip's entries as the
+source's, so the same translation always gives the same bytes.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from translator.formats.limits import INFLATE_CHUNK, MAX_MEMBERS, MAX_RATIO, RAT
 _LOCAL_HEADER = b"PK\x03\x04"
 _CENTRAL_HEADER = b"PK\x01\x02"
 _ENTITY = (b"<!ENTITY", "<!ENTITY".encode("utf-16-le"), "<!ENTITY".encode("utf-16-be"))
-_XML_SUFFIXES = (".xml", ".rels", ".opf", ".ncx", ".xhtml", ".svg")
+_XML_SUFFIXES = (".xml", ".rels", ".opf", ".ncx", ".xhtml", ".svg", ".html", ".htm")
 
 
 def open_archive(data: bytes, name: str, kind: str) -> zipfile.ZipFile:
@@ -62,6 +64,49 @@ def check_archive(data: bytes, name: str, max_bytes: int | None, kind: str = ".d
     MarkupTooComplexError past :data:`MAX_MEMBERS`; FileFormatError for a corrupt zip (a size or
     CRC that differs from its header, an encrypted member, an unknown compression method) or an
     XML member that declares entities."""
+    infos = _declared_infos(data, name, max_bytes, kind)
+    budget = [0]
+    for info in infos:
+        for _ in _checked_chunks(data, info, name, max_bytes, budget):
+            pass
+
+
+def read_members(data: bytes, name: str, max_bytes: int | None, kind: str) -> list[tuple[zipfile.ZipInfo, bytes]]:
+    """Every member of the zip ``data``, in the archive's order, with its inflated bytes, counted
+    as in :func:`check_archive` (``max_bytes`` bounds all of them together).
+
+    Returns (info, bytes) pairs; raises as :func:`check_archive`."""
+    infos = _declared_infos(data, name, max_bytes, kind)
+    budget = [0]
+    return [(info, b"".join(_checked_chunks(data, info, name, max_bytes, budget))) for info in infos]
+
+
+def declares_entities(content: bytes) -> bool:
+    """True if ``content`` (XML in UTF-8, UTF-16 or a one-byte encoding) declares an entity."""
+    return any(entity in content for entity in _ENTITY)
+
+
+def with_source_dates(data: bytes, source: bytes) -> bytes:
+    """``data`` (a zip a library saved) with its entries in ``source``'s order, each dated and
+    compressed as there (new entries last, dated 1980-01-01), so the same translation gives the
+    same bytes on every run: a resumed batch equals an uninterrupted one. Returns the new zip's
+    bytes."""
+    with zipfile.ZipFile(io.BytesIO(source)) as original:
+        known = {info.filename: (index, info) for index, info in enumerate(original.infolist())}
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as saved, zipfile.ZipFile(out, "w") as stable:
+        infos = sorted(saved.infolist(), key=lambda info: known.get(info.filename, (len(known), None))[0])
+        for info in infos:
+            before = known.get(info.filename, (0, None))[1]
+            entry = zipfile.ZipInfo(info.filename, date_time=before.date_time if before else (1980, 1, 1, 0, 0, 0))
+            entry.compress_type = before.compress_type if before else info.compress_type
+            entry.external_attr = info.external_attr
+            stable.writestr(entry, saved.read(info.filename))
+    return out.getvalue()
+
+
+def _declared_infos(data: bytes, name: str, max_bytes: int | None, kind: str) -> list[zipfile.ZipInfo]:
+    """The members of ``data``, refused when their declared sizes add up past ``max_bytes``."""
     with open_archive(data, name, kind) as archive:
         infos = archive.infolist()
     declared = sum(info.file_size for info in infos)
@@ -70,10 +115,7 @@ def check_archive(data: bytes, name: str, max_bytes: int | None, kind: str = ".d
             f"{name}: the {kind} unpacks to {megabytes(declared)}, more than the limit of "
             f"{megabytes(max_bytes)} ({megabytes(len(data))} on disk); refused before reading it",
             declared, max_bytes)
-    budget = [0]
-    for info in infos:
-        for _ in _checked_chunks(data, info, name, max_bytes, budget):
-            pass
+    return infos
 
 
 def read_member(data: bytes, info: zipfile.ZipInfo, name: str, max_bytes: int | None) -> bytes:

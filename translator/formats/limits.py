@@ -10,7 +10,9 @@ to the limits, never to the parsers' worst cases.
   past :data:`MAX_MARKDOWN_MARKS` line breaks and markup characters, which bound its tokens.
 * Zip-based formats are inflated by :mod:`translator.formats.archive` in chunks of
   :data:`INFLATE_CHUNK`, counting the bytes that really come out against ``max_bytes`` and
-  :data:`MAX_RATIO`, and refused past :data:`MAX_MEMBERS` members.
+  :data:`MAX_RATIO`, and refused past :data:`MAX_MEMBERS` members; the XML members of an
+  OpenDocument, PowerPoint or EPUB file are refused past :data:`MAX_XML_TAGS` tags in all
+  (:func:`check_xml_tags`), counted before any of them is parsed.
 
 No reader recurses along the input's nesting (trees are walked with explicit stacks), so
 nesting depth needs no limit of its own: it is bounded by the tag and mark counts (and
@@ -59,6 +61,12 @@ MAX_RATIO = 200
 :data:`RATIO_FLOOR`: Word's XML compresses 5-20x, a zip bomb's filler about 1000x."""
 
 RATIO_FLOOR = 2**20
+
+MAX_XML_TAGS = 1_000_000
+"""Most tags (``<`` characters, so start and end tags count apart) accepted in the XML members
+of an .odt, .odp, .pptx or .epub, all together: lxml holds a node of about 100-200 bytes per
+element, so this keeps the parsed trees of a hostile document near 200 MB at worst, whatever
+its size in bytes. A 300-page novel has about 50,000."""
 
 INFLATE_CHUNK = 64 * 2**10
 """Bytes inflated per step: the most that is held in memory while a member is checked."""
@@ -126,3 +134,14 @@ def check_tags(markup: bytes | str, name: str, limit: int = MAX_TAGS) -> None:
     if count_tags(markup, limit) > limit:
         raise MarkupTooComplexError(
             f"{name}: more than {limit:,} HTML tags; refused before parsing it", limit + 1, limit)
+
+
+def check_xml_tags(count: int, name: str, kind: str, limit: int | None = None) -> None:
+    """Refuse a ``kind`` (".odt") document whose XML members hold ``count`` tags, more than
+    ``limit`` (default :data:`MAX_XML_TAGS`).
+
+    Returns None; raises MarkupTooComplexError."""
+    limit = MAX_XML_TAGS if limit is None else limit
+    if count > limit:
+        raise MarkupTooComplexError(
+            f"{name}: more than {limit:,} XML tags in the {kind} file; refused before parsing it", count, limit)

@@ -17,7 +17,6 @@ Line breaks and tabs inside a paragraph are breaks the translator keeps.
 from __future__ import annotations
 
 import io
-import zipfile
 from collections.abc import Iterator
 
 import docx
@@ -25,7 +24,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from translator.formats import FileFormatError
-from translator.formats.archive import check_archive
+from translator.formats.archive import check_archive, with_source_dates
 from translator.formats.limits import MAX_RATIO  # noqa: F401  (re-exported: it lived here)
 from translator.formats.slots import Slot, is_translatable, spread, unit_text
 
@@ -83,7 +82,7 @@ class Docx:
                     _set_text(piece.ref, new)
         out = io.BytesIO()
         document.save(out)
-        return _with_source_timestamps(out.getvalue(), self._data)
+        return with_source_dates(out.getvalue(), self._data)
 
 
 def check_unpacked_size(data: bytes, name: str, max_bytes: int | None) -> None:
@@ -92,21 +91,6 @@ def check_unpacked_size(data: bytes, name: str, max_bytes: int | None) -> None:
     trusts the sizes the zip declares). Returns None; raises FileTooLargeError naming the sizes,
     FileFormatError for a file that is not a valid zip."""
     check_archive(data, name, max_bytes, ".docx")
-
-
-def _with_source_timestamps(data: bytes, source: bytes) -> bytes:
-    """``data`` (a zip) with each entry dated as in ``source`` (1980-01-01 if new), so the same
-    translation gives the same bytes on every run: a resumed batch equals an uninterrupted one."""
-    with zipfile.ZipFile(io.BytesIO(source)) as original:
-        dates = {info.filename: info.date_time for info in original.infolist()}
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as saved, zipfile.ZipFile(out, "w") as stable:
-        for info in saved.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=dates.get(info.filename, (1980, 1, 1, 0, 0, 0)))
-            entry.compress_type = info.compress_type
-            entry.external_attr = info.external_attr
-            stable.writestr(entry, saved.read(info.filename))
-    return out.getvalue()
 
 
 def _paragraphs(document: docx.document.Document) -> Iterator[tuple[bool, list[Slot]]]:
