@@ -120,6 +120,9 @@ def start(tmp: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("the server did not start")
 
 
+LANGUAGES = {"source": "sl", "target": "en"}  # required, as in LibreTranslate
+
+
 def post(url: str, path: str, **kwargs) -> httpx.Response:
     return httpx.post(url + path, timeout=120, **kwargs)
 
@@ -133,20 +136,21 @@ def cases(url: str, bomb: Path) -> list[tuple[str, callable]]:
         ("JSON nested 100,000 deep", lambda: post(url, "translate", content=deep_json,
                                                   headers={"Content-Type": "application/json"})),
         ("HTML nested 1,000 deep (format=html)", lambda: post(url, "translate", json={
-            "q": deep_html, "source": "sl", "format": "html"})),
+            "q": deep_html, "source": "sl", "target": "en", "format": "html"})),
         (".html upload nested 1,000 deep", lambda: post(url, "translate_file", files={
-            "file": ("deep.html", deep_html.encode())}, data={"source": "sl"})),
+            "file": ("deep.html", deep_html.encode())}, data={"source": "sl", "target": "en"})),
         ("lone surrogate in q", lambda: post(url, "translate", content=b'{"q": "Dober\\ud800 dan"}',
                                              headers={"Content-Type": "application/json"})),
         ("lone surrogate in target", lambda: post(url, "translate", content=b'{"q": "Dober", "target": "\\ud800"}',
                                                   headers={"Content-Type": "application/json"})),
         ("file name of 119 x c-caron", lambda: post(url, "translate_file", files={
-            "file": ("č" * 119 + ".txt", SLOVENIAN.encode())}, data={"source": "sl"})),
+            "file": ("č" * 119 + ".txt", SLOVENIAN.encode())}, data={"source": "sl", "target": "en"})),
         ("docx: 900 kB declared, 1.9 GB inflated", lambda: post(url, "translate_file", files={
-            "file": ("bomb.docx", bomb.read_bytes())})),
-        ("50 MB .html", lambda: post(url, "translate_file", files={"file": ("big.html", big_html.encode())})),
+            "file": ("bomb.docx", bomb.read_bytes())}, data=LANGUAGES)),
+        ("50 MB .html", lambda: post(url, "translate_file", files={"file": ("big.html", big_html.encode())},
+                                     data=LANGUAGES)),
         ("50 MB of empty tags (.html)", lambda: post(url, "translate_file", files={
-            "file": ("tags.html", empty_tags.encode())})),
+            "file": ("tags.html", empty_tags.encode())}, data=LANGUAGES)),
     ]
 
 
@@ -181,7 +185,7 @@ def main() -> int:
     server, url = start(tmp)
     sampler = Sampler(server.pid)
     for _ in range(3):  # warm: models loaded, first requests served
-        post(url, "translate", json={"q": SLOVENIAN, "source": "sl"})
+        post(url, "translate", json={"q": SLOVENIAN, "source": "sl", "target": "en"})
     time.sleep(1)
     baseline = sampler.rss()
     print(f"server baseline RSS: {baseline / MIB:.0f} MiB (tiny models, default limits)\n")

@@ -49,6 +49,6 @@ def refusal(response: httpx.Response, status: int) -> str:
 
 def still_serves(url: str) -> None:
     """The server answers a real translation afterwards."""
-    answer = httpx.post(url + "translate", json={"q": SLOVENIAN, "source": "sl"}, timeout=60)
+    answer = httpx.post(url + "translate", json={"q": SLOVENIAN, "source": "sl", "target": "en"}, timeout=60)
     assert answer.status_code == 200, answer.text
     assert answer.json()["translatedText"].strip()

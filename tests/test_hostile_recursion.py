@@ -20,7 +20,7 @@ def url(tiny_models):
 
 
 def deep_json(levels: int) -> bytes:
-    return b'{"q": "Dober dan.", "source": "sl", "ignored": ' + b"[" * levels + b"]" * levels + b"}"
+    return b'{"q": "Dober dan.", "source": "sl", "target": "en", "ignored": ' + b"[" * levels + b"]" * levels + b"}"
 
 
 def test_json_depth_is_counted_without_parsing():
@@ -51,14 +51,14 @@ def test_json_within_the_limit_still_works(url):
 @pytest.mark.parametrize("tag", ["div", "b", "span"])
 def test_deeply_nested_html_never_gives_5xx(url, tag):
     html = f"<{tag}>" * 10_000 + "Vlada je sprejela proračun." + f"</{tag}>" * 10_000
-    answer = httpx.post(url + "translate", json={"q": html, "source": "sl", "format": "html"}, timeout=120)
+    answer = httpx.post(url + "translate", json={"q": html, "source": "sl", "target": "en", "format": "html"}, timeout=120)
     assert answer.status_code in (200, 400, 413), answer.text[:300]
     if answer.status_code == 200:
         assert "<" + tag + ">" in answer.json()["translatedText"]
     else:
         refusal(answer, answer.status_code)
     upload = httpx.post(url + "translate_file", files={"file": ("deep.html", html.encode(), "text/html")},
-                        data={"source": "sl"}, timeout=120)
+                        data={"source": "sl", "target": "en"}, timeout=120)
     assert upload.status_code in (200, 413), upload.text[:300]
     if upload.status_code == 413:
         refusal(upload, 413)
@@ -68,7 +68,7 @@ def test_deeply_nested_html_never_gives_5xx(url, tag):
 def test_deeply_nested_markdown_never_gives_5xx(url):
     text = "> " * 20_000 + "Vlada je sprejela proračun.\n" + "".join("  " * i + "- točka\n" for i in range(300))
     upload = httpx.post(url + "translate_file", files={"file": ("deep.md", text.encode(), "text/markdown")},
-                        data={"source": "sl"}, timeout=120)
+                        data={"source": "sl", "target": "en"}, timeout=120)
     assert upload.status_code in (200, 413), upload.text[:300]
     if upload.status_code == 413:
         refusal(upload, 413)

@@ -54,12 +54,12 @@ def test_a_signal_lets_the_request_in_flight_finish_then_removes_every_folder(ti
     server, url = serve(tiny_models, tmp_path)
     try:
         upload = httpx.post(url + "translate_file", files={"file": ("clanek.txt", SLOVENIAN.encode())},
-                            data={"source": "sl"}, timeout=60)
+                            data={"source": "sl", "target": "en"}, timeout=60)
         assert upload.status_code == 200, upload.text
         assert any(name.startswith("translator-rest-") for name in os.listdir(tmp_path))
 
         # a request in flight: its body is half sent when the signal comes
-        body = json.dumps({"q": SLOVENIAN, "source": "sl"}).encode()
+        body = json.dumps({"q": SLOVENIAN, "source": "sl", "target": "en"}).encode()
         sock = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1].strip("/"))), timeout=60)
         sock.sendall(b"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                      b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body[:10])

@@ -211,3 +211,55 @@ def test_names_and_codes():
     assert set(SUPPORTED_SOURCES) == {"sl", "hr", "sr", "bs", "bg", "mk"}
     assert language.PASSTHROUGH == "en"
     assert set(language.CANDIDATES) >= {*SUPPORTED_SOURCES, "en", "de", "ru", "uk"}
+
+
+# -- short texts: one decision for /detect, /translate, the page and the command line ----------
+
+SHORT_ENGLISH = ["Good morning.", "Good morning", "Hello", "Hello there", "Thank you.", "Thanks!", "Good night.",
+                 "Please.", "See you soon.", "Happy birthday!", "Breaking news", "Good luck!"]
+SHORT_SOUTH_SLAVIC = [("Dober dan.", "sl"), ("Hvala lepa.", "sl"), ("Lahko noč.", "sl"), ("Pozdravljeni!", "sl"),
+                      ("Dober večer.", "sl"), ("Hvala lijepa.", "hr"), ("Laku noć.", "hr"), ("Vijesti", "hr"),
+                      ("Dobar dan.", None), ("Kako ste?", None), ("Doviđenja.", None), ("Добро утро.", None),
+                      ("Хвала.", None), ("Благодаря.", None)]
+
+
+@pytest.mark.parametrize("text", SHORT_ENGLISH)
+def test_short_english_passes_through_and_is_detected_as_english(text):
+    decision = route(text)
+    assert (decision.language, decision.action) == ("en", "passthrough")
+    found = language.identify(text)
+    assert (found.language, found.confidence) == ("en", decision.confidence)
+
+
+@pytest.mark.parametrize("text, code", SHORT_SOUTH_SLAVIC)
+def test_short_south_slavic_is_translated_and_detected_the_same_way(text, code):
+    decision = route(text)
+    assert decision.action == "translate" and decision.language in SUPPORTED_SOURCES
+    if code is not None:
+        assert decision.language == code
+    found = language.identify(text)
+    assert (found.language, found.confidence) == (decision.language, decision.confidence)
+
+
+def test_identify_names_only_languages_the_server_lists():
+    listed = {*SUPPORTED_SOURCES, "en"}
+    for text in (GERMAN, "Hola mundo", "😀", "123", "", "Bonjour tout le monde, comment allez-vous ?"):
+        found = language.identify(text)
+        assert found.language in listed and 0.0 <= found.confidence <= 1.0, (text, found)
+    assert language.identify(GERMAN).confidence < 0.05  # a guess, and says so
+    assert language.identify("😀") == Detection("sl", 0.0, None)  # as route() takes it: nothing to translate
+    assert route("😀") == Route("sl", 0.0, "translate")
+    with pytest.raises(UnsupportedLanguageError):
+        route(GERMAN)
+
+
+def test_the_command_line_decides_as_the_server(tiny_env, monkeypatch, capsys):
+    import io
+    import json
+
+    from translator import cli
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Good morning."))
+    assert cli.main(["translate", "-", "--json", "--beams", "1", "--engine", "hf"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["translation"] == "Good morning." and result["language"] == "en"

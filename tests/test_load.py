@@ -58,7 +58,7 @@ def rest_calls(url: str, http: httpx.Client, key: str) -> list[tuple[str, Callab
         assert body["translatedText"].strip() and body["detectedLanguage"]["language"]
 
     def batch(i: int) -> None:
-        answer = http.post(url + "translate", json={"q": [SLOVENIAN[i % 4], ENGLISH], "source": "auto",
+        answer = http.post(url + "translate", json={"q": [SLOVENIAN[i % 4], ENGLISH], "source": "auto", "target": "en",
                                                     "api_key": key})
         answer.raise_for_status()
         english = answer.json()["translatedText"]

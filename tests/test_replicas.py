@@ -28,7 +28,7 @@ NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/ngin
 REDIS = shutil.which("redis-server")
 MISSING = "apt-get install redis-server nginx-light"
 REQ_LIMIT = 5
-API = r"^/(translate|translate_file|detect|languages|summarize|frontend/settings|health(/.*)?|download_file/.*)$"
+API = r"^/(translate|translate_file|detect|languages|summarize|suggest|spec|frontend/settings|health(/.*)?|download_file/.*)$"
 
 NGINX_CONF = """\
 worker_processes 1;
@@ -132,7 +132,8 @@ def replicas(tiny_models, redis_url, tmp_path_factory):
         with log.open("w") as out:
             process = subprocess.Popen([sys.executable, str(REPO / "app.py"), "--port", str(port), "--beams", "1",
                                         "--device", "cpu", "--shared-storage", redis_url, "--req-limit",
-                                        str(REQ_LIMIT), "--metrics", "--log-format", "json", "--grace", "2"],
+                                        str(REQ_LIMIT), "--metrics", "--log-format", "json", "--grace", "2",
+                                        "--trust-forwarded-for"],
                                        env=env, stdout=out, stderr=subprocess.STDOUT)
         started.append((process, f"http://127.0.0.1:{port}/", log))
     try:
@@ -195,7 +196,7 @@ def test_a_sentence_translated_by_one_replica_is_a_cache_hit_on_the_other(replic
     before = metrics(second)
     english = []
     for url, client in ((first, "10.2.0.1"), (second, "10.2.0.2")):
-        answer = httpx.post(url + "translate", json={"q": sentence, "source": "sl"},
+        answer = httpx.post(url + "translate", json={"q": sentence, "source": "sl", "target": "en"},
                             headers={"X-Forwarded-For": client}, timeout=60)
         assert answer.status_code == 200, answer.text
         english.append(answer.json()["translatedText"])
@@ -213,7 +214,7 @@ def test_a_file_url_from_the_balancer_downloads_from_every_replica(balancer, rep
     import redis
 
     answer = httpx.post(balancer + "translate_file", files={"file": ("članek.txt", SLOVENIAN.encode())},
-                        data={"source": "sl"}, headers={"X-Forwarded-For": "10.2.0.3"}, timeout=60)
+                        data={"source": "sl", "target": "en"}, headers={"X-Forwarded-For": "10.2.0.3"}, timeout=60)
     assert answer.status_code == 200, answer.text
     link = answer.json()["translatedFileUrl"]
     assert link.startswith(balancer + "download_file/")

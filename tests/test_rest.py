@@ -6,6 +6,7 @@ JSON and form bodies, lists, HTML, files, every error status, keys and limits, /
 from __future__ import annotations
 
 import io
+import json
 import os
 import socket
 import subprocess
@@ -41,6 +42,8 @@ SLOVENIAN = ("Vlada je v četrtek sprejela predlog proračuna za prihodnje leto.
 ENGLISH = ("The government adopted the draft budget for next year on Thursday.\n\n"
            "The finance minister said that spending on health and education would be higher than this year.")
 GERMAN = "Die Regierung hat am Donnerstag den Haushaltsentwurf für das nächste Jahr angenommen."
+SL = {"source": "sl", "target": "en"}
+AUTO = {"source": "auto", "target": "en"}
 
 
 def free_port() -> int:
@@ -70,7 +73,7 @@ def keyed(tiny_models, tmp_path_factory):
     keys = tmp_path_factory.mktemp("keys") / "keys.txt"
     keys.write_text("# key      per-minute  characters\nopen-key   0\nslow-key   2  50   # a trial\n"
                     "plain-key\n", encoding="utf-8")
-    demo = start(tiny_models, api_keys_file=str(keys), req_limit=1000, char_limit=200)
+    demo = start(tiny_models, api_keys_file=str(keys), require_api_key=True, req_limit=1000, char_limit=200)
     yield demo.local_url
     demo.close()
 
@@ -82,7 +85,7 @@ def post(url: str, path: str, **kwargs) -> httpx.Response:
 def error(response: httpx.Response, status: int) -> str:
     assert response.status_code == status, (response.status_code, response.text)
     body = response.json()
-    assert set(body) == {"error"} and body["error"]
+    assert set(body) <= {"error", "hint"} and body["error"] and body.get("hint", "x")
     return body["error"]
 
 
@@ -108,7 +111,7 @@ def test_libretranslatepy_translates_detects_and_lists_languages(url):
 def test_json_and_form_bodies_give_the_same_shape(url):
     as_json = post(url, "translate", json={"q": SLOVENIAN, "source": "sl", "target": "en"})
     as_form = post(url, "translate", data={"q": SLOVENIAN, "source": "sl", "target": "en"})
-    as_multipart = post(url, "translate", files={"q": (None, SLOVENIAN), "source": (None, "sl")})
+    as_multipart = post(url, "translate", files={"q": (None, SLOVENIAN), "source": (None, "sl"), "target": (None, "en")})
     for response in (as_json, as_form, as_multipart):
         assert response.status_code == 200, response.text
         assert set(response.json()) == {"translatedText"}  # detectedLanguage only for source=auto
@@ -124,10 +127,13 @@ def test_auto_detects_and_english_comes_back_unchanged(url):
     answer = post(url, "translate", data={"q": SLOVENIAN, "source": "auto", "target": "en"}).json()
     assert answer["detectedLanguage"]["language"] == "sl" and answer["translatedText"] != SLOVENIAN
     quoted = ENGLISH.split("\n\n")[1]
-    mixed = post(url, "translate", json={"q": f"{SLOVENIAN}\n\n{quoted}"}).json()["translatedText"]
+    mixed = post(url, "translate", json={"q": f"{SLOVENIAN}\n\n{quoted}", **AUTO}).json()["translatedText"]
     assert mixed.endswith(f"\n\n{quoted}") and SLOVENIAN not in mixed  # an English paragraph is copied
-    # source and target default to auto and en
-    assert post(url, "translate", json={"q": ENGLISH}).json()["translatedText"] == ENGLISH
+    # source and target are required, as in LibreTranslate
+    assert error(post(url, "translate", json={"q": ENGLISH, "target": "en"}), 400) == \
+        "Invalid request: missing source parameter"
+    assert error(post(url, "translate", json={"q": ENGLISH, "source": "auto"}), 400) == \
+        "Invalid request: missing target parameter"
 
 
 def test_a_list_gives_lists_in_order(url):
@@ -139,7 +145,7 @@ def test_a_list_gives_lists_in_order(url):
     assert english[0].strip() and english[3].strip()
     assert [d["language"] for d in answer["detectedLanguage"]][:2] == ["sl", "en"]
     # the same texts one by one give the same English (they share batches, not results)
-    assert english[0] == post(url, "translate", json={"q": SLOVENIAN, "source": "sl"}).json()["translatedText"]
+    assert english[0] == post(url, "translate", json={"q": SLOVENIAN, **SL}).json()["translatedText"]
     explicit = post(url, "translate", json={"q": texts[:1], "source": "sl", "target": "en"}).json()
     assert set(explicit) == {"translatedText"} and isinstance(explicit["translatedText"], list)
 
@@ -154,11 +160,11 @@ def test_html_keeps_its_markup(url):
         assert markup in html, (markup, html)
     assert "četrtek" not in html and "Šolstvo" not in html
     english = "<p>The minister <i>spoke</i> on Thursday about the budget for next year.</p>"
-    assert post(url, "translate", json={"q": english, "format": "html"}).json()["translatedText"] == english
+    assert post(url, "translate", json={"q": english, "format": "html", **AUTO}).json()["translatedText"] == english
     # an English paragraph inside a Slovenian page is copied, the rest translated
     quoted = "The finance minister said that spending on health and education would be higher."
     mixed = f"<p>{SLOVENIAN}</p>\n<blockquote>{quoted}</blockquote>\n<p>Opozicija se s tem ne strinja.</p>"
-    answer = post(url, "translate", json={"q": mixed, "format": "html"}).json()
+    answer = post(url, "translate", json={"q": mixed, "format": "html", **AUTO}).json()
     assert f"<blockquote>{quoted}</blockquote>" in answer["translatedText"]
     assert SLOVENIAN not in answer["translatedText"] and answer["detectedLanguage"]["language"] == "sl"
 
@@ -169,35 +175,70 @@ def test_html_keeps_its_markup(url):
 def test_bad_requests_are_400_with_libretranslate_messages(url):
     assert error(post(url, "translate", json={"source": "sl", "target": "en"}), 400) == \
         "Invalid request: missing q parameter"
-    assert error(post(url, "translate", data={"q": "", "source": "sl"}), 400) == "Invalid request: missing q parameter"
+    assert error(post(url, "translate", data={"q": "", **SL}), 400) == "Invalid request: missing q parameter"
     assert error(post(url, "detect", json={}), 400) == "Invalid request: missing q parameter"
     assert error(post(url, "translate", content=b"{not json", headers={"content-type": "application/json"}),
                  400) == "Invalid JSON format"
     assert error(post(url, "translate", json=["q"]), 400) == "Invalid JSON format"
     long = "a" * (MAX_CHARS + 1)
-    assert error(post(url, "translate", json={"q": long, "source": "sl"}), 400) == \
+    assert error(post(url, "translate", json={"q": long, **SL}), 400) == \
         f"Invalid request: request ({MAX_CHARS + 1}) exceeds text limit ({MAX_CHARS})"
-    assert "exceeds text limit" in error(post(url, "translate", json={"q": ["a" * 2000, "b" * 2000]}), 400)
-    assert error(post(url, "translate", json={"q": "x", "format": "xml"}), 400) == "xml format is not supported"
-    assert error(post(url, "translate", json={"q": 5}), 400).startswith("Invalid request: q")
+    # each text within the limit, the request over it in all (--max-chars bounds every request)
+    assert error(post(url, "translate", json={"q": ["a" * 2000, "b" * 2000], **SL}), 400) == \
+        f"Invalid request: request (4000) exceeds text limit ({MAX_CHARS})"
+    assert error(post(url, "translate", json={"q": "x", "format": "xml", **SL}), 400) == "xml format is not supported"
+    assert error(post(url, "translate", json={"q": 5, **SL}), 400).startswith("Invalid request: q")
+    assert error(post(url, "translate", data={"q": "x", "alternatives": "many", **SL}), 400) == \
+        "Invalid request: alternatives parameter is not a number"
+    assert error(post(url, "translate", json={"q": "x", "alternatives": -1, **SL}), 400) == \
+        "Invalid request: alternatives parameter must be >= 0"
+    assert error(post(url, "translate", json={"q": "x", "alternatives": 4, **SL}), 400) == \
+        "Invalid request: alternatives parameter must be <= 3"
+    answer = post(url, "translate", json={"q": ["Dober dan.", "Good morning."], "alternatives": 2, **AUTO}).json()
+    alternatives = answer["alternatives"]  # a list per text; none for English
+    assert len(alternatives) == 2 and alternatives[1] == [] and all(isinstance(a, str) for a in alternatives[0])
+
+
+def test_alternatives_come_from_the_backend_when_it_has_them():
+    from translator.language import Route
+    from translator.ui.rest import work
+
+    class Backend:
+        def __init__(self) -> None:
+            self.calls: list = []
+
+        def alternatives(self, texts, n, *, source):
+            self.calls.append((texts, n, source))
+            return [[f"{t} A", f"{t} A", "same", f"{t} B", f"{t} C"] for t in texts]
+
+    backend = Backend()
+    routes = [Route("sl", 0.9, "translate"), Route("en", 0.9, "passthrough"), Route("hr", 0.5, "translate")]
+    found = work.alternatives_for(backend, ["a", "b", "c"], ["same", "b", "same"], routes, 2, html=False)
+    assert found == [["a A", "a B"], [], ["c A", "c B"]]  # no repeats, not the translation itself, at most n
+    assert backend.calls == [(["a"], 2, "sl"), (["c"], 2, "hr")]  # one call per source language
+    assert work.alternatives_for(backend, ["a"], ["x"], routes[:1], 2, html=True) == [[]]  # none for HTML
+    assert work.alternatives_for(object(), ["a"], ["x"], routes[:1], 2, html=False) == [[]]  # a backend without
 
 
 def test_unsupported_languages_are_400_naming_them(url):
-    detected = error(post(url, "translate", json={"q": GERMAN, "source": "auto", "target": "en"}), 400)
-    assert "German" in detected and "Slovenian (sl)" in detected and 'source="sl"' in detected
-    assert error(post(url, "translate", json={"q": GERMAN, "source": "de", "target": "en"}), 400).startswith(
-        "de is not supported")
-    target = error(post(url, "translate", json={"q": SLOVENIAN, "source": "sl", "target": "de"}), 400)
-    assert target.startswith("de is not supported") and "en (English)" in target
+    # LibreTranslate's words in "error", nothing after them; what to do in "hint"
+    detected = post(url, "translate", json={"q": GERMAN, "source": "auto", "target": "en"})
+    assert error(detected, 400) == "de is not supported"
+    hint = detected.json()["hint"]
+    assert "German" in hint and "Slovenian (sl)" in hint and 'source="sl"' in hint
+    source = post(url, "translate", json={"q": GERMAN, "source": "de", "target": "en"})
+    assert error(source, 400) == "de is not supported" and "sl, hr, sr, bs, bg, mk" in source.json()["hint"]
+    target = post(url, "translate", json={"q": SLOVENIAN, "source": "sl", "target": "de"})
+    assert error(target, 400) == "de is not supported" and "en (English)" in target.json()["hint"]
     # forcing a supported source translates whatever the text looks like
-    assert post(url, "translate", json={"q": GERMAN, "source": "sl"}).status_code == 200
+    assert post(url, "translate", json={"q": GERMAN, **SL}).status_code == 200
     assert post(url, "translate", json={"q": SLOVENIAN, "source": "slv", "target": "EN"}).status_code == 200
 
 
 def test_a_body_past_its_limit_is_413(url):
     huge = "a" * (8 * MAX_CHARS + 70_000)
-    assert "larger than the limit" in error(post(url, "translate", json={"q": huge}), 413)
-    assert "larger than the limit" in error(post(url, "translate", data={"q": huge}), 413)
+    assert "larger than the limit" in error(post(url, "translate", json={"q": huge, **SL}), 413)
+    assert "larger than the limit" in error(post(url, "translate", data={"q": huge, **SL}), 413)
 
     def chunks():  # no Content-Length: refused while reading, after the limit, not at the end
         yield b'{"q": "'
@@ -212,12 +253,12 @@ def test_a_body_past_its_limit_is_413(url):
 # -- keys and limits -------------------------------------------------------------------------
 
 
-def test_keys_are_required_when_the_server_has_a_keys_file(keyed):
-    assert error(post(keyed, "translate", json={"q": SLOVENIAN}), 403) == \
+def test_keys_are_required_with_require_api_key(keyed):
+    assert error(post(keyed, "translate", json={"q": SLOVENIAN, **SL}), 403) == \
         "Please contact the server operator to get an API key"
     assert error(post(keyed, "detect", data={"q": SLOVENIAN, "api_key": "nope"}), 403) == "Invalid API key"
     assert error(post(keyed, "summarize", json={"q": ENGLISH}), 403)
-    assert post(keyed, "translate", json={"q": SLOVENIAN, "api_key": "open-key"}).status_code == 200
+    assert post(keyed, "translate", json={"q": SLOVENIAN, "api_key": "open-key", **SL}).status_code == 200
     assert LibreTranslateAPI(keyed, api_key="plain-key").translate(ENGLISH, "auto", "en") == ENGLISH
     # listing languages and the front end's settings need no key, as in LibreTranslate
     assert httpx.get(keyed + "languages", timeout=10).status_code == 200
@@ -227,10 +268,13 @@ def test_keys_are_required_when_the_server_has_a_keys_file(keyed):
 
 def test_character_limits_per_key_and_for_everyone(keyed):
     text = "Dober dan, kako ste? " * 4  # 84 characters
-    assert "exceeds text limit (50)" in error(post(keyed, "translate", json={"q": text, "api_key": "slow-key"}), 400)
-    assert post(keyed, "translate", json={"q": text, "api_key": "plain-key"}).status_code == 200
+    assert "exceeds text limit (50)" in error(post(keyed, "translate", json={"q": text, "api_key": "slow-key", **SL}),
+                                              400)
+    assert post(keyed, "translate", json={"q": text, "api_key": "plain-key", **SL}).status_code == 200
     assert "exceeds text limit (200)" in error(
-        post(keyed, "translate", json={"q": text * 3, "api_key": "plain-key"}), 400)
+        post(keyed, "translate", json={"q": text * 3, "api_key": "plain-key", **SL}), 400)
+    # the limit is per text: a batch of texts each within it passes
+    assert post(keyed, "translate", json={"q": [text, text], "api_key": "plain-key", **SL}).status_code == 200
 
 
 def test_a_client_over_its_limit_gets_429_at_once_and_others_go_on(keyed):
@@ -290,7 +334,24 @@ def test_serve_flags_reach_the_settings(tmp_path):
     settings = cli.serve_settings(args)
     assert (settings.api_keys_file, settings.req_limit, settings.char_limit, settings.max_file_bytes) == (
         str(keys), 30, 5000, 2 * 2**20)
-    for bad in (dict(req_limit=-1), dict(char_limit=-5), dict(max_file_bytes=0)):
+    assert settings.api_keys and settings.keys_enabled and not settings.require_api_key
+    # LibreTranslate's flags, by their names
+    args = cli.build_parser().parse_args([
+        "serve", "--api-keys", "--api-keys-db-path", str(tmp_path / "k.db"), "--require-api-key", "--batch-limit",
+        "20", "--alternatives-limit", "5", "--suggestions", "--suggestions-db-path", str(tmp_path / "s.db"),
+        "--disable-files-translation", "--disable-web-ui", "--url-prefix", "/translator", "--trust-forwarded-for"])
+    settings = cli.serve_settings(args)
+    assert settings.api_keys and settings.api_keys_file is None and settings.api_keys_db == str(tmp_path / "k.db")
+    assert (settings.require_api_key, settings.batch_limit, settings.alternatives_limit, settings.suggestions) == (
+        True, 20, 5, True)
+    assert (settings.suggestions_db, settings.disable_files_translation, settings.disable_web_ui) == (
+        str(tmp_path / "s.db"), True, True)
+    assert (settings.url_prefix, settings.trust_forwarded_for) == ("/translator", True)
+    defaults = cli.serve_settings(cli.build_parser().parse_args(["serve"]))
+    assert not defaults.keys_enabled and not defaults.trust_forwarded_for and defaults.alternatives_limit == 3
+    for bad in (dict(req_limit=-1), dict(char_limit=-5), dict(max_file_bytes=0), dict(batch_limit=-1),
+                dict(alternatives_limit=-1), dict(url_prefix="translator"), dict(url_prefix="/translator/"),
+                dict(url_prefix="/a b")):
         with pytest.raises(ValueError):
             Settings(**bad)
 
@@ -341,7 +402,7 @@ def test_english_and_subtitle_files(url):
     link = upload(url, "note.txt", text, source="auto").json()["translatedFileUrl"]
     assert httpx.get(link, timeout=30).content == text  # English: byte for byte
     mixed = f"{SLOVENIAN}\n\n{ENGLISH}\n\nOpozicija se s tem ne strinja.\n"
-    link = upload(url, "mixed.txt", mixed.encode("utf-8")).json()["translatedFileUrl"]
+    link = upload(url, "mixed.txt", mixed.encode("utf-8"), source="auto").json()["translatedFileUrl"]
     english = httpx.get(link, timeout=30).text.split("\n\n")
     assert len(english) == 4 and english[1:3] == ENGLISH.split("\n\n") and english[0] != SLOVENIAN
     subtitles = ("1\n00:00:01,000 --> 00:00:03,500\nDober dan, gospe in gospodje.\n\n"
@@ -374,7 +435,8 @@ def test_file_errors(url):
     assert error(upload(url, "broken.docx", b"not a zip", source="sl"), 400)
     assert error(upload(url, "note.txt", b"Dober dan.", source="sl", target="de"), 400).startswith("de is not")
     assert error(httpx.get(url + "download_file/0123456789abcdef0123456789abcdef.x.txt", timeout=10), 404)
-    assert httpx.get(url + "download_file/..%2F..%2Fetc%2Fpasswd", timeout=10).status_code == 404
+    # a name no upload could have (a path): LibreTranslate's 400
+    assert error(httpx.get(url + "download_file/..%2F..%2Fetc%2Fpasswd", timeout=10), 400) == "Invalid filename"
     assert safe_name("../../etc/pass wd.txt") == "pass wd.txt" and safe_name("a/b\\c<>.md") == "c_.md"
 
 
@@ -386,11 +448,11 @@ def test_summarize_and_summary_true(url):
     assert set(summary) == {"summary"} and summary["summary"].strip()
     assert post(url, "summarize", data={"q": ENGLISH}).json()["summary"].strip()
     assert error(post(url, "summarize", json={"q": ENGLISH, "length": "huge"}), 400).startswith("Invalid request: length")
-    answer = post(url, "translate", data={"q": SLOVENIAN, "source": "sl", "summary": "true"}).json()
+    answer = post(url, "translate", data={"q": SLOVENIAN, **SL, "summary": "true"}).json()
     assert set(answer) == {"translatedText", "summary"} and answer["summary"].strip()
-    answer = post(url, "translate", json={"q": [SLOVENIAN, ENGLISH], "summary": True, "length": "short"}).json()
+    answer = post(url, "translate", json={"q": [SLOVENIAN, ENGLISH], "summary": True, "length": "short", **AUTO}).json()
     assert len(answer["summary"]) == 2 and all(s.strip() for s in answer["summary"])
-    assert "summary" not in post(url, "translate", json={"q": SLOVENIAN, "summary": False}).json()
+    assert "summary" not in post(url, "translate", json={"q": SLOVENIAN, "summary": False, **AUTO}).json()
 
 
 # -- the server around it --------------------------------------------------------------------
@@ -398,17 +460,21 @@ def test_summarize_and_summary_true(url):
 
 def test_health_docs_settings_and_the_page_share_the_port(url):
     health = httpx.get(url + "health", timeout=10)
-    assert health.status_code == 200
-    assert health.json()["status"] == "ok" and set(health.json()["engines"]) == {"translation", "summary"}
-    assert all("cpu" in engine for engine in health.json()["engines"].values())
+    assert health.status_code == 200 and health.json() == {"status": "ok"}  # LibreTranslate's, exactly
+    ready = httpx.get(url + "health/ready", timeout=10)
+    assert ready.json()["status"] == "ok" and set(ready.json()["engines"]) == {"translation", "summary"}
+    assert all("cpu" in engine for engine in ready.json()["engines"].values())
     docs = httpx.get(url + "docs", timeout=10)
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
     assert "cdn." not in docs.text  # /docs works offline: Swagger UI's files come from this server
     assert httpx.get(url + "docs-assets/swagger-ui-bundle.js", timeout=10).status_code == 200
     spec = httpx.get(url + "openapi.json", timeout=10).json()
+    assert spec["openapi"] == "3.0.3" and httpx.get(url + "spec", timeout=10).json() == spec
     for path in ("/translate", "/detect", "/languages", "/translate_file", "/summarize", "/frontend/settings",
-                 "/health"):
+                 "/suggest", "/health"):
         assert path in spec["paths"], path
+    text = json.dumps(spec)
+    assert '"type": "null"' not in text and '"examples": [' not in text  # OpenAPI 3.1 only
     body = spec["paths"]["/translate"]["post"]["requestBody"]["content"]
     assert {"application/json", "application/x-www-form-urlencoded"} <= set(body)
     assert "q" in body["application/json"]["schema"]["properties"]
@@ -427,6 +493,60 @@ def test_health_docs_settings_and_the_page_share_the_port(url):
         client.close()
 
 
+def test_every_rest_route_answers_a_wrong_method_with_405_and_head_as_get(url):
+    spec = httpx.get(url + "openapi.json", timeout=10).json()
+    paths = {path: {method.upper() for method in operations} for path, operations in spec["paths"].items()}
+    paths.update({"/spec": {"GET"}, "/docs": {"GET"}, "/openapi.json": {"GET"}})
+    assert len(paths) >= 14
+    for path, taken in paths.items():
+        concrete = url + path.lstrip("/").replace("{filename}", "0" * 32 + ".x.txt")
+        for method in sorted({"GET", "POST", "PUT", "DELETE", "PATCH"} - taken):
+            answer = httpx.request(method, concrete, timeout=10)
+            assert error(answer, 405).startswith("Method Not Allowed"), (method, path)
+            assert taken <= set(answer.headers["allow"].split(", ")), (method, path)
+            assert answer.headers["access-control-allow-origin"] == "*"
+        if "GET" in taken:
+            got, head = httpx.get(concrete, timeout=30), httpx.head(concrete, timeout=30)
+            assert head.status_code == got.status_code and head.content == b"", path
+            assert head.headers["content-type"] == got.headers["content-type"], path
+    assert httpx.options(url + "detect", timeout=10).headers["allow"] == "POST"
+    assert httpx.get(url, timeout=10).status_code == 200  # paths that are not the API's are still the page's
+
+
+def test_url_prefix_serves_everything_under_it(tiny_models):
+    demo = start(tiny_models, url_prefix="/translator")
+    try:
+        url = demo.local_url
+        root = url.removesuffix("translator/")
+        assert url.endswith("/translator/")
+        answer = post(url, "translate", json={"q": SLOVENIAN, **SL})
+        assert answer.status_code == 200 and answer.json()["translatedText"].strip()
+        assert httpx.get(url + "health", timeout=10).json() == {"status": "ok"}
+        assert error(httpx.get(url + "translate", timeout=10), 405)
+        assert "/translator/translate" in httpx.get(url + "spec", timeout=10).json()["paths"]
+        assert "/translator/docs-assets/" in httpx.get(url + "docs", timeout=10).text
+        link = upload(url, "note.txt", SLOVENIAN.encode(), source="sl").json()["translatedFileUrl"]
+        assert link.startswith(url + "download_file/") and httpx.get(link, timeout=10).status_code == 200
+        assert httpx.get(url, timeout=10, follow_redirects=True).status_code == 200  # the page
+        assert httpx.get(url + "config", timeout=10).status_code == 200
+        assert httpx.get(root + "health", timeout=10).status_code == 404  # nothing outside the prefix
+        assert httpx.post(root + "translate", json={"q": SLOVENIAN, **SL}, timeout=10).status_code == 404
+    finally:
+        demo.close()
+
+
+def test_without_the_web_ui_the_api_still_serves(tiny_models):
+    demo = start(tiny_models, disable_web_ui=True)
+    try:
+        url = demo.local_url
+        assert error(httpx.get(url, timeout=10), 404)
+        assert error(httpx.get(url + "config", timeout=10), 404)
+        assert post(url, "translate", json={"q": ENGLISH, **AUTO}).json()["translatedText"] == ENGLISH
+        assert httpx.get(url + "docs", timeout=10).status_code == 200
+    finally:
+        demo.close()
+
+
 def test_cors_for_the_api_only(url):
     preflight = httpx.options(url + "translate", timeout=10, headers={
         "Origin": "https://news.example", "Access-Control-Request-Method": "POST",
@@ -434,17 +554,24 @@ def test_cors_for_the_api_only(url):
     assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == "*"
     answer = post(url, "detect", data={"q": SLOVENIAN}, headers={"Origin": "https://news.example"})
     assert answer.headers["access-control-allow-origin"] == "*"
+    for path in ("languages", "health", "frontend/settings"):  # without an Origin header too
+        answer = httpx.get(url + path, timeout=10)
+        assert answer.headers["access-control-allow-origin"] == "*"
+        assert answer.headers["access-control-allow-methods"] == "GET, POST"
+    refused = post(url, "translate", json={"q": "x"})  # errors too
+    assert refused.status_code == 400 and refused.headers["access-control-allow-origin"] == "*"
     page = httpx.get(url + "config", timeout=10, headers={"Origin": "https://evil.example"})
     assert page.headers.get("access-control-allow-origin") != "*"
 
 
-def test_health_is_503_while_loading_and_when_a_model_is_missing(tiny_models, tmp_path):
+def test_readiness_is_503_while_loading_and_when_a_model_is_missing(tiny_models, tmp_path):
     demo = start(tiny_models, preload=False)
     try:
-        first = httpx.get(demo.local_url + "health", timeout=10)
+        first = httpx.get(demo.local_url + "health/ready", timeout=10)
         assert first.status_code == 503 and first.json()["status"] == "loading"
+        assert httpx.get(demo.local_url + "health", timeout=10).json() == {"status": "ok"}  # it answers
         deadline = time.monotonic() + 60
-        while (health := httpx.get(demo.local_url + "health", timeout=10)).status_code != 200:
+        while (health := httpx.get(demo.local_url + "health/ready", timeout=10)).status_code != 200:
             assert time.monotonic() < deadline, health.text
             time.sleep(0.2)
         assert health.json()["status"] == "ok"
@@ -452,14 +579,14 @@ def test_health_is_503_while_loading_and_when_a_model_is_missing(tiny_models, tm
         demo.close()
     demo = start(tiny_models.__class__(marian=tmp_path / "no-such-model", bart=tiny_models.bart))
     try:
-        health = httpx.get(demo.local_url + "health", timeout=10)
+        health = httpx.get(demo.local_url + "health/ready", timeout=10)
         assert health.status_code == 503 and health.json()["status"] == "unavailable"
         assert health.json()["engines"]["translation"].startswith("not available")
         assert "cpu" in health.json()["engines"]["summary"]
-        refused = error(post(demo.local_url, "translate", json={"q": SLOVENIAN, "source": "sl"}), 503)
+        refused = error(post(demo.local_url, "translate", json={"q": SLOVENIAN, **SL}), 503)
         assert "not available" in refused
         assert str(tmp_path) not in refused and str(tmp_path) not in health.text  # server paths stay in the log
-        assert post(demo.local_url, "translate", json={"q": ENGLISH}).json()["translatedText"] == ENGLISH
+        assert post(demo.local_url, "translate", json={"q": ENGLISH, **AUTO}).json()["translatedText"] == ENGLISH
     finally:
         demo.close()
 

@@ -36,8 +36,8 @@ logger = logging.getLogger("translator")
 
 __all__ = [
     "CANDIDATES", "DEFAULT_SOURCE", "PASSTHROUGH", "SUPPORTED_SOURCES", "UNDETERMINED", "Detection",
-    "Route", "UnsupportedLanguageError", "detect", "detect_paragraphs", "language_name", "normalize_code",
-    "route", "sentence_rules_for",
+    "Route", "UnsupportedLanguageError", "detect", "detect_paragraphs", "identify", "language_name",
+    "normalize_code", "route", "sentence_rules_for",
 ]
 
 # The sources of opus-mt-tc-big-zls-en, the default translation model.
@@ -300,10 +300,13 @@ def route(text: str, source: str = "auto", supported: Iterable[str] = SUPPORTED_
 
     ``source="auto"`` detects: one of ``supported`` -> "translate" from it; English -> "passthrough";
     any other language -> :class:`UnsupportedLanguageError`. Only a confident verdict (at least
-    :data:`REFUSE_CONFIDENCE`) passes a text through or refuses it: a short or ambiguous text
-    ("Dober dan.") is translated from the most probable supported language. Text with no letters is
-    translated from "sl" (or the first of ``supported``) with confidence 0.0: there is nothing to
-    translate, and the pipeline gives back the text as it is.
+    :data:`REFUSE_CONFIDENCE`) refuses a text. A short or ambiguous text is decided between the
+    languages this model handles: it passes through as English when the detector gives English
+    more probability than all of ``supported`` together ("Good morning.", "Thank you."), and is
+    translated from the most probable of ``supported`` otherwise ("Dober dan.", "Hvala lepa.").
+    Text with no letters is translated from "sl" (or the first of ``supported``) with confidence
+    0.0: there is nothing to translate, and the pipeline gives back the text as it is.
+    :func:`identify` answers the same decision as a language (the REST API's ``/detect``).
 
     An explicit ``source`` (a code of ``supported``, or "en" for passthrough; "sr-Latn", "slv" and
     the like are accepted) is obeyed without detection, with confidence 1.0. Raises ``ValueError``
@@ -312,7 +315,6 @@ def route(text: str, source: str = "auto", supported: Iterable[str] = SUPPORTED_
     sources = tuple(supported)
     if not sources:
         raise InvalidInputError("route() needs at least one supported source language")
-    default = DEFAULT_SOURCE if DEFAULT_SOURCE in sources else sources[0]
     if (source or "auto").strip().lower() != "auto":
         code, _ = normalize_code(source)
         if code == PASSTHROUGH and PASSTHROUGH not in sources:
@@ -322,20 +324,49 @@ def route(text: str, source: str = "auto", supported: Iterable[str] = SUPPORTED_
             raise InvalidInputError(f"source {source!r} is not a language this model translates: "
                              f"use one of {valid}")
         return Route(code, 1.0, "translate")
+    decided, found, _ = _decide(text, sources)
+    if decided is None:
+        raise UnsupportedLanguageError(found.language, found.confidence, sources)
+    return decided
+
+
+def _decide(text: str, sources: tuple[str, ...]) -> tuple[Route | None, Detection, list[tuple[str, float]]]:
+    """The decision of :func:`route` for ``source="auto"`` (None: refuse ``found``'s language),
+    the detection it rests on and the detector's ranking."""
+    default = DEFAULT_SOURCE if DEFAULT_SOURCE in sources else sources[0]
     found, _, ranking = _detect(text, sources)
     if found.language == UNDETERMINED:
-        return Route(default, 0.0, "translate")
+        return Route(default, 0.0, "translate"), found, ranking
     if found.language in sources:
-        return Route(found.language, found.confidence, "translate")
+        return Route(found.language, found.confidence, "translate"), found, ranking
     if found.confidence >= REFUSE_CONFIDENCE:
         if found.language == PASSTHROUGH:
-            return Route(PASSTHROUGH, found.confidence, "passthrough")
-        raise UnsupportedLanguageError(found.language, found.confidence, sources)
-    # not sure enough to refuse: the most probable supported language
+            return Route(PASSTHROUGH, found.confidence, "passthrough"), found, ranking
+        return None, found, ranking
+    # not sure enough to refuse: English or a source, whichever the evidence favours
+    english = next((p for c, p in ranking if c == PASSTHROUGH), 0.0)
+    if PASSTHROUGH not in sources and english > sum(p for c, p in ranking if c in sources):
+        return Route(PASSTHROUGH, english, "passthrough"), found, ranking
     code, p = next(((c, p) for c, p in ranking if c in sources), (default, 0.0))
-    logger.debug("language: unsure (%s %.2f), translating from %s", found.language,
-                 found.confidence, code)
-    return Route(code, p, "translate")
+    logger.debug("language: unsure (%s %.2f), translating from %s", found.language, found.confidence, code)
+    return Route(code, p, "translate"), found, ranking
+
+
+def identify(text: str, supported: Iterable[str] = SUPPORTED_SOURCES) -> Detection:
+    """The language of ``text`` as ``/detect`` answers it: :func:`route`'s decision for
+    ``source="auto"`` (English exactly when it passes ``text`` through), always one of
+    ``supported`` or English. A text that :func:`route` refuses (confidently in another language)
+    is the most probable of those, with the detector's low probability. Raises only
+    ``InvalidInputError`` for an empty ``supported``."""
+    sources = tuple(supported)
+    if not sources:
+        raise InvalidInputError("identify() needs at least one supported source language")
+    decided, found, ranking = _decide(text, sources)
+    if decided is not None:
+        return Detection(decided.language, decided.confidence, found.script)
+    listed = (*sources, PASSTHROUGH)
+    code, p = next(((c, p) for c, p in ranking if c in listed), (sources[0], 0.0))
+    return Detection(code, p, found.script)
 
 
 def sentence_rules_for(language: str, script: str | None = None) -> str:

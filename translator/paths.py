@@ -41,10 +41,26 @@ def user_cache_dir() -> Path:
     return Path(env("XDG_CACHE_HOME") or Path.home() / ".cache") / "translator"
 
 
+def cache_dir() -> Path:
+    """The folder of the project's own files: ``$TRANSLATOR_CACHE_DIR``, else
+    :func:`user_cache_dir`. The translation cache, API keys and suggestions live there by default."""
+    configured = env(ENV_CACHE_DIR)
+    return Path(configured).expanduser() if configured else user_cache_dir()
+
+
 def translation_cache_path() -> Path:
     """The default translation cache file (``translator translate --cache``, the server's
-    ``--translation-cache all``): ``$TRANSLATOR_CACHE_DIR/translations.sqlite``, else
-    ``translations.sqlite`` under :func:`user_cache_dir`."""
-    configured = env(ENV_CACHE_DIR)
-    folder = Path(configured).expanduser() if configured else user_cache_dir()
-    return folder / TRANSLATION_CACHE_NAME
+    ``--translation-cache all``): ``translations.sqlite`` in :func:`cache_dir`."""
+    return cache_dir() / TRANSLATION_CACHE_NAME
+
+
+def api_keys_path() -> Path:
+    """The default API keys database (``translator keys``, ``serve --api-keys-db-path``):
+    ``api_keys.sqlite`` in :func:`cache_dir`."""
+    return cache_dir() / "api_keys.sqlite"
+
+
+def suggestions_path() -> Path:
+    """The default suggestions database (``serve --suggestions``, ``translator suggestions``):
+    ``suggestions.sqlite`` in :func:`cache_dir`."""
+    return cache_dir() / "suggestions.sqlite"

@@ -61,6 +61,12 @@ def download_name(stored: str) -> str:
     return stored.split(".", 1)[1]
 
 
+def is_stored_name(name: str) -> bool:
+    """Whether ``name`` is one :func:`new_stored_name` could have made (so a name with a path,
+    or characters an upload's name never keeps, is not)."""
+    return bool(_STORED.fullmatch(name)) and safe_name(download_name(name)) == download_name(name)
+
+
 def new_stored_name(name: str) -> str:
     """An unguessable stored name for an upload called ``name`` (made safe)."""
     return f"{uuid.uuid4().hex}.{safe_name(name)}"

@@ -138,10 +138,14 @@ def protocol_for(limits: ServerLimits) -> type[DeadlineProtocol]:
 
 class Server(uvicorn.Server):
     """uvicorn's server with the limits of :class:`ServerLimits`; ``run_in_thread()``/``close()``
-    for tests and embedding (signals are then the host program's)."""
+    for tests and embedding (signals are then the host program's). With ``proxy_headers``
+    (``--trust-forwarded-for``) a client's address is the one ``X-Forwarded-For`` gives when the
+    connection comes from a trusted proxy (uvicorn's ``$FORWARDED_ALLOW_IPS``, by default this
+    machine: 127.0.0.1 and ::1); without it, always the connection's own address."""
 
-    def __init__(self, app: Any, host: str, port: int, limits: ServerLimits) -> None:
+    def __init__(self, app: Any, host: str, port: int, limits: ServerLimits, *, proxy_headers: bool = False) -> None:
         config = uvicorn.Config(app, host=host, port=port, http=protocol_for(limits), ws="none",
+                                proxy_headers=proxy_headers,
                                 lifespan="on", timeout_keep_alive=max(1, round(limits.keep_alive_s)),
                                 timeout_graceful_shutdown=max(1, round(limits.grace_s)),
                                 log_level="warning", access_log=False, server_header=False,

@@ -1,25 +1,28 @@
 """One process, one port: the REST API's routes and the page (gradio's public
-``gr.mount_gradio_app``, at "/") on one FastAPI app, served by uvicorn directly (http.py). Both share the page's Backend: one copy of each model and the
-same per-model gates, so REST calls and page requests wait in one queue.
+``gr.mount_gradio_app``, at "/", or at ``--url-prefix``) on one FastAPI app, served by uvicorn
+directly (http.py). Both share the page's Backend: one copy of each model and the same per-model
+gates, so REST calls and page requests wait in one queue.
 
-The REST routes are registered before the page is mounted, so that they, ``/docs``,
-``/openapi.json`` and (``--metrics``) ``/metrics`` are found first; everything else is the page's
-(its gradio API included). Outside the edge guard, two small middlewares see every request's
-final status: the access log (logs.py) and, with ``--metrics``, the request counters (metrics.py).
+The REST routes are registered before the page is mounted, so that they, ``/docs``, ``/spec``,
+``/openapi.json`` and (``--metrics``) ``/metrics`` are found first; everything else is the
+page's (its gradio API included), or with ``--disable-web-ui`` a JSON 404. Those paths of the
+server's own never reach the page: routing.py answers a wrong method (405), HEAD and CORS for
+them. Outside the edge guard, two small middlewares see every request's final status: the access
+log (logs.py) and, with ``--metrics``, the request counters (metrics.py).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
 from contextlib import asynccontextmanager
+from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
-from fastapi import FastAPI
-from starlette.middleware.cors import CORSMiddleware
+from fastapi import APIRouter, FastAPI
 from starlette.routing import Mount
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .._version import __version__
 from ..options import DEFAULT_PORT
@@ -28,42 +31,39 @@ from .backend import Backend, Settings
 from .guard import EdgeGuard
 from .http import Server, free_port
 from .logs import AccessLog, use_log_format
+from .openapi import install_docs
 from .rest import RestApi
+from .routing import RestEdge, own_paths
 
 logger = logging.getLogger("translator")
 
-REST_PATHS = ("/translate", "/translate_file", "/detect", "/languages", "/summarize", "/frontend/settings",
-              "/health", "/download_file/")
 API_DESCRIPTION = (
     "A LibreTranslate-compatible API (`/translate`, `/detect`, `/languages`, `/translate_file`, "
-    "`/frontend/settings`) for Slovenian and the other South Slavic languages into English, with "
-    "an extension for English summaries (`/summarize`, `summary=true`) and `/health`. Parameters "
-    "may be sent as JSON or as a form. The web page is at `/`."
+    "`/frontend/settings`, `/suggest`, `/health`) for Slovenian and the other South Slavic languages into "
+    "English, with an extension for English summaries (`/summarize`, `summary=true`) and the probes "
+    "`/health/live` and `/health/ready`. Parameters may be sent as JSON or as a form. The web page is at `/`."
 )
 
 
-class RestCors:
-    """CORS headers for any origin on the REST routes only, as LibreTranslate sends them (browser
-    extensions and web pages call it); the page keeps gradio's own, stricter CORS."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.cors = CORSMiddleware(app, allow_origins=["*"], allow_methods=["GET", "POST"],
-                                   allow_headers=["Authorization", "Content-Type"], max_age=20 * 24 * 3600)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "") if scope["type"] == "http" else ""
-        rest = any(path == p or (p.endswith("/") and path.startswith(p)) for p in REST_PATHS)
-        await (self.cors if rest else self.app)(scope, receive, send)
+def rest_routers(api: RestApi, settings: Settings) -> list[APIRouter]:
+    """Every router of the server's own, in the order they are included: the REST API's, and
+    ``/metrics`` with ``--metrics``. A new group of routes (``/translate_url``) goes here: it then
+    gets the prefix, the 405s, HEAD and CORS of the others."""
+    routers = [api.router()]
+    if settings.metrics:
+        routers.append(metrics.metrics_router(settings.metrics_auth_token))
+    return routers
 
 
 def build_server_app(demo: gr.Blocks, backend: Backend, settings: Settings, page_options: dict[str, Any]) -> FastAPI:
-    """The FastAPI app: the REST routes and ``/docs``, then ``demo`` mounted at "/" with
-    ``settings.auth`` and ``page_options`` (theme, style ... for gr.mount_gradio_app), behind the
-    edge guard (guard.py), with ``/metrics``, the request counters and the access log as
-    ``settings`` asks. When it shuts down (SIGTERM, SIGINT, close()), the REST and page
-    download folders are removed. Raises ValueError for a bad keys file or shared storage."""
+    """The FastAPI app: the REST routes and ``/docs``, then ``demo`` mounted at "/" (or
+    ``settings.url_prefix``; not at all with ``disable_web_ui``) with ``settings.auth`` and
+    ``page_options`` (theme, style ... for gr.mount_gradio_app), behind the edge guard
+    (guard.py), with ``/metrics``, the request counters and the access log as ``settings``
+    asks. When it shuts down (SIGTERM, SIGINT, close()), the REST and page download folders are
+    removed. Raises ValueError for a bad keys file or shared storage."""
     api = RestApi(backend, settings)
+    prefix = settings.url_prefix
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -76,21 +76,25 @@ def build_server_app(demo: gr.Blocks, backend: Backend, settings: Settings, page
             logger.info("server stopped; download folders removed")
 
     app = FastAPI(title="Slovenian → English translator", version=__version__, description=API_DESCRIPTION,
-                  lifespan=lifespan, docs_url=None)
-    _offline_docs(app)
+                  lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=f"{prefix}/openapi.json")
+    install_docs(app, prefix)
     _json_errors(app)
-    routers = [api.router(), *([metrics.metrics_router(settings.metrics_auth_token)] if settings.metrics else [])]
+    routers = rest_routers(api, settings)
     for router in routers:
-        app.include_router(router)
-    app.add_middleware(RestCors)
+        app.include_router(router, prefix=prefix)
     app.state.rest = api
-    gr.mount_gradio_app(app, demo, path="/", auth=settings.auth, server_name=settings.host,
-                        server_port=settings.port or DEFAULT_PORT, **page_options)
+    own = [*(("", route) for route in app.routes), *((prefix, route) for router in routers for route in router.routes)]
+    page = None
+    if not settings.disable_web_ui:
+        gr.mount_gradio_app(app, demo, path=prefix or "/", auth=settings.auth, server_name=settings.host,
+                            server_port=settings.port or DEFAULT_PORT, **page_options)
+        page = _mounted_page(app)
+    app.add_middleware(RestEdge, paths=own_paths(own))
     # outermost: every request, the page's included, passes the guard first
     app.add_middleware(EdgeGuard, max_json_depth=settings.limits.max_json_depth,
                        max_json_bytes=api.text_body_limit)
     # outside the guard: they see its refusals and the request id it gives
-    labels = metrics.RouteLabels(metrics.app_routes(app, *routers), page=_mounted_page(app))
+    labels = metrics.RouteLabels(metrics.app_routes(app, *routers), page=page)
     if settings.metrics:
         app.add_middleware(metrics.RequestMetrics, labels=labels)
     if settings.access_log:
@@ -117,26 +121,11 @@ def _json_errors(app: FastAPI) -> None:
         return JSONResponse({"error": f"Invalid request: {where}: {first.get('msg')}"}, status_code=400)
 
 
-def _offline_docs(app: FastAPI) -> None:
-    """``/docs`` with Swagger UI's files served from the ``swagger-ui-bundle`` package: FastAPI's
-    default page loads them from a CDN, which shows nothing on an offline machine."""
-    from fastapi.openapi.docs import get_swagger_ui_html
-    from fastapi.staticfiles import StaticFiles
-    from swagger_ui_bundle import swagger_ui_path
+def _mounted_page(app: FastAPI) -> Any:
+    """The gradio App that mount_gradio_app put on ``app`` (None: no page)."""
+    from gradio.routes import App
 
-    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
-
-    @app.get("/docs", include_in_schema=False)
-    def docs():
-        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} API",
-                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
-                                   swagger_css_url="/docs-assets/swagger-ui.css",
-                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
-
-
-def _mounted_page(app: FastAPI):
-    """The gradio App that mount_gradio_app put at "/"."""
-    return next(route.app for route in app.routes if isinstance(route, Mount) and route.path == "")
+    return next((route.app for route in app.routes if isinstance(route, Mount) and isinstance(route.app, App)), None)
 
 
 def serve(demo: gr.Blocks, backend: Backend, settings: Settings, page_options: dict[str, Any], *,
@@ -147,15 +136,20 @@ def serve(demo: gr.Blocks, backend: Backend, settings: Settings, page_options: d
     stops it. Blocks until the server stops (SIGTERM, SIGINT: in-flight requests finish within
     the grace period, then the folders are removed) unless ``prevent_thread_lock``; returns the
     app. Raises OSError naming --port when the port is taken."""
-    if settings.auth and not settings.api_keys_file:
-        logger.warning("--auth protects the page; the REST API needs --api-keys to require keys")
+    if settings.auth and not settings.require_api_key:
+        logger.warning("--auth protects the page; the REST API needs --require-api-key to require keys")
+    if settings.api_keys_file and not settings.require_api_key:
+        logger.warning("--api-keys: callers without a key are served at the server's limits; "
+                       "--require-api-key requires one")
     app = build_server_app(demo, backend, settings, page_options)
     port = settings.port or free_port(settings.host)
-    server = Server(app, settings.host, port, settings.limits)
+    server = Server(app, settings.host, port, settings.limits, proxy_headers=settings.trust_forwarded_for)
     shown_host = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0", "::") else settings.host
-    local_url = f"http://{shown_host}:{port}/"
+    local_url = f"http://{shown_host}:{port}{settings.url_prefix}/"
     # what Blocks.launch would set: Blocks.close() stops the server through demo.server.close()
-    demo.app = demo.server_app = _mounted_page(app)
+    # (and sets the page's stop event: a stand-in's when no page is mounted)
+    demo.app = demo.server_app = (_mounted_page(app)
+                                  or SimpleNamespace(stop_event=threading.Event(), startup_events_triggered=False))
     demo.server, demo.server_name, demo.server_port, demo.local_url = server, settings.host, port, local_url
     demo.is_running = True
     if not quiet:

@@ -3,8 +3,10 @@ and request queue (:class:`RestApi` builds the routes; server.py mounts the page
 
     curl -s localhost:7860/translate -d q="Dober dan." -d source=auto -d target=en
 
-access.py holds the keys and limits, body.py reads requests, work.py does the translating,
-downloads.py keeps translated files, schemas.py describes it all for ``/docs``.
+routes.py gives the routes their paths, service.py does each call's work (keys, limits,
+admission, stores), work.py the translating, access.py holds the keys and limits, body.py reads
+requests, replies.py words the answers and errors, schemas.py describes it all for ``/docs``;
+translated files are kept by ../downloads.py, keys and suggestions by translator/store.py.
 """
 
 from .access import AccessPolicy, ApiKey, load_api_keys, parse_api_keys

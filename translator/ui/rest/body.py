@@ -23,12 +23,14 @@ MAX_FIELDS = 50  # fields in a query string or form
 
 
 class RestError(Exception):
-    """A request refused with ``{"error": message}`` and HTTP ``status``."""
+    """A request refused with ``{"error": message}`` and HTTP ``status``; ``hint`` (when given)
+    says what to do, in its own field, so that ``error`` stays LibreTranslate's wording."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, hint: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.hint = hint
 
 
 class BodyTooLarge(MultiPartException):

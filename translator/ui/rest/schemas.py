@@ -24,10 +24,12 @@ class Params(BaseModel):
 class TranslateRequest(Params):
     q: str | list[str] = Field(description="Text to translate, or a list of texts",
                                examples=["Dober dan. Kako ste?"])
-    source: str = Field("auto", description='Source language code, or "auto" to detect it '
-                                            "(English is returned unchanged)")
-    target: str = Field("en", description='Target language code: "en"')
+    source: str = Field(description='Source language code, or "auto" to detect it (English is returned unchanged)',
+                        examples=["auto"])
+    target: str = Field(description='Target language code: "en"', examples=["en"])
     format: str = Field("text", description='"text", or "html" to keep the markup (tags, attributes, entities)')
+    alternatives: int = Field(0, ge=0, description="How many alternative translations to give as well (at most "
+                                                   "the server's --alternatives-limit)")
     api_key: str | None = ApiKeyField
     summary: bool = Field(False, description="Extension: also summarise the English")
     length: SummaryLength = Field("medium", description="Extension: the summary's length")
@@ -45,22 +47,36 @@ class SummarizeRequest(Params):
 
 
 class TranslateFileRequest(BaseModel):
-    file: bytes = Field(description="The document: .txt .md .html .docx .srt",
-                        json_schema_extra={"format": "binary"})
-    source: str = Field("auto", description='Source language code, or "auto"')
-    target: str = Field("en", description='Target language code: "en"')
+    file: str = Field(description="The document: .txt .md .html .docx .srt and the other formats "
+                                  "/frontend/settings lists", json_schema_extra={"format": "binary"})
+    source: str = Field(description='Source language code, or "auto"', examples=["auto"])
+    target: str = Field(description='Target language code: "en"', examples=["en"])
     api_key: str | None = ApiKeyField
+
+
+class SuggestRequest(Params):
+    q: str = Field(description="The original text", examples=["Dober dan."])
+    s: str = Field(description="The translation suggested for it", examples=["Good afternoon."])
+    source: str = Field(description="The original text's language code", examples=["sl"])
+    target: str = Field(description="The suggestion's language code", examples=["en"])
+    api_key: str | None = ApiKeyField
+
+
+class SuggestResponse(BaseModel):
+    success: bool = Field(description="Whether the suggestion was stored")
 
 
 class DetectedLanguage(BaseModel):
     confidence: float = Confidence
-    language: str = Field(description="Language code (ISO 639-1), or und when the text has no letters")
+    language: str = Field(description="Language code (ISO 639-1), always one of those /languages lists")
 
 
 class TranslateResponse(BaseModel):
     translatedText: str | list[str] = Field(description="The English (a list for a list)")
     detectedLanguage: DetectedLanguage | list[DetectedLanguage] | None = Field(
         None, description='Only for source="auto": the language of each text')
+    alternatives: list[str] | list[list[str]] | None = Field(
+        None, description="Only with alternatives > 0: other translations of the text (a list per text for a list)")
     summary: str | list[str] | None = Field(None, description="Only with summary=true")
 
 
@@ -79,7 +95,8 @@ class LanguageInfo(BaseModel):
 
 
 class ErrorResponse(BaseModel):
-    error: str
+    error: str = Field(description="What is wrong, in LibreTranslate's words for the same case")
+    hint: str | None = Field(None, description="What to do about it, when there is more to say")
 
 
 class FrontendLanguage(BaseModel):
@@ -104,12 +121,17 @@ class FrontendSettings(BaseModel):
 
 
 class Health(BaseModel):
+    status: Literal["ok"] = Field(description='Always "ok" while the server answers, as LibreTranslate')
+
+
+class Readiness(BaseModel):
     status: Literal["ok", "loading", "unavailable"]
     engines: dict[str, str] = Field(description="Each model's engine (e.g. 'hf on cpu'), or why it is missing")
 
 
 ERRORS = {status: {"model": ErrorResponse, "description": text} for status, text in (
-    (400, "Invalid request"), (403, "Missing or invalid API key"), (413, "Request or file too large"),
+    (400, "Invalid request"), (403, "Missing or invalid API key, or disabled on this server"),
+    (413, "Request or file too large"),
     (429, "Slow down: too many requests"), (503, "A model is not available"))}
 
 
