@@ -317,3 +317,30 @@ def test_the_server_refuses_private_links_by_default(site, tiny_models):
     answer = client.post("/translate_url", json={"url": site.url("/clanki/vlada.html")})
     assert answer.status_code == 400
     assert "loopback" in answer.json()["error"] and "--allow-private-urls" in answer.json()["error"]
+
+
+def test_the_real_server_wires_translate_url_and_the_page_fetches_a_pasted_link(site, tiny_models):
+    """app.py's server: /translate_url refuses the loopback site unless --allow-private-urls,
+    and the page translates the article behind a pasted link under the same rule."""
+    import httpx
+    from hostile import start
+
+    link = site.url("/clanki/poplave.html")
+    for allowed in (False, True):
+        demo = start(tiny_models, allow_private_urls=allowed)
+        try:
+            answer = httpx.post(demo.local_url + "translate_url", timeout=120,
+                                json={"url": link, "source": "auto", "target": "en"})
+            handler = next(f.fn for f in demo.fns.values() if f.name == "on_translate")
+            if not allowed:
+                assert answer.status_code == 400 and "loopback" in answer.json()["error"]
+                with pytest.raises(Exception, match="loopback"):
+                    list(handler(link, False, "medium", 1, "auto"))
+                continue
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["article"]["title"] == ARTICLES["poplave"][0]
+            english, _summary, table, status = list(handler(link, False, "medium", 1, "auto"))[-1][:4]
+            assert english.count("\n\n") == len(ARTICLES["poplave"][1])  # the title, then each paragraph
+            assert "Sava" in table and "<th>Slovenian</th>" in table
+        finally:
+            demo.close()

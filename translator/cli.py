@@ -659,6 +659,9 @@ def add_libretranslate_arguments(group: argparse._ArgumentGroup) -> None:
     group.add_argument("--disable-web-ui", action="store_true", help="serve the API only, no web page")
     group.add_argument("--url-prefix", default="", metavar="/PATH",
                        help="serve everything (API, docs, page) under this path, e.g. /translator")
+    group.add_argument("--allow-private-urls", action="store_true",
+                       help="let /translate_url and the page fetch loopback, private, link-local and other non-public "
+                            "addresses (default: public addresses only)")
     group.add_argument("--trust-forwarded-for", action="store_true",
                        help="take a client's address (for --req-limit) from X-Forwarded-For, as a trusted proxy "
                             "sets it ($FORWARDED_ALLOW_IPS: the proxies' addresses, default 127.0.0.1)")
@@ -725,7 +728,7 @@ def serve_settings(args: argparse.Namespace):
                         alternatives_limit=args.alternatives_limit, suggestions=args.suggestions,
                         suggestions_db=args.suggestions_db_path, url_prefix=args.url_prefix,
                         disable_web_ui=args.disable_web_ui, disable_files_translation=args.disable_files_translation,
-                        trust_forwarded_for=args.trust_forwarded_for, max_file_bytes=_max_bytes(args), limits=limits,
+                        trust_forwarded_for=args.trust_forwarded_for, allow_private_urls=args.allow_private_urls, max_file_bytes=_max_bytes(args), limits=limits,
                         translation_cache=args.translation_cache, translation_cache_mb=args.translation_cache_mb,
                         shared_storage=args.shared_storage, metrics=args.metrics,
                         metrics_auth_token=args.metrics_auth_token, log_format=args.log_format,

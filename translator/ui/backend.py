@@ -71,6 +71,8 @@ class Settings:
     ``disable_files_translation`` refuses it; ``disable_web_ui`` serves no page;
     ``url_prefix`` ("" or "/PATH") serves everything under a path; ``trust_forwarded_for`` takes
     a client's address from ``X-Forwarded-For`` (sent by a trusted proxy, see http.py);
+    ``allow_private_urls`` lets ``/translate_url`` and the page fetch loopback, private and other
+    non-public addresses (an intranet), which are refused by default (server-side request forgery);
     ``limits`` the timeouts, connection cap and admission budget of a public server.
     ``translation_cache`` (``--translation-cache``): "all" keeps each sentence's English in
     the default SQLite file (in Redis when ``shared_storage`` is a ``redis://`` URI), "off" keeps
@@ -113,6 +115,7 @@ class Settings:
     disable_web_ui: bool = False
     disable_files_translation: bool = False
     trust_forwarded_for: bool = False
+    allow_private_urls: bool = False
     max_file_bytes: int = MAX_FILE_BYTES
     limits: ServerLimits = field(default_factory=ServerLimits)
     translation_cache: str = "all"

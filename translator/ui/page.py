@@ -18,6 +18,7 @@ that is kept out of the API; the endpoints above are plain request/response func
 import html
 import logging
 import os
+import re
 import sys
 import time
 import uuid
@@ -28,18 +29,22 @@ from typing import Any
 import gradio as gr
 
 from ..language import PASSTHROUGH, SUPPORTED_SOURCES, language_name
+from ..errors import TranslatorError
 from ..models import ModelNotFoundError
+from ..news import fetch_article
 from ..options import MAX_BEAMS, MIN_BEAMS, SUMMARY_LENGTHS, SummaryLength
 from ..paths import SEED_ARTICLE
 from . import render
 from .backend import Backend, Settings, read_upload, supported_suffixes
 from .downloads import KEEP_S
 from .http import check_port
+from .rest.news import server_fetch_limits
 from .server import serve
 
 logger = logging.getLogger("translator")
 
 MAX_UPLOAD = "20mb"
+_LINK = re.compile(r"https?://\S+", re.IGNORECASE)  # a pasted link alone: fetch the article there
 TITLE = "Slovenian → English news translator"
 DESCRIPTION = (
     "Paste a Slovenian news article (or upload a `.txt`, `.md`, `.html`, `.srt`, `.docx`, `.odt`, `.odp`, "
@@ -100,7 +105,7 @@ def friendly_errors(title: str = "Check the input") -> Iterator[None]:
     except ModelNotFoundError as exc:
         raise gr.Error(html.escape(str(exc), quote=False), title="Model not available", duration=None,
                        print_exception=False) from exc
-    except (ValueError, TypeError) as exc:
+    except (TranslatorError, ValueError, TypeError) as exc:
         raise gr.Error(html.escape(str(exc), quote=False), title=title, print_exception=False) from exc
     except Exception as exc:  # the page's boundary: log what broke, show only a reference, keep serving
         reference = uuid.uuid4().hex[:16]
@@ -153,10 +158,24 @@ class Handlers:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
 
+    def article_text(self, text: str) -> str:
+        """``text``, or, when it is a single http(s) link, the title and text of the news article
+        there (public addresses only unless ``--allow-private-urls``). Raises TranslatorError
+        subclasses naming the link and what went wrong."""
+        link = (text or "").strip()
+        if not _LINK.fullmatch(link):
+            return text
+        settings = self.backend.settings
+        article = fetch_article(link, allow_private=settings.allow_private_urls,
+                                limits=server_fetch_limits(settings.max_file_bytes))
+        return f"{article.title}\n\n{article.text}" if article.title else article.text
+
     def run(self, text: str, summarise: bool, length: str, beams: float, source: str, progress: gr.Progress):
-        """The buttons' streaming handler: partial English as paragraph groups finish."""
+        """The buttons' streaming handler: partial English as paragraph groups finish. A pasted
+        link is fetched first: its article's title and text are translated."""
         backend = self.backend
-        with friendly_errors():
+        with friendly_errors("Cannot use this text or link"):
+            text = self.article_text(text)
             backend.check_input(text)  # before anything on the page changes
         started = time.perf_counter()
         disabled = gr.update(value=None, interactive=False)

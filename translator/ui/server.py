@@ -33,6 +33,7 @@ from .http import Server, free_port
 from .logs import AccessLog, use_log_format
 from .openapi import install_docs
 from .rest import RestApi
+from .rest.news import news_router
 from .routing import RestEdge, own_paths
 
 logger = logging.getLogger("translator")
@@ -40,7 +41,8 @@ logger = logging.getLogger("translator")
 API_DESCRIPTION = (
     "A LibreTranslate-compatible API (`/translate`, `/detect`, `/languages`, `/translate_file`, "
     "`/frontend/settings`, `/suggest`, `/health`) for Slovenian and the other South Slavic languages into "
-    "English, with an extension for English summaries (`/summarize`, `summary=true`) and the probes "
+    "English, with extensions: English summaries (`/summarize`, `summary=true`), an article from a link "
+    "(`/translate_url`) and the probes "
     "`/health/live` and `/health/ready`. Parameters may be sent as JSON or as a form. The web page is at `/`."
 )
 
@@ -49,7 +51,7 @@ def rest_routers(api: RestApi, settings: Settings) -> list[APIRouter]:
     """Every router of the server's own, in the order they are included: the REST API's, and
     ``/metrics`` with ``--metrics``. A new group of routes (``/translate_url``) goes here: it then
     gets the prefix, the 405s, HEAD and CORS of the others."""
-    routers = [api.router()]
+    routers = [api.router(), news_router(api, allow_private_urls=settings.allow_private_urls)]
     if settings.metrics:
         routers.append(metrics.metrics_router(settings.metrics_auth_token))
     return routers

@@ -63,13 +63,18 @@ def _paragraphs_html(text: str) -> str:
     return "\n".join(f"<p>{html.escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
 
 
+def server_fetch_limits(max_file_bytes: int) -> FetchLimits:
+    """The bounds of a fetch the server makes for a client: the page's size (at most
+    :data:`MAX_PAGE_BYTES` and ``--max-file-mb``) and one deadline."""
+    return FetchLimits(max_bytes=min(MAX_PAGE_BYTES, max_file_bytes), timeout_s=FETCH_TIMEOUT_S)
+
+
 def news_router(api: RestApi, *, allow_private_urls: bool = False, limits: FetchLimits | None = None,
                 resolver: Resolver | None = None) -> APIRouter:
     """The ``/translate_url`` route on ``api``'s keys, limits, admission and models.
     ``allow_private_urls`` lifts the public-address rule (``--allow-private-urls``); ``limits``
     and ``resolver`` replace the fetch bounds and the DNS lookup (tests)."""
-    fetch_limits = limits or FetchLimits(max_bytes=min(MAX_PAGE_BYTES, api.settings.max_file_bytes),
-                                         timeout_s=FETCH_TIMEOUT_S)
+    fetch_limits = limits or server_fetch_limits(api.settings.max_file_bytes)
 
     async def translate_url(request: Request, params: dict[str, Any], grant: Any) -> dict[str, Any]:
         require(params, "url")
