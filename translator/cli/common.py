@@ -1,0 +1,107 @@
+"""What every command's parser shares: the help format, the model, file-size and cache options."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from ..cache.base import DEFAULT_CACHE_MB
+from ..errors import InvalidInputError
+from ..options import (
+    DEFAULT_BEAMS,
+    DEFAULT_SUMMARY_MODEL,
+    DEFAULT_TRANSLATION_MODEL,
+    DEVICES_HELP,
+    ENGINES,
+    MAX_BEAMS,
+    MAX_FILE_BYTES,
+    MIN_BEAMS,
+    SUMMARY_LENGTHS,
+    check_beams,
+    check_device,
+)
+
+logger = logging.getLogger("translator")
+
+
+WARNINGS_SHOWN = 3  # warnings printed by `translate` before "... and N more"
+
+
+class UsageError(InvalidInputError):
+    """Bad usage that argparse cannot see (a folder where a file belongs...): exit code 2."""
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows a default only where it says something (not None/False, not already in the help)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False) or "(default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
+def _argument_type(check):
+    """An argparse ``type=`` that turns the check's ValueError into a one-line usage error."""
+    def convert(value: str):
+        try:
+            return check(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = check.__name__.removeprefix("check_")
+    return convert
+
+
+def add_model_options(parser: argparse.ArgumentParser, *, translation: bool = True, summary: bool = True,
+                      length: bool = True, beams: int | None = DEFAULT_BEAMS) -> None:
+    """The model, device, engine, beams (and summary length) options of a command: each command
+    gets only those it uses."""
+    if translation:
+        parser.add_argument("--translation-model", default=None,
+                            help="Hub id, alias or local folder (default: $TRANSLATOR_TRANSLATION_MODEL or "
+                                 f"{DEFAULT_TRANSLATION_MODEL})")
+        parser.add_argument("--source", default="auto", metavar="LANG",
+                            help="source language: auto (detect), sl, hr, sr, bs, bg, mk, or en (copy as is)")
+    if summary:
+        parser.add_argument("--summary-model", default=None,
+                            help="Hub id, alias or local folder (default: $TRANSLATOR_SUMMARY_MODEL or "
+                                 f"{DEFAULT_SUMMARY_MODEL})")
+    parser.add_argument("--device", default=None, type=_argument_type(check_device),
+                        help=f"{DEVICES_HELP} (default: $TRANSLATOR_DEVICE or auto)")
+    parser.add_argument("--engine", default=None, choices=ENGINES,
+                        help="generation engine (default: $TRANSLATOR_ENGINE or auto)")
+    parser.add_argument("--beams", type=_argument_type(check_beams), default=beams, metavar=f"{MIN_BEAMS}-{MAX_BEAMS}",
+                        help="beam size (1 = greedy: fastest)")
+    if summary and length:
+        parser.add_argument("--length", default="medium", choices=list(SUMMARY_LENGTHS), help="summary length")
+
+
+def add_file_limit(parser: argparse.ArgumentParser) -> None:
+    """--max-file-mb: the largest document accepted, once unpacked (a .docx is a zip)."""
+    parser.add_argument("--max-file-mb", type=float, default=MAX_FILE_BYTES / 2**20, metavar="MB",
+                        help="refuse a document larger than this once unpacked (.docx parts count unzipped)")
+
+
+def add_cache_options(parser: argparse.ArgumentParser) -> None:
+    """--cache [SPEC] and --translation-cache-mb: the sentence cache (README: Translation cache)."""
+    parser.add_argument("--cache", nargs="?", const="on", default=None, metavar="SPEC",
+                        help="keep each sentence's English for next time (off unless given): bare --cache is the "
+                             "default SQLite file under $TRANSLATOR_CACHE_DIR (~/.cache/translator); or FILE.sqlite, "
+                             "redis://host:port/db, off")
+    parser.add_argument("--translation-cache-mb", type=int, default=DEFAULT_CACHE_MB, metavar="MB",
+                        help="largest SQLite cache; past it the least recently used sentences are dropped")
+
+
+def _open_cache(args: argparse.Namespace):
+    """The translation cache ``--cache`` names (None: none); UsageError for a bad spec or size."""
+    from ..cache import open_cache
+
+    try:
+        return open_cache(getattr(args, "cache", None), getattr(args, "translation_cache_mb", DEFAULT_CACHE_MB))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _max_bytes(args: argparse.Namespace) -> int:
+    return int(args.max_file_mb * 2**20)
+

@@ -1,0 +1,63 @@
+"""Running the command line: the command table and the exit codes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from ..errors import TranslatorError
+from .common import UsageError
+from .documents import _summarize, _translate
+from .parser import build_parser
+from .serve import _serve
+from .tools import (
+    _batch,
+    _cache,
+    _download,
+    _evaluate,
+    _follow,
+    _keys,
+    _suggestions,
+    _tiny,
+)
+
+logger = logging.getLogger("translator")
+
+
+COMMANDS = {"translate": _translate, "summarize": _summarize, "download": _download,
+            "tiny-models": _tiny, "batch": _batch, "serve": _serve,
+            "evaluate": _evaluate, "cache": _cache, "follow": _follow, "keys": _keys,
+            "suggestions": _suggestions}
+
+
+def _traceback_if(verbose: bool) -> None:
+    """With -v, the traceback of the error being handled goes to stderr before its one line."""
+    if verbose:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    from ..files import FileTooLargeError
+
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        _traceback_if(args.verbose)
+        parser.exit(2, f"translator {args.command}: error: {exc}\n")
+    except (TranslatorError, OSError) as exc:  # what a user can fix; anything else is a bug: its traceback shows
+        _traceback_if(args.verbose)
+        hint = "; --max-file-mb raises the limit" if isinstance(exc, FileTooLargeError) else ""
+        print(f"translator {args.command}: error: {exc}{hint}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
