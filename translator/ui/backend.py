@@ -273,38 +273,38 @@ class Backend:
 
     # -- work --------------------------------------------------------------------------------
 
-    def run(self, text: object, *, summarise: bool = False, length: str = "medium",
+    def run(self, text: object, *, summary: bool = False, length: str = "medium",
             num_beams: object = None, endpoint: str = "the page", source: str | None = None) -> TranslationAndSummary:
         """Translate ``text`` from ``source`` (None: the server's ``--source``; "auto": detected)
-        and summarise the English when ``summarise``: the API endpoints. Raises TypeError/
+        and summarise the English when ``summary``: the API endpoints. Raises TypeError/
         ValueError for bad input or options, ModelNotFoundError."""
         text = self.check_input(text, endpoint=endpoint)
-        translator, summarizer, length = self._workers(summarise, length, num_beams, source)
+        translator, summarizer, length = self._workers(summary, length, num_beams, source)
         with self._holding(summarizer is not None):
             result = pipeline.run(text, translator, summarizer, length=length)
         self._counted([result])
         return result
 
-    def stream(self, text: object, *, summarise: bool = False, length: str = "medium",
+    def stream(self, text: object, *, summary: bool = False, length: str = "medium",
                num_beams: object = None, progress: Progress | None = None,
                endpoint: str = "the page", source: str | None = None) -> Iterator[TranslationAndSummary]:
         """Yield growing partial results as paragraph groups finish, the last one complete and
-        with its summary when ``summarise``: the page's buttons. Raises as :meth:`run`."""
+        with its summary when ``summary``: the page's buttons. Raises as :meth:`run`."""
         text = self.check_input(text, endpoint=endpoint)
-        translator, summarizer, length = self._workers(summarise, length, num_beams, source)
+        translator, summarizer, length = self._workers(summary, length, num_beams, source)
         result = None
         with self._holding(summarizer is not None):
             for result in pipeline.stream(text, translator, summarizer, length=length, progress=progress):
                 yield result
         self._counted([result] if result is not None else [])
 
-    def run_documents(self, documents: list[list[str]], *, source: str = "auto", summarise: bool = False,
+    def run_documents(self, documents: list[list[str]], *, source: str = "auto", summary: bool = False,
                       length: str = "medium", num_beams: object = None) -> list[TranslationAndSummary]:
         """Translate several documents from ``source``, each given as its units (REST lists,
         HTML, uploaded files), in one pipeline call under the same gates as :meth:`run`; each
         result's ``parts`` holds the English of each unit. The caller checks the sizes. Raises
         as :meth:`run`."""
-        translator, summarizer, length = self._workers(summarise, length, num_beams, source)
+        translator, summarizer, length = self._workers(summary, length, num_beams, source)
         with self._holding(summarizer is not None):
             results = pipeline.run_documents(documents, translator, summarizer, length=length)
         self._counted(results)
@@ -315,9 +315,9 @@ class Backend:
         if self._cache_counts is not None:
             self._cache_counts.sync()
 
-    def _workers(self, summarise: bool, length: str, num_beams: object, source: str | None = None):
+    def _workers(self, summary: bool, length: str, num_beams: object, source: str | None = None):
         beams = self.settings.num_beams if num_beams is None else num_beams
-        return self.translator(beams, source), self.summarizer(beams) if summarise else None, check_length(length)
+        return self.translator(beams, source), self.summarizer(beams) if summary else None, check_length(length)
 
     @contextmanager
     def _holding(self, summary: bool) -> Iterator[None]:

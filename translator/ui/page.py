@@ -170,7 +170,7 @@ class Handlers:
                                 limits=server_fetch_limits(settings.max_file_bytes))
         return f"{article.title}\n\n{article.text}" if article.title else article.text
 
-    def run(self, text: str, summarise: bool, length: str, beams: float, source: str, progress: gr.Progress):
+    def run(self, text: str, summary: bool, length: str, beams: float, source: str, progress: gr.Progress):
         """The buttons' streaming handler: partial English as paragraph groups finish. A pasted
         link is fetched first: its article's title and text are translated."""
         backend = self.backend
@@ -181,7 +181,7 @@ class Handlers:
         disabled = gr.update(value=None, interactive=False)
 
         def on_progress(done: int, total: int) -> None:
-            if summarise and done >= total:
+            if summary and done >= total:
                 progress(None, desc="Summarising")
             else:
                 progress((done, total), desc="Translating", unit="sentences")
@@ -191,7 +191,7 @@ class Handlers:
         yield "", "", render.EMPTY_TABLE, "", disabled, disabled
         result = None
         with friendly_errors():
-            for result in backend.stream(text, summarise=summarise, length=length, num_beams=beams,
+            for result in backend.stream(text, summary=summary, length=length, num_beams=beams,
                                          progress=on_progress, source=source or None):
                 yield (result.translation, result.summary or "",
                        render.side_by_side_html(result.segments, result.language), "", disabled, disabled)
@@ -200,8 +200,8 @@ class Handlers:
                render.status_text(result, time.perf_counter() - started),
                gr.update(value=str(txt), interactive=True), gr.update(value=str(data), interactive=True))
 
-    def on_translate(self, text, summarise, length, beams, source, progress=gr.Progress()):
-        yield from self.run(text, bool(summarise), length, beams, source, progress)
+    def on_translate(self, text, summary, length, beams, source, progress=gr.Progress()):
+        yield from self.run(text, bool(summary), length, beams, source, progress)
 
     def on_translate_and_summarize(self, text, length, beams, source, progress=gr.Progress()):
         yield from self.run(text, True, length, beams, source, progress)
@@ -243,7 +243,7 @@ def _add_api(backend: Backend, limit: int) -> None:
         and the sentence pairs (each {source, target, start, end, paragraph, translated, warnings,
         score}, as in the JSON download)."""
         with friendly_errors():
-            result = backend.run(text, summarise=True, length=length, num_beams=num_beams,
+            result = backend.run(text, summary=True, length=length, num_beams=num_beams,
                                  endpoint="/translate_and_summarize").to_dict()
         return result["translation"], result["summary"] or "", result["segments"]
 
@@ -274,7 +274,7 @@ def _input_column(backend: Backend, info_text: str) -> dict[str, Any]:
         parts["language"] = gr.Dropdown(source_choices(), value=backend.settings.source, label="Source language",
                                         info="Detected per article; choose one to translate text that is "
                                              "detected as another language.", elem_id="source-language")
-        parts["summarise"] = gr.Checkbox(label="Also summarise when I press Translate", value=False)
+        parts["summary"] = gr.Checkbox(label="Also summarise when I press Translate", value=False)
         parts["length"] = gr.Radio(list(SUMMARY_LENGTHS), value="medium", label="Summary length")
         parts["beams"] = gr.Slider(MIN_BEAMS, MAX_BEAMS, value=backend.settings.num_beams, step=1, label="Beams",
                                    info="More beams: better choices, slower. 1 is fastest.")
@@ -334,7 +334,7 @@ def build_app(settings: Settings) -> TranslatorApp:
         common = dict(outputs=outputs, api_visibility="private", concurrency_limit=limit,
                       concurrency_id="translation", show_progress_on=[status])
         options = [parts["length"], parts["beams"], parts["language"]]
-        parts["translate"].click(handlers.on_translate, inputs=[parts["source"], parts["summarise"], *options], **common)
+        parts["translate"].click(handlers.on_translate, inputs=[parts["source"], parts["summary"], *options], **common)
         parts["both"].click(handlers.on_translate_and_summarize, inputs=[parts["source"], *options], **common)
         parts["upload"].upload(handlers.on_upload, inputs=[parts["upload"]], outputs=[parts["source"]],
                                api_visibility="private")

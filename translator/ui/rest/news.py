@@ -98,7 +98,7 @@ def news_router(api: RestApi, *, allow_private_urls: bool = False, limits: Fetch
             raise work.too_long(size, grant.char_limit)
         with api.admission.admit(text_cost(size)):
             [result] = await api._in_thread(api.backend.run_documents, [units(article)], source=call.source,
-                                            summarise=call.summary, length=call.length)
+                                            summary=call.summary, length=call.length)
         english = english_article(article, result)
         text = english.result.translation
         answer: dict[str, Any] = {"translatedText": _paragraphs_html(text) if call.format == "html" else text,

@@ -159,7 +159,7 @@ class RestService:
             raise RestError(400, f"{call.format} format is not supported")
         with self.admission.admit(text_cost(size)):
             result = await self._in_thread(work.translate_texts, self.backend, texts, source=call.source,
-                                           html=call.format == "html", summarise=call.summary,
+                                           html=call.format == "html", summary=call.summary,
                                            length=call.length, alternatives=call.alternatives)
         return result.to_dict(single=single, auto=call.source == "auto")
 

@@ -197,7 +197,7 @@ def alternatives_for(backend: Backend, texts: list[str], english: list[str], rou
 
 
 def translate_texts(backend: Backend, texts: list[str], *, source: str = "auto", html: bool = False,
-                    summarise: bool = False, length: str = "medium", alternatives: int = 0) -> Translated:
+                    summary: bool = False, length: str = "medium", alternatives: int = 0) -> Translated:
     """Translate each text (plain, or HTML whose markup is kept) from ``source`` ("auto":
     detected per text); English and empty texts come back unchanged, as do English paragraphs
     (units) inside them. The texts to translate go through one pipeline call (one per source
@@ -217,14 +217,14 @@ def translate_texts(backend: Backend, texts: list[str], *, source: str = "auto",
             sent[i], given = _to_translate(docs[i].units, where, source) if docs[i] else ([texts[i]], source)
             by_source.setdefault(given, []).append(i)
     for given, indices in by_source.items():
-        results = backend.run_documents([sent[i] for i in indices], source=given, summarise=summarise,
+        results = backend.run_documents([sent[i] for i in indices], source=given, summary=summary,
                                         length=length)
         for i, result in zip(indices, results):
             doc = docs[i]
             english[i] = (render_document(doc, _parts(doc.units, sent[i], result)).decode("utf-8") if doc
                           else result.translation)
             summaries[i] = result.summary
-    if summarise:
+    if summary:
         for i, text in enumerate(texts):
             if routes[i].action == "passthrough":
                 plain = document_text(docs[i]) if docs[i] else text
