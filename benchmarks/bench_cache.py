@@ -136,28 +136,38 @@ def main() -> int:
     same = again.text == first.text and again.segments == first.segments and again.warnings == first.warnings
     cold_same = first.text == plain.text and first.segments == plain.segments
     n = len(sources)
-    print(f"engine: {off.model.engine.description}; article: {len(article)} characters, {n} unique sentences; "
-          f"beam 4; {args.rounds} round(s)")
+    print(
+        f"engine: {off.model.engine.description}; article: {len(article)} characters, {n} unique sentences; "
+        f"beam 4; {args.rounds} round(s)"
+    )
     print("| run | seconds | sentences to the model | hit rate | vs first (cold, cache on) |")
     print("|---|---|---|---|---|")
     print(f"| cold, cache off | {t_off:.2f} | {n} | – | {t_off / t_on:.2f} |")
     print(f"| cold, cache on (first) | {t_on:.2f} | {n} | 0% | 1.00 |")
     print(f"| again | {again_s:.3f} | 0 | {again_hits / n:.0%} | {again_s / t_on:.4f} |")
-    print(f"| 2 sentences edited | {edited_s:.2f} | {edited_misses} | {edited_hits / (edited_hits + edited_misses):.0%} "
-          f"| {edited_s / t_on:.2f} |")
+    print(
+        f"| 2 sentences edited | {edited_s:.2f} | {edited_misses} | {edited_hits / (edited_hits + edited_misses):.0%} "
+        f"| {edited_s / t_on:.2f} |"
+    )
     wall = t_on / t_off - 1
     own_s = statistics.median(own) + identity
     own_share = own_s / t_on
-    print(f"overhead on a cold article: wall {wall:+.1%} (cache on vs off, run-to-run noise included); the cache's "
-          f"own time {own_s * 1000:.1f} ms = {own_share:.2%} (lookups and stores {statistics.median(own) * 1000:.1f} "
-          f"ms, the model's fingerprint {identity * 1000:.1f} ms, once per loaded model)")
+    print(
+        f"overhead on a cold article: wall {wall:+.1%} (cache on vs off, run-to-run noise included); the cache's "
+        f"own time {own_s * 1000:.1f} ms = {own_share:.2%} (lookups and stores {statistics.median(own) * 1000:.1f} "
+        f"ms, the model's fingerprint {identity * 1000:.1f} ms, once per loaded model)"
+    )
     tokens = [off.model.count_tokens(source) for source in sources]
-    print(f"edited sentences: {[off.model.count_tokens(e) for e in edited]} source tokens (the article's: "
-          f"{min(tokens)} to {max(tokens)}, {sum(tokens)} in all)")
+    print(
+        f"edited sentences: {[off.model.count_tokens(e) for e in edited]} source tokens (the article's: "
+        f"{min(tokens)} to {max(tokens)}, {sum(tokens)} in all)"
+    )
     print(f"cold output with the cache the same as without: {cold_same}")
-    print(f"targets: again ≤ 1/5 of first and identical: {again_s <= t_on / 5 and same}; "
-          f"edited ≤ 1/3: {edited_s <= t_on / 3}; overhead ≤ 3%: {own_share <= 0.03} (own time), "
-          f"{wall <= 0.03} (wall)")
+    print(
+        f"targets: again ≤ 1/5 of first and identical: {again_s <= t_on / 5 and same}; "
+        f"edited ≤ 1/3: {edited_s <= t_on / 3}; overhead ≤ 3%: {own_share <= 0.03} (own time), "
+        f"{wall <= 0.03} (wall)"
+    )
     return 0
 
 

@@ -48,8 +48,10 @@ def main() -> int:
     streamed = time.perf_counter() - started
     same = "the same English" if result.translation == whole.text else "English that differs (batch composition)"
     print(f"one call:  {one_call:6.1f} s for {len(whole.segments)} segments")
-    print(f"streamed:  first English after {first:.1f} s, all after {streamed:.1f} s "
-          f"({streamed / one_call:.2f}x the one-call time), {same}")
+    print(
+        f"streamed:  first English after {first:.1f} s, all after {streamed:.1f} s "
+        f"({streamed / one_call:.2f}x the one-call time), {same}"
+    )
     return 0
 
 

@@ -87,12 +87,12 @@ def lying_docx(path: Path, inflated: int, declared: int) -> Path:
     name = b"word/document.xml"
     local = data.find(b"PK\x03\x04")
     while local != -1:
-        if data[local + 30: local + 30 + len(name)] == name:
+        if data[local + 30 : local + 30 + len(name)] == name:
             struct.pack_into("<I", data, local + 22, declared)
         local = data.find(b"PK\x03\x04", local + 4)
     central = data.find(b"PK\x01\x02")
     while central != -1:
-        if data[central + 46: central + 46 + len(name)] == name:
+        if data[central + 46 : central + 46 + len(name)] == name:
             struct.pack_into("<I", data, central + 24, declared)
         central = data.find(b"PK\x01\x02", central + 4)
     path.write_bytes(bytes(data))
@@ -104,11 +104,20 @@ def start(tmp: Path) -> tuple[subprocess.Popen, str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "TMPDIR": str(tmp), "GRADIO_TEMP_DIR": str(tmp / "gradio"), "HF_HUB_OFFLINE": "1",
-           "TRANSLATOR_TRANSLATION_MODEL": str(marian), "TRANSLATOR_SUMMARY_MODEL": str(bart)}
-    server = subprocess.Popen([sys.executable, str(REPO / "app.py"), "--port", str(port), "--beams", "1",
-                               "--device", "cpu", "--grace", "5"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "TMPDIR": str(tmp),
+        "GRADIO_TEMP_DIR": str(tmp / "gradio"),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSLATOR_TRANSLATION_MODEL": str(marian),
+        "TRANSLATOR_SUMMARY_MODEL": str(bart),
+    }
+    server = subprocess.Popen(
+        [sys.executable, str(REPO / "app.py"), "--port", str(port), "--beams", "1", "--device", "cpu", "--grace", "5"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/"
     for _ in range(900):
         try:
@@ -133,24 +142,59 @@ def cases(url: str, bomb: Path) -> list[tuple[str, callable]]:
     big_html = ("<html><body>" + "<p>" + SLOVENIAN * 20 + "</p>\n") * (50 * MIB // (len(SLOVENIAN) * 20 + 8))
     empty_tags = "<b></b>" * (50 * MIB // 7)
     return [
-        ("JSON nested 100,000 deep", lambda: post(url, "translate", content=deep_json,
-                                                  headers={"Content-Type": "application/json"})),
-        ("HTML nested 1,000 deep (format=html)", lambda: post(url, "translate", json={
-            "q": deep_html, "source": "sl", "target": "en", "format": "html"})),
-        (".html upload nested 1,000 deep", lambda: post(url, "translate_file", files={
-            "file": ("deep.html", deep_html.encode())}, data={"source": "sl", "target": "en"})),
-        ("lone surrogate in q", lambda: post(url, "translate", content=b'{"q": "Dober\\ud800 dan"}',
-                                             headers={"Content-Type": "application/json"})),
-        ("lone surrogate in target", lambda: post(url, "translate", content=b'{"q": "Dober", "target": "\\ud800"}',
-                                                  headers={"Content-Type": "application/json"})),
-        ("file name of 119 x c-caron", lambda: post(url, "translate_file", files={
-            "file": ("č" * 119 + ".txt", SLOVENIAN.encode())}, data={"source": "sl", "target": "en"})),
-        ("docx: 900 kB declared, 1.9 GB inflated", lambda: post(url, "translate_file", files={
-            "file": ("bomb.docx", bomb.read_bytes())}, data=LANGUAGES)),
-        ("50 MB .html", lambda: post(url, "translate_file", files={"file": ("big.html", big_html.encode())},
-                                     data=LANGUAGES)),
-        ("50 MB of empty tags (.html)", lambda: post(url, "translate_file", files={
-            "file": ("tags.html", empty_tags.encode())}, data=LANGUAGES)),
+        (
+            "JSON nested 100,000 deep",
+            lambda: post(url, "translate", content=deep_json, headers={"Content-Type": "application/json"}),
+        ),
+        (
+            "HTML nested 1,000 deep (format=html)",
+            lambda: post(url, "translate", json={"q": deep_html, "source": "sl", "target": "en", "format": "html"}),
+        ),
+        (
+            ".html upload nested 1,000 deep",
+            lambda: post(
+                url,
+                "translate_file",
+                files={"file": ("deep.html", deep_html.encode())},
+                data={"source": "sl", "target": "en"},
+            ),
+        ),
+        (
+            "lone surrogate in q",
+            lambda: post(
+                url, "translate", content=b'{"q": "Dober\\ud800 dan"}', headers={"Content-Type": "application/json"}
+            ),
+        ),
+        (
+            "lone surrogate in target",
+            lambda: post(
+                url,
+                "translate",
+                content=b'{"q": "Dober", "target": "\\ud800"}',
+                headers={"Content-Type": "application/json"},
+            ),
+        ),
+        (
+            "file name of 119 x c-caron",
+            lambda: post(
+                url,
+                "translate_file",
+                files={"file": ("č" * 119 + ".txt", SLOVENIAN.encode())},
+                data={"source": "sl", "target": "en"},
+            ),
+        ),
+        (
+            "docx: 900 kB declared, 1.9 GB inflated",
+            lambda: post(url, "translate_file", files={"file": ("bomb.docx", bomb.read_bytes())}, data=LANGUAGES),
+        ),
+        (
+            "50 MB .html",
+            lambda: post(url, "translate_file", files={"file": ("big.html", big_html.encode())}, data=LANGUAGES),
+        ),
+        (
+            "50 MB of empty tags (.html)",
+            lambda: post(url, "translate_file", files={"file": ("tags.html", empty_tags.encode())}, data=LANGUAGES),
+        ),
     ]
 
 
@@ -167,7 +211,7 @@ def slow_connections(url: str, head: bytes, count: int = 14) -> float:
             try:
                 if socks[i].recv(4096) == b"":
                     open_.discard(i)
-            except socket.timeout:
+            except TimeoutError:
                 try:
                     socks[i].sendall(b"a")  # a byte now and then resets no deadline
                 except OSError:
@@ -196,17 +240,27 @@ def main() -> int:
             started = time.perf_counter()
             answer = send()
             seconds = time.perf_counter() - started
-        print(f"| {name:<42} | {answer.status_code:>6} | {seconds:7.2f} | {(sampler.peak - baseline) / MIB:+11.0f} MiB |")
+        print(
+            f"| {name:<42} | {answer.status_code:>6} | {seconds:7.2f} | {(sampler.peak - baseline) / MIB:+11.0f} MiB |"
+        )
     with sampler, concurrent.futures.ThreadPoolExecutor(4) as pool:
         started = time.perf_counter()
-        answers = list(pool.map(lambda _: post(url, "translate_file", files={"file": ("bomb.docx", bomb.read_bytes())}),
-                                range(4)))
+        answers = list(
+            pool.map(lambda _: post(url, "translate_file", files={"file": ("bomb.docx", bomb.read_bytes())}), range(4))
+        )
         seconds = time.perf_counter() - started
     statuses = ",".join(str(a.status_code) for a in answers)
-    print(f"| {'four docx bombs at once':<42} | {statuses:>6} | {seconds:7.2f} | {(sampler.peak - baseline) / MIB:+11.0f} MiB |")
-    for name, head in (("14 slow connections (trickled headers)", b"GET /health HTTP/1.1\r\nX-Slow: "),
-                       ("14 slow connections (trickled body)",
-                        b"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{")):
+    print(
+        f"| {'four docx bombs at once':<42} | {statuses:>6} | {seconds:7.2f} "
+        f"| {(sampler.peak - baseline) / MIB:+11.0f} MiB |"
+    )
+    for name, head in (
+        ("14 slow connections (trickled headers)", b"GET /health HTTP/1.1\r\nX-Slow: "),
+        (
+            "14 slow connections (trickled body)",
+            b"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{",
+        ),
+    ):
         closed = slow_connections(url, head)
         print(f"| {name:<42} | closed | {closed:7.2f} |                 |")
     time.sleep(2)
@@ -216,8 +270,10 @@ def main() -> int:
     server.send_signal(signal.SIGTERM)
     server.wait(timeout=60)
     left = [str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file() or p.name.startswith("translator-")]
-    print(f"after SIGTERM: exit {server.returncode}, {len(left)} files or folders left in the temp folder"
-          + (f": {left[:5]}" if left else ""))
+    print(
+        f"after SIGTERM: exit {server.returncode}, {len(left)} files or folders left in the temp folder"
+        + (f": {left[:5]}" if left else "")
+    )
     return 0
 
 

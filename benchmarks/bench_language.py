@@ -45,8 +45,15 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 DATA = REPO / "benchmarks" / "data" / "language"
-CANDIDATE_NAMES = ("lingua-all", "lingua-cand", "lingua-low", "py3langid-all", "py3langid-cand",
-                   "project", "project-mixed")
+CANDIDATE_NAMES = (
+    "lingua-all",
+    "lingua-cand",
+    "lingua-low",
+    "py3langid-all",
+    "py3langid-cand",
+    "project",
+    "project-mixed",
+)
 CONTEXT = 6  # paragraphs of context in project-mixed
 RESULT_MARK = "BENCH-RESULT "
 
@@ -56,9 +63,13 @@ def load_sets() -> dict[str, dict[str, list[str]]]:
     sets = {}
     for name, folder in (("dev", DATA), ("heldout", DATA / "heldout")):
         sets[name] = {
-            path.stem: [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
-                        if line.strip() and not line.startswith("#")]
-            for path in sorted(folder.glob("*.txt"))}
+            path.stem: [
+                line.strip()
+                for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip() and not line.startswith("#")
+            ]
+            for path in sorted(folder.glob("*.txt"))
+        }
     return sets
 
 
@@ -71,8 +82,7 @@ def _lingua(kind: str):
     if kind == "lingua-all":
         builder = LanguageDetectorBuilder.from_all_languages()
     else:
-        known = [getattr(IsoCode639_1, code.upper()) for code in CANDIDATES
-                 if hasattr(IsoCode639_1, code.upper())]
+        known = [getattr(IsoCode639_1, code.upper()) for code in CANDIDATES if hasattr(IsoCode639_1, code.upper())]
         builder = LanguageDetectorBuilder.from_iso_codes_639_1(*known)
         if kind == "lingua-low":
             builder = builder.with_low_accuracy_mode()
@@ -131,6 +141,7 @@ def child(kind: str) -> dict:
 
         def detect(text: str) -> str:
             return project_detect(text).language
+
     first = detect("Vlada je sprejela zakon.")  # lingua loads its models on the first call
     load_s = time.perf_counter() - start
     answers, seconds, calls = {}, 0.0, 0
@@ -145,9 +156,13 @@ def child(kind: str) -> dict:
                 # project-mixed: the action a paragraph would get from its detected language
                 answers.setdefault(set_name, {}).setdefault(label, []).append((code, action))
     del first
-    return {"kind": kind, "load_s": load_s, "ms_per_call": 1000 * seconds / calls,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "answers": answers}
+    return {
+        "kind": kind,
+        "load_s": load_s,
+        "ms_per_call": 1000 * seconds / calls,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "answers": answers,
+    }
 
 
 def _gold(label: str) -> str:
@@ -193,10 +208,12 @@ def report(results: list[dict]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--only", default=",".join(CANDIDATE_NAMES),
-                        help="comma-separated candidates: " + ", ".join(CANDIDATE_NAMES))
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument(
+        "--only", default=",".join(CANDIDATE_NAMES), help="comma-separated candidates: " + ", ".join(CANDIDATE_NAMES)
+    )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -213,13 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for kind in list(kinds):
         print(f"running {kind} ...", file=sys.stderr, flush=True)
-        done = subprocess.run([sys.executable, __file__, "--child", kind], capture_output=True,
-                              text=True, check=False)
+        done = subprocess.run([sys.executable, __file__, "--child", kind], capture_output=True, text=True, check=False)
         lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT_MARK)]
         if done.returncode or not lines:
             print(f"{kind} failed:\n{done.stderr[-2000:]}", file=sys.stderr)
             continue
-        result = json.loads(lines[-1][len(RESULT_MARK):])
+        result = json.loads(lines[-1][len(RESULT_MARK) :])
         if "skipped" in result:
             print(f"{kind} skipped: {result['skipped']}", file=sys.stderr)
             kinds.remove(kind)

@@ -162,18 +162,24 @@ def score(splitter: Splitter, paragraphs: list[list[str]], lang: str) -> Score:
         result.tp += len(gold & found)
         for kind, offsets in (("missed", gold - found), ("added ", found - gold)):
             for offset in sorted(offsets):
-                result.errors.append(f"{kind} {text[max(0, offset - 45):offset]}‖{text[offset:offset + 35]}")
+                result.errors.append(f"{kind} {text[max(0, offset - 45) : offset]}‖{text[offset : offset + 35]}")
         result.fp += len(found - gold)
         result.fn += len(gold - found)
     return result
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--errors", action="store_true", help="list every boundary missed or added")
-    parser.add_argument("--module", action="append", default=[], metavar="NAME=PATH",
-                        help="another copy of segment.py to score as column NAME")
+    parser.add_argument(
+        "--module",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="another copy of segment.py to score as column NAME",
+    )
     args = parser.parse_args()
 
     splitters: dict[str, Splitter] = {"moses": moses}
@@ -185,7 +191,8 @@ def main() -> None:
     splitters["project"] = project
 
     header = f"{'set':8} {'lang':8} {'sent':>5} {'bnd':>4}" + "".join(
-        f" | {name:>7}  P     R     F1  " for name in splitters)
+        f" | {name:>7}  P     R     F1  " for name in splitters
+    )
     print(header)
     print("-" * len(header))
     for set_name, folder in (("dev", DATA), ("heldout", DATA / "heldout"), ("fresh", DATA / "fresh")):

@@ -67,8 +67,7 @@ def looping_marian(tiny_models: TinyModels, tmp_path_factory: pytest.TempPathFac
     folder = tmp_path_factory.mktemp("looping") / "marian"
     shutil.copytree(tiny_models.marian, folder)
     vocab = MarianTokenizer.from_pretrained(folder).get_vocab()
-    word = next(piece for piece in sorted(vocab) if piece.startswith("▁") and piece[1:].isalpha()
-                and len(piece) > 3)
+    word = next(piece for piece in sorted(vocab) if piece.startswith("▁") and piece[1:].isalpha() and len(piece) > 3)
     model = MarianMTModel.from_pretrained(folder)
     with torch.no_grad():
         model.final_logits_bias[0, vocab[word]] = 1e4

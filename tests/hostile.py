@@ -28,8 +28,15 @@ def free_port() -> int:
 
 def start(tiny_models, **options):
     """A server like ``python app.py`` on a free port; ``.local_url``, ``.close()``, ``.backend``."""
-    options = {"limits": LIMITS, "max_chars": MAX_CHARS, "max_file_bytes": MAX_FILE_BYTES, "num_beams": 1,
-               "device": "cpu", "port": free_port(), **options}
+    options = {
+        "limits": LIMITS,
+        "max_chars": MAX_CHARS,
+        "max_file_bytes": MAX_FILE_BYTES,
+        "num_beams": 1,
+        "device": "cpu",
+        "port": free_port(),
+        **options,
+    }
     settings = Settings(translation_model=str(tiny_models.marian), summary_model=str(tiny_models.bart), **options)
     return launch(settings, prevent_thread_lock=True, quiet=True)
 

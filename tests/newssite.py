@@ -17,44 +17,68 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 # Strings from the page's furniture: none of them may reach the extracted article.
 BOILERPLATE = (
-    "Naslovnica", "Gospodarstvo in finance",  # navigation
+    "Naslovnica",
+    "Gospodarstvo in finance",  # navigation
     "Ta spletna stran uporablja piškotke",  # cookie banner
-    "Sorodne novice", "Poplave v Posavju: pomoč prihaja",  # related links
-    "Komentarji bralcev", "Janez123", "To je škandal brez primere",  # comments
-    "Vse pravice pridržane", "Uredništvo in kontakt",  # footer
+    "Sorodne novice",
+    "Poplave v Posavju: pomoč prihaja",  # related links
+    "Komentarji bralcev",
+    "Janez123",
+    "To je škandal brez primere",  # comments
+    "Vse pravice pridržane",
+    "Uredništvo in kontakt",  # footer
 )
 
 ARTICLES = {
-    "vlada": ("Vlada sprejela proračun za prihodnje leto", [
-        "Vlada je v četrtek na seji sprejela predlog proračuna za prihodnje leto, ki predvideva višje "
-        "izdatke za zdravstvo in šolstvo.",
-        "Finančni minister je povedal, da bo primanjkljaj ostal pod tremi odstotki bruto domačega proizvoda, "
-        "kot zahtevajo evropska pravila.",
-        "Opozicija je predlog ostro kritizirala in napovedala, da bo v državnem zboru vložila številne "
-        "dopolnitve.",
-        "Državni zbor bo o proračunu glasoval predvidoma sredi decembra.",
-    ]),
-    "poplave": ("Reka Sava je ponoči prestopila bregove", [
-        "Reka Sava je ponoči prestopila bregove in poplavila več naselij v spodnjem toku.",
-        "Gasilci so vso noč črpali vodo iz kleti in evakuirali nekaj deset prebivalcev.",
-        "Meteorologi napovedujejo, da bo dež do jutri ponehal, vodostaji pa bodo začeli upadati.",
-    ]),
-    "kultura": ("Ljubljanski festival letos z rekordnim obiskom", [
-        "Ljubljanski festival je letos obiskalo več kot sto tisoč ljudi, kar je največ doslej.",
-        "Organizatorji so zadovoljni tudi s tem, da je bila večina predstav razprodana že vnaprej.",
-        "Prihodnje leto bodo festival podaljšali za en teden.",
-    ]),
+    "vlada": (
+        "Vlada sprejela proračun za prihodnje leto",
+        [
+            "Vlada je v četrtek na seji sprejela predlog proračuna za prihodnje leto, ki predvideva višje "
+            "izdatke za zdravstvo in šolstvo.",
+            "Finančni minister je povedal, da bo primanjkljaj ostal pod tremi odstotki bruto domačega proizvoda, "
+            "kot zahtevajo evropska pravila.",
+            "Opozicija je predlog ostro kritizirala in napovedala, da bo v državnem zboru vložila številne dopolnitve.",
+            "Državni zbor bo o proračunu glasoval predvidoma sredi decembra.",
+        ],
+    ),
+    "poplave": (
+        "Reka Sava je ponoči prestopila bregove",
+        [
+            "Reka Sava je ponoči prestopila bregove in poplavila več naselij v spodnjem toku.",
+            "Gasilci so vso noč črpali vodo iz kleti in evakuirali nekaj deset prebivalcev.",
+            "Meteorologi napovedujejo, da bo dež do jutri ponehal, vodostaji pa bodo začeli upadati.",
+        ],
+    ),
+    "kultura": (
+        "Ljubljanski festival letos z rekordnim obiskom",
+        [
+            "Ljubljanski festival je letos obiskalo več kot sto tisoč ljudi, kar je največ doslej.",
+            "Organizatorji so zadovoljni tudi s tem, da je bila večina predstav razprodana že vnaprej.",
+            "Prihodnje leto bodo festival podaljšali za en teden.",
+        ],
+    ),
 }
 
-CYRILLIC = ("Влада усвојила буџет за следећу годину", [
-    "Влада Србије је у четвртак усвојила предлог буџета за следећу годину.",
-    "Министар финансија је рекао да ће дефицит остати испод три одсто бруто домаћег производа.",
-    "Скупштина ће о буџету гласати средином децембра.",
-])
+CYRILLIC = (
+    "Влада усвојила буџет за следећу годину",
+    [
+        "Влада Србије је у четвртак усвојила предлог буџета за следећу годину.",
+        "Министар финансија је рекао да ће дефицит остати испод три одсто бруто домаћег производа.",
+        "Скупштина ће о буџету гласати средином децембра.",
+    ],
+)
 
 
-def article_page(title: str, paragraphs: list[str], *, charset: str = "utf-8", lang: str = "sl",
-                 author: str = "Mojca Novak", date: str = "2025-11-06", site: str = "Novice24") -> str:
+def article_page(
+    title: str,
+    paragraphs: list[str],
+    *,
+    charset: str = "utf-8",
+    lang: str = "sl",
+    author: str = "Mojca Novak",
+    date: str = "2025-11-06",
+    site: str = "Novice24",
+) -> str:
     """An article page as news sites write them, the article among much else."""
     body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
     return f"""<!DOCTYPE html>
@@ -98,21 +122,29 @@ izkušnjo. <button>Sprejmi vse</button> <button>Zavrni</button></div>
 
 def rss(items: list[tuple[str, str, str]], *, title: str = "Novice24") -> str:
     """RSS 2.0 of ``(title, link, pubDate)``."""
-    entries = "\n".join(f"<item><title>{html.escape(t)}</title><link>{html.escape(link)}</link>"
-                        f"<guid>{html.escape(link)}</guid><pubDate>{date}</pubDate></item>"
-                        for t, link, date in items)
-    return (f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>{title}</title>'
-            f"<link>http://example.invalid/</link><description>Zadnje novice</description>\n{entries}\n"
-            "</channel></rss>")
+    entries = "\n".join(
+        f"<item><title>{html.escape(t)}</title><link>{html.escape(link)}</link>"
+        f"<guid>{html.escape(link)}</guid><pubDate>{date}</pubDate></item>"
+        for t, link, date in items
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>{title}</title>'
+        f"<link>http://example.invalid/</link><description>Zadnje novice</description>\n{entries}\n"
+        "</channel></rss>"
+    )
 
 
 def atom(items: list[tuple[str, str, str]], *, title: str = "Novice24 Atom") -> str:
     """Atom of ``(title, link, updated)`` (relative links allowed: the feed's URL resolves them)."""
-    entries = "\n".join(f'<entry><title>{html.escape(t)}</title><link href="{html.escape(link)}"/>'
-                        f"<id>{html.escape(link)}</id><updated>{date}</updated></entry>"
-                        for t, link, date in items)
-    return (f'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
-            f"<title>{title}</title><id>urn:novice24</id><updated>2025-11-06T10:00:00Z</updated>\n{entries}\n</feed>")
+    entries = "\n".join(
+        f'<entry><title>{html.escape(t)}</title><link href="{html.escape(link)}"/>'
+        f"<id>{html.escape(link)}</id><updated>{date}</updated></entry>"
+        for t, link, date in items
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>{title}</title><id>urn:novice24</id><updated>2025-11-06T10:00:00Z</updated>\n{entries}\n</feed>"
+    )
 
 
 @dataclass
@@ -166,8 +198,11 @@ class NewsSite:
         return self.base + path
 
     def html(self, path: str, text: str, charset: str = "utf-8", **headers: str) -> None:
-        self.pages[path] = Page(text.encode(charset, "xmlcharrefreplace"), f"text/html; charset={charset}" if charset == "utf-8"
-                                else "text/html", headers=headers)
+        self.pages[path] = Page(
+            text.encode(charset, "xmlcharrefreplace"),
+            f"text/html; charset={charset}" if charset == "utf-8" else "text/html",
+            headers=headers,
+        )
 
     def xml(self, path: str, text: str, content_type: str = "application/rss+xml") -> None:
         self.pages[path] = Page(text.encode("utf-8"), content_type)
@@ -177,7 +212,9 @@ class NewsSite:
         with self._lock:
             self.hits[path] = self.hits.get(path, 0) + 1
         if path.startswith("/loop/"):
-            return self._send(handler, 302, b"", "text/plain", {"Location": "/loop/b" if path == "/loop/a" else "/loop/a"})
+            return self._send(
+                handler, 302, b"", "text/plain", {"Location": "/loop/b" if path == "/loop/a" else "/loop/a"}
+            )
         if path.startswith("/redirect?to="):
             return self._send(handler, 302, b"", "text/plain", {"Location": path.split("=", 1)[1]})
         if path == "/slow":
@@ -193,8 +230,14 @@ class NewsSite:
             return self._send(handler, 304, b"", None, page.headers)
         self._send(handler, page.status, page.body, page.content_type, page.headers)
 
-    def _send(self, handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str | None,
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        handler: BaseHTTPRequestHandler,
+        status: int,
+        body: bytes,
+        content_type: str | None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         handler.send_response(status)
         if content_type:
             handler.send_header("Content-Type", content_type)

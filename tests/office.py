@@ -28,10 +28,10 @@ ODF_NS = (
     'xmlns:xlink="http://www.w3.org/1999/xlink" office:version="1.3"'
 )
 ODF_STYLES = (
-    '<office:automatic-styles>'
+    "<office:automatic-styles>"
     '<style:style style:name="T1" style:family="text"><style:text-properties fo:font-weight="bold"/></style:style>'
     '<style:style style:name="T2" style:family="text"><style:text-properties fo:font-style="italic"/></style:style>'
-    '</office:automatic-styles>'
+    "</office:automatic-styles>"
 )
 
 
@@ -47,19 +47,23 @@ def package(members: list[tuple[str, bytes | str]], mimetype: str | None = None)
 
 
 def odf_manifest(mimetype: str) -> str:
-    return ('<?xml version="1.0" encoding="UTF-8"?>'
-            '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
-            'manifest:version="1.3">'
-            f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{mimetype}"/>'
-            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-            '<manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/>'
-            '</manifest:manifest>')
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
+        'manifest:version="1.3">'
+        f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{mimetype}"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        '<manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
 
 
 def odf_content(body: str) -> str:
     """content.xml with ``body`` inside ``office:body``."""
-    return (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODF_NS}>{ODF_STYLES}'
-            f"<office:body>{body}</office:body></office:document-content>")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODF_NS}>{ODF_STYLES}'
+        f"<office:body>{body}</office:body></office:document-content>"
+    )
 
 
 ODT_BODY = (
@@ -103,42 +107,58 @@ ODT_UNITS = [
 
 
 def odt(body: str = ODT_BODY) -> bytes:
-    styles = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-styles {ODF_NS}><office:master-styles>'
-              '<style:master-page style:name="Standard"><style:header><text:p>Glava dokumenta</text:p>'
-              "</style:header></style:master-page></office:master-styles></office:document-styles>")
-    return package([("META-INF/manifest.xml", odf_manifest(ODT_MIME)), ("content.xml", odf_content(body)),
-                    ("styles.xml", styles)], ODT_MIME)
+    styles = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-styles {ODF_NS}><office:master-styles>'
+        '<style:master-page style:name="Standard"><style:header><text:p>Glava dokumenta</text:p>'
+        "</style:header></style:master-page></office:master-styles></office:document-styles>"
+    )
+    return package(
+        [("META-INF/manifest.xml", odf_manifest(ODT_MIME)), ("content.xml", odf_content(body)), ("styles.xml", styles)],
+        ODT_MIME,
+    )
 
 
 def _slide(number: int, texts: str, notes: str) -> str:
-    return (f'<draw:page draw:name="page{number}" draw:master-page-name="Default">'
-            f'<draw:frame presentation:class="title"><draw:text-box>{texts}</draw:text-box></draw:frame>'
-            f"<presentation:notes><draw:frame><draw:text-box><text:p>{notes}</text:p></draw:text-box></draw:frame>"
-            "</presentation:notes></draw:page>")
+    return (
+        f'<draw:page draw:name="page{number}" draw:master-page-name="Default">'
+        f'<draw:frame presentation:class="title"><draw:text-box>{texts}</draw:text-box></draw:frame>'
+        f"<presentation:notes><draw:frame><draw:text-box><text:p>{notes}</text:p></draw:text-box></draw:frame>"
+        "</presentation:notes></draw:page>"
+    )
 
 
 ODP_BODY = (
     "<office:presentation>"
-    + _slide(1, '<text:p>Prvi <text:span text:style-name="T1">krepki</text:span> naslov</text:p>'
-                "<text:list><text:list-item><text:p>Alineja ena</text:p></text:list-item></text:list>",
-             "Opombe prve prosojnice")
-    + _slide(2, "<text:p>Vrstica<text:line-break/>nova vrstica</text:p><text:p> </text:p>",
-             "Opombe druge")
+    + _slide(
+        1,
+        '<text:p>Prvi <text:span text:style-name="T1">krepki</text:span> naslov</text:p>'
+        "<text:list><text:list-item><text:p>Alineja ena</text:p></text:list-item></text:list>",
+        "Opombe prve prosojnice",
+    )
+    + _slide(2, "<text:p>Vrstica<text:line-break/>nova vrstica</text:p><text:p> </text:p>", "Opombe druge")
     + '<draw:page draw:name="page3"><draw:frame><table:table><table:table-row><table:table-cell>'
     "<text:p>Celica prosojnice</text:p></table:table-cell></table:table-row></table:table></draw:frame></draw:page>"
     + "</office:presentation>"
 )
-ODP_UNITS = ["Prvi krepki naslov", "Alineja ena", "Opombe prve prosojnice", "Vrstica\nnova vrstica",
-             "Opombe druge", "Celica prosojnice"]
+ODP_UNITS = [
+    "Prvi krepki naslov",
+    "Alineja ena",
+    "Opombe prve prosojnice",
+    "Vrstica\nnova vrstica",
+    "Opombe druge",
+    "Celica prosojnice",
+]
 
 
 def odp(body: str = ODP_BODY) -> bytes:
     return package([("META-INF/manifest.xml", odf_manifest(ODP_MIME)), ("content.xml", odf_content(body))], ODP_MIME)
 
 
-CONTAINER = ('<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
-             '<rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>'
-             "</rootfiles></container>")
+CONTAINER = (
+    '<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
+    '<rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>'
+    "</rootfiles></container>"
+)
 OPF = (
     '<?xml version="1.0" encoding="UTF-8"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" '
     'unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/">'
@@ -151,9 +171,11 @@ OPF = (
     '<item id="css" href="style.css" media-type="text/css"/>'
     '</manifest><spine toc="ncx"><itemref idref="c1"/><itemref idref="c2"/></spine></package>'
 )
-XHTML_HEAD = ('<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE html><html xmlns="http://www.w3.org/1999/xhtml" '
-              'xmlns:epub="http://www.idpf.org/2007/ops"><head><title>{title}</title>'
-              '<link rel="stylesheet" href="../style.css"/></head><body>{body}</body></html>')
+XHTML_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE html><html xmlns="http://www.w3.org/1999/xhtml" '
+    'xmlns:epub="http://www.idpf.org/2007/ops"><head><title>{title}</title>'
+    '<link rel="stylesheet" href="../style.css"/></head><body>{body}</body></html>'
+)
 CHAPTER1 = (
     "<h1>Prvo poglavje</h1>"
     "<p>To je <b>zelo lepo</b> besedilo.</p>"
@@ -166,38 +188,70 @@ CHAPTER1 = (
     '<figure><img src="x.png" alt="slika"/><figcaption>Napis slike</figcaption></figure>'
     "<pre>koda ostane</pre><p>Ukaz <code>ls -l</code> izpiše datoteke.</p>"
 )
-CHAPTER1_UNITS = ["Prvo poglavje", "To je zelo lepo besedilo.", "Obiščite drugo poglavje za več.",
-                  "Prva vrstica\ndruga vrstica", "Prva točka", "Druga točka", "Gnezdena točka", "Celica ena",
-                  "Celica dva", "Citat v odstavku", "Napis slike", "Ukaz ls -l izpiše datoteke."]
-NAV = XHTML_HEAD.format(title="Kazalo", body=(
-    '<nav epub:type="toc"><h1>Kazalo</h1><ol><li><a href="text/poglavje%201.xhtml">Prvo poglavje</a></li>'
-    '<li><a href="text/ch2.xhtml">Drugo poglavje</a></li></ol></nav>'))
-NCX = ('<?xml version="1.0" encoding="UTF-8"?><ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1">'
-       "<head/><docTitle><text>Zgodba o mestu</text></docTitle><docAuthor><text>Ana Novak</text></docAuthor><navMap>"
-       '<navPoint id="p1" playOrder="1"><navLabel><text>Prvo poglavje</text></navLabel>'
-       '<content src="text/poglavje%201.xhtml"/></navPoint>'
-       '<navPoint id="p2" playOrder="2"><navLabel><text>Drugo poglavje</text></navLabel>'
-       '<content src="text/ch2.xhtml"/></navPoint></navMap></ncx>')
-EPUB_UNITS = (["Zgodba o mestu", "Mesto"] + CHAPTER1_UNITS + ["Drugo", "Drugo poglavje", "Konec zgodbe."]
-              + ["Kazalo", "Kazalo", "Prvo poglavje", "Drugo poglavje"]
-              + ["Zgodba o mestu", "Prvo poglavje", "Drugo poglavje"])
+CHAPTER1_UNITS = [
+    "Prvo poglavje",
+    "To je zelo lepo besedilo.",
+    "Obiščite drugo poglavje za več.",
+    "Prva vrstica\ndruga vrstica",
+    "Prva točka",
+    "Druga točka",
+    "Gnezdena točka",
+    "Celica ena",
+    "Celica dva",
+    "Citat v odstavku",
+    "Napis slike",
+    "Ukaz ls -l izpiše datoteke.",
+]
+NAV = XHTML_HEAD.format(
+    title="Kazalo",
+    body=(
+        '<nav epub:type="toc"><h1>Kazalo</h1><ol><li><a href="text/poglavje%201.xhtml">Prvo poglavje</a></li>'
+        '<li><a href="text/ch2.xhtml">Drugo poglavje</a></li></ol></nav>'
+    ),
+)
+NCX = (
+    '<?xml version="1.0" encoding="UTF-8"?><ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1">'
+    "<head/><docTitle><text>Zgodba o mestu</text></docTitle><docAuthor><text>Ana Novak</text></docAuthor><navMap>"
+    '<navPoint id="p1" playOrder="1"><navLabel><text>Prvo poglavje</text></navLabel>'
+    '<content src="text/poglavje%201.xhtml"/></navPoint>'
+    '<navPoint id="p2" playOrder="2"><navLabel><text>Drugo poglavje</text></navLabel>'
+    '<content src="text/ch2.xhtml"/></navPoint></navMap></ncx>'
+)
+EPUB_UNITS = (
+    ["Zgodba o mestu", "Mesto"]
+    + CHAPTER1_UNITS
+    + ["Drugo", "Drugo poglavje", "Konec zgodbe."]
+    + ["Kazalo", "Kazalo", "Prvo poglavje", "Drugo poglavje"]
+    + ["Zgodba o mestu", "Prvo poglavje", "Drugo poglavje"]
+)
 
 
 def epub(chapter1: str = CHAPTER1, opf: str = OPF) -> bytes:
     chapter2 = XHTML_HEAD.format(title="Drugo", body="<section><h2>Drugo poglavje</h2><p>Konec zgodbe.</p></section>")
-    return package([
-        ("META-INF/container.xml", CONTAINER),
-        ("OEBPS/content.opf", opf),
-        ("OEBPS/nav.xhtml", NAV),
-        ("OEBPS/toc.ncx", NCX),
-        ("OEBPS/text/poglavje 1.xhtml", XHTML_HEAD.format(title="Mesto", body=chapter1)),
-        ("OEBPS/text/ch2.xhtml", chapter2),
-        ("OEBPS/style.css", "p { margin: 0 }"),
-    ], EPUB_MIME)
+    return package(
+        [
+            ("META-INF/container.xml", CONTAINER),
+            ("OEBPS/content.opf", opf),
+            ("OEBPS/nav.xhtml", NAV),
+            ("OEBPS/toc.ncx", NCX),
+            ("OEBPS/text/poglavje 1.xhtml", XHTML_HEAD.format(title="Mesto", body=chapter1)),
+            ("OEBPS/text/ch2.xhtml", chapter2),
+            ("OEBPS/style.css", "p { margin: 0 }"),
+        ],
+        EPUB_MIME,
+    )
 
 
-PPTX_UNITS = ["Naslov prosojnice", "To je zelo lepo besedilo.", "Prva vrstica\ndruga vrstica\tz tabulatorjem",
-              "Celica ena", "Celica dva", "Besedilo v skupini", "Opombe govorca", "Druga prosojnica"]
+PPTX_UNITS = [
+    "Naslov prosojnice",
+    "To je zelo lepo besedilo.",
+    "Prva vrstica\ndruga vrstica\tz tabulatorjem",
+    "Celica ena",
+    "Celica dva",
+    "Besedilo v skupini",
+    "Opombe govorca",
+    "Druga prosojnica",
+]
 
 
 def pptx_file() -> bytes:

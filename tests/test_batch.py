@@ -142,12 +142,19 @@ def docx_shape(data: bytes) -> list[tuple[str, int]]:
     return [(p.style.name, len(p.runs)) for p in document.paragraphs] + [("tables", len(document.tables))]
 
 
-MD = "# Novice dneva\n\nRegija je bogata z redkimi zemljami.\n\n- prva točka seznama\n- druga točka\n\n```\nkoda = 1\n```\n"
-HTML = ("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Novice</title></head>\n<body>\n"
-        "<h1>Naslov članka</h1>\n<p>Regija je <b>bogata</b> z redkimi zemljami.</p>\n"
-        "<img src=\"a.png\" alt=\"Zemljevid regije\">\n<script>var x = 'ne prevajaj';</script>\n</body></html>\n")
-SRT = ("1\n00:00:01,000 --> 00:00:03,500\nDober dan, gospe in gospodje.\n\n"
-       "2\n00:00:04,000 --> 00:00:06,000\nRegija je bogata z\nredkimi zemljami.\n\n")
+MD = (
+    "# Novice dneva\n\nRegija je bogata z redkimi zemljami.\n\n- prva točka seznama\n- druga točka\n\n"
+    "```\nkoda = 1\n```\n"
+)
+HTML = (
+    '<!doctype html>\n<html><head><meta charset="utf-8"><title>Novice</title></head>\n<body>\n'
+    "<h1>Naslov članka</h1>\n<p>Regija je <b>bogata</b> z redkimi zemljami.</p>\n"
+    '<img src="a.png" alt="Zemljevid regije">\n<script>var x = \'ne prevajaj\';</script>\n</body></html>\n'
+)
+SRT = (
+    "1\n00:00:01,000 --> 00:00:03,500\nDober dan, gospe in gospodje.\n\n"
+    "2\n00:00:04,000 --> 00:00:06,000\nRegija je bogata z\nredkimi zemljami.\n\n"
+)
 
 
 def tags(html: str) -> list[str]:
@@ -163,8 +170,7 @@ def make_tree(root: Path) -> None:
     (root / "čšž.txt").write_text(article(2, 3), encoding="utf-8")
     sample = "Čas je za šest žlic. Južni veter piha.\n\nŽivljenje v Šentjurju je lepo.\n"
     (root / "enc" / "utf8.txt").write_text(sample, encoding="utf-8")
-    for name, encoding in [("cp1250", "cp1250"), ("latin2", "iso-8859-2"), ("utf16", "utf-16"),
-                           ("bom", "utf-8-sig")]:
+    for name, encoding in [("cp1250", "cp1250"), ("latin2", "iso-8859-2"), ("utf16", "utf-16"), ("bom", "utf-8-sig")]:
         (root / "enc" / f"{name}.txt").write_bytes(sample.encode(encoding))
     (root / "oblike" / "opis.md").write_text(MD, encoding="utf-8")
     (root / "oblike" / "stran.html").write_text(HTML, encoding="utf-8")
@@ -189,8 +195,9 @@ def article_tree(tmp_path) -> Path:
     """16 files of 2 to 6 paragraphs of the seed article, in two folders."""
     import random
 
-    paragraphs = [p for p in (REPO / "examples" / "article-sl.txt").read_text(encoding="utf-8").split("\n\n")
-                  if p.strip()]
+    paragraphs = [
+        p for p in (REPO / "examples" / "article-sl.txt").read_text(encoding="utf-8").split("\n\n") if p.strip()
+    ]
     pick = random.Random(7)
     root = tmp_path / "articles"
     for i in range(16):
@@ -214,9 +221,15 @@ def test_tree_is_mirrored_with_every_format_and_encoding(tiny_env, tmp_path, cap
     assert re.search(r"12 files done, 0 skipped, 0 failed, 2 unsupported; \d+ sentences", summary_line)
 
     got = {rel: data for rel, data in tree(out).items() if data != b"<folder>"}
-    expected = {"novice/šport/članek.txt", "novice/crlf.txt", "čšž.txt", "oblike/opis.md", "oblike/stran.html",
-                "oblike/podnapisi.srt", "oblike/dopis.docx"} | {f"enc/{n}.txt" for n in
-                                                                 ("utf8", "cp1250", "latin2", "utf16", "bom")}
+    expected = {
+        "novice/šport/članek.txt",
+        "novice/crlf.txt",
+        "čšž.txt",
+        "oblike/opis.md",
+        "oblike/stran.html",
+        "oblike/podnapisi.srt",
+        "oblike/dopis.docx",
+    } | {f"enc/{n}.txt" for n in ("utf8", "cp1250", "latin2", "utf16", "bom")}
     summaries = {re.sub(r"\.[a-z]+$", ".summary.txt", p) for p in expected}
     assert set(got) == expected | summaries
     for rel in summaries:
@@ -329,14 +342,28 @@ def test_skip_rules_hidden_out_inside_in_and_symlinks(tiny_env, tmp_path):
     assert {k: v for k, v in after.items() if not k.startswith("prevodi")} == before
 
 
-@pytest.mark.parametrize("case", ["missing", "same", "in_inside_out", "bad_format", "not_a_folder",
-                                  "bad_device_env", "bad_engine_env", "bad_group_env"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "missing",
+        "same",
+        "in_inside_out",
+        "bad_format",
+        "not_a_folder",
+        "bad_device_env",
+        "bad_engine_env",
+        "bad_group_env",
+    ],
+)
 def test_usage_errors_exit_2(tmp_path, capsys, monkeypatch, case):
     src = tmp_path / "in"
     src.mkdir()
     (src / "a.txt").write_text("Dober dan.", encoding="utf-8")
-    env = {"bad_device_env": ("TRANSLATOR_DEVICE", "gpu"), "bad_engine_env": ("TRANSLATOR_ENGINE", "fast"),
-           "bad_group_env": (GROUP_CHARS_ENV, "many")}.get(case)
+    env = {
+        "bad_device_env": ("TRANSLATOR_DEVICE", "gpu"),
+        "bad_engine_env": ("TRANSLATOR_ENGINE", "fast"),
+        "bad_group_env": (GROUP_CHARS_ENV, "many"),
+    }.get(case)
     if env:
         monkeypatch.setenv(*env)
     args = {
@@ -368,8 +395,13 @@ def test_bad_beams_exit_2_before_any_work(tmp_path, capsys):
 
 
 def test_usage_error_from_the_command_line(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "translator", "batch", str(tmp_path / "nope"), str(tmp_path / "o")],
-                            capture_output=True, text=True, cwd=REPO, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "translator", "batch", str(tmp_path / "nope"), str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
     assert result.returncode == 2 and "does not exist" in result.stderr
 
 
@@ -397,17 +429,26 @@ def test_bad_files_are_reported_and_the_rest_is_done(tiny_env, tmp_path, capsys)
     assert files["pokvarjeno.docx"]["status"] == "failed" and files["pokvarjeno.docx"]["reason"]
     # other options (a summary now): the good files are redone, the bad ones fail again
     assert run_batch(src, out, "--summary", "--length", "short") == 1
-    assert statuses(out) == {"dobro.txt": "done", "tudi.md": "done", "cel.docx": "done",
-                             "binarno.txt": "failed", "pokvarjeno.docx": "failed"}
+    assert statuses(out) == {
+        "dobro.txt": "done",
+        "tudi.md": "done",
+        "cel.docx": "done",
+        "binarno.txt": "failed",
+        "pokvarjeno.docx": "failed",
+    }
     assert {"dobro.summary.txt", "tudi.summary.txt", "cel.summary.txt"} < set(tree(out))
     assert digest(src) == before
 
 
-GERMAN = ("Die Bundesregierung hat am Mittwoch einen neuen Haushaltsentwurf vorgelegt, der deutlich höhere "
-          "Ausgaben für Verteidigung und Infrastruktur vorsieht.\n\nDer Finanzminister erklärte, dass die "
-          "Schuldenbremse trotzdem eingehalten werde und die Steuern nicht steigen sollen.\n")
-ENGLISH = ("The government adopted the budget on Wednesday after a long debate in parliament.\n\n"
-           "The finance minister said that taxes would not rise next year.\n")
+GERMAN = (
+    "Die Bundesregierung hat am Mittwoch einen neuen Haushaltsentwurf vorgelegt, der deutlich höhere "
+    "Ausgaben für Verteidigung und Infrastruktur vorsieht.\n\nDer Finanzminister erklärte, dass die "
+    "Schuldenbremse trotzdem eingehalten werde und die Steuern nicht steigen sollen.\n"
+)
+ENGLISH = (
+    "The government adopted the budget on Wednesday after a long debate in parliament.\n\n"
+    "The finance minister said that taxes would not rise next year.\n"
+)
 
 
 @pytest.mark.slow  # a whole folder end to end
@@ -442,8 +483,9 @@ def test_the_report_lists_each_files_least_confident_sentences(tiny_env, tmp_pat
 
     source = tmp_path / "in"
     source.mkdir()
-    (source / "a.txt").write_text("Vlada je sprejela proračun. Minister je govoril o cenah. "
-                                  "Cene so v oktobru zrasle.\n", encoding="utf-8")
+    (source / "a.txt").write_text(
+        "Vlada je sprejela proračun. Minister je govoril o cenah. Cene so v oktobru zrasle.\n", encoding="utf-8"
+    )
     assert main(["batch", str(source), str(tmp_path / "out"), "--quiet", "--beams", "1"]) == 0
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     [entry] = [f for f in report["files"] if f["path"] == "a.txt"]

@@ -22,7 +22,7 @@ def test_work_groups_depend_on_the_tree_only():
     gone = 150
     rels = lambda fs, gs: [[fs[i].rel for i in g] for g in gs]  # noqa: E731
     before = rels(files, groups)
-    rest = files[:gone] + files[gone + 1:]
+    rest = files[:gone] + files[gone + 1 :]
     after = rels(rest, group_files(rest, 2000))
     changed = [g for g in before if g not in after]
     assert 1 <= len(changed) <= 6, changed
@@ -75,8 +75,11 @@ def test_manifest_reader_tolerates_a_cut_line_and_merges_parts(tmp_path):
     assert set(read_manifest(tmp_path)) == {"a.txt", "b.txt", "d.txt"}
     compact_manifest(tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == [MANIFEST]
-    assert [json.loads(x)["source"] for x in (tmp_path / MANIFEST).read_text().splitlines()] == \
-        ["a.txt", "b.txt", "d.txt"]
+    assert [json.loads(x)["source"] for x in (tmp_path / MANIFEST).read_text().splitlines()] == [
+        "a.txt",
+        "b.txt",
+        "d.txt",
+    ]
 
 
 def test_compaction_keeps_every_written_output_named_until_removed(tmp_path):
@@ -109,8 +112,18 @@ def test_stale_removal_stays_inside_out_dir(tmp_path):
     for rel in ("a/b/old.txt", "keep/old.txt", "keep/user.txt", "top.txt", "kept.txt"):
         (out / rel).write_text("x")
     out = out.resolve()
-    written = ["a/b/old.txt", "keep/old.txt", "top.txt", "kept.txt", "../elsewhere/x.txt",
-               str(elsewhere / "x.txt"), "link/x.txt", "a", "missing.txt", "report.json"]
+    written = [
+        "a/b/old.txt",
+        "keep/old.txt",
+        "top.txt",
+        "kept.txt",
+        "../elsewhere/x.txt",
+        str(elsewhere / "x.txt"),
+        "link/x.txt",
+        "a",
+        "missing.txt",
+        "report.json",
+    ]
     removed = remove_stale_outputs(out, written, keep={"kept.txt"}, protected={"report.json"})
     assert removed == ["a/b/old.txt", "keep/old.txt", "top.txt"]
     assert (elsewhere / "x.txt").read_text() == "not ours"
@@ -126,5 +139,9 @@ def test_output_names_never_collide():
     outputs = [o for f in files for o in f.outputs]
     assert len(outputs) == len(set(outputs))
     assert {f.rel: f.summary for f in files} == {
-        "x.txt": "x.txt.summary.txt", "x.md": "x.md.summary.txt", "y.txt": "y.txt.summary.txt",
-        "y.summary.txt": "y.summary.summary.txt", "d/y.txt": "d/y.summary.txt"}
+        "x.txt": "x.txt.summary.txt",
+        "x.md": "x.md.summary.txt",
+        "y.txt": "y.txt.summary.txt",
+        "y.summary.txt": "y.summary.summary.txt",
+        "d/y.txt": "d/y.summary.txt",
+    }

@@ -15,9 +15,19 @@ import time
 from pathlib import Path
 
 import pytest
+from test_batch import (
+    MANIFEST,
+    PARAGRAPHS,
+    REPO,
+    article,
+    groups_of,
+    make_docx,
+    manifest_lines,  # noqa: F401
+    report,
+    run_batch,
+    tree,
+)
 
-from test_batch import (MANIFEST, PARAGRAPHS, REPO, article, groups_of, make_docx, manifest_lines,  # noqa: F401
-                        one_thread, report, run_batch, tree)
 from translator.batch.config import GROUP_CHARS_ENV
 from translator.io import TMP_SUFFIX
 
@@ -31,8 +41,14 @@ def hf_engine(monkeypatch):
 
 
 def _env(tiny_models, **extra: str) -> dict[str, str]:
-    env = dict(os.environ, HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", PYTHONPATH=str(REPO),
-               TRANSLATOR_TRANSLATION_MODEL=str(tiny_models.marian), TRANSLATOR_SUMMARY_MODEL=str(tiny_models.bart))
+    env = dict(
+        os.environ,
+        HF_HUB_OFFLINE="1",
+        OMP_NUM_THREADS="1",
+        PYTHONPATH=str(REPO),
+        TRANSLATOR_TRANSLATION_MODEL=str(tiny_models.marian),
+        TRANSLATOR_SUMMARY_MODEL=str(tiny_models.bart),
+    )
     for name in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
         env.pop(name, None)
     env.update(extra)
@@ -59,8 +75,9 @@ def _check_same_as_one(src: Path, one: Path, two: Path, limit: int) -> None:
     ranks = {f["path"]: f["rank"] for f in rep["files"]}
     assert set(ranks.values()) == {0, 1}
     # the work groups are the tree's, whatever the number of processes
-    assert {r["source"]: r["group"] for r in manifest_lines(two)} == \
-        {r["source"]: r["group"] for r in manifest_lines(one)}
+    assert {r["source"]: r["group"] for r in manifest_lines(two)} == {
+        r["source"]: r["group"] for r in manifest_lines(one)
+    }
     sizes = {f.name: f.stat().st_size for f in src.iterdir()}
     groups = groups_of(src, two, limit)
     assert all(len({ranks[rel] for rel in g}) == 1 for g in groups)  # a group stays in one process
@@ -78,10 +95,26 @@ def test_two_processes_give_the_same_outputs_as_one(tiny_env, tiny_models, tmp_p
     monkeypatch.setenv("TRANSLATOR_ENGINE", engine)
     monkeypatch.setenv(GROUP_CHARS_ENV, str(limit))
     result = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-         "-m", "translator", "batch", str(src), str(two), "--beams", str(beams)],
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node",
+            "2",
+            "-m",
+            "translator",
+            "batch",
+            str(src),
+            str(two),
+            "--beams",
+            str(beams),
+        ],
         env=_env(tiny_models, TRANSLATOR_ENGINE=engine, **{GROUP_CHARS_ENV: str(limit)}),
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     assert run_batch(src, one, "--beams", beams) == 0
@@ -100,12 +133,37 @@ def test_accelerate_launch_runs_two_processes(tiny_env, tiny_models, tmp_path, m
     limit = 300
     monkeypatch.setenv(GROUP_CHARS_ENV, str(limit))
     result = subprocess.run(
-        [str(launcher), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
-         "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", str(_free_port()),
-         "-m", "translator", "batch", str(src), str(two), "--beams", "1", "--quiet"],
+        [
+            str(launcher),
+            "launch",
+            "--multi_gpu",
+            "--num_processes",
+            "2",
+            "--num_machines",
+            "1",
+            "--mixed_precision",
+            "no",
+            "--dynamo_backend",
+            "no",
+            "--main_process_port",
+            str(_free_port()),
+            "-m",
+            "translator",
+            "batch",
+            str(src),
+            str(two),
+            "--beams",
+            "1",
+            "--quiet",
+        ],
         # HF_HOME: no accelerate config file of this machine's user is read
-        env=_env(tiny_models, TRANSLATOR_ENGINE="hf", HF_HOME=str(tmp_path / "hf-home"), **{GROUP_CHARS_ENV: str(limit)}),
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        env=_env(
+            tiny_models, TRANSLATOR_ENGINE="hf", HF_HOME=str(tmp_path / "hf-home"), **{GROUP_CHARS_ENV: str(limit)}
+        ),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     assert run_batch(src, one) == 0
@@ -123,8 +181,10 @@ def test_kill_9_mid_run_then_rerun_gives_the_clean_outputs(tiny_env, tiny_models
     first = groups_of(src, out, limit)[0]
     proc = subprocess.Popen(
         [sys.executable, "-m", "translator", "batch", str(src), str(out), "--beams", "1", "--quiet"],
-        env=_env(tiny_models, TRANSLATOR_ENGINE="hf", **{GROUP_CHARS_ENV: str(limit)}), cwd=REPO,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=_env(tiny_models, TRANSLATOR_ENGINE="hf", **{GROUP_CHARS_ENV: str(limit)}),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 120

@@ -10,9 +10,17 @@ import time
 from pathlib import Path
 
 import pytest
+from test_batch import (
+    MANIFEST,
+    article,
+    groups_of,
+    manifest_lines,  # noqa: F401
+    report,
+    run_batch,
+    statuses,
+    tree,
+)
 
-from test_batch import (MANIFEST, article, article_tree, groups_of, hf_engine, manifest_lines,  # noqa: F401
-                        one_thread, report, run_batch, small_tree, statuses, tree)
 from translator.batch.config import GROUP_CHARS_ENV
 from translator.io import TMP_SUFFIX
 
@@ -135,8 +143,16 @@ def test_rerun_with_other_options_leaves_what_a_clean_run_leaves(tiny_env, tmp_p
     assert run_batch(src, out) == 1
     same_as_clean("clean-plain")
     removed = set(report(out)["removed"])
-    assert removed == {"a/x.summary.txt", "a/y.summary.txt", "c.summary.txt", "b/only.summary.txt",
-                       "d/e/z.summary.txt", "b/only.txt", "d/e/z.txt", "c.txt"}
+    assert removed == {
+        "a/x.summary.txt",
+        "a/y.summary.txt",
+        "c.summary.txt",
+        "b/only.summary.txt",
+        "d/e/z.summary.txt",
+        "b/only.txt",
+        "d/e/z.txt",
+        "c.txt",
+    }
     assert not (out / "d").exists() and (out / "b").is_dir()  # emptied folders go, others stay
     assert {r["source"] for r in manifest_lines(out)} == {"a/x.txt", "a/y.md", "c.txt"}
 
@@ -151,8 +167,13 @@ def test_outputs_named_before_a_kill_are_removed_by_the_next_run(tiny_env, small
     assert run_batch(small_tree, out) == 0
     first = tree(out)
     # a --summary run killed after naming a/f0's outputs and writing one of them
-    record = {"source": "a/f0.txt", "status": "writing", "outputs": ["a/f0.txt", "a/f0.summary.txt"],
-              "time_ns": time.time_ns(), "seq": 1}
+    record = {
+        "source": "a/f0.txt",
+        "status": "writing",
+        "outputs": ["a/f0.txt", "a/f0.summary.txt"],
+        "time_ns": time.time_ns(),
+        "seq": 1,
+    }
     with open(out / MANIFEST, "ab") as handle:
         handle.write(json.dumps(record).encode() + b"\n")
     (out / "a" / "f0.summary.txt").write_text("half a run", encoding="utf-8")
@@ -187,6 +208,7 @@ def test_a_file_that_always_fails_never_makes_its_neighbours_translate_again(tin
     assert run_batch(small_tree, out) == 1
     again = statuses(out)
     assert again["a/broken.docx"] == "failed"
-    assert {p: s for p, s in again.items() if p != "a/broken.docx"} == {p: "skipped" for p in first
-                                                                        if p != "a/broken.docx"}
+    assert {p: s for p, s in again.items() if p != "a/broken.docx"} == {
+        p: "skipped" for p in first if p != "a/broken.docx"
+    }
     assert all(os.stat(out / p).st_ino == ino for p, ino in stamps.items())  # nothing rewritten

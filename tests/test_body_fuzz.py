@@ -15,15 +15,25 @@ from translator.ui.guard import json_depth
 from translator.ui.rest.body import RestError, close_files, read_params
 
 LIMIT = 4096
-MEDIA = st.sampled_from(["application/json", "application/x-www-form-urlencoded", "text/plain", "",
-                         "multipart/form-data; boundary=xyz", "multipart/form-data", "application/ld+json",
-                         "application/json; charset=latin-1"])
+MEDIA = st.sampled_from(
+    [
+        "application/json",
+        "application/x-www-form-urlencoded",
+        "text/plain",
+        "",
+        "multipart/form-data; boundary=xyz",
+        "multipart/form-data",
+        "application/ld+json",
+        "application/json; charset=latin-1",
+    ]
+)
 
 
 def request(body: bytes, media: str, query: bytes = b"", chunk: int = 7) -> Request:
-    chunks = [body[i:i + chunk] for i in range(0, len(body), chunk)] or [b""]
-    messages = [{"type": "http.request", "body": part, "more_body": i < len(chunks) - 1}
-                for i, part in enumerate(chunks)]
+    chunks = [body[i : i + chunk] for i in range(0, len(body), chunk)] or [b""]
+    messages = [
+        {"type": "http.request", "body": part, "more_body": i < len(chunks) - 1} for i, part in enumerate(chunks)
+    ]
 
     async def receive():
         return messages.pop(0) if messages else {"type": "http.disconnect"}
@@ -74,10 +84,11 @@ def test_any_bytes_give_params_or_a_rest_error(body, media, query):
     check(parse(body, media, query))
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                                        max_size=4),
-                           max_leaves=30)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=30,
+)
 
 
 @FUZZ

@@ -25,8 +25,15 @@ pytestmark = [
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parent.parent
 OUTPUT = REPO / "test-output"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
@@ -54,8 +61,15 @@ def browser():
 def start(translation_model: str, summary_model: str):
     from translator.ui import Settings, launch
 
-    settings = Settings(translation_model=translation_model, summary_model=summary_model, device="cpu",
-                        max_chars=20_000, num_beams=1, host="127.0.0.1", port=free_port())
+    settings = Settings(
+        translation_model=translation_model,
+        summary_model=summary_model,
+        device="cpu",
+        max_chars=20_000,
+        num_beams=1,
+        host="127.0.0.1",
+        port=free_port(),
+    )
     return launch(settings, prevent_thread_lock=True, quiet=True)
 
 
@@ -194,8 +208,7 @@ def test_a_missing_model_is_named_as_the_page_loads(browser, tiny_models, tmp_pa
         demo.close()
 
 
-def test_check_these_first_lists_the_least_confident_rows_and_a_click_scrolls_to_one(page, seed_article,
-                                                                                      tmp_path):
+def test_check_these_first_lists_the_least_confident_rows_and_a_click_scrolls_to_one(page, seed_article, tmp_path):
     from playwright.sync_api import expect
 
     clear(page)
@@ -215,7 +228,8 @@ def test_check_these_first_lists_the_least_confident_rows_and_a_click_scrolls_to
     wrap.evaluate("element => { element.scrollTop = 0; }")
     was_hidden = not row.evaluate(
         "row => { const a = row.getBoundingClientRect(), b = row.closest('.sbs-wrap').getBoundingClientRect();"
-        " return a.top >= b.top && a.bottom <= b.bottom; }")
+        " return a.top >= b.top && a.bottom <= b.bottom; }"
+    )
     link.click()
     expect(row).to_be_in_viewport()
     assert page.evaluate("location.hash") == f"#seg-{farthest}"

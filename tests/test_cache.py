@@ -32,8 +32,9 @@ ENGINES = [pytest.param("hf", id="hf"), pytest.param("ct2", id="ct2")]
 
 def make(tiny_models, engine: str, cache, **options) -> Translator:
     dtype = "float32" if engine == "ct2" else None
-    return Translator(str(tiny_models.marian), engine=engine, dtype=dtype, cache=cache, source="sl",
-                      **{"num_beams": 2, **options})
+    return Translator(
+        str(tiny_models.marian), engine=engine, dtype=dtype, cache=cache, source="sl", **{"num_beams": 2, **options}
+    )
 
 
 def rows(calls) -> list[list[int]]:
@@ -43,8 +44,9 @@ def rows(calls) -> list[list[int]]:
 def same(a, b) -> None:
     """Two translations are the same: text, every segment (target, score, warnings), warnings."""
     assert a.text == b.text
-    assert [(s.source, s.target, s.score, s.warnings, s.translated) for s in a.segments] == \
-        [(s.source, s.target, s.score, s.warnings, s.translated) for s in b.segments]
+    assert [(s.source, s.target, s.score, s.warnings, s.translated) for s in a.segments] == [
+        (s.source, s.target, s.score, s.warnings, s.translated) for s in b.segments
+    ]
     assert a.warnings == b.warnings
     assert a == b
 
@@ -60,8 +62,9 @@ def edit_two(article: str, doc) -> tuple[str, list[str]]:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_the_same_article_again_never_reaches_the_model_and_is_identical(tiny_models, seed_article, tmp_path,
-                                                                       generate_spy, engine):
+def test_the_same_article_again_never_reaches_the_model_and_is_identical(
+    tiny_models, seed_article, tmp_path, generate_spy, engine
+):
     plain = make(tiny_models, engine, None).translate_document(seed_article)
     translator = make(tiny_models, engine, SqliteCache(tmp_path / "cache.sqlite"))
     calls = generate_spy(translator.model.engine)
@@ -80,8 +83,9 @@ def test_the_same_article_again_never_reaches_the_model_and_is_identical(tiny_mo
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_an_article_with_two_sentences_edited_sends_only_those_two(tiny_models, seed_article, tmp_path,
-                                                                  generate_spy, engine):
+def test_an_article_with_two_sentences_edited_sends_only_those_two(
+    tiny_models, seed_article, tmp_path, generate_spy, engine
+):
     translator = make(tiny_models, engine, SqliteCache(tmp_path / "cache.sqlite"), retry_repetitions=False)
     first = translator.translate_document(seed_article)
     edited_article, edited = edit_two(seed_article, first)
@@ -96,17 +100,20 @@ def test_an_article_with_two_sentences_edited_sends_only_those_two(tiny_models, 
     assert edited_doc.text == plain.text
 
 
-def test_other_options_models_or_engines_miss_instead_of_hitting(tiny_models, looping_marian, seed_article,
-                                                                 tmp_path, generate_spy):
+def test_other_options_models_or_engines_miss_instead_of_hitting(
+    tiny_models, looping_marian, seed_article, tmp_path, generate_spy
+):
     cache = SqliteCache(tmp_path / "cache.sqlite")
     make(tiny_models, "hf", cache).translate_document(seed_article)
     assert cache.get_many([]) == {}
 
-    for translator in (make(tiny_models, "hf", cache, num_beams=1),
-                       make(tiny_models, "hf", cache, max_length_offset=8),
-                       make(tiny_models, "hf", cache, scores=False),
-                       make(tiny_models, "ct2", cache),
-                       Translator(str(looping_marian), engine="hf", num_beams=2, cache=cache, source="sl")):
+    for translator in (
+        make(tiny_models, "hf", cache, num_beams=1),
+        make(tiny_models, "hf", cache, max_length_offset=8),
+        make(tiny_models, "hf", cache, scores=False),
+        make(tiny_models, "ct2", cache),
+        Translator(str(looping_marian), engine="hf", num_beams=2, cache=cache, source="sl"),
+    ):
         calls = generate_spy(translator.model.engine)
         before = cache.hits
         translator.translate_document(seed_article)
@@ -264,8 +271,11 @@ def redis_url():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     deadline = time.monotonic() + 30
     while True:
@@ -318,8 +328,7 @@ def test_redis_that_does_not_answer_is_named():
 # -- CLI --------------------------------------------------------------------------------------
 
 
-def test_cli_translate_twice_with_a_cache_then_stats_and_clear(tiny_env, seed_article, tmp_path, capsys,
-                                                              generate_spy):
+def test_cli_translate_twice_with_a_cache_then_stats_and_clear(tiny_env, seed_article, tmp_path, capsys, generate_spy):
     from translator.engines import load
     from translator.options import RuntimeOptions
 
@@ -353,10 +362,22 @@ def test_serve_and_batch_options(tmp_path):
 
     parser = cli.build_parser()
     settings = cli.serve_settings(parser.parse_args(["serve"]))
-    assert (settings.translation_cache, settings.translation_cache_mb, settings.shared_storage) == \
-        ("all", 256, "memory://")
-    args = parser.parse_args(["serve", "--translation-cache", "k1,k2", "--translation-cache-mb", "8",
-                              "--shared-storage", "redis://127.0.0.1:1/0"])
+    assert (settings.translation_cache, settings.translation_cache_mb, settings.shared_storage) == (
+        "all",
+        256,
+        "memory://",
+    )
+    args = parser.parse_args(
+        [
+            "serve",
+            "--translation-cache",
+            "k1,k2",
+            "--translation-cache-mb",
+            "8",
+            "--shared-storage",
+            "redis://127.0.0.1:1/0",
+        ]
+    )
     assert cli.serve_settings(args).translation_cache == "k1,k2"
     with pytest.raises(ValueError):
         Settings(shared_storage="ftp://x")
@@ -374,16 +395,23 @@ def test_serve_and_batch_options(tmp_path):
 def test_a_backend_shares_one_cache_between_its_translators(tiny_models, tmp_path):
     from translator.ui.backend import Backend, Settings
 
-    backend = Backend(Settings(translation_model=str(tiny_models.marian), summary_model=str(tiny_models.bart),
-                               translation_cache=str(tmp_path / "server.sqlite"), preload=False))
+    backend = Backend(
+        Settings(
+            translation_model=str(tiny_models.marian),
+            summary_model=str(tiny_models.bart),
+            translation_cache=str(tmp_path / "server.sqlite"),
+            preload=False,
+        )
+    )
     assert isinstance(backend.cache, SqliteCache)
     assert backend.translator(1).cache is backend.translator(2).cache is backend.cache
     off = Backend(Settings(translation_model=str(tiny_models.marian), translation_cache="off", preload=False))
     assert off.cache is None and off.translator(1).cache is None
 
 
-def test_batch_with_a_cache_translates_a_changed_folder_from_it(tiny_env, seed_article, tmp_path, generate_spy,
-                                                              monkeypatch):
+def test_batch_with_a_cache_translates_a_changed_folder_from_it(
+    tiny_env, seed_article, tmp_path, generate_spy, monkeypatch
+):
     from translator.engines import load
     from translator.options import RuntimeOptions
 

@@ -17,8 +17,9 @@ def run_cli(args, tiny_models=None, stdin=None, env_extra=None):
         env["TRANSLATOR_TRANSLATION_MODEL"] = str(tiny_models.marian)
         env["TRANSLATOR_SUMMARY_MODEL"] = str(tiny_models.bart)
     env.update(env_extra or {})
-    return subprocess.run([sys.executable, "-m", "translator", *args], input=stdin, capture_output=True,
-                          text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "translator", *args], input=stdin, capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 @pytest.mark.slow  # a fresh interpreter importing torch
@@ -45,8 +46,11 @@ def test_translate_file_with_summary_as_json(tiny_models, seed_article, tmp_path
 
 @pytest.mark.slow  # a fresh interpreter importing torch
 def test_summarize_stdin(tiny_models):
-    result = run_cli(["summarize", "-", "--length", "short"], tiny_models,
-                     stdin="The minister spoke about the budget. Prices rose in October.")
+    result = run_cli(
+        ["summarize", "-", "--length", "short"],
+        tiny_models,
+        stdin="The minister spoke about the budget. Prices rose in October.",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
 
@@ -60,8 +64,11 @@ def test_missing_file_is_an_error_on_stderr(tiny_models, tmp_path):
 
 @pytest.mark.slow  # a fresh interpreter importing torch
 def test_missing_model_is_an_error_with_the_fix(tmp_path):
-    result = run_cli(["translate", "-", "--translation-model", "nobody/no-such-model"], stdin="Dober dan.",
-                     env_extra={"TRANSLATOR_MODELS_DIR": str(tmp_path)})
+    result = run_cli(
+        ["translate", "-", "--translation-model", "nobody/no-such-model"],
+        stdin="Dober dan.",
+        env_extra={"TRANSLATOR_MODELS_DIR": str(tmp_path)},
+    )
     assert result.returncode == 1
     assert "nobody/no-such-model" in result.stderr and "translator download" in result.stderr
 
@@ -74,14 +81,17 @@ def test_usage_error_exit_code():
 
 @pytest.mark.slow  # a fresh interpreter importing torch
 def test_download_offline_fails_clearly(tmp_path):
-    result = run_cli(["download", "Helsinki-NLP/opus-mt-tc-big-zls-en"],
-                     env_extra={"TRANSLATOR_MODELS_DIR": str(tmp_path)})
+    result = run_cli(
+        ["download", "Helsinki-NLP/opus-mt-tc-big-zls-en"], env_extra={"TRANSLATOR_MODELS_DIR": str(tmp_path)}
+    )
     assert result.returncode == 1
     assert "could not download 'Helsinki-NLP/opus-mt-tc-big-zls-en'" in result.stderr
 
 
-@pytest.mark.skipif(not os.path.exists(os.path.join(os.path.dirname(sys.executable), "translator")),
-                    reason="console script not installed (pip install -e .)")
+@pytest.mark.skipif(
+    not os.path.exists(os.path.join(os.path.dirname(sys.executable), "translator")),
+    reason="console script not installed (pip install -e .)",
+)
 def test_console_script_is_installed():
     script = os.path.join(os.path.dirname(sys.executable), "translator")
     result = subprocess.run([script, "--help"], capture_output=True, text=True)
@@ -156,8 +166,10 @@ def test_json_without_summary_says_null_and_names_both_models(tiny_env, capsys):
 
 def test_markdown_keeps_its_structure_on_stdout_and_with_o(tiny_env, tmp_path, capsys):
     source = tmp_path / "clanek.md"
-    text = ("# Naslov članka\n\nPrvi odstavek z [povezavo](https://example.com) in **poudarkom**.\n\n"
-            "- prva točka\n- druga točka\n\n```\nkoda ostane\n```\n")
+    text = (
+        "# Naslov članka\n\nPrvi odstavek z [povezavo](https://example.com) in **poudarkom**.\n\n"
+        "- prva točka\n- druga točka\n\n```\nkoda ostane\n```\n"
+    )
     source.write_text(text, encoding="utf-8")
     code, out, err = main_of(["translate", str(source), "--beams", "1", "--quiet"], capsys)
     assert code == 0, err
@@ -174,8 +186,10 @@ def test_markdown_keeps_its_structure_on_stdout_and_with_o(tiny_env, tmp_path, c
 
 def test_subtitles_keep_numbers_and_timings(tiny_env, tmp_path, capsys):
     source = tmp_path / "film.srt"
-    source.write_text("1\n00:00:01,000 --> 00:00:02,500\nDober dan.\n\n2\n00:00:03,000 --> 00:00:04,000\n"
-                      "Kako ste?\n", encoding="utf-8")
+    source.write_text(
+        "1\n00:00:01,000 --> 00:00:02,500\nDober dan.\n\n2\n00:00:03,000 --> 00:00:04,000\nKako ste?\n",
+        encoding="utf-8",
+    )
     code, out, err = main_of(["translate", str(source), "--beams", "1", "--quiet"], capsys)
     assert code == 0, err
     assert "00:00:01,000 --> 00:00:02,500" in out and "00:00:03,000 --> 00:00:04,000" in out

@@ -59,11 +59,20 @@ def transformers_reference(model, ids, bound, beams, min_new_tokens=0):
     """One row alone through ``model.generate(output_scores=True)`` and transformers' own
     ``compute_transition_scores``: its text ids and the mean log-probability of its tokens
     (EOS included, padding after it left out)."""
-    out = model.generate(input_ids=torch.tensor([ids]), max_new_tokens=bound, min_new_tokens=min_new_tokens,
-                         num_beams=beams, do_sample=False, early_stopping=beams > 1, forced_eos_token_id=None,
-                         output_scores=True, return_dict_in_generate=True)
-    steps = model.compute_transition_scores(out.sequences, out.scores, getattr(out, "beam_indices", None),
-                                            normalize_logits=True)[0].tolist()
+    out = model.generate(
+        input_ids=torch.tensor([ids]),
+        max_new_tokens=bound,
+        min_new_tokens=min_new_tokens,
+        num_beams=beams,
+        do_sample=False,
+        early_stopping=beams > 1,
+        forced_eos_token_id=None,
+        output_scores=True,
+        return_dict_in_generate=True,
+    )
+    steps = model.compute_transition_scores(
+        out.sequences, out.scores, getattr(out, "beam_indices", None), normalize_logits=True
+    )[0].tolist()
     tokens, values = [], []
     for token, value in zip(out.sequences[0, 1:].tolist(), steps):
         values.append(value)
@@ -93,8 +102,11 @@ def test_a_rows_score_covers_exactly_the_ids_it_keeps(tiny_models, engine_name):
     """In one batch, every row but the longest is cut to its own bound: its score is the one it
     gets alone (greedy search)."""
     batch = sentences_ids(tiny_models.marian)
-    engine = (hf_engine(tiny_models.marian) if engine_name == "hf"
-              else CT2Engine(tiny_models.marian, device="cpu", dtype="float32"))
+    engine = (
+        hf_engine(tiny_models.marian)
+        if engine_name == "hf"
+        else CT2Engine(tiny_models.marian, device="cpu", dtype="float32")
+    )
     together = engine.generate(batch, max_new_tokens=BOUNDS, num_beams=1, return_scores=True)
     for ids, bound, row in zip(batch, BOUNDS, together):
         (alone,) = engine.generate([ids], max_new_tokens=[bound], num_beams=1, return_scores=True)
@@ -126,7 +138,8 @@ def test_both_engines_give_the_same_scores_float32_greedy(tiny_models, stopping_
     hf = load(str(tiny_models.bart), "summary", RuntimeOptions(engine="hf")).engine
     ct2 = CT2Engine(tiny_models.bart, device="cpu", dtype="float32")
     batch = load(str(tiny_models.bart), "summary", RuntimeOptions(engine="hf")).encode(
-        ["The government will discuss the budget next week.", "It rained."])
+        ["The government will discuss the budget next week.", "It rained."]
+    )
     a = hf.generate(batch, max_new_tokens=[8, 5], num_beams=1, min_new_tokens=3, return_scores=True)
     b = ct2.generate(batch, max_new_tokens=[8, 5], num_beams=1, min_new_tokens=3, return_scores=True)
     assert a == b and [len(x) for x in a] == [7, 4]  # the forced <s> counts towards the bound
@@ -189,8 +202,7 @@ def test_the_repetition_retry_replaces_the_score(looping_marian, engine, generat
     assert segment.score == retried.score != first.score
 
 
-def test_cli_json_has_a_float_score_on_translated_segments_and_null_on_copied_ones(tiny_env, capsys,
-                                                                                     monkeypatch):
+def test_cli_json_has_a_float_score_on_translated_segments_and_null_on_copied_ones(tiny_env, capsys, monkeypatch):
     from translator.cli import main
 
     monkeypatch.setattr(sys, "stdin", StringIO("Dober dan. Kako ste?\n\n2025\n\nHvala.\n"))
@@ -210,12 +222,16 @@ def test_cli_json_has_a_float_score_on_translated_segments_and_null_on_copied_on
 
 def test_the_sentence_view_shades_rows_and_links_the_least_confident_first():
     scores = [-0.1, -2.5, None, -0.7, -0.05, -1.2, -0.3, -3.0]
-    segments = [Segment(f"Stavek <{n}> & več.", f"Sentence {n}.", 10 * n, 10 * n + 8, 0,
-                        translated=score is not None, score=score) for n, score in enumerate(scores)]
+    segments = [
+        Segment(
+            f"Stavek <{n}> & več.", f"Sentence {n}.", 10 * n, 10 * n + 8, 0, translated=score is not None, score=score
+        )
+        for n, score in enumerate(scores)
+    ]
     page = render.side_by_side_html(segments)
     rows = re.findall(r'<tr class="([^"]*)" data-paragraph="0" id="seg-(\d+)"([^>]*)>', page)
     assert [int(number) for _, number, _ in rows] == list(range(1, len(scores) + 1))
-    for (classes, number, rest), score in zip(rows, scores):
+    for (classes, _number, rest), score in zip(rows, scores):
         if score is None:
             assert "scored" not in classes and "--doubt" not in rest
         else:

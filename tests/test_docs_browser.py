@@ -17,8 +17,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 OPERATIONS = ["/translate", "/detect", "/languages", "/translate_file", "/frontend/settings", "/suggest", "/health"]
 
 
@@ -51,8 +58,11 @@ def rendered_docs(browser, url: str, name: str) -> tuple[list[str], str, list[st
     page = context.new_page()
     try:
         page.goto(url + "docs", wait_until="networkidle")
-        page.wait_for_function("document.querySelector('.opblock, .errors-wrapper') || "
-                               "document.body.innerText.includes('Unable to render')", timeout=30_000)
+        page.wait_for_function(
+            "document.querySelector('.opblock, .errors-wrapper') || "
+            "document.body.innerText.includes('Unable to render')",
+            timeout=30_000,
+        )
         OUTPUT.mkdir(exist_ok=True)
         page.screenshot(path=str(OUTPUT / name), full_page=True)
         paths = page.locator(".opblock-summary-path").all_inner_texts()

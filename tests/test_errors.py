@@ -9,9 +9,18 @@ import translator
 from translator import cli
 from translator.errors import TranslatorError
 
-USER_ERRORS = ["CacheUnavailable", "EngineUnavailable", "FileFormatError", "FileTooLargeError", "InvalidInputError",
-               "InvalidTextError", "InvalidTypeError", "MarkupTooComplexError", "ModelNotFoundError",
-               "UnsupportedLanguageError"]
+USER_ERRORS = [
+    "CacheUnavailable",
+    "EngineUnavailable",
+    "FileFormatError",
+    "FileTooLargeError",
+    "InvalidInputError",
+    "InvalidTextError",
+    "InvalidTypeError",
+    "MarkupTooComplexError",
+    "ModelNotFoundError",
+    "UnsupportedLanguageError",
+]
 
 
 @pytest.mark.parametrize("name", USER_ERRORS)

@@ -57,8 +57,12 @@ def test_printed_scores_equal_sacrebleu_on_the_written_hypotheses(tiny_env, alig
         expected = metric.corpus_score(hypotheses, [REFERENCES])
         assert run["scores"][expected.name]["score"] == pytest.approx(expected.score, abs=1e-9)
         assert run["scores"][expected.name]["signature"] == str(metric.get_signature())
-    assert report["data"] == {"origin": f"{src} / {ref}", "lines": 4, "empty_sources": 1,
-                              "source_sha256": run["source_sha256"]}
+    assert report["data"] == {
+        "origin": f"{src} / {ref}",
+        "lines": 4,
+        "empty_sources": 1,
+        "source_sha256": run["source_sha256"],
+    }
     assert run["hypotheses_file"] == str(hyp_out)
     assert run["speed"]["output_tokens"] > 0 and run["speed"]["tokens_per_second"] > 0
     assert run["memory"]["peak_rss_bytes"] > 0
@@ -91,7 +95,10 @@ def test_identical_hypothesis_and_reference_give_bleu_100():
 def test_summary_scores_of_identical_text_are_100():
     lines = ["The minister presented the budget.", "The team won the final."]
     assert {m.name: round(m.score, 6) for m in summary_scores(lines, [lines])} == {
-        "ROUGE-1": 100, "ROUGE-2": 100, "ROUGE-L": 100}
+        "ROUGE-1": 100,
+        "ROUGE-2": 100,
+        "ROUGE-L": 100,
+    }
 
 
 def test_misaligned_files_name_both_counts_and_files(tmp_path, capsys):
@@ -123,8 +130,7 @@ def test_missing_and_empty_inputs_are_errors(tmp_path, capsys):
     assert caught.value.code == 2 and "--src and --ref go together" in capsys.readouterr().err
 
 
-def test_compare_runs_every_configuration_on_the_same_sentences(tiny_env, aligned, generate_spy, monkeypatch,
-                                                                 capsys):
+def test_compare_runs_every_configuration_on_the_same_sentences(tiny_env, aligned, generate_spy, monkeypatch, capsys):
     from translator import pipeline
 
     seen = []
@@ -151,8 +157,20 @@ def test_compare_runs_every_configuration_on_the_same_sentences(tiny_env, aligne
 
 def test_compare_writes_one_hypothesis_file_per_configuration(tiny_env, aligned, tmp_path, capsys):
     src, ref = aligned
-    report = run_json(capsys, ["--src", str(src), "--ref", str(ref), "--hyp-out", str(tmp_path / "hyp.txt"),
-                               "--compare", "num_beams=1", "max_length_offset=4"])
+    report = run_json(
+        capsys,
+        [
+            "--src",
+            str(src),
+            "--ref",
+            str(ref),
+            "--hyp-out",
+            str(tmp_path / "hyp.txt"),
+            "--compare",
+            "num_beams=1",
+            "max_length_offset=4",
+        ],
+    )
     files = [run["hypotheses_file"] for run in report["runs"]]
     assert files == [str(tmp_path / "hyp.1.txt"), str(tmp_path / "hyp.2.txt")]
     assert all(len(open(f, encoding="utf-8").read().split("\n")) == len(SOURCES) + 1 for f in files)
@@ -160,8 +178,9 @@ def test_compare_writes_one_hypothesis_file_per_configuration(tiny_env, aligned,
 
 def test_config_keys_are_typed_and_checked():
     base = RunConfig("base", options={"num_beams": 4})
-    config = parse_config("engine=hf,dtype=float32,num_beams=1,retry_repetitions=false,max_length_ratio=1.5",
-                          "translation", base)
+    config = parse_config(
+        "engine=hf,dtype=float32,num_beams=1,retry_repetitions=false,max_length_ratio=1.5", "translation", base
+    )
     assert (config.engine, config.dtype, config.label) == ("hf", "float32", config.label)
     assert config.options == {"num_beams": 1, "retry_repetitions": False, "max_length_ratio": 1.5}
     assert parse_config("length=short,max_input_tokens=none", "summary", base).options["length"] == "short"
@@ -193,8 +212,9 @@ def test_tsv_and_jsonl_data(tmp_path):
     data = from_table(headed, "sl", "en")
     assert (data.sources, data.references) == (["Dober dan."], [["Good day."]])
     jsonl = tmp_path / "news.jsonl"
-    jsonl.write_text('{"article": "A long story.", "highlights": "Short."}\n'
-                     '{"article": "", "highlights": ""}\n', encoding="utf-8")
+    jsonl.write_text(
+        '{"article": "A long story.", "highlights": "Short."}\n{"article": "", "highlights": ""}\n', encoding="utf-8"
+    )
     data = from_table(jsonl)
     assert (data.sources, data.references) == (["A long story.", ""], [["Short.", ""]])
     with pytest.raises(ValueError, match="no source field 'src'"):
@@ -209,13 +229,16 @@ def test_summary_rouge_equals_rouge_score(tiny_env, tmp_path, capsys):
     from rouge_score import rouge_scorer
 
     data = tmp_path / "news.jsonl"
-    rows = [{"article": "The minister spoke about the budget. Prices rose in October.", "highlights": "Prices rose."},
-            {"article": "", "highlights": ""},
-            {"article": "The team won the final match on Sunday.", "highlights": "The team won."}]
+    rows = [
+        {"article": "The minister spoke about the budget. Prices rose in October.", "highlights": "Prices rose."},
+        {"article": "", "highlights": ""},
+        {"article": "The team won the final match on Sunday.", "highlights": "The team won."},
+    ]
     data.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     hyp_out = tmp_path / "summaries.txt"
-    report = run_json(capsys, ["--task", "summary", "--data", str(data), "--length", "short",
-                               "--hyp-out", str(hyp_out)])
+    report = run_json(
+        capsys, ["--task", "summary", "--data", str(data), "--length", "short", "--hyp-out", str(hyp_out)]
+    )
     hypotheses = hyp_out.read_text(encoding="utf-8").split("\n")[:-1]
     assert len(hypotheses) == 3 and hypotheses[1] == ""
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
@@ -274,15 +297,20 @@ def test_line_confidence_is_the_mean_of_translated_segment_scores():
     from translator.evaluation.runner import line_confidence, one_line
     from translator.results import Segment
 
-    scored = [Segment("A.", "A.", 0, 2, 0, score=-0.2), Segment("1", "1", 3, 4, 0, translated=False),
-              Segment("B.", "B.", 5, 7, 0, score=-0.4)]
+    scored = [
+        Segment("A.", "A.", 0, 2, 0, score=-0.2),
+        Segment("1", "1", 3, 4, 0, translated=False),
+        Segment("B.", "B.", 5, 7, 0, score=-0.4),
+    ]
     assert line_confidence(scored) == pytest.approx(-0.3)
     assert line_confidence([Segment("A.", "A.", 0, 2, 0)]) is None  # engine without scores: shown as "-"
     assert one_line(" Good day.\nThanks.\u2028Bye. ") == "Good day. Thanks. Bye."
 
 
 def test_limit_keeps_the_first_lines_aligned(tmp_path):
-    data = from_files(write_lines(tmp_path / "s.txt", ["a", "b", "c"]), [write_lines(tmp_path / "r.txt", ["x", "y", "z"])])
+    data = from_files(
+        write_lines(tmp_path / "s.txt", ["a", "b", "c"]), [write_lines(tmp_path / "r.txt", ["x", "y", "z"])]
+    )
     assert data.first(2) == EvalData(["a", "b"], [["x", "y"]], data.origin)
 
 

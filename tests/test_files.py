@@ -37,9 +37,20 @@ from translator.formats.slots import Slot, spread, unit_text
 SLOVENIAN = "Šolski žiro račun, čaša in đak"
 
 GLOSSARY = {
-    "To": "This", "je": "is", "zelo": "very", "lepo": "nice", "besedilo": "text",
-    "Naslov": "Title", "povezava": "link", "Povezava": "Link", "in": "and", "Prvi": "First",
-    "odstavek": "paragraph", "Drugi": "Second", "vrstica": "line", "Druga": "Second",
+    "To": "This",
+    "je": "is",
+    "zelo": "very",
+    "lepo": "nice",
+    "besedilo": "text",
+    "Naslov": "Title",
+    "povezava": "link",
+    "Povezava": "Link",
+    "in": "and",
+    "Prvi": "First",
+    "odstavek": "paragraph",
+    "Drugi": "Second",
+    "vrstica": "line",
+    "Druga": "Second",
 }
 
 
@@ -77,7 +88,7 @@ def test_unsupported_suffix_names_file_and_supported_types() -> None:
 
 def test_suffix_is_case_insensitive_and_output_suffix_keeps_it(tmp_path: Path) -> None:
     path = tmp_path / "Dopis.TXT"
-    path.write_bytes("Dober dan.".encode())
+    path.write_bytes(b"Dober dan.")
     doc = read_document(path)
     assert doc.format == "txt" and doc.path == path
     assert output_suffix(path) == ".TXT"
@@ -349,6 +360,7 @@ _MARKDOWN_DOC = st.lists(_BLOCK, min_size=1, max_size=6).map(lambda blocks: "\n\
 def _suffix_words(units: list[str]) -> list[str]:
     """Longer words, code words kept (as a translator would keep them)."""
     keep = {"make", "x", "http", "a", "b"}
+
     def change(match: re.Match) -> str:
         return match.group() if match.group() in keep else match.group().upper() + "X"
 
@@ -368,9 +380,34 @@ def test_md_structure_property(source: str, translate) -> None:
 @given(
     st.lists(
         st.sampled_from(
-            list("ab čž") + ["\n", "\n\n", "# ", "- ", "1. ", "> ", "*", "**", "_", "`", "[x](u)", "<b>",
-                             "&amp;", "\\*", "  \n", "|", "|---|", "\t", "~~", "![i](s)", "<http://a.b>",
-                             "    ", "```\n", "---\n", "\r\n"]
+            list("ab čž")
+            + [
+                "\n",
+                "\n\n",
+                "# ",
+                "- ",
+                "1. ",
+                "> ",
+                "*",
+                "**",
+                "_",
+                "`",
+                "[x](u)",
+                "<b>",
+                "&amp;",
+                "\\*",
+                "  \n",
+                "|",
+                "|---|",
+                "\t",
+                "~~",
+                "![i](s)",
+                "<http://a.b>",
+                "    ",
+                "```\n",
+                "---\n",
+                "\r\n",
+            ]
         ),
         max_size=30,
     ).map("".join)
@@ -443,8 +480,10 @@ def test_html_units_group_inline_text() -> None:
 
 def _tags(markup: str) -> list[tuple[str, dict]]:
     soup = BeautifulSoup(markup, "html.parser")
-    return [(tag.name, {k: v for k, v in tag.attrs.items() if k not in ("title", "alt", "placeholder", "content")})
-            for tag in soup.find_all(True)]
+    return [
+        (tag.name, {k: v for k, v in tag.attrs.items() if k not in ("title", "alt", "placeholder", "content")})
+        for tag in soup.find_all(True)
+    ]
 
 
 @pytest.mark.parametrize("translate", [upper, glossary, prefixed])
@@ -453,10 +492,17 @@ def test_html_translation_keeps_tags_and_untranslatable_content(translate) -> No
     text = out.decode()
     assert _tags(text) == _tags(HTML)
     for kept in (
-        "<!DOCTYPE html>\n", "<!-- komentar ostane -->", '<style>p { color: red; } /* besedilo */</style>',
-        '<script>var x = "besedilo";</script>', "<code>koda()</code>", "<pre>  pre besedilo\n    ostane  </pre>",
-        '<p translate="no">Ne prevajaj</p>', '<span class="notranslate">Janez Novak</span>',
-        'href="http://x.com/pot?a=1&amp;b=2"', "<td>123</td>", "\n  <ul>\n    <li>",
+        "<!DOCTYPE html>\n",
+        "<!-- komentar ostane -->",
+        "<style>p { color: red; } /* besedilo */</style>",
+        '<script>var x = "besedilo";</script>',
+        "<code>koda()</code>",
+        "<pre>  pre besedilo\n    ostane  </pre>",
+        '<p translate="no">Ne prevajaj</p>',
+        '<span class="notranslate">Janez Novak</span>',
+        'href="http://x.com/pot?a=1&amp;b=2"',
+        "<td>123</td>",
+        "\n  <ul>\n    <li>",
     ):
         assert kept in text
 
@@ -684,15 +730,24 @@ def test_invalid_srt() -> None:
 
 
 def test_spread_keeps_bold_on_its_words_and_punctuation_in_place() -> None:
-    pieces = [Slot("text", "To je "), Slot("glue", "", side="open"), Slot("text", "zelo lepo"),
-              Slot("glue", "", side="close"), Slot("text", ".")]
+    pieces = [
+        Slot("text", "To je "),
+        Slot("glue", "", side="open"),
+        Slot("text", "zelo lepo"),
+        Slot("glue", "", side="close"),
+        Slot("text", "."),
+    ]
     assert unit_text(pieces) == "To je zelo lepo."
     assert spread("This is very nice.", pieces) == ["This is ", None, "very nice", None, None]
 
 
 def test_spread_adds_a_space_outside_markup_inside_a_word() -> None:
-    pieces = [Slot("glue", "**", side="open"), Slot("text", "Š"), Slot("glue", "**", side="close"),
-              Slot("text", "olski")]
+    pieces = [
+        Slot("glue", "**", side="open"),
+        Slot("text", "Š"),
+        Slot("glue", "**", side="close"),
+        Slot("text", "olski"),
+    ]
     assert unit_text(pieces) == "Šolski"
     assert spread("School year", pieces) == [None, "School", None, " year"]
     assert spread("School", pieces) == [None, "S", None, "chool"]  # one word: cut inside it
@@ -705,7 +760,9 @@ def test_spread_adds_a_space_outside_markup_inside_a_word() -> None:
             st.builds(
                 lambda lead, words, trail: Slot("text", lead + words + trail),
                 st.sampled_from(["", " ", "\n  "]),
-                st.lists(st.sampled_from(["a", "je", "čaša", "žiro", "besedilo"]), min_size=1, max_size=3).map(" ".join),
+                st.lists(st.sampled_from(["a", "je", "čaša", "žiro", "besedilo"]), min_size=1, max_size=3).map(
+                    " ".join
+                ),
                 st.sampled_from(["", " "]),
             ),
             st.sampled_from(
@@ -742,8 +799,10 @@ def _bomb(tmp_path, filler_mb: int):
     buffer = io.BytesIO()
     document.save(buffer)
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as original, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+    with (
+        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as original,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb,
+    ):
         for info in original.infolist():
             bomb.writestr(info, original.read(info.filename))
         bomb.writestr("word/filler.xml", b"<a>" + b" " * (filler_mb * 2**20) + b"</a>")

@@ -30,8 +30,10 @@ def engines(tiny_models):
     from translator.summarize import Summarizer
     from translator.translate import Translator
 
-    return (Translator(str(tiny_models.marian), device="cpu", num_beams=1),
-            Summarizer(str(tiny_models.bart), device="cpu", num_beams=1))
+    return (
+        Translator(str(tiny_models.marian), device="cpu", num_beams=1),
+        Summarizer(str(tiny_models.bart), device="cpu", num_beams=1),
+    )
 
 
 def follower(site: NewsSite, out: Path, engines, *sources: str, **options) -> Follower:
@@ -52,8 +54,11 @@ def test_a_round_writes_items_feed_and_page(site, tmp_path, engines):
     for key in ("vlada", "poplave"):
         publish(site, key)
     feed_of(site, ["vlada", "poplave"], extra=[("Izgubljeno", site.url("/clanki/izgubljeno.html"), DATES[2])])
-    site.html("/", "<html><head><link rel='alternate' type='application/atom+xml' href='/atom.xml'></head>"
-                   "<body>Naslovnica</body></html>")
+    site.html(
+        "/",
+        "<html><head><link rel='alternate' type='application/atom+xml' href='/atom.xml'></head>"
+        "<body>Naslovnica</body></html>",
+    )
     title, paragraphs = CYRILLIC
     site.html("/sr/budzet.html", article_page(title, paragraphs, lang="sr"))
     site.xml("/atom.xml", atom([(title, "/sr/budzet.html", "2025-11-06T11:00:00Z")]), "application/atom+xml")
@@ -62,17 +67,23 @@ def test_a_round_writes_items_feed_and_page(site, tmp_path, engines):
     report = run.round()
     run.close()
 
-    assert statuses(report) == {"vlada.html": "new", "poplave.html": "new", "izgubljeno.html": "failed",
-                                "budzet.html": "new"}
+    assert statuses(report) == {
+        "vlada.html": "new",
+        "poplave.html": "new",
+        "izgubljeno.html": "failed",
+        "budzet.html": "new",
+    }
     assert "HTTP 404" in [i for i in report["items"] if i["status"] == "failed"][0]["reason"]
     assert [s["status"] for s in report["sources"]] == ["read", "read", "failed"]
     assert report["counts"]["new"] == 3 and report["counts"]["feeds failed"] == 1
     assert json.loads((tmp_path / "report.json").read_text()) == report
 
     items = sorted((tmp_path / "items").glob("*.json"))
-    assert [p.name for p in items] == ["2025-11-06-reka-sava-je-ponoci-prestopila-bregove.json",
-                                       "2025-11-06-vlada-sprejela-proracun-za-prihodnje-leto.json",
-                                       "2025-11-06-vlada-usvojila-budzet-za-sledecu-godinu.json"]
+    assert [p.name for p in items] == [
+        "2025-11-06-reka-sava-je-ponoci-prestopila-bregove.json",
+        "2025-11-06-vlada-sprejela-proracun-za-prihodnje-leto.json",
+        "2025-11-06-vlada-usvojila-budzet-za-sledecu-godinu.json",
+    ]
     data = json.loads(next(p for p in items if "reka" in p.name).read_text())
     assert {"translation", "summary", "segments", "models", "language", "title", "article"} <= set(data)
     assert data["article"]["title"] == ARTICLES["poplave"][0] and data["summary"] is not None
@@ -81,8 +92,11 @@ def test_a_round_writes_items_feed_and_page(site, tmp_path, engines):
 
     parsed = feedparser.parse((tmp_path / "feed.xml").read_bytes())
     assert not parsed.bozo and len(parsed.entries) == 3
-    assert {entry.link for entry in parsed.entries} == {site.url("/clanki/vlada.html"),
-                                                        site.url("/clanki/poplave.html"), site.url("/sr/budzet.html")}
+    assert {entry.link for entry in parsed.entries} == {
+        site.url("/clanki/vlada.html"),
+        site.url("/clanki/poplave.html"),
+        site.url("/sr/budzet.html"),
+    }
     assert parsed.entries[0].link == site.url("/sr/budzet.html")  # newest first
     assert all(entry.title and entry.summary and entry.content[0].value.startswith("<p>") for entry in parsed.entries)
     root = ET.parse(tmp_path / "feed.xml").getroot()
@@ -202,5 +216,7 @@ def test_the_command_line(site, tmp_path, tiny_env, capsys):
     assert f"failed: {site.url('/clanki/izgubljeno.html')}: HTTP 404" in err
     assert (out / "index.html").is_file() and (out / "feed.xml").is_file() and (out / "follow.sqlite").is_file()
     assert main(args) == 1  # the failed item is tried again; the done one is not
-    assert "translator follow: 0 new, 0 updated, 0 unchanged, 0 skipped, 1 failed; 1 already done" in \
-        capsys.readouterr().err
+    assert (
+        "translator follow: 0 new, 0 updated, 0 unchanged, 0 skipped, 1 failed; 1 already done"
+        in capsys.readouterr().err
+    )

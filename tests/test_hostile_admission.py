@@ -8,8 +8,8 @@ import time
 
 import httpx
 import pytest
-
 from hostile import SLOVENIAN, refusal, start
+
 from translator.options import ServerLimits
 from translator.ui.admission import Admission, Busy, file_cost, text_cost
 
@@ -45,8 +45,11 @@ def test_a_request_past_the_waiting_places_is_503_with_retry_after(demo):
     gate = demo.backend._gates["translation"]
     gate.acquire()  # the model is busy: the first request is admitted and waits for it
     first: list[httpx.Response] = []
-    caller = threading.Thread(target=lambda: first.append(
-        httpx.post(demo.local_url + "translate", json={"q": SLOVENIAN, "source": "sl", "target": "en"}, timeout=60)))
+    caller = threading.Thread(
+        target=lambda: first.append(
+            httpx.post(demo.local_url + "translate", json={"q": SLOVENIAN, "source": "sl", "target": "en"}, timeout=60)
+        )
+    )
     try:
         caller.start()
         admission = demo.server.config.app.state.rest.admission
@@ -54,7 +57,9 @@ def test_a_request_past_the_waiting_places_is_503_with_retry_after(demo):
         while admission.waiting < 1:  # until the first request holds its place, waiting for the model
             assert time.monotonic() < deadline, "the first request never reached the model"
             time.sleep(0.02)
-        busy = httpx.post(demo.local_url + "translate", json={"q": SLOVENIAN, "source": "sl", "target": "en"}, timeout=60)
+        busy = httpx.post(
+            demo.local_url + "translate", json={"q": SLOVENIAN, "source": "sl", "target": "en"}, timeout=60
+        )
         assert "Too many requests" in refusal(busy, 503)
         assert busy.headers["retry-after"] == "3"
     finally:

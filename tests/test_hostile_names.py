@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from hostile import refusal, start, still_serves
+
 from translator.ui.downloads import MAX_NAME_BYTES, safe_name
 
 pytestmark = pytest.mark.slow  # a real server on a free port
@@ -21,12 +21,26 @@ def url(tiny_models):
     demo.close()
 
 
-@pytest.mark.parametrize("name", ["č" * 119 + ".txt", "č" * 400 + ".txt", "😀" * 200 + ".md", "a" * 1000 + ".srt",
-                                  "../../etc/passwd.txt", "..\\..\\x.html", "dir/" * 100 + "clanek.txt",
-                                  "con.txt", "\u202eevil.txt", "x" + "\u0301" * 500 + ".txt"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "č" * 119 + ".txt",
+        "č" * 400 + ".txt",
+        "😀" * 200 + ".md",
+        "a" * 1000 + ".srt",
+        "../../etc/passwd.txt",
+        "..\\..\\x.html",
+        "dir/" * 100 + "clanek.txt",
+        "con.txt",
+        "\u202eevil.txt",
+        "x" + "\u0301" * 500 + ".txt",
+    ],
+)
 def test_any_name_gives_a_download_named_like_the_upload(url, name):
     data = TEXT if not name.endswith(".srt") else b"1\n00:00:01,000 --> 00:00:02,000\n" + TEXT
-    answer = httpx.post(url + "translate_file", files={"file": (name, data)}, data={"source": "sl", "target": "en"}, timeout=60)
+    answer = httpx.post(
+        url + "translate_file", files={"file": (name, data)}, data={"source": "sl", "target": "en"}, timeout=60
+    )
     assert answer.status_code == 200, answer.text
     download = httpx.get(answer.json()["translatedFileUrl"], timeout=60)
     assert download.status_code == 200 and download.content.strip()
@@ -46,7 +60,9 @@ def test_safe_names_fit_in_bytes_and_keep_the_suffix():
 
 def test_an_html_download_is_an_attachment_never_rendered(url):
     page = b"<html><body><p>Vlada je sprejela proracun.</p><script>alert(1)</script></body></html>"
-    answer = httpx.post(url + "translate_file", files={"file": ("x.html", page)}, data={"source": "sl", "target": "en"}, timeout=60)
+    answer = httpx.post(
+        url + "translate_file", files={"file": ("x.html", page)}, data={"source": "sl", "target": "en"}, timeout=60
+    )
     download = httpx.get(answer.json()["translatedFileUrl"], timeout=60)
     assert download.headers["content-disposition"].startswith("attachment")
     assert download.headers["x-content-type-options"] == "nosniff"

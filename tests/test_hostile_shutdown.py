@@ -14,7 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from hostile import SLOVENIAN, free_port
 
 pytestmark = pytest.mark.slow  # a fresh interpreter importing torch and gradio
@@ -24,11 +23,20 @@ REPO = Path(__file__).resolve().parent.parent
 
 def serve(tiny_models, tmp: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "TMPDIR": str(tmp), "GRADIO_TEMP_DIR": str(tmp / "gradio"),
-           "TRANSLATOR_TRANSLATION_MODEL": str(tiny_models.marian), "TRANSLATOR_SUMMARY_MODEL": str(tiny_models.bart)}
-    server = subprocess.Popen([sys.executable, str(REPO / "app.py"), "--port", str(port), "--beams", "1",
-                               "--device", "cpu", "--grace", "20"], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "TMPDIR": str(tmp),
+        "GRADIO_TEMP_DIR": str(tmp / "gradio"),
+        "TRANSLATOR_TRANSLATION_MODEL": str(tiny_models.marian),
+        "TRANSLATOR_SUMMARY_MODEL": str(tiny_models.bart),
+    }
+    server = subprocess.Popen(
+        [sys.executable, str(REPO / "app.py"), "--port", str(port), "--beams", "1", "--device", "cpu", "--grace", "20"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 180
     while True:
@@ -53,16 +61,22 @@ def leftovers(tmp: Path) -> list[str]:
 def test_a_signal_lets_the_request_in_flight_finish_then_removes_every_folder(tiny_models, tmp_path, sig):
     server, url = serve(tiny_models, tmp_path)
     try:
-        upload = httpx.post(url + "translate_file", files={"file": ("clanek.txt", SLOVENIAN.encode())},
-                            data={"source": "sl", "target": "en"}, timeout=60)
+        upload = httpx.post(
+            url + "translate_file",
+            files={"file": ("clanek.txt", SLOVENIAN.encode())},
+            data={"source": "sl", "target": "en"},
+            timeout=60,
+        )
         assert upload.status_code == 200, upload.text
         assert any(name.startswith("translator-rest-") for name in os.listdir(tmp_path))
 
         # a request in flight: its body is half sent when the signal comes
         body = json.dumps({"q": SLOVENIAN, "source": "sl", "target": "en"}).encode()
         sock = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1].strip("/"))), timeout=60)
-        sock.sendall(b"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body[:10])
+        sock.sendall(
+            b"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body[:10]
+        )
         time.sleep(0.5)  # the headers are read; the body is not complete
         server.send_signal(sig)
         time.sleep(1.0)

@@ -10,8 +10,8 @@ import time
 
 import httpx
 import pytest
-
 from hostile import SLOVENIAN, refusal, start, still_serves
+
 from translator.options import ServerLimits
 
 pytestmark = pytest.mark.slow  # a real server on a free port
@@ -38,13 +38,13 @@ def read_until_closed(sock: socket.socket, trickle: bytes = b"") -> bytes:
     received = b""
     deadline = time.monotonic() + WAIT_S
     sock.settimeout(0.5)
-    for byte in [trickle[i:i + 1] for i in range(len(trickle))] + [b""] * 10_000:
+    for byte in [trickle[i : i + 1] for i in range(len(trickle))] + [b""] * 10_000:
         assert time.monotonic() < deadline, "the server kept a slow connection open"
         try:
             if byte:
                 sock.sendall(byte)
             chunk = sock.recv(65536)
-        except socket.timeout:
+        except TimeoutError:
             continue
         except (ConnectionResetError, BrokenPipeError):
             return received
@@ -68,8 +68,10 @@ def test_trickled_headers_are_cut_at_the_deadline_however_often_a_byte_comes(dem
 
 
 def test_a_promised_body_that_never_comes_is_cut(demo):
-    head = (b"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            b"Content-Length: 100000\r\n\r\n{\"q\": \"Dober")
+    head = (
+        b"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 100000\r\n\r\n{"q": "Dober'
+    )
     with connect(demo.local_url) as sock:
         sock.sendall(head)
         answer = read_until_closed(sock)
@@ -103,8 +105,11 @@ def test_a_slow_model_answer_is_never_cut_by_the_deadlines(demo):
     gate = demo.backend._gates["translation"]
     gate.acquire()
     result: list[httpx.Response] = []
-    caller = threading.Thread(target=lambda: result.append(
-        httpx.post(demo.local_url + "translate", json={"q": SLOVENIAN, "source": "sl", "target": "en"}, timeout=60)))
+    caller = threading.Thread(
+        target=lambda: result.append(
+            httpx.post(demo.local_url + "translate", json={"q": SLOVENIAN, "source": "sl", "target": "en"}, timeout=60)
+        )
+    )
     caller.start()
     try:
         caller.join(4)  # past both deadlines while the request waits for the model

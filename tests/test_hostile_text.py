@@ -9,8 +9,8 @@ import sys
 
 import httpx
 import pytest
+from hostile import refusal, start, still_serves
 
-from hostile import SLOVENIAN, refusal, start, still_serves
 from translator import InvalidTextError, Translator
 from translator.inputs import check_encodable
 
@@ -37,8 +37,9 @@ def test_a_lone_surrogate_in_any_json_field_is_400_naming_it(url, field):
 
 
 def test_a_surrogate_in_a_list_and_in_a_field_name(url):
-    answer = httpx.post(url + "translate", content=b'{"q": ["Dober dan.", "x\\udfff"], "source": "sl"}',
-                        headers=RAW_JSON, timeout=60)
+    answer = httpx.post(
+        url + "translate", content=b'{"q": ["Dober dan.", "x\\udfff"], "source": "sl"}', headers=RAW_JSON, timeout=60
+    )
     assert "position 1" in refusal(answer, 400)
     answer = httpx.post(url + "detect", content=b'{"q": "Dober dan.", "\\ud800": 1}', headers=RAW_JSON, timeout=60)
     assert "name of a field" in refusal(answer, 400)
@@ -47,8 +48,12 @@ def test_a_surrogate_in_a_list_and_in_a_field_name(url):
 def test_bytes_that_are_not_utf8_are_400_with_their_position(url):
     answer = httpx.post(url + "translate", content=b'{"q": "Dober \xff dan"}', headers=RAW_JSON, timeout=60)
     assert "0xff" in refusal(answer, 400) and "position 13" in refusal(answer, 400)
-    form = httpx.post(url + "translate", content=b"q=Dober%20%FF%FEdan&source=sl", timeout=60,
-                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    form = httpx.post(
+        url + "translate",
+        content=b"q=Dober%20%FF%FEdan&source=sl",
+        timeout=60,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     message = refusal(form, 400)
     assert "0xff" in message and "position 6" in message and " q " in f" {message} "
     query = httpx.post(url + "detect?q=%C5%A1%FF", timeout=60)
@@ -57,19 +62,22 @@ def test_bytes_that_are_not_utf8_are_400_with_their_position(url):
 
 
 def test_a_multipart_form_field_with_a_surrogate_name_or_value(url):
-    answer = httpx.post(url + "translate", files={"q": (None, "Dober dan.")}, data={"source": "sl", "target": "en"},
-                        timeout=60)
+    answer = httpx.post(
+        url + "translate", files={"q": (None, "Dober dan.")}, data={"source": "sl", "target": "en"}, timeout=60
+    )
     assert answer.status_code == 200, answer.text
     # a multipart field's text is decoded by the form parser: bytes that are not UTF-8 are read as
     # Latin-1 there (starlette's behaviour), which is valid text: translated, never a 500
-    answer = httpx.post(url + "translate", files={"q": (None, b"Dober \xff dan.")}, data={"source": "sl", "target": "en"},
-                        timeout=60)
+    answer = httpx.post(
+        url + "translate", files={"q": (None, b"Dober \xff dan.")}, data={"source": "sl", "target": "en"}, timeout=60
+    )
     assert answer.status_code in (200, 400), answer.text
 
 
 def test_the_page_api_refuses_a_surrogate_as_an_error_event(url):
-    started = httpx.post(url + "gradio_api/call/translate", content=b'{"data": ["Dober\\ud800 dan.", 1]}',
-                         headers=RAW_JSON, timeout=60)
+    started = httpx.post(
+        url + "gradio_api/call/translate", content=b'{"data": ["Dober\\ud800 dan.", 1]}', headers=RAW_JSON, timeout=60
+    )
     assert started.status_code == 200, started.text
     event = started.json()["event_id"]
     stream = httpx.get(url + f"gradio_api/call/translate/{event}", timeout=60)
@@ -89,12 +97,21 @@ def test_python_raises_invalid_text_error_naming_the_position(tiny_models):
 def test_the_cli_reads_undecodable_stdin_as_a_text_file_and_never_crashes(tiny_models):
     env_args = ["--translation-model", str(tiny_models.marian), "--device", "cpu", "--beams", "1"]
     cp1250 = "Dober dan, čudoviti svet. Še en stavek.".encode("cp1250")
-    result = subprocess.run([sys.executable, "-m", "translator", "translate", "-", *env_args], input=cp1250,
-                            capture_output=True, timeout=300, env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "-m", "translator", "translate", "-", *env_args],
+        input=cp1250,
+        capture_output=True,
+        timeout=300,
+        env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
-    binary = subprocess.run([sys.executable, "-m", "translator", "translate", "-", *env_args],
-                            input=b"\x00\x01\x02\xff" * 100, capture_output=True, timeout=300,
-                            env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
+    binary = subprocess.run(
+        [sys.executable, "-m", "translator", "translate", "-", *env_args],
+        input=b"\x00\x01\x02\xff" * 100,
+        capture_output=True,
+        timeout=300,
+        env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"},
+    )
     assert binary.returncode == 1 and b"Traceback" not in binary.stderr
     assert b"standard input" in binary.stderr

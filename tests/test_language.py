@@ -10,33 +10,53 @@ import pytest
 
 from translator import language
 from translator.language import (
-    SUPPORTED_SOURCES, Detection, Route, UnsupportedLanguageError, detect, detect_paragraphs,
-    route, sentence_rules_for,
+    SUPPORTED_SOURCES,
+    Detection,
+    Route,
+    UnsupportedLanguageError,
+    detect,
+    detect_paragraphs,
+    route,
+    sentence_rules_for,
 )
 
-SLOVENIAN = ("Vlada je na današnji seji sprejela predlog zakona o pomoči gospodarstvu. "
-             "Minister za finance je dejal, da bodo ukrepi veljali do konca leta.")
-CROATIAN = ("Vlada je na današnjoj sjednici prihvatila prijedlog zakona o pomoći gospodarstvu. "
-            "Ministar financija rekao je da će mjere vrijediti do kraja godine.")
-SERBIAN_CYRILLIC = ("Влада Србије усвојила је на данашњој седници предлог закона о помоћи привреди. "
-                    "Министар финансија рекао је да ће мере важити до краја године.")
-SERBIAN_LATIN = ("Predsednik Republike je posle sednice Vlade rekao da će se cene struje menjati "
-                 "sledeće nedelje.")
-BULGARIAN = ("Правителството одобри на днешното си заседание законопроекта за помощ на бизнеса. "
-             "Министърът на финансите заяви, че мерките ще действат до края на годината.")
-ENGLISH = ("The government approved a bill to support businesses at its meeting today. "
-           "The finance minister said the measures would apply until the end of the year.")
-GERMAN = ("Die Regierung hat heute einen Gesetzentwurf zur Unterstützung der Wirtschaft "
-          "beschlossen. Der Finanzminister sagte, die Maßnahmen gälten bis Ende des Jahres.")
+SLOVENIAN = (
+    "Vlada je na današnji seji sprejela predlog zakona o pomoči gospodarstvu. "
+    "Minister za finance je dejal, da bodo ukrepi veljali do konca leta."
+)
+CROATIAN = (
+    "Vlada je na današnjoj sjednici prihvatila prijedlog zakona o pomoći gospodarstvu. "
+    "Ministar financija rekao je da će mjere vrijediti do kraja godine."
+)
+SERBIAN_CYRILLIC = (
+    "Влада Србије усвојила је на данашњој седници предлог закона о помоћи привреди. "
+    "Министар финансија рекао је да ће мере важити до краја године."
+)
+SERBIAN_LATIN = "Predsednik Republike je posle sednice Vlade rekao da će se cene struje menjati sledeće nedelje."
+BULGARIAN = (
+    "Правителството одобри на днешното си заседание законопроекта за помощ на бизнеса. "
+    "Министърът на финансите заяви, че мерките ще действат до края на годината."
+)
+ENGLISH = (
+    "The government approved a bill to support businesses at its meeting today. "
+    "The finance minister said the measures would apply until the end of the year."
+)
+GERMAN = (
+    "Die Regierung hat heute einen Gesetzentwurf zur Unterstützung der Wirtschaft "
+    "beschlossen. Der Finanzminister sagte, die Maßnahmen gälten bis Ende des Jahres."
+)
 
 
-@pytest.mark.parametrize("text, code, script", [
-    (SLOVENIAN, "sl", "Latn"),
-    (CROATIAN, "hr", "Latn"),
-    (SERBIAN_CYRILLIC, "sr", "Cyrl"),
-    (SERBIAN_LATIN, "sr", "Latn"),
-    (BULGARIAN, "bg", "Cyrl"),
-])
+@pytest.mark.parametrize(
+    "text, code, script",
+    [
+        (SLOVENIAN, "sl", "Latn"),
+        (CROATIAN, "hr", "Latn"),
+        (SERBIAN_CYRILLIC, "sr", "Cyrl"),
+        (SERBIAN_LATIN, "sr", "Latn"),
+        (BULGARIAN, "bg", "Cyrl"),
+    ],
+)
 def test_sources_are_detected_and_translated(text, code, script):
     found = detect(text)
     assert (found.language, found.script) == (code, script)
@@ -132,12 +152,26 @@ def test_a_long_document_is_sampled_and_still_detected(monkeypatch):
     assert seen and max(seen) <= language._MAX_CHARS + 100  # judged on samples, not the whole text
 
 
-@pytest.mark.parametrize("tag, script, rules", [
-    ("sl", None, "sl"), ("sl-SI", None, "sl"), ("hr", None, "hr"), ("bs", None, "hr"),
-    ("sr", None, "hr"), ("sr-Latn", None, "hr"), ("sr", "Latn", "hr"), ("sr-Cyrl", None, "bg"),
-    ("sr", "Cyrl", "bg"), ("bg", None, "bg"), ("mk", "Cyrl", "bg"), ("en", "Latn", "en"),
-    ("und", None, "sl"), ("", None, "sl"), ("de", None, "de"),
-])
+@pytest.mark.parametrize(
+    "tag, script, rules",
+    [
+        ("sl", None, "sl"),
+        ("sl-SI", None, "sl"),
+        ("hr", None, "hr"),
+        ("bs", None, "hr"),
+        ("sr", None, "hr"),
+        ("sr-Latn", None, "hr"),
+        ("sr", "Latn", "hr"),
+        ("sr-Cyrl", None, "bg"),
+        ("sr", "Cyrl", "bg"),
+        ("bg", None, "bg"),
+        ("mk", "Cyrl", "bg"),
+        ("en", "Latn", "en"),
+        ("und", None, "sl"),
+        ("", None, "sl"),
+        ("de", None, "de"),
+    ],
+)
 def test_sentence_rules_for(tag, script, rules):
     assert sentence_rules_for(tag, script) == rules
 
@@ -215,12 +249,36 @@ def test_names_and_codes():
 
 # -- short texts: one decision for /detect, /translate, the page and the command line ----------
 
-SHORT_ENGLISH = ["Good morning.", "Good morning", "Hello", "Hello there", "Thank you.", "Thanks!", "Good night.",
-                 "Please.", "See you soon.", "Happy birthday!", "Breaking news", "Good luck!"]
-SHORT_SOUTH_SLAVIC = [("Dober dan.", "sl"), ("Hvala lepa.", "sl"), ("Lahko noč.", "sl"), ("Pozdravljeni!", "sl"),
-                      ("Dober večer.", "sl"), ("Hvala lijepa.", "hr"), ("Laku noć.", "hr"), ("Vijesti", "hr"),
-                      ("Dobar dan.", None), ("Kako ste?", None), ("Doviđenja.", None), ("Добро утро.", None),
-                      ("Хвала.", None), ("Благодаря.", None)]
+SHORT_ENGLISH = [
+    "Good morning.",
+    "Good morning",
+    "Hello",
+    "Hello there",
+    "Thank you.",
+    "Thanks!",
+    "Good night.",
+    "Please.",
+    "See you soon.",
+    "Happy birthday!",
+    "Breaking news",
+    "Good luck!",
+]
+SHORT_SOUTH_SLAVIC = [
+    ("Dober dan.", "sl"),
+    ("Hvala lepa.", "sl"),
+    ("Lahko noč.", "sl"),
+    ("Pozdravljeni!", "sl"),
+    ("Dober večer.", "sl"),
+    ("Hvala lijepa.", "hr"),
+    ("Laku noć.", "hr"),
+    ("Vijesti", "hr"),
+    ("Dobar dan.", None),
+    ("Kako ste?", None),
+    ("Doviđenja.", None),
+    ("Добро утро.", None),
+    ("Хвала.", None),
+    ("Благодаря.", None),
+]
 
 
 @pytest.mark.parametrize("text", SHORT_ENGLISH)

@@ -225,8 +225,11 @@ def test_api_translate_batch(client):
 
 
 def test_api_translate_repeated_q_form_fields_are_a_batch(client):
-    response = client.post("/translate", content=f"q={HELLO}&q=Svet&source=sl&target=en".encode(),
-                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = client.post(
+        "/translate",
+        content=f"q={HELLO}&q=Svet&source=sl&target=en".encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 200 and len(response.json()["translatedText"]) == 2
 
 
@@ -324,8 +327,9 @@ def test_api_translate_invalid_json_body(client):
 
 
 def test_api_translate_batch_html(client):
-    response = client.post("/translate", json={"q": ["<p>Dober dan.</p>", "<p>Svet</p>"], "source": "sl",
-                                               "target": "en", "format": "html"})
+    response = client.post(
+        "/translate", json={"q": ["<p>Dober dan.</p>", "<p>Svet</p>"], "source": "sl", "target": "en", "format": "html"}
+    )
     assert response.status_code == 200
     assert isinstance(response.json()["translatedText"], list)
     assert "<p>" in response.json()["translatedText"][0]
@@ -372,8 +376,11 @@ def test_api_translate_uses_cache(client_factory):
 
 def upload(client: httpx.Client, data: bytes = b"Vlada je sprejela proracun.", name: str = "test.txt", **fields):
     fields = {"source": "sl", "target": "en", **fields}
-    return client.post("/translate_file", data={k: v for k, v in fields.items() if v is not None},
-                       files={"file": (name, io.BytesIO(data))})
+    return client.post(
+        "/translate_file",
+        data={k: v for k, v in fields.items() if v is not None},
+        files={"file": (name, io.BytesIO(data))},
+    )
 
 
 def test_api_translate_file(client):
@@ -384,14 +391,16 @@ def test_api_translate_file(client):
 
 def test_api_translate_file_and_download(client):
     url = upload(client).json()["translatedFileUrl"]
-    download = client.get(url[url.index("/download_file"):])
+    download = client.get(url[url.index("/download_file") :])
     assert download.status_code == 200
     assert len(download.content) > 0 and download.content != b"Vlada je sprejela proracun."
 
 
 def test_api_translate_file_missing_file(client):
-    assert client.post("/translate_file", data={"source": "sl", "target": "en"},
-                       files={"other": ("x", b"")}).status_code == 400
+    assert (
+        client.post("/translate_file", data={"source": "sl", "target": "en"}, files={"other": ("x", b"")}).status_code
+        == 400
+    )
 
 
 def test_api_translate_file_missing_source(client):
@@ -532,8 +541,9 @@ def test_api_char_limit_is_per_text(client_factory):
 
 
 def test_api_batch_limit(client_factory):
-    response = client_factory(batch_limit=1).post("/translate", json={"q": [HELLO, "Svet"], "source": "sl",
-                                                                      "target": "en"})
+    response = client_factory(batch_limit=1).post(
+        "/translate", json={"q": [HELLO, "Svet"], "source": "sl", "target": "en"}
+    )
     assert response.json()["error"] == "Invalid request: request (2) exceeds text limit (1)"
     assert response.status_code == 400
 
@@ -564,8 +574,12 @@ def test_api_trust_forwarded_for(client_factory):
 
 def test_forwarded_for_is_ignored_unless_trusted(client_factory):
     client = client_factory(req_limit=2)
-    statuses = [client.post("/translate", data={"q": HELLO, "source": "sl", "target": "en"},
-                            headers={"X-Forwarded-For": f"10.9.0.{i}"}).status_code for i in range(3)]
+    statuses = [
+        client.post(
+            "/translate", data={"q": HELLO, "source": "sl", "target": "en"}, headers={"X-Forwarded-For": f"10.9.0.{i}"}
+        ).status_code
+        for i in range(3)
+    ]
     assert statuses == [200, 200, 429]  # one client (this machine), whatever the header says
 
 
@@ -620,8 +634,21 @@ def test_api_keys_are_added_and_removed_without_a_restart(client_factory, keys_d
 # -- one decision for short texts: /detect, /translate, the page -------------------------------
 
 
-@pytest.mark.parametrize("text", ["Good morning.", "Thank you.", "Hello there", "Dober dan.", "Hvala lepa.",
-                                  "Hvala lijepa.", "Laku noć.", "Kako ste?", "Добро утро.", "😀"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Good morning.",
+        "Thank you.",
+        "Hello there",
+        "Dober dan.",
+        "Hvala lepa.",
+        "Hvala lijepa.",
+        "Laku noć.",
+        "Kako ste?",
+        "Добро утро.",
+        "😀",
+    ],
+)
 def test_short_texts_are_decided_the_same_way_everywhere(client, text):
     [detected] = client.post("/detect", data={"q": text}).json()
     answer = client.post("/translate", data={"q": text, "source": "auto", "target": "en"}).json()

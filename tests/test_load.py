@@ -51,22 +51,26 @@ def rest_calls(url: str, http: httpx.Client, key: str) -> list[tuple[str, Callab
     """Named REST calls; each checks that its answer is complete and has LibreTranslate's shape."""
 
     def text(i: int) -> None:
-        answer = http.post(url + "translate", json={"q": SLOVENIAN[i % 4], "source": "auto", "target": "en",
-                                                    "api_key": key})
+        answer = http.post(
+            url + "translate", json={"q": SLOVENIAN[i % 4], "source": "auto", "target": "en", "api_key": key}
+        )
         answer.raise_for_status()
         body = answer.json()
         assert body["translatedText"].strip() and body["detectedLanguage"]["language"]
 
     def batch(i: int) -> None:
-        answer = http.post(url + "translate", json={"q": [SLOVENIAN[i % 4], ENGLISH], "source": "auto", "target": "en",
-                                                    "api_key": key})
+        answer = http.post(
+            url + "translate", json={"q": [SLOVENIAN[i % 4], ENGLISH], "source": "auto", "target": "en", "api_key": key}
+        )
         answer.raise_for_status()
         english = answer.json()["translatedText"]
         assert len(english) == 2 and english[0].strip() and english[1] == ENGLISH
 
     def form_html(i: int) -> None:
-        answer = http.post(url + "translate", data={"q": f"<p>{SLOVENIAN[i % 4]}</p>", "source": "sl",
-                                                    "target": "en", "format": "html", "api_key": key})
+        answer = http.post(
+            url + "translate",
+            data={"q": f"<p>{SLOVENIAN[i % 4]}</p>", "source": "sl", "target": "en", "format": "html", "api_key": key},
+        )
         answer.raise_for_status()
         html = answer.json()["translatedText"]
         assert html.startswith("<p>") and html.endswith("</p>") and len(html) > 7
@@ -83,8 +87,11 @@ def rest_calls(url: str, http: httpx.Client, key: str) -> list[tuple[str, Callab
         assert answer.json()["summary"].strip()
 
     def file(i: int) -> None:
-        answer = http.post(url + "translate_file", files={"file": ("note.txt", SLOVENIAN[i % 4].encode())},
-                           data={"source": "sl", "target": "en", "api_key": key})
+        answer = http.post(
+            url + "translate_file",
+            files={"file": ("note.txt", SLOVENIAN[i % 4].encode())},
+            data={"source": "sl", "target": "en", "api_key": key},
+        )
         answer.raise_for_status()
         download = http.get(answer.json()["translatedFileUrl"])
         download.raise_for_status()
@@ -94,8 +101,15 @@ def rest_calls(url: str, http: httpx.Client, key: str) -> list[tuple[str, Callab
         for path in ("languages", "health", "frontend/settings"):
             http.get(url + path).raise_for_status()
 
-    return [("translate", text), ("translate list", batch), ("translate html", form_html), ("detect", detect),
-            ("summarize", summarize), ("translate_file", file), ("metadata", metadata)]
+    return [
+        ("translate", text),
+        ("translate list", batch),
+        ("translate html", form_html),
+        ("detect", detect),
+        ("summarize", summarize),
+        ("translate_file", file),
+        ("metadata", metadata),
+    ]
 
 
 def page_calls(client: Client) -> list[tuple[str, Callable[[int], None]]]:
@@ -111,8 +125,15 @@ def page_calls(client: Client) -> list[tuple[str, Callable[[int], None]]]:
 def test_32_clients_for_30_seconds_stay_correct_fast_to_refuse_and_flat(tiny_models, tmp_path):
     keys = tmp_path / "keys.txt"
     keys.write_text(f"load-key 0\ntight-key {TIGHT_LIMIT}\n", encoding="utf-8")
-    settings = Settings(translation_model=str(tiny_models.marian), summary_model=str(tiny_models.bart),
-                        device="cpu", num_beams=1, max_chars=5_000, api_keys_file=str(keys), port=free_port())
+    settings = Settings(
+        translation_model=str(tiny_models.marian),
+        summary_model=str(tiny_models.bart),
+        device="cpu",
+        num_beams=1,
+        max_chars=5_000,
+        api_keys_file=str(keys),
+        port=free_port(),
+    )
     demo = launch(settings, prevent_thread_lock=True, quiet=True)
     url = demo.local_url
     process = psutil.Process()
@@ -187,8 +208,17 @@ def test_32_clients_for_30_seconds_stay_correct_fast_to_refuse_and_flat(tiny_mod
         demo.close()
 
     assert failures == [], f"{len(failures)} failures, first: {failures[:5]}"
-    for name in ("translate", "translate list", "translate html", "detect", "summarize", "translate_file",
-                 "metadata", "page translate", "page summarize"):
+    for name in (
+        "translate",
+        "translate list",
+        "translate html",
+        "detect",
+        "summarize",
+        "translate_file",
+        "metadata",
+        "page translate",
+        "page summarize",
+    ):
         assert done[name] > 0, (name, done)
     statuses = [status for status, _, _ in tight]
     assert statuses[:TIGHT_LIMIT] == [200] * TIGHT_LIMIT and statuses[TIGHT_LIMIT:] == [429] * 3, tight
@@ -199,5 +229,7 @@ def test_32_clients_for_30_seconds_stay_correct_fast_to_refuse_and_flat(tiny_mod
     first, last = statistics.mean(rss[:third]), statistics.mean(rss[-third:])
     # memory is reported, not judged here (no memory threshold in a test): benchmarks/bench_hostile.py
     # measures RSS against the baseline
-    print(f"\n{sum(done.values())} calls in {SECONDS:.0f} s by {CLIENTS} clients: {dict(done)}; "
-          f"memory {first / 2**20:.0f} → {last / 2**20:.0f} MiB")
+    print(
+        f"\n{sum(done.values())} calls in {SECONDS:.0f} s by {CLIENTS} clients: {dict(done)}; "
+        f"memory {first / 2**20:.0f} → {last / 2**20:.0f} MiB"
+    )

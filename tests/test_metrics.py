@@ -30,8 +30,11 @@ TOKEN = "s3cret-metrics-token"
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     """Each sample of an exposition by (name, sorted labels)."""
-    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
-            for family in text_string_to_metric_families(text) for sample in family.samples}
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
 
 
 def value(found: dict, name: str, **labels: str) -> float:
@@ -50,8 +53,14 @@ def url(tiny_models, tmp_path_factory):
     # clients told apart by X-Forwarded-For, as a proxy on this machine sets it; a cache of its own,
     # so that sentences other test modules translated are not hits here
     cache = tmp_path_factory.mktemp("metrics-cache") / "translations.sqlite"
-    demo = start(tiny_models, metrics=True, metrics_auth_token=TOKEN, req_limit=3, trust_forwarded_for=True,
-                 translation_cache=str(cache))
+    demo = start(
+        tiny_models,
+        metrics=True,
+        metrics_auth_token=TOKEN,
+        req_limit=3,
+        trust_forwarded_for=True,
+        translation_cache=str(cache),
+    )
     yield demo.local_url
     demo.close()
 
@@ -68,7 +77,12 @@ def test_metrics_are_off_by_default(tiny_models):
 
 
 def test_the_token_is_required_when_set(url):
-    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}, {"Authorization": "Bearer é".encode("latin-1")}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": TOKEN},
+        {"Authorization": "Bearer é".encode("latin-1")},
+    ):
         answer = httpx.get(url + "metrics", headers=headers, timeout=30)
         assert answer.status_code == 401, headers
         assert set(answer.json()) == {"error"} and "--metrics-auth-token" in answer.json()["error"]
@@ -80,7 +94,9 @@ def test_a_translation_shows_in_every_series(url):
     before = scrape(url)
     client = {"X-Forwarded-For": "10.1.0.1"}
     for _ in range(2):  # the second time every sentence comes from the cache
-        answer = httpx.post(url + "translate", json={"q": SLOVENIAN, "source": "sl", "target": "en"}, headers=client, timeout=60)
+        answer = httpx.post(
+            url + "translate", json={"q": SLOVENIAN, "source": "sl", "target": "en"}, headers=client, timeout=60
+        )
         assert answer.status_code == 200, answer.text
     after = scrape(url)
 
@@ -104,25 +120,40 @@ def test_a_translation_shows_in_every_series(url):
 def test_refusals_and_odd_paths_keep_labels_bounded(url):
     before = scrape(url)
     client = {"X-Forwarded-For": "10.1.0.2"}
-    statuses = [httpx.post(url + "detect", data={"q": "Dober dan."}, headers=client, timeout=30).status_code
-                for _ in range(4)]
+    statuses = [
+        httpx.post(url + "detect", data={"q": "Dober dan."}, headers=client, timeout=30).status_code for _ in range(4)
+    ]
     assert statuses == [200, 200, 200, 429]
     for path in ("nothing/here/a1b2c3", "download_file/" + "0" * 32 + ".x.txt", "%2e%2e/etc"):
         httpx.get(url + path, timeout=30)
-    httpx.post(url + "translate", content=b"[" * 100 + b"]" * 100, headers={"Content-Type": "application/json"},
-               timeout=30)
+    httpx.post(
+        url + "translate", content=b"[" * 100 + b"]" * 100, headers={"Content-Type": "application/json"}, timeout=30
+    )
     answer = httpx.get(url + "metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30).text
     after = samples(answer)
     assert value(after, "translator_rate_limited_total") - value(before, "translator_rate_limited_total") == 1
     assert value(after, "translator_http_requests_total", route="/detect", method="POST", status="429") >= 1
     assert value(after, "translator_http_requests_total", route="page", method="GET", status="404") >= 1
-    assert value(after, "translator_http_requests_total", route="/download_file/{filename:path}", method="GET",
-                 status="404") >= 1
+    assert (
+        value(
+            after, "translator_http_requests_total", route="/download_file/{filename:path}", method="GET", status="404"
+        )
+        >= 1
+    )
     assert value(after, "translator_http_requests_total", route="other", method="POST", status="400") >= 1
     assert "a1b2c3" not in answer and "etc" not in answer  # never a raw path
     routes = {dict(labels)["route"] for name, labels in after if name == "translator_http_requests_total"}
-    assert routes <= {"page", "other", "/translate", "/detect", "/metrics", "/download_file/{filename:path}",
-                      "/health", "/health/live", "/health/ready"}
+    assert routes <= {
+        "page",
+        "other",
+        "/translate",
+        "/detect",
+        "/metrics",
+        "/download_file/{filename:path}",
+        "/health",
+        "/health/live",
+        "/health/ready",
+    }
 
 
 def test_probes(url):
@@ -153,8 +184,12 @@ def test_an_access_line_in_json_has_every_field(url):
     handler.setFormatter(logs.JsonFormatter())
     logs.ACCESS.addHandler(handler)
     try:
-        answer = httpx.post(url + "translate", json={"q": SLOVENIAN, "source": "sl", "target": "en"},
-                            headers={"X-Forwarded-For": "10.1.0.3"}, timeout=60)
+        answer = httpx.post(
+            url + "translate",
+            json={"q": SLOVENIAN, "source": "sl", "target": "en"},
+            headers={"X-Forwarded-For": "10.1.0.3"},
+            timeout=60,
+        )
     finally:
         logs.ACCESS.removeHandler(handler)
     assert answer.status_code == 200
@@ -162,7 +197,12 @@ def test_an_access_line_in_json_has_every_field(url):
     entry = json.loads(line)
     assert entry["logger"] == "translator.access" and entry["level"] == "INFO"
     assert entry["request_id"] == answer.headers["x-request-id"]
-    assert (entry["method"], entry["route"], entry["path"], entry["status"]) == ("POST", "/translate", "/translate", 200)
+    assert (entry["method"], entry["route"], entry["path"], entry["status"]) == (
+        "POST",
+        "/translate",
+        "/translate",
+        200,
+    )
     assert entry["characters"] == len(SLOVENIAN) and entry["client"] == "10.1.0.3"
     assert 0 < entry["seconds"] < 60 and entry["time"].endswith("+00:00")
     assert entry["request_id"] in entry["message"] and f"chars={len(SLOVENIAN)}" in entry["message"]
@@ -184,8 +224,12 @@ def test_the_flags_reach_the_settings(monkeypatch):
     monkeypatch.setenv("TRANSLATOR_METRICS_TOKEN", "from-env")
     args = cli.build_parser().parse_args(["serve", "--metrics", "--log-format", "json", "--no-access-log"])
     settings = cli.serve_settings(args)
-    assert (settings.metrics, settings.metrics_auth_token, settings.log_format, settings.access_log) == \
-        (True, "from-env", "json", False)
+    assert (settings.metrics, settings.metrics_auth_token, settings.log_format, settings.access_log) == (
+        True,
+        "from-env",
+        "json",
+        False,
+    )
     assert "from-env" not in repr(settings)
     defaults = cli.serve_settings(cli.build_parser().parse_args(["serve"]))
     assert (defaults.metrics, defaults.log_format, defaults.access_log) == (False, "text", True)
@@ -221,8 +265,9 @@ def test_multiprocess_mode_adds_the_processes_up(tmp_path):
     script = tmp_path / "two_processes.py"
     script.write_text(MULTIPROCESS_SCRIPT, encoding="utf-8")
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder), "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=300,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
     assert done.returncode == 0, done.stderr
     found = samples(done.stdout)
     assert value(found, "translator_sentences_translated_total") == 7

@@ -29,14 +29,18 @@ def test_a_busy_port_is_named_with_port_before_the_models_load(monkeypatch, caps
 
 def test_summarize_warns_when_the_text_is_not_english(tiny_env, capsys, monkeypatch, tmp_path):
     article = tmp_path / "clanek.txt"
-    article.write_text("Vlada je v četrtek sprejela predlog proračuna za prihodnje leto. Minister za finance "
-                       "je dejal, da bodo izdatki višji.", encoding="utf-8")
+    article.write_text(
+        "Vlada je v četrtek sprejela predlog proračuna za prihodnje leto. Minister za finance "
+        "je dejal, da bodo izdatki višji.",
+        encoding="utf-8",
+    )
     assert cli.main(["summarize", str(article), "--beams", "1"]) == 0
     err = capsys.readouterr().err
     assert "looks Slovenian (sl)" in err and "translator translate --summary" in err
     english = tmp_path / "english.txt"
-    english.write_text("The government adopted the draft budget on Thursday. The minister said spending "
-                       "would rise.", encoding="utf-8")
+    english.write_text(
+        "The government adopted the draft budget on Thursday. The minister said spending would rise.", encoding="utf-8"
+    )
     assert cli.main(["summarize", str(english), "--beams", "1"]) == 0
     assert "warning" not in capsys.readouterr().err
 

@@ -50,23 +50,27 @@ def site():
         title, paragraphs = ARTICLES["poplave"]
         site.html("/cp1250.html", article_page(title, paragraphs, charset="windows-1250"), charset="windows-1250")
         title, paragraphs = CYRILLIC
-        site.html("/sr.html", article_page(title, paragraphs, charset="windows-1251", lang="sr"),
-                  charset="windows-1251")
+        site.html(
+            "/sr.html", article_page(title, paragraphs, charset="windows-1251", lang="sr"), charset="windows-1251"
+        )
         site.pages["/image.png"] = Page(b"\x89PNG\r\n\x1a\n" + bytes(100), "image/png")
         site.pages["/chain/1"] = Page(b"", status=302, headers={"Location": "/chain/2"})
         site.pages["/chain/2"] = Page(b"", status=302, headers={"Location": "/chain/3"})
         site.pages["/chain/3"] = Page(b"", status=302, headers={"Location": "/chain/4"})
         site.pages["/chain/4"] = Page(b"", status=302, headers={"Location": "/clanki/vlada.html"})
-        site.html("/menu.html", "<html><head><title>Video</title></head><body><video src='/v.mp4'></video></body></html>")
+        site.html(
+            "/menu.html", "<html><head><title>Video</title></head><body><video src='/v.mp4'></video></body></html>"
+        )
         yield site
 
 
 # -- articles ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path, source", [("/clanki/vlada.html", ARTICLES["vlada"]),
-                                          ("/cp1250.html", ARTICLES["poplave"]),
-                                          ("/sr.html", CYRILLIC)])
+@pytest.mark.parametrize(
+    "path, source",
+    [("/clanki/vlada.html", ARTICLES["vlada"]), ("/cp1250.html", ARTICLES["poplave"]), ("/sr.html", CYRILLIC)],
+)
 def test_the_article_text_without_the_page_around_it(site, path, source):
     title, paragraphs = source
     article = fetch_article(site.url(path), limits=SMALL)
@@ -98,14 +102,17 @@ def test_redirects_are_followed_and_the_final_link_kept(site):
     assert article.url == site.url("/clanki/vlada.html")
 
 
-@pytest.mark.parametrize("path, message", [
-    ("/nope", "HTTP 404"),
-    ("/loop/a", "redirect loop"),
-    ("/chain/1", "more than 3 redirects"),
-    ("/huge", "larger than the limit of 1 MB"),
-    ("/slow", "no complete answer within 1.5 s"),
-    ("/image.png", "image/png is not a page"),
-])
+@pytest.mark.parametrize(
+    "path, message",
+    [
+        ("/nope", "HTTP 404"),
+        ("/loop/a", "redirect loop"),
+        ("/chain/1", "more than 3 redirects"),
+        ("/huge", "larger than the limit of 1 MB"),
+        ("/slow", "no complete answer within 1.5 s"),
+        ("/image.png", "image/png is not a page"),
+    ],
+)
 def test_fetches_are_bounded(site, path, message):
     with pytest.raises(FetchError, match=message) as caught:
         fetch_article(site.url(path), limits=SMALL)
@@ -141,14 +148,30 @@ def resolver(table: dict[str, list[str]]):
     return lambda host, port: table[host]
 
 
-@pytest.mark.parametrize("address, rule", [
-    ("127.0.0.1", "loopback"), ("127.8.9.1", "loopback"), ("10.1.2.3", "private"), ("192.168.1.1", "private"),
-    ("172.16.5.4", "private"), ("169.254.169.254", "link-local"), ("0.0.0.0", "unspecified"),
-    ("224.0.0.1", "multicast"), ("240.0.0.1", "reserved"), ("100.64.0.1", "non-public"),
-    ("::1", "loopback"), ("::ffff:127.0.0.1", "loopback"), ("::ffff:10.0.0.1", "private"),
-    ("fe80::1%eth0", "link-local"), ("fc00::1", "private"), ("::", "unspecified"), ("ff02::1", "multicast"),
-    ("2002:7f00:1::", "loopback"), ("64:ff9b::a9fe:a9fe", "link-local"),
-])
+@pytest.mark.parametrize(
+    "address, rule",
+    [
+        ("127.0.0.1", "loopback"),
+        ("127.8.9.1", "loopback"),
+        ("10.1.2.3", "private"),
+        ("192.168.1.1", "private"),
+        ("172.16.5.4", "private"),
+        ("169.254.169.254", "link-local"),
+        ("0.0.0.0", "unspecified"),
+        ("224.0.0.1", "multicast"),
+        ("240.0.0.1", "reserved"),
+        ("100.64.0.1", "non-public"),
+        ("::1", "loopback"),
+        ("::ffff:127.0.0.1", "loopback"),
+        ("::ffff:10.0.0.1", "private"),
+        ("fe80::1%eth0", "link-local"),
+        ("fc00::1", "private"),
+        ("::", "unspecified"),
+        ("ff02::1", "multicast"),
+        ("2002:7f00:1::", "loopback"),
+        ("64:ff9b::a9fe:a9fe", "link-local"),
+    ],
+)
 def test_non_public_addresses_are_refused_naming_the_rule(address, rule):
     with pytest.raises(UrlRefused, match=f"resolves to .*a {rule} address") as caught:
         check_public_url("http://news.test/a", resolver({"news.test": [address]}))
@@ -156,21 +179,24 @@ def test_non_public_addresses_are_refused_naming_the_rule(address, rule):
 
 
 def test_every_resolved_address_is_checked():
-    assert [str(ip) for ip in check_public_url("https://news.test/", resolver({"news.test": ["93.184.216.34"]}))] \
-        == ["93.184.216.34"]
+    assert [str(ip) for ip in check_public_url("https://news.test/", resolver({"news.test": ["93.184.216.34"]}))] == [
+        "93.184.216.34"
+    ]
     with pytest.raises(UrlRefused, match="loopback"):
         check_public_url("http://news.test/", resolver({"news.test": ["93.184.216.34", "127.0.0.1"]}))
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/", "http://[::1]/a", "http://localhost/",
-                                 "http://2130706433/", "http://0x7f.1/"])
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8080/", "http://[::1]/a", "http://localhost/", "http://2130706433/", "http://0x7f.1/"]
+)
 def test_literal_and_disguised_loopback_links_are_refused(url):
     with pytest.raises(UrlRefused, match="loopback"):
         check_public_url(url)
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://news.test/", "gopher://x/", "http:///nohost",
-                                 "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "ftp://news.test/", "gopher://x/", "http:///nohost", "javascript:alert(1)"]
+)
 def test_only_http_links(url):
     with pytest.raises(UrlRefused):
         check_public_url(url, resolver({}))
@@ -184,6 +210,7 @@ def test_the_server_rule_refuses_the_loopback_site(site):
 def pinned_site(site, seen: list[httpx.Request]) -> httpx.MockTransport:
     """news.test (a public address) redirects /to-loopback to the loopback site and
     /to-intranet to intranet.test (a private one); /article is an article."""
+
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         if request.url.path == "/to-loopback":
@@ -203,8 +230,9 @@ PUBLIC = {"news.test": ["93.184.216.34"], "intranet.test": ["10.0.0.5"], "127.0.
 def test_a_redirect_to_a_private_address_is_refused_on_its_hop(site, path, rule):
     seen: list[httpx.Request] = []
     with pytest.raises(UrlRefused, match=rule):
-        fetch(f"http://news.test{path}", allow_private=False, resolver=resolver(PUBLIC),
-              transport=pinned_site(site, seen))
+        fetch(
+            f"http://news.test{path}", allow_private=False, resolver=resolver(PUBLIC), transport=pinned_site(site, seen)
+        )
     assert [request.url.path for request in seen] == [path]  # the first hop only: the second never left
 
 
@@ -212,8 +240,12 @@ def test_the_connection_goes_to_the_address_that_was_checked(site):
     """No DNS rebinding: the request is made to the checked IP, the name kept in Host and SNI."""
     seen: list[httpx.Request] = []
     answers = iter([["93.184.216.34"], ["127.0.0.1"]])  # a second lookup would say loopback
-    fetched = fetch("https://news.test/article", allow_private=False, resolver=lambda host, port: next(answers),
-                    transport=pinned_site(site, seen))
+    fetched = fetch(
+        "https://news.test/article",
+        allow_private=False,
+        resolver=lambda host, port: next(answers),
+        transport=pinned_site(site, seen),
+    )
     [request] = seen
     assert request.url.host == "93.184.216.34" and request.headers["host"] == "news.test"
     assert request.extensions["sni_hostname"] == "news.test"
@@ -224,12 +256,24 @@ def test_the_connection_goes_to_the_address_that_was_checked(site):
 
 
 def test_rss_atom_and_a_broken_feed(site):
-    feed = parse_feed(rss([("Prva", "http://n.si/1", "Thu, 06 Nov 2025 08:00:00 GMT"),
-                           ("Druga", "http://n.si/2", "Thu, 06 Nov 2025 09:00:00 GMT")]).encode(), "http://n.si/rss")
+    feed = parse_feed(
+        rss(
+            [
+                ("Prva", "http://n.si/1", "Thu, 06 Nov 2025 08:00:00 GMT"),
+                ("Druga", "http://n.si/2", "Thu, 06 Nov 2025 09:00:00 GMT"),
+            ]
+        ).encode(),
+        "http://n.si/rss",
+    )
     assert [(i.title, i.link, i.published) for i in feed.items] == [
-        ("Prva", "http://n.si/1", "2025-11-06T08:00:00+00:00"), ("Druga", "http://n.si/2", "2025-11-06T09:00:00+00:00")]
-    feed = parse_feed(atom([("Tretja", "/clanki/3.html", "2025-11-06T10:00:00Z")]).encode(), "http://n.si/f/atom.xml",
-                      "application/atom+xml")
+        ("Prva", "http://n.si/1", "2025-11-06T08:00:00+00:00"),
+        ("Druga", "http://n.si/2", "2025-11-06T09:00:00+00:00"),
+    ]
+    feed = parse_feed(
+        atom([("Tretja", "/clanki/3.html", "2025-11-06T10:00:00Z")]).encode(),
+        "http://n.si/f/atom.xml",
+        "application/atom+xml",
+    )
     assert feed.items[0].link == "http://n.si/clanki/3.html" and feed.title == "Novice24 Atom"
     with pytest.raises(FeedError, match="not an RSS or Atom feed"):
         parse_feed(b"<html><body>{{ not a feed", "http://n.si/broken")
@@ -285,8 +329,14 @@ def rest_client(tiny_models, **options):
     from translator.ui.rest import RestApi
     from translator.ui.rest.news import news_router
 
-    settings = Settings(translation_model=str(tiny_models.marian), summary_model=str(tiny_models.bart),
-                        device="cpu", num_beams=1, max_chars=3000, translation_cache="off")
+    settings = Settings(
+        translation_model=str(tiny_models.marian),
+        summary_model=str(tiny_models.bart),
+        device="cpu",
+        num_beams=1,
+        max_chars=3000,
+        translation_cache="off",
+    )
     api = RestApi(Backend(settings), settings)
     app = FastAPI()
     app.include_router(news_router(api, limits=SMALL, **options))
@@ -303,10 +353,13 @@ def test_translate_url_route(site, tiny_models):
     assert body["detectedLanguage"]["language"] == "sl"
     html = client.post("/translate_url", data={"url": site.url("/clanki/poplave.html"), "format": "html"}).json()
     assert html["translatedText"].count("<p>") == 3 and "summary" not in html
-    for params, status, message in [({}, 400, "missing url"), ({"url": site.url("/nope")}, 502, "HTTP 404"),
-                                    ({"url": site.url("/menu.html")}, 422, "no article"),
-                                    ({"url": "file:///etc/passwd"}, 400, "only http"),
-                                    ({"url": site.url("/clanki/vlada.html"), "format": "xml"}, 400, "xml format")]:
+    for params, status, message in [
+        ({}, 400, "missing url"),
+        ({"url": site.url("/nope")}, 502, "HTTP 404"),
+        ({"url": site.url("/menu.html")}, 422, "no article"),
+        ({"url": "file:///etc/passwd"}, 400, "only http"),
+        ({"url": site.url("/clanki/vlada.html"), "format": "xml"}, 400, "xml format"),
+    ]:
         answer = client.post("/translate_url", json=params)
         assert answer.status_code == status and message in answer.json()["error"], (params, answer.text)
 
@@ -329,8 +382,9 @@ def test_the_real_server_wires_translate_url_and_the_page_fetches_a_pasted_link(
     for allowed in (False, True):
         demo = start(tiny_models, allow_private_urls=allowed)
         try:
-            answer = httpx.post(demo.local_url + "translate_url", timeout=120,
-                                json={"url": link, "source": "auto", "target": "en"})
+            answer = httpx.post(
+                demo.local_url + "translate_url", timeout=120, json={"url": link, "source": "auto", "target": "en"}
+            )
             handler = next(f.fn for f in demo.fns.values() if f.name == "on_translate")
             if not allowed:
                 assert answer.status_code == 400 and "loopback" in answer.json()["error"]

@@ -31,12 +31,24 @@ FORMATS = (".odt", ".odp", ".pptx", ".epub")
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 XHTML = "http://www.w3.org/1999/xhtml"
 # The member holding the body text of each sample.
-TEXT_MEMBER = {".odt": "content.xml", ".odp": "content.xml", ".pptx": "ppt/slides/slide1.xml",
-               ".epub": "OEBPS/text/poglavje 1.xhtml"}
+TEXT_MEMBER = {
+    ".odt": "content.xml",
+    ".odp": "content.xml",
+    ".pptx": "ppt/slides/slide1.xml",
+    ".epub": "OEBPS/text/poglavje 1.xhtml",
+}
 # The members a translation rewrites (python-pptx rewrites the whole .pptx).
-TRANSLATED = {".odt": {"content.xml", "styles.xml"}, ".odp": {"content.xml"},
-              ".epub": {"OEBPS/content.opf", "OEBPS/nav.xhtml", "OEBPS/toc.ncx", "OEBPS/text/poglavje 1.xhtml",
-                        "OEBPS/text/ch2.xhtml"}}
+TRANSLATED = {
+    ".odt": {"content.xml", "styles.xml"},
+    ".odp": {"content.xml"},
+    ".epub": {
+        "OEBPS/content.opf",
+        "OEBPS/nav.xhtml",
+        "OEBPS/toc.ncx",
+        "OEBPS/text/poglavje 1.xhtml",
+        "OEBPS/text/ch2.xhtml",
+    },
+}
 
 
 def upper(units: list[str]) -> list[str]:
@@ -60,8 +72,11 @@ def xml(data: bytes, name: str) -> etree._Element:
 def replaced(data: bytes, name: str, content: bytes | str) -> bytes:
     """``data`` with member ``name`` replaced by (or, if new, followed by) ``content``."""
     infos = members(data)
-    items = [(info.filename, content if info.filename == name else member(data, info.filename))
-             for info in infos if info.filename != "mimetype"]
+    items = [
+        (info.filename, content if info.filename == name else member(data, info.filename))
+        for info in infos
+        if info.filename != "mimetype"
+    ]
     if name not in {info.filename for info in infos}:
         items.append((name, content))
     mimetype = member(data, "mimetype").decode() if infos[0].filename == "mimetype" else None
@@ -83,8 +98,10 @@ def test_plain_text_leaves_out_notes_headers_titles_and_the_table_of_contents() 
     odt_text = document_text(read_bytes(build(".odt"), "a.odt"))
     assert odt_text.startswith("Naslov dokumenta\n\nTo je zelo lepo besedilo.\n\n") and "Glava" not in odt_text
     assert "Izbrisano" not in odt_text  # tracked deletions are not text
-    assert document_text(read_bytes(build(".odp"), "a.odp")) == \
-        "Prvi krepki naslov\n\nAlineja ena\n\nVrstica\nnova vrstica\n\nCelica prosojnice"
+    assert (
+        document_text(read_bytes(build(".odp"), "a.odp"))
+        == "Prvi krepki naslov\n\nAlineja ena\n\nVrstica\nnova vrstica\n\nCelica prosojnice"
+    )
     assert "Opombe" not in document_text(read_bytes(build(".pptx"), "a.pptx"))
     epub_text = document_text(read_bytes(build(".epub"), "a.epub"))
     assert epub_text.startswith("Prvo poglavje\n\nTo je zelo lepo besedilo.")
@@ -167,15 +184,18 @@ def test_odt_translation_keeps_spans_links_breaks_tables_frames_notes() -> None:
 
 
 def test_odt_extra_spaces_and_fields_are_kept() -> None:
-    body = ('<office:text><text:p>Dva<text:s text:c="2"/>presledka, stran <text:page-number>3</text:page-number>'
-            " od <text:page-count>9</text:page-count>.</text:p></office:text>")
+    body = (
+        '<office:text><text:p>Dva<text:s text:c="2"/>presledka, stran <text:page-number>3</text:page-number>'
+        " od <text:page-count>9</text:page-count>.</text:p></office:text>"
+    )
     doc = read_bytes(odt(body), "a.odt")
     assert doc.units == ["Dva presledka, stran 3 od 9.", "Glava dokumenta"]
     out = render_document(doc, ["Two spaces, page 3 of 9.", "Glava dokumenta"])
     paragraph = xml(out, "content.xml").find(f".//{{{TEXT}}}p")
     assert etree.tostring(paragraph, encoding="unicode").split(">", 1)[1] == (
         'Two<text:s text:c="2"/>spaces, page <text:page-number>3</text:page-number> of '
-        "<text:page-count>9</text:page-count>.</text:p>")
+        "<text:page-count>9</text:page-count>.</text:p>"
+    )
 
 
 def test_odp_translation_keeps_spans_breaks_and_notes() -> None:
@@ -197,7 +217,10 @@ def test_pptx_translation_keeps_runs_breaks_tables_groups_notes() -> None:
     assert title.text_frame.text == "NASLOV PROSOJNICE"
     first, second, empty, number = box.text_frame.paragraphs
     assert [(r.text, r.font.bold, r.font.italic) for r in first.runs] == [
-        ("TO JE ", None, None), ("ZELO LEPO", True, None), (" BESEDILO.", None, True)]
+        ("TO JE ", None, None),
+        ("ZELO LEPO", True, None),
+        (" BESEDILO.", None, True),
+    ]
     assert second._p.find("{http://schemas.openxmlformats.org/drawingml/2006/main}br") is not None
     assert [r.text for r in second.runs] == ["PRVA VRSTICA", "DRUGA VRSTICA\tZ TABULATORJEM"]
     assert (empty.text, number.text) == ("", "2024")
@@ -227,17 +250,26 @@ def test_epub_translation_keeps_inline_elements_code_and_navigation() -> None:
     assert member(out, "OEBPS/text/poglavje 1.xhtml").startswith(declaration)
     ncx = xml(out, "OEBPS/toc.ncx")
     assert [t.text for t in ncx.iter("{http://www.daisy.org/z3986/2005/ncx/}text")] == [
-        "ZGODBA O MESTU", "Ana Novak", "PRVO POGLAVJE", "DRUGO POGLAVJE"]
+        "ZGODBA O MESTU",
+        "Ana Novak",
+        "PRVO POGLAVJE",
+        "DRUGO POGLAVJE",
+    ]
     assert [a.text for a in xml(out, "OEBPS/nav.xhtml").iter(f"{{{XHTML}}}a")] == ["PRVO POGLAVJE", "DRUGO POGLAVJE"]
     assert xml(out, "OEBPS/content.opf").find(".//{http://purl.org/dc/elements/1.1/}title").text == "ZGODBA O MESTU"
     assert member(out, "OEBPS/style.css") == b"p { margin: 0 }"
 
 
 def test_epub_named_entities_with_a_doctype_are_kept() -> None:
-    chapter = XHTML_HEAD.replace("<!DOCTYPE html>", '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" '
-                                 '"http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd">')
-    data = replaced(epub(), "OEBPS/text/poglavje 1.xhtml",
-                    chapter.format(title="Mesto", body="<p>Dober&nbsp;dan, <b>svet</b>&hellip;</p>"))
+    chapter = XHTML_HEAD.replace(
+        "<!DOCTYPE html>",
+        '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" "http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd">',
+    )
+    data = replaced(
+        epub(),
+        "OEBPS/text/poglavje 1.xhtml",
+        chapter.format(title="Mesto", body="<p>Dober&nbsp;dan, <b>svet</b>&hellip;</p>"),
+    )
     doc = read_bytes(data, "a.epub")
     assert doc.units[1:3] == ["Mesto", "Dober dan, svet…"]
     translations = list(doc.units)
@@ -248,7 +280,8 @@ def test_epub_named_entities_with_a_doctype_are_kept() -> None:
 
 def test_epub_missing_chapter_is_a_warning_and_no_chapter_is_an_error() -> None:
     missing = OPF.replace('<itemref idref="c2"/>', '<itemref idref="c2"/><itemref idref="c3"/>').replace(
-        "</manifest>", '<item id="c3" href="text/ch3.xhtml" media-type="application/xhtml+xml"/></manifest>')
+        "</manifest>", '<item id="c3" href="text/ch3.xhtml" media-type="application/xhtml+xml"/></manifest>'
+    )
     doc = read_bytes(epub(opf=missing), "a.epub")
     assert doc.warnings == ["a.epub: OEBPS/text/ch3.xhtml is listed in the package but missing; skipped"]
     empty = OPF.replace('<itemref idref="c1"/><itemref idref="c2"/>', "")
@@ -269,9 +302,11 @@ def test_zip_bomb_is_refused(suffix: str) -> None:
         read_bytes(bomb, "bomb" + suffix, max_bytes=None)
 
 
-LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 or "")) * 10}">' for i in range(1, 10))
-          + "]><lolz>&lol9;</lolz>")
+LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 or "")) * 10}">' for i in range(1, 10))
+    + "]><lolz>&lol9;</lolz>"
+)
 
 
 @pytest.mark.parametrize("suffix", FORMATS)
@@ -355,8 +390,9 @@ def test_every_format_through_the_pipeline(tiny_models) -> None:
     from translator import Translator
 
     docs = [read_bytes(build(suffix), "dokument" + suffix) for suffix in FORMATS]
-    results = pipeline.run_documents([doc.units for doc in docs], Translator(str(tiny_models.marian), num_beams=1,
-                                                                               source="sl"))
+    results = pipeline.run_documents(
+        [doc.units for doc in docs], Translator(str(tiny_models.marian), num_beams=1, source="sl")
+    )
     for suffix, doc, result in zip(FORMATS, docs, results):
         assert len(result.parts) == len(doc.units)
         out = render_document(doc, result.parts)

@@ -47,8 +47,10 @@ def test_html_nested_100000_divs_reads_and_renders() -> None:
     doc = read_bytes(source.encode(), "deep.html")
     assert doc.units == ["Dober dan."]
     assert render_document(doc, doc.units) == source.encode()
-    assert render_document(doc, upper(doc.units)) == source.upper().replace("<DIV>", "<div>").replace(
-        "</DIV>", "</div>").encode()
+    assert (
+        render_document(doc, upper(doc.units))
+        == source.upper().replace("<DIV>", "<div>").replace("</DIV>", "</div>").encode()
+    )
 
 
 def test_html_100000_unclosed_inline_elements_read_and_render() -> None:
@@ -60,8 +62,12 @@ def test_html_100000_unclosed_inline_elements_read_and_render() -> None:
 
 
 def test_markdown_nested_100000_levels_reads_and_renders(monkeypatch: pytest.MonkeyPatch) -> None:
-    sources = ("> " * DEEP + "Dober dan.", "- " * DEEP + "Dober dan.", "1. " * DEEP + "Dober dan.",
-               "".join("> " * depth + "Vrstica.\n" for depth in range(1, 2000)))
+    sources = (
+        "> " * DEEP + "Dober dan.",
+        "- " * DEEP + "Dober dan.",
+        "1. " * DEEP + "Dober dan.",
+        "".join("> " * depth + "Vrstica.\n" for depth in range(1, 2000)),
+    )
     for source in sources:  # refused, cheaply, by the count of markup characters ...
         with pytest.raises(MarkupTooComplexError, match=f"more than {MAX_MARKDOWN_MARKS:,} lines and markup"):
             read_bytes(source.encode(), "deep.md")
@@ -175,9 +181,11 @@ def _docx(*paragraphs: str) -> bytes:
 
 
 def _document_xml(body: str) -> bytes:
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-            f"<w:body>{body}</w:body></w:document>").encode()
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        f"<w:body>{body}</w:body></w:document>"
+    ).encode()
 
 
 def _with_member(data: bytes, member: str, content: bytes) -> bytes:
@@ -271,7 +279,8 @@ def test_docx_declared_past_the_limit_is_refused_before_inflating(inflated: list
 def test_docx_billion_laughs_is_refused() -> None:
     laughs = ['<!ENTITY lol "lol">'] + [f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 or "")) * 10}">' for i in range(1, 10)]
     xml = _document_xml("<w:p><w:r><w:t>&lol9;</w:t></w:r></w:p>").replace(
-        b"<w:document", f"<!DOCTYPE w:document [{''.join(laughs)}]><w:document".encode(), 1)
+        b"<w:document", f"<!DOCTYPE w:document [{''.join(laughs)}]><w:document".encode(), 1
+    )
     for encoded in (xml, xml.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")):
         with pytest.raises(FileFormatError, match="declares XML entities"):
             read_bytes(_with_member(_docx(), "word/document.xml", encoded), "laughs.docx")

@@ -28,7 +28,10 @@ NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/ngin
 REDIS = shutil.which("redis-server")
 MISSING = "apt-get install redis-server nginx-light"
 REQ_LIMIT = 5
-API = r"^/(translate|translate_file|detect|languages|summarize|suggest|spec|frontend/settings|health(/.*)?|download_file/.*)$"
+API = (
+    r"^/(translate|translate_file|detect|languages|summarize|suggest|spec|frontend/settings|health(/.*)?"
+    r"|download_file/.*)$"
+)
 
 NGINX_CONF = """\
 worker_processes 1;
@@ -61,8 +64,9 @@ http {{
 """
 
 
-def wait_for(check, what: str, deadline_s: float = 240, process: subprocess.Popen | None = None,
-             log: Path | None = None) -> None:
+def wait_for(
+    check, what: str, deadline_s: float = 240, process: subprocess.Popen | None = None, log: Path | None = None
+) -> None:
     deadline = time.monotonic() + deadline_s
     while True:
         if process is not None and process.poll() is not None:
@@ -89,14 +93,20 @@ def stop(process: subprocess.Popen) -> None:
 def metrics(url: str) -> dict[tuple[str, tuple], float]:
     answer = httpx.get(url + "metrics", timeout=30)
     assert answer.status_code == 200, answer.text
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(answer.text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(answer.text)
+        for s in family.samples
+    }
 
 
 def total(found: dict, name: str, **labels: str) -> float:
     """The sum of the samples called ``name`` whose labels include ``labels``."""
-    return sum(value for (sample, sample_labels), value in found.items()
-               if sample == name and set(labels.items()) <= set(sample_labels))
+    return sum(
+        value
+        for (sample, sample_labels), value in found.items()
+        if sample == name and set(labels.items()) <= set(sample_labels)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +117,11 @@ def redis_url(tmp_path_factory):
 
     port = free_port()
     folder = tmp_path_factory.mktemp("redis")
-    server = subprocess.Popen([REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                               "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     client = redis.Redis.from_url(url)
     wait_for(client.ping, "redis-server", 30, server)
@@ -124,22 +137,50 @@ def replicas(tiny_models, redis_url, tmp_path_factory):
     for name in ("a", "b"):
         folder = tmp_path_factory.mktemp(f"replica-{name}")
         port = free_port()
-        env = {**os.environ, "TMPDIR": str(folder), "GRADIO_TEMP_DIR": str(folder / "gradio"),
-               "TRANSLATOR_TRANSLATION_MODEL": str(tiny_models.marian),
-               "TRANSLATOR_SUMMARY_MODEL": str(tiny_models.bart)}
+        env = {
+            **os.environ,
+            "TMPDIR": str(folder),
+            "GRADIO_TEMP_DIR": str(folder / "gradio"),
+            "TRANSLATOR_TRANSLATION_MODEL": str(tiny_models.marian),
+            "TRANSLATOR_SUMMARY_MODEL": str(tiny_models.bart),
+        }
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         log = folder / "server.log"
         with log.open("w") as out:
-            process = subprocess.Popen([sys.executable, str(REPO / "app.py"), "--port", str(port), "--beams", "1",
-                                        "--device", "cpu", "--shared-storage", redis_url, "--req-limit",
-                                        str(REQ_LIMIT), "--metrics", "--log-format", "json", "--grace", "2",
-                                        "--trust-forwarded-for"],
-                                       env=env, stdout=out, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    str(REPO / "app.py"),
+                    "--port",
+                    str(port),
+                    "--beams",
+                    "1",
+                    "--device",
+                    "cpu",
+                    "--shared-storage",
+                    redis_url,
+                    "--req-limit",
+                    str(REQ_LIMIT),
+                    "--metrics",
+                    "--log-format",
+                    "json",
+                    "--grace",
+                    "2",
+                    "--trust-forwarded-for",
+                ],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         started.append((process, f"http://127.0.0.1:{port}/", log))
     try:
         for process, url, log in started:
-            wait_for(lambda url=url: httpx.get(url + "health/ready", timeout=5).status_code == 200,
-                     f"replica {url}", process=process, log=log)
+            wait_for(
+                lambda url=url: httpx.get(url + "health/ready", timeout=5).status_code == 200,
+                f"replica {url}",
+                process=process,
+                log=log,
+            )
         yield [(url, log) for _process, url, log in started]
     finally:
         for process, _url, _log in started:
@@ -155,12 +196,20 @@ def balancer(replicas, tmp_path_factory):
     user = "user root root;" if os.geteuid() == 0 else ""  # workers must reach the temp folders here
     conf = prefix / "nginx.conf"
     conf.write_text(NGINX_CONF.format(prefix=prefix, port=port, servers=servers, api=API, user=user))
-    nginx = subprocess.Popen([NGINX, "-e", str(prefix / "error.log"), "-c", str(conf), "-p", str(prefix),
-                              "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    nginx = subprocess.Popen(
+        [NGINX, "-e", str(prefix / "error.log"), "-c", str(conf), "-p", str(prefix), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
-        wait_for(lambda: httpx.get(url + "health/live", timeout=5).status_code == 200, "nginx", 30, nginx,
-                 prefix / "error.log")
+        wait_for(
+            lambda: httpx.get(url + "health/live", timeout=5).status_code == 200,
+            "nginx",
+            30,
+            nginx,
+            prefix / "error.log",
+        )
         yield url
     finally:
         stop(nginx)
@@ -179,12 +228,16 @@ def test_the_request_limit_holds_across_replicas(balancer, replicas):
         client.translate("Dober dan, gospe in gospodje.", "sl", "en")
     assert refused.value.code == 429 and refused.value.headers["Retry-After"]
     after = [metrics(url) for url, _log in replicas]
-    served = [total(a, "translator_http_requests_total", route="/translate", status="200")
-              - total(b, "translator_http_requests_total", route="/translate", status="200")
-              for a, b in zip(after, before)]
+    served = [
+        total(a, "translator_http_requests_total", route="/translate", status="200")
+        - total(b, "translator_http_requests_total", route="/translate", status="200")
+        for a, b in zip(after, before)
+    ]
     assert sum(served) == REQ_LIMIT and min(served) >= 1, served  # both replicas counted into one limit
-    refusals = [total(a, "translator_rate_limited_total") - total(b, "translator_rate_limited_total")
-                for a, b in zip(after, before)]
+    refusals = [
+        total(a, "translator_rate_limited_total") - total(b, "translator_rate_limited_total")
+        for a, b in zip(after, before)
+    ]
     assert sum(refusals) == 1
 
 
@@ -196,8 +249,12 @@ def test_a_sentence_translated_by_one_replica_is_a_cache_hit_on_the_other(replic
     before = metrics(second)
     english = []
     for url, client in ((first, "10.2.0.1"), (second, "10.2.0.2")):
-        answer = httpx.post(url + "translate", json={"q": sentence, "source": "sl", "target": "en"},
-                            headers={"X-Forwarded-For": client}, timeout=60)
+        answer = httpx.post(
+            url + "translate",
+            json={"q": sentence, "source": "sl", "target": "en"},
+            headers={"X-Forwarded-For": client},
+            timeout=60,
+        )
         assert answer.status_code == 200, answer.text
         english.append(answer.json()["translatedText"])
     after = metrics(second)
@@ -213,12 +270,17 @@ def test_a_sentence_translated_by_one_replica_is_a_cache_hit_on_the_other(replic
 def test_a_file_url_from_the_balancer_downloads_from_every_replica(balancer, replicas, redis_url):
     import redis
 
-    answer = httpx.post(balancer + "translate_file", files={"file": ("članek.txt", SLOVENIAN.encode())},
-                        data={"source": "sl", "target": "en"}, headers={"X-Forwarded-For": "10.2.0.3"}, timeout=60)
+    answer = httpx.post(
+        balancer + "translate_file",
+        files={"file": ("članek.txt", SLOVENIAN.encode())},
+        data={"source": "sl", "target": "en"},
+        headers={"X-Forwarded-For": "10.2.0.3"},
+        timeout=60,
+    )
     assert answer.status_code == 200, answer.text
     link = answer.json()["translatedFileUrl"]
     assert link.startswith(balancer + "download_file/")
-    path = link[len(balancer):]
+    path = link[len(balancer) :]
     downloads = [httpx.get(base + path, timeout=30) for base in (balancer, *(url for url, _log in replicas))]
     for download in downloads:
         assert download.status_code == 200
@@ -239,8 +301,12 @@ def test_access_lines_are_json(balancer, replicas):
     answer = httpx.get(balancer + "languages", timeout=30)
     request_id = answer.headers["x-request-id"]
     time.sleep(0.5)
-    lines = [json.loads(line) for _url, log in replicas for line in log.read_text().splitlines()
-             if line.startswith("{") and request_id in line]
+    lines = [
+        json.loads(line)
+        for _url, log in replicas
+        for line in log.read_text().splitlines()
+        if line.startswith("{") and request_id in line
+    ]
     assert len(lines) == 1
     [entry] = lines
     assert entry["logger"] == "translator.access" and entry["route"] == "/languages" and entry["status"] == 200

@@ -24,9 +24,9 @@ from libretranslatepy import LibreTranslateAPI  # noqa: E402
 from translator import cli  # noqa: E402
 from translator.language import SUPPORTED_SOURCES  # noqa: E402
 from translator.ui import Settings, launch  # noqa: E402
+from translator.ui.downloads import safe_name  # noqa: E402
 from translator.ui.rest import AccessPolicy, load_api_keys, parse_api_keys  # noqa: E402
 from translator.ui.rest.access import AccessDenied  # noqa: E402
-from translator.ui.downloads import safe_name  # noqa: E402
 
 pytestmark = [
     pytest.mark.slow,  # a real server on a free port
@@ -37,10 +37,14 @@ pytestmark = [
 REPO = Path(__file__).resolve().parent.parent
 MAX_CHARS = 3_000
 MAX_FILE_BYTES = 2 * 2**20
-SLOVENIAN = ("Vlada je v četrtek sprejela predlog proračuna za prihodnje leto. Minister za finance je "
-             "dejal, da bodo izdatki za zdravstvo in šolstvo višji kot letos.")
-ENGLISH = ("The government adopted the draft budget for next year on Thursday.\n\n"
-           "The finance minister said that spending on health and education would be higher than this year.")
+SLOVENIAN = (
+    "Vlada je v četrtek sprejela predlog proračuna za prihodnje leto. Minister za finance je "
+    "dejal, da bodo izdatki za zdravstvo in šolstvo višji kot letos."
+)
+ENGLISH = (
+    "The government adopted the draft budget for next year on Thursday.\n\n"
+    "The finance minister said that spending on health and education would be higher than this year."
+)
 GERMAN = "Die Regierung hat am Donnerstag den Haushaltsentwurf für das nächste Jahr angenommen."
 SL = {"source": "sl", "target": "en"}
 AUTO = {"source": "auto", "target": "en"}
@@ -53,9 +57,16 @@ def free_port() -> int:
 
 
 def start(tiny_models, **options):
-    settings = Settings(translation_model=str(tiny_models.marian), summary_model=str(tiny_models.bart),
-                        device="cpu", num_beams=1, max_chars=MAX_CHARS, max_file_bytes=MAX_FILE_BYTES,
-                        port=free_port(), **options)
+    settings = Settings(
+        translation_model=str(tiny_models.marian),
+        summary_model=str(tiny_models.bart),
+        device="cpu",
+        num_beams=1,
+        max_chars=MAX_CHARS,
+        max_file_bytes=MAX_FILE_BYTES,
+        port=free_port(),
+        **options,
+    )
     return launch(settings, prevent_thread_lock=True, quiet=True)
 
 
@@ -71,8 +82,9 @@ def keyed(tiny_models, tmp_path_factory):
     """A server that requires keys: "open" has no limit, "slow" two calls a minute and 50
     characters; everyone else the server's 1000 a minute and 200 characters."""
     keys = tmp_path_factory.mktemp("keys") / "keys.txt"
-    keys.write_text("# key      per-minute  characters\nopen-key   0\nslow-key   2  50   # a trial\n"
-                    "plain-key\n", encoding="utf-8")
+    keys.write_text(
+        "# key      per-minute  characters\nopen-key   0\nslow-key   2  50   # a trial\nplain-key\n", encoding="utf-8"
+    )
     demo = start(tiny_models, api_keys_file=str(keys), require_api_key=True, req_limit=1000, char_limit=200)
     yield demo.local_url
     demo.close()
@@ -111,7 +123,9 @@ def test_libretranslatepy_translates_detects_and_lists_languages(url):
 def test_json_and_form_bodies_give_the_same_shape(url):
     as_json = post(url, "translate", json={"q": SLOVENIAN, "source": "sl", "target": "en"})
     as_form = post(url, "translate", data={"q": SLOVENIAN, "source": "sl", "target": "en"})
-    as_multipart = post(url, "translate", files={"q": (None, SLOVENIAN), "source": (None, "sl"), "target": (None, "en")})
+    as_multipart = post(
+        url, "translate", files={"q": (None, SLOVENIAN), "source": (None, "sl"), "target": (None, "en")}
+    )
     for response in (as_json, as_form, as_multipart):
         assert response.status_code == 200, response.text
         assert set(response.json()) == {"translatedText"}  # detectedLanguage only for source=auto
@@ -130,10 +144,14 @@ def test_auto_detects_and_english_comes_back_unchanged(url):
     mixed = post(url, "translate", json={"q": f"{SLOVENIAN}\n\n{quoted}", **AUTO}).json()["translatedText"]
     assert mixed.endswith(f"\n\n{quoted}") and SLOVENIAN not in mixed  # an English paragraph is copied
     # source and target are required, as in LibreTranslate
-    assert error(post(url, "translate", json={"q": ENGLISH, "target": "en"}), 400) == \
-        "Invalid request: missing source parameter"
-    assert error(post(url, "translate", json={"q": ENGLISH, "source": "auto"}), 400) == \
-        "Invalid request: missing target parameter"
+    assert (
+        error(post(url, "translate", json={"q": ENGLISH, "target": "en"}), 400)
+        == "Invalid request: missing source parameter"
+    )
+    assert (
+        error(post(url, "translate", json={"q": ENGLISH, "source": "auto"}), 400)
+        == "Invalid request: missing target parameter"
+    )
 
 
 def test_a_list_gives_lists_in_order(url):
@@ -151,12 +169,22 @@ def test_a_list_gives_lists_in_order(url):
 
 
 def test_html_keeps_its_markup(url):
-    page = ('<p class="lead">Vlada je <b>v četrtek</b> sprejela <a href="https://gov.si/p?a=1&amp;b=2" '
-            'title="Proračun">predlog proračuna</a>.</p>\n<ul><li>Zdravstvo</li><li>Šolstvo</li></ul>')
+    page = (
+        '<p class="lead">Vlada je <b>v četrtek</b> sprejela <a href="https://gov.si/p?a=1&amp;b=2" '
+        'title="Proračun">predlog proračuna</a>.</p>\n<ul><li>Zdravstvo</li><li>Šolstvo</li></ul>'
+    )
     answer = post(url, "translate", json={"q": page, "source": "sl", "target": "en", "format": "html"}).json()
     html = answer["translatedText"]
-    for markup in ('<p class="lead">', "<b>", "</b>", '<a href="https://gov.si/p?a=1&amp;b=2"', "</a>",
-                   "<ul><li>", "</li><li>", "</li></ul>"):
+    for markup in (
+        '<p class="lead">',
+        "<b>",
+        "</b>",
+        '<a href="https://gov.si/p?a=1&amp;b=2"',
+        "</a>",
+        "<ul><li>",
+        "</li><li>",
+        "</li></ul>",
+    ):
         assert markup in html, (markup, html)
     assert "četrtek" not in html and "Šolstvo" not in html
     english = "<p>The minister <i>spoke</i> on Thursday about the budget for next year.</p>"
@@ -173,27 +201,41 @@ def test_html_keeps_its_markup(url):
 
 
 def test_bad_requests_are_400_with_libretranslate_messages(url):
-    assert error(post(url, "translate", json={"source": "sl", "target": "en"}), 400) == \
-        "Invalid request: missing q parameter"
+    assert (
+        error(post(url, "translate", json={"source": "sl", "target": "en"}), 400)
+        == "Invalid request: missing q parameter"
+    )
     assert error(post(url, "translate", data={"q": "", **SL}), 400) == "Invalid request: missing q parameter"
     assert error(post(url, "detect", json={}), 400) == "Invalid request: missing q parameter"
-    assert error(post(url, "translate", content=b"{not json", headers={"content-type": "application/json"}),
-                 400) == "Invalid JSON format"
+    assert (
+        error(post(url, "translate", content=b"{not json", headers={"content-type": "application/json"}), 400)
+        == "Invalid JSON format"
+    )
     assert error(post(url, "translate", json=["q"]), 400) == "Invalid JSON format"
     long = "a" * (MAX_CHARS + 1)
-    assert error(post(url, "translate", json={"q": long, **SL}), 400) == \
-        f"Invalid request: request ({MAX_CHARS + 1}) exceeds text limit ({MAX_CHARS})"
+    assert (
+        error(post(url, "translate", json={"q": long, **SL}), 400)
+        == f"Invalid request: request ({MAX_CHARS + 1}) exceeds text limit ({MAX_CHARS})"
+    )
     # each text within the limit, the request over it in all (--max-chars bounds every request)
-    assert error(post(url, "translate", json={"q": ["a" * 2000, "b" * 2000], **SL}), 400) == \
-        f"Invalid request: request (4000) exceeds text limit ({MAX_CHARS})"
+    assert (
+        error(post(url, "translate", json={"q": ["a" * 2000, "b" * 2000], **SL}), 400)
+        == f"Invalid request: request (4000) exceeds text limit ({MAX_CHARS})"
+    )
     assert error(post(url, "translate", json={"q": "x", "format": "xml", **SL}), 400) == "xml format is not supported"
     assert error(post(url, "translate", json={"q": 5, **SL}), 400).startswith("Invalid request: q")
-    assert error(post(url, "translate", data={"q": "x", "alternatives": "many", **SL}), 400) == \
-        "Invalid request: alternatives parameter is not a number"
-    assert error(post(url, "translate", json={"q": "x", "alternatives": -1, **SL}), 400) == \
-        "Invalid request: alternatives parameter must be >= 0"
-    assert error(post(url, "translate", json={"q": "x", "alternatives": 4, **SL}), 400) == \
-        "Invalid request: alternatives parameter must be <= 3"
+    assert (
+        error(post(url, "translate", data={"q": "x", "alternatives": "many", **SL}), 400)
+        == "Invalid request: alternatives parameter is not a number"
+    )
+    assert (
+        error(post(url, "translate", json={"q": "x", "alternatives": -1, **SL}), 400)
+        == "Invalid request: alternatives parameter must be >= 0"
+    )
+    assert (
+        error(post(url, "translate", json={"q": "x", "alternatives": 4, **SL}), 400)
+        == "Invalid request: alternatives parameter must be <= 3"
+    )
     answer = post(url, "translate", json={"q": ["Dober dan.", "Good morning."], "alternatives": 2, **AUTO}).json()
     alternatives = answer["alternatives"]  # a list per text; none for English
     assert len(alternatives) == 2 and alternatives[1] == [] and all(isinstance(a, str) for a in alternatives[0])
@@ -254,8 +296,10 @@ def test_a_body_past_its_limit_is_413(url):
 
 
 def test_keys_are_required_with_require_api_key(keyed):
-    assert error(post(keyed, "translate", json={"q": SLOVENIAN, **SL}), 403) == \
-        "Please contact the server operator to get an API key"
+    assert (
+        error(post(keyed, "translate", json={"q": SLOVENIAN, **SL}), 403)
+        == "Please contact the server operator to get an API key"
+    )
     assert error(post(keyed, "detect", data={"q": SLOVENIAN, "api_key": "nope"}), 403) == "Invalid API key"
     assert error(post(keyed, "summarize", json={"q": ENGLISH}), 403)
     assert post(keyed, "translate", json={"q": SLOVENIAN, "api_key": "open-key", **SL}).status_code == 200
@@ -268,11 +312,13 @@ def test_keys_are_required_with_require_api_key(keyed):
 
 def test_character_limits_per_key_and_for_everyone(keyed):
     text = "Dober dan, kako ste? " * 4  # 84 characters
-    assert "exceeds text limit (50)" in error(post(keyed, "translate", json={"q": text, "api_key": "slow-key", **SL}),
-                                              400)
+    assert "exceeds text limit (50)" in error(
+        post(keyed, "translate", json={"q": text, "api_key": "slow-key", **SL}), 400
+    )
     assert post(keyed, "translate", json={"q": text, "api_key": "plain-key", **SL}).status_code == 200
     assert "exceeds text limit (200)" in error(
-        post(keyed, "translate", json={"q": text * 3, "api_key": "plain-key", **SL}), 400)
+        post(keyed, "translate", json={"q": text * 3, "api_key": "plain-key", **SL}), 400
+    )
     # the limit is per text: a batch of texts each within it passes
     assert post(keyed, "translate", json={"q": [text, text], "api_key": "plain-key", **SL}).status_code == 200
 
@@ -292,9 +338,17 @@ def test_a_client_over_its_limit_gets_429_at_once_and_others_go_on(keyed):
 def test_the_keys_file_format():
     keys = parse_api_keys("# comment\n\nk1\nk2 30\nk3  0  5000  # no request limit\n")
     assert [(k.key, k.req_limit, k.char_limit) for k in keys.values()] == [
-        ("k1", None, None), ("k2", 30, None), ("k3", 0, 5000)]
-    for bad, what in (("k1 x", "line 1: REQ_PER_MINUTE"), ("k1 1 2 3", "line 1: expected"),
-                      ("a\na", "line 2: the key"), ("k -1", "whole number"), ("k 5 0", "CHAR_LIMIT")):
+        ("k1", None, None),
+        ("k2", 30, None),
+        ("k3", 0, 5000),
+    ]
+    for bad, what in (
+        ("k1 x", "line 1: REQ_PER_MINUTE"),
+        ("k1 1 2 3", "line 1: expected"),
+        ("a\na", "line 2: the key"),
+        ("k -1", "whole number"),
+        ("k 5 0", "CHAR_LIMIT"),
+    ):
         with pytest.raises(ValueError, match=what):
             parse_api_keys(bad)
 
@@ -329,29 +383,65 @@ def test_requests_are_counted_per_client_without_keys():
 def test_serve_flags_reach_the_settings(tmp_path):
     keys = tmp_path / "keys.txt"
     keys.write_text("k\n")
-    args = cli.build_parser().parse_args(["serve", "--api-keys", str(keys), "--req-limit", "30", "--char-limit",
-                                          "5000", "--max-file-mb", "2"])
+    args = cli.build_parser().parse_args(
+        ["serve", "--api-keys", str(keys), "--req-limit", "30", "--char-limit", "5000", "--max-file-mb", "2"]
+    )
     settings = cli.serve_settings(args)
     assert (settings.api_keys_file, settings.req_limit, settings.char_limit, settings.max_file_bytes) == (
-        str(keys), 30, 5000, 2 * 2**20)
+        str(keys),
+        30,
+        5000,
+        2 * 2**20,
+    )
     assert settings.api_keys and settings.keys_enabled and not settings.require_api_key
     # LibreTranslate's flags, by their names
-    args = cli.build_parser().parse_args([
-        "serve", "--api-keys", "--api-keys-db-path", str(tmp_path / "k.db"), "--require-api-key", "--batch-limit",
-        "20", "--alternatives-limit", "5", "--suggestions", "--suggestions-db-path", str(tmp_path / "s.db"),
-        "--disable-files-translation", "--disable-web-ui", "--url-prefix", "/translator", "--trust-forwarded-for"])
+    args = cli.build_parser().parse_args(
+        [
+            "serve",
+            "--api-keys",
+            "--api-keys-db-path",
+            str(tmp_path / "k.db"),
+            "--require-api-key",
+            "--batch-limit",
+            "20",
+            "--alternatives-limit",
+            "5",
+            "--suggestions",
+            "--suggestions-db-path",
+            str(tmp_path / "s.db"),
+            "--disable-files-translation",
+            "--disable-web-ui",
+            "--url-prefix",
+            "/translator",
+            "--trust-forwarded-for",
+        ]
+    )
     settings = cli.serve_settings(args)
     assert settings.api_keys and settings.api_keys_file is None and settings.api_keys_db == str(tmp_path / "k.db")
     assert (settings.require_api_key, settings.batch_limit, settings.alternatives_limit, settings.suggestions) == (
-        True, 20, 5, True)
+        True,
+        20,
+        5,
+        True,
+    )
     assert (settings.suggestions_db, settings.disable_files_translation, settings.disable_web_ui) == (
-        str(tmp_path / "s.db"), True, True)
+        str(tmp_path / "s.db"),
+        True,
+        True,
+    )
     assert (settings.url_prefix, settings.trust_forwarded_for) == ("/translator", True)
     defaults = cli.serve_settings(cli.build_parser().parse_args(["serve"]))
     assert not defaults.keys_enabled and not defaults.trust_forwarded_for and defaults.alternatives_limit == 3
-    for bad in (dict(req_limit=-1), dict(char_limit=-5), dict(max_file_bytes=0), dict(batch_limit=-1),
-                dict(alternatives_limit=-1), dict(url_prefix="translator"), dict(url_prefix="/translator/"),
-                dict(url_prefix="/a b")):
+    for bad in (
+        dict(req_limit=-1),
+        dict(char_limit=-5),
+        dict(max_file_bytes=0),
+        dict(batch_limit=-1),
+        dict(alternatives_limit=-1),
+        dict(url_prefix="translator"),
+        dict(url_prefix="/translator/"),
+        dict(url_prefix="/a b"),
+    ):
         with pytest.raises(ValueError):
             Settings(**bad)
 
@@ -405,8 +495,10 @@ def test_english_and_subtitle_files(url):
     link = upload(url, "mixed.txt", mixed.encode("utf-8"), source="auto").json()["translatedFileUrl"]
     english = httpx.get(link, timeout=30).text.split("\n\n")
     assert len(english) == 4 and english[1:3] == ENGLISH.split("\n\n") and english[0] != SLOVENIAN
-    subtitles = ("1\n00:00:01,000 --> 00:00:03,500\nDober dan, gospe in gospodje.\n\n"
-                 "2\n00:00:04,000 --> 00:00:06,000\nVlada je sprejela proračun.\n")
+    subtitles = (
+        "1\n00:00:01,000 --> 00:00:03,500\nDober dan, gospe in gospodje.\n\n"
+        "2\n00:00:04,000 --> 00:00:06,000\nVlada je sprejela proračun.\n"
+    )
     link = upload(url, "news.srt", subtitles.encode("utf-8"), source="sl").json()["translatedFileUrl"]
     english = httpx.get(link, timeout=30).text
     assert "00:00:01,000 --> 00:00:03,500" in english and "00:00:04,000 --> 00:00:06,000" in english
@@ -415,7 +507,10 @@ def test_english_and_subtitle_files(url):
 
 def test_files_are_bounded_before_they_are_parsed(url):
     buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(make_docx())) as original, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bomb:
+    with (
+        zipfile.ZipFile(io.BytesIO(make_docx())) as original,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bomb,
+    ):
         for info in original.infolist():
             bomb.writestr(info, original.read(info.filename))
         bomb.writestr("word/filler.xml", b"<a>" + b" " * (40 * 2**20) + b"</a>")
@@ -430,8 +525,10 @@ def test_files_are_bounded_before_they_are_parsed(url):
 
 def test_file_errors(url):
     assert error(upload(url, "scan.pdf", b"%PDF-1.4", source="sl"), 400) == "Invalid request: file format not supported"
-    assert error(post(url, "translate_file", data={"source": "sl", "target": "en"}), 400) == \
-        "Invalid request: missing file parameter"
+    assert (
+        error(post(url, "translate_file", data={"source": "sl", "target": "en"}), 400)
+        == "Invalid request: missing file parameter"
+    )
     assert error(upload(url, "broken.docx", b"not a zip", source="sl"), 400)
     assert error(upload(url, "note.txt", b"Dober dan.", source="sl", target="de"), 400).startswith("de is not")
     assert error(httpx.get(url + "download_file/0123456789abcdef0123456789abcdef.x.txt", timeout=10), 404)
@@ -447,7 +544,9 @@ def test_summarize_and_summary_true(url):
     summary = post(url, "summarize", json={"q": ENGLISH, "length": "short"}).json()
     assert set(summary) == {"summary"} and summary["summary"].strip()
     assert post(url, "summarize", data={"q": ENGLISH}).json()["summary"].strip()
-    assert error(post(url, "summarize", json={"q": ENGLISH, "length": "huge"}), 400).startswith("Invalid request: length")
+    assert error(post(url, "summarize", json={"q": ENGLISH, "length": "huge"}), 400).startswith(
+        "Invalid request: length"
+    )
     answer = post(url, "translate", data={"q": SLOVENIAN, **SL, "summary": "true"}).json()
     assert set(answer) == {"translatedText", "summary"} and answer["summary"].strip()
     answer = post(url, "translate", json={"q": [SLOVENIAN, ENGLISH], "summary": True, "length": "short", **AUTO}).json()
@@ -470,8 +569,16 @@ def test_health_docs_settings_and_the_page_share_the_port(url):
     assert httpx.get(url + "docs-assets/swagger-ui-bundle.js", timeout=10).status_code == 200
     spec = httpx.get(url + "openapi.json", timeout=10).json()
     assert spec["openapi"] == "3.0.3" and httpx.get(url + "spec", timeout=10).json() == spec
-    for path in ("/translate", "/detect", "/languages", "/translate_file", "/summarize", "/frontend/settings",
-                 "/suggest", "/health"):
+    for path in (
+        "/translate",
+        "/detect",
+        "/languages",
+        "/translate_file",
+        "/summarize",
+        "/frontend/settings",
+        "/suggest",
+        "/health",
+    ):
         assert path in spec["paths"], path
     text = json.dumps(spec)
     assert '"type": "null"' not in text and '"examples": [' not in text  # OpenAPI 3.1 only
@@ -548,9 +655,15 @@ def test_without_the_web_ui_the_api_still_serves(tiny_models):
 
 
 def test_cors_for_the_api_only(url):
-    preflight = httpx.options(url + "translate", timeout=10, headers={
-        "Origin": "https://news.example", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "Content-Type"})
+    preflight = httpx.options(
+        url + "translate",
+        timeout=10,
+        headers={
+            "Origin": "https://news.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Content-Type",
+        },
+    )
     assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == "*"
     answer = post(url, "detect", data={"q": SLOVENIAN}, headers={"Origin": "https://news.example"})
     assert answer.headers["access-control-allow-origin"] == "*"
@@ -594,10 +707,19 @@ def test_readiness_is_503_while_loading_and_when_a_model_is_missing(tiny_models,
 @pytest.mark.slow  # a fresh interpreter importing torch and gradio
 def test_python_app_py_serves_the_page_and_the_api_on_one_port(tiny_models):
     port = free_port()
-    env = {**os.environ, "TRANSLATOR_TRANSLATION_MODEL": str(tiny_models.marian),
-           "TRANSLATOR_SUMMARY_MODEL": str(tiny_models.bart), "TRANSLATOR_DEVICE": "cpu"}
-    server = subprocess.Popen([sys.executable, str(REPO / "app.py"), "--port", str(port), "--beams", "1"],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "TRANSLATOR_TRANSLATION_MODEL": str(tiny_models.marian),
+        "TRANSLATOR_SUMMARY_MODEL": str(tiny_models.bart),
+        "TRANSLATOR_DEVICE": "cpu",
+    }
+    server = subprocess.Popen(
+        [sys.executable, str(REPO / "app.py"), "--port", str(port), "--beams", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 180

@@ -9,22 +9,35 @@ from translator import pipeline
 from translator.language import UnsupportedLanguageError
 from translator.translate import Translator
 
-SLOVENIAN = ("Vlada je v četrtek sprejela predlog proračuna za prihodnji leti. Minister za finance je "
-             "povedal, da bodo javni izdatki rasli počasneje kot lani.")
-CROATIAN = ("Vlada je u četvrtak prihvatila prijedlog proračuna za sljedeće dvije godine. Ministar financija "
-            "rekao je da će javna potrošnja rasti sporije nego prošle godine.")
-SERBIAN_CYRILLIC = ("Влада је у четвртак усвојила предлог буџета за наредне две године. Министар финансија "
-                    "рекао је да ће јавна потрошња расти спорије него прошле године.")
-BULGARIAN = ("Правителството прие в четвъртък проектобюджета за следващите две години. Финансовият министър "
-             "заяви, че публичните разходи ще растат по-бавно от миналата година.")
-ENGLISH = ("The government adopted the draft budget for the next two years on Thursday. The finance "
-           "minister said that public spending would grow more slowly than last year.")
-GERMAN = ("Die Regierung hat am Donnerstag den Haushaltsentwurf für die nächsten zwei Jahre angenommen. "
-          "Der Finanzminister sagte, die öffentlichen Ausgaben würden langsamer wachsen als im Vorjahr.")
+SLOVENIAN = (
+    "Vlada je v četrtek sprejela predlog proračuna za prihodnji leti. Minister za finance je "
+    "povedal, da bodo javni izdatki rasli počasneje kot lani."
+)
+CROATIAN = (
+    "Vlada je u četvrtak prihvatila prijedlog proračuna za sljedeće dvije godine. Ministar financija "
+    "rekao je da će javna potrošnja rasti sporije nego prošle godine."
+)
+SERBIAN_CYRILLIC = (
+    "Влада је у четвртак усвојила предлог буџета за наредне две године. Министар финансија "
+    "рекао је да ће јавна потрошња расти спорије него прошле године."
+)
+BULGARIAN = (
+    "Правителството прие в четвъртък проектобюджета за следващите две години. Финансовият министър "
+    "заяви, че публичните разходи ще растат по-бавно от миналата година."
+)
+ENGLISH = (
+    "The government adopted the draft budget for the next two years on Thursday. The finance "
+    "minister said that public spending would grow more slowly than last year."
+)
+GERMAN = (
+    "Die Regierung hat am Donnerstag den Haushaltsentwurf für die nächsten zwei Jahre angenommen. "
+    "Der Finanzminister sagte, die öffentlichen Ausgaben würden langsamer wachsen als im Vorjahr."
+)
 
 
-@pytest.mark.parametrize("text, language", [(SLOVENIAN, "sl"), (CROATIAN, "hr"), (SERBIAN_CYRILLIC, "sr"),
-                                            (BULGARIAN, "bg")])
+@pytest.mark.parametrize(
+    "text, language", [(SLOVENIAN, "sl"), (CROATIAN, "hr"), (SERBIAN_CYRILLIC, "sr"), (BULGARIAN, "bg")]
+)
 def test_south_slavic_sources_are_translated_and_named(tiny_env, text, language):
     result = pipeline.run(text, Translator(num_beams=1))
     assert result.language == language
@@ -67,8 +80,9 @@ def test_an_english_paragraph_in_a_slovenian_article_is_copied(tiny_env, generat
     assert paragraphs[0] != SLOVENIAN and paragraphs[2].strip() != SLOVENIAN.replace("četrtek", "petek")
     assert result.language == "sl" and any("paragraph 2" in note for note in result.notes)
     sent = {tuple(ids) for call in calls for ids in call.batch}
-    english_ids = {tuple(ids) for ids in translator.model.encode([s.source for s in result.segments
-                                                                  if s.paragraph == 1])}
+    english_ids = {
+        tuple(ids) for ids in translator.model.encode([s.source for s in result.segments if s.paragraph == 1])
+    }
     assert not sent & english_ids  # no English sentence reached the model
 
 

@@ -35,8 +35,9 @@ def test_keys_are_added_updated_listed_and_removed(tmp_path):
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-@pytest.mark.parametrize("key", [ApiKey("two words"), ApiKey(""), ApiKey("#comment"), ApiKey("k", -1),
-                                 ApiKey("k", 1, 0), ApiKey("š")])
+@pytest.mark.parametrize(
+    "key", [ApiKey("two words"), ApiKey(""), ApiKey("#comment"), ApiKey("k", -1), ApiKey("k", 1, 0), ApiKey("š")]
+)
 def test_a_bad_key_or_limit_is_refused(tmp_path, key):
     with pytest.raises(InvalidInputError):
         KeyStore(tmp_path / "k.sqlite").add(key)
@@ -53,8 +54,9 @@ def test_a_store_that_cannot_be_opened_names_its_file(tmp_path):
 def sample(tmp_path: Path) -> SuggestionStore:
     store = SuggestionStore(tmp_path / "suggestions.sqlite")
     store.add(Suggestion("Dober dan.", "Good afternoon.", "sl", "en", None, 1_790_000_000.0))
-    store.add(Suggestion('<b>"R&D" je \'v teku\'</b>\x0b', "R&D <is> \"running\"\x01", "sl", "en", "newsroom",
-                         1_790_000_100.0))
+    store.add(
+        Suggestion("<b>\"R&D\" je 'v teku'</b>\x0b", 'R&D <is> "running"\x01', "sl", "en", "newsroom", 1_790_000_100.0)
+    )
     return store
 
 
@@ -66,9 +68,15 @@ def test_suggestions_are_kept_in_order_and_exported_as_json_lines(tmp_path):
     out = io.StringIO()
     assert export_suggestions(store, out, "jsonl") == 2
     first, second = [json.loads(line) for line in out.getvalue().splitlines()]
-    assert first == {"q": "Dober dan.", "s": "Good afternoon.", "source": "sl", "target": "en", "api_key": None,
-                     "time": "2026-09-21T14:13:20Z"}
-    assert second["s"] == "R&D <is> \"running\"\x01" and second["api_key"] == "newsroom"
+    assert first == {
+        "q": "Dober dan.",
+        "s": "Good afternoon.",
+        "source": "sl",
+        "target": "en",
+        "api_key": None,
+        "time": "2026-09-21T14:13:20Z",
+    }
+    assert second["s"] == 'R&D <is> "running"\x01' and second["api_key"] == "newsroom"
 
 
 def test_tmx_is_well_formed_escaped_and_names_its_languages(tmp_path):
@@ -85,7 +93,7 @@ def test_tmx_is_well_formed_escaped_and_names_its_languages(tmp_path):
     assert len(units) == 2 and units[0].get("creationdate") == "20260921T141320Z"
     segments = [[(tuv.get(XML_LANG), tuv.find("seg").text) for tuv in unit.findall("tuv")] for unit in units]
     assert segments[0] == [("sl", "Dober dan."), ("en", "Good afternoon.")]
-    assert segments[1] == [("sl", '<b>"R&D" je \'v teku\'</b>\ufffd'), ("en", 'R&D <is> "running"\ufffd')]
+    assert segments[1] == [("sl", "<b>\"R&D\" je 'v teku'</b>\ufffd"), ("en", 'R&D <is> "running"\ufffd')]
     store.add(Suggestion("Dobar dan.", "Good day.", "hr", "en"))
     out = io.StringIO()
     export_suggestions(store, out, "tmx")
@@ -96,8 +104,10 @@ def test_tmx_is_well_formed_escaped_and_names_its_languages(tmp_path):
 
 def test_the_keys_command(tmp_path, capsys):
     db = str(tmp_path / "keys.sqlite")
-    assert cli.main(["keys", "add", "newsroom", "--req-limit", "60", "--char-limit", "5000",
-                     "--api-keys-db-path", db]) == 0
+    assert (
+        cli.main(["keys", "add", "newsroom", "--req-limit", "60", "--char-limit", "5000", "--api-keys-db-path", db])
+        == 0
+    )
     assert capsys.readouterr().out == "added: newsroom\n"
     assert cli.main(["keys", "add", "--api-keys-db-path", db]) == 0
     generated = capsys.readouterr().out.split(": ")[1].strip()
@@ -115,8 +125,21 @@ def test_the_suggestions_command_writes_a_file(tmp_path, capsys):
     sample(tmp_path)
     output = tmp_path / "out" / "suggestions.tmx"
     output.parent.mkdir()
-    assert cli.main(["suggestions", "export", "--format", "tmx", "--output", str(output),
-                     "--suggestions-db-path", str(tmp_path / "suggestions.sqlite")]) == 0
+    assert (
+        cli.main(
+            [
+                "suggestions",
+                "export",
+                "--format",
+                "tmx",
+                "--output",
+                str(output),
+                "--suggestions-db-path",
+                str(tmp_path / "suggestions.sqlite"),
+            ]
+        )
+        == 0
+    )
     assert "2 suggestions exported" in capsys.readouterr().err
     assert len(ElementTree.parse(output).getroot().findall("body/tu")) == 2
     assert cli.main(["suggestions", "export", "--suggestions-db-path", str(tmp_path / "suggestions.sqlite")]) == 0
@@ -124,10 +147,13 @@ def test_the_suggestions_command_writes_a_file(tmp_path, capsys):
 
 
 def test_the_commands_do_not_import_the_page(tmp_path):
-    code = ("import sys\nfrom translator.cli import main\n"
-            f"assert main(['keys', 'list', '--api-keys-db-path', {str(tmp_path / 'k.sqlite')!r}]) == 0\n"
-            f"assert main(['suggestions', 'export', '--suggestions-db-path', {str(tmp_path / 's.sqlite')!r}]) == 0\n"
-            "assert 'gradio' not in sys.modules and 'fastapi' not in sys.modules, 'the page was imported'\n")
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120,
-                            check=False)
+    code = (
+        "import sys\nfrom translator.cli import main\n"
+        f"assert main(['keys', 'list', '--api-keys-db-path', {str(tmp_path / 'k.sqlite')!r}]) == 0\n"
+        f"assert main(['suggestions', 'export', '--suggestions-db-path', {str(tmp_path / 's.sqlite')!r}]) == 0\n"
+        "assert 'gradio' not in sys.modules and 'fastapi' not in sys.modules, 'the page was imported'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120, check=False
+    )
     assert result.returncode == 0, result.stderr

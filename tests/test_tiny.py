@@ -21,7 +21,7 @@ EXTRA_SL = [
     "Čeprav je Đoković rekel: »Šola, žaba, ćevapčiči!« – „Da“, pravi 3,5 % (2025).",
     "ČŠŽĆĐ čšžćđ … 12.000 € #1 @x",
 ]
-EXTRA_EN = ["Over 3.5% of \"quoted\" text — “curly” ‘quotes’… and čšž, 1992!"]
+EXTRA_EN = ['Over 3.5% of "quoted" text — “curly” ‘quotes’… and čšž, 1992!']
 
 
 def sentences(text: str) -> list[str]:

@@ -47,15 +47,17 @@ def paragraphs(text: str) -> list[str]:
 
 
 def serve(settings: Settings, **login):
-    demo = launch(dataclasses.replace(settings, host="127.0.0.1", port=free_port()), prevent_thread_lock=True,
-                  quiet=True)
+    demo = launch(
+        dataclasses.replace(settings, host="127.0.0.1", port=free_port()), prevent_thread_lock=True, quiet=True
+    )
     client = Client(demo.local_url, verbose=False, analytics_enabled=False, download_files=False, **login)
     return demo, client
 
 
 def tiny_settings(tiny_models, **options) -> Settings:
-    return Settings(translation_model=str(tiny_models.marian), summary_model=str(tiny_models.bart),
-                    device="cpu", **options)
+    return Settings(
+        translation_model=str(tiny_models.marian), summary_model=str(tiny_models.bart), device="cpu", **options
+    )
 
 
 def page_component(demo, elem_id: str) -> dict:
@@ -86,21 +88,23 @@ def test_named_endpoints_are_public_and_the_streaming_handler_is_not(client):
         parameters = endpoints[name]["parameters"]
         # only the text is required: everything after it has a default
         assert [p["parameter_has_default"] for p in parameters] == [False] + [True] * (len(parameters) - 1)
-    assert not any("run" in name or "load_file" in name or "clear" in name or "refresh" in name
-                   for name in endpoints)
+    assert not any("run" in name or "load_file" in name or "clear" in name or "refresh" in name for name in endpoints)
 
 
 def test_translate_with_only_the_text(client):
     english = client.predict("Dober dan. Kako ste danes?", api_name="/translate")
     assert isinstance(english, str) and english.strip()
     # same input, greedy decoding: same output (the model is loaded once and deterministic)
-    assert client.predict("Dober dan. Kako ste danes?", 1, api_name="/translate") == \
-        client.predict("Dober dan. Kako ste danes?", num_beams=1, api_name="/translate")
+    assert client.predict("Dober dan. Kako ste danes?", 1, api_name="/translate") == client.predict(
+        "Dober dan. Kako ste danes?", num_beams=1, api_name="/translate"
+    )
 
 
 def test_summarize_with_only_the_text(client):
-    summary = client.predict("The government met on Monday. It agreed on a new budget for next year. "
-                             "The opposition criticised the plan.", api_name="/summarize")
+    summary = client.predict(
+        "The government met on Monday. It agreed on a new budget for next year. The opposition criticised the plan.",
+        api_name="/summarize",
+    )
     assert isinstance(summary, str) and summary.strip()
     short = client.predict("The government met on Monday. It agreed on a budget.", "short", api_name="/summarize")
     assert isinstance(short, str)
@@ -114,7 +118,7 @@ def test_seed_article_keeps_paragraphs_and_gets_a_summary(client, seed_article):
     assert segments and set(segments[0]) == set(Segment("a", "b", 0, 1, 0).to_dict())
     # the segments and the whitespace between them give back the source
     assert re.sub(r"\s", "", "".join(s["source"] for s in segments)) == re.sub(r"\s", "", seed_article)
-    assert all(seed_article[s["start"]:s["end"]] == s["source"] for s in segments)
+    assert all(seed_article[s["start"] : s["end"]] == s["source"] for s in segments)
     assert max(s["paragraph"] for s in segments) + 1 == len(paragraphs(seed_article))
 
 
@@ -190,8 +194,9 @@ def test_missing_model_shows_on_the_page_and_at_start_and_the_page_still_serves(
     try:
         # the start-up line names the model and the fix; nothing is said to be ready
         started = capsys.readouterr()
-        assert re.search(r"^error: translation model '.*no-such-model' is not available: .*does not exist",
-                         started.err, re.M), started.err
+        assert re.search(
+            r"^error: translation model '.*no-such-model' is not available: .*does not exist", started.err, re.M
+        ), started.err
         assert "ready" not in started.out
         # the page shows it as it loads, before anything is pressed
         warning = page_component(demo, "model-warning")
@@ -214,8 +219,9 @@ def test_ready_models_are_named_at_start(tiny_models, capsys):
     demo = launch(tiny_settings(tiny_models, port=free_port()), prevent_thread_lock=True)
     try:
         out = capsys.readouterr().out
-        assert re.search(r"^models: translation .*marian \(.* on cpu.*\), summary .*bart \(.* on cpu.*\) ready$",
-                         out, re.M), out
+        assert re.search(
+            r"^models: translation .*marian \(.* on cpu.*\), summary .*bart \(.* on cpu.*\) ready$", out, re.M
+        ), out
     finally:
         demo.close()
 
@@ -223,11 +229,12 @@ def test_ready_models_are_named_at_start(tiny_models, capsys):
 def test_launch_with_auth_needs_the_login(tiny_models):
     import httpx
 
-    demo, client = serve(tiny_settings(tiny_models, num_beams=1, auth=("ana", "geslo"), preload=False),
-                         auth=("ana", "geslo"))
+    demo, client = serve(
+        tiny_settings(tiny_models, num_beams=1, auth=("ana", "geslo"), preload=False), auth=("ana", "geslo")
+    )
     try:
         assert httpx.get(demo.local_url + "config", timeout=10).status_code == 401
-        with pytest.raises(Exception):
+        with pytest.raises(Exception):  # noqa: B017 - gradio_client's error type differs between versions
             Client(demo.local_url, verbose=False, analytics_enabled=False, auth=("ana", "napačno"))
         assert client.predict("Dober dan.", api_name="/translate").strip()
     finally:
@@ -242,8 +249,14 @@ def test_side_by_side_escapes_html_and_marks_warnings():
     segments = [
         Segment("<b>Dober</b> dan & vse.", "<script>alert(1)</script>", 0, 23, 0),
         Segment("2025", "2025", 24, 28, 0, translated=False),
-        Segment("Drugi odstavek.", "Second <i>paragraph</i>.", 30, 45, 1,
-                warnings=("the translation repeats itself (possible model loop)",)),
+        Segment(
+            "Drugi odstavek.",
+            "Second <i>paragraph</i>.",
+            30,
+            45,
+            1,
+            warnings=("the translation repeats itself (possible model loop)",),
+        ),
     ]
     page = render.side_by_side_html(segments)
     assert "<script>" not in page and "<b>" not in page and "<i>" not in page
@@ -258,13 +271,16 @@ def test_side_by_side_escapes_html_and_marks_warnings():
 
 def test_model_messages_escape_and_name_the_fix():
     ready = ModelStatus("summary", "bart", True, "hf float32 on cpu")
-    missing = ModelStatus("translation", "x/<b>y</b>", False,
-                          "model 'x' is not <i>available</i>. Fix: run `translator download x`")
-    assert render.startup_lines([ready, ready]) == \
-        ["models: summary bart (hf float32 on cpu), summary bart (hf float32 on cpu) ready"]
-    assert render.startup_lines([missing, ready]) == \
-        ["error: translation model 'x/<b>y</b>' is not available: model 'x' is not <i>available</i>. "
-         "Fix: run `translator download x` (the page starts anyway and shows this)"]
+    missing = ModelStatus(
+        "translation", "x/<b>y</b>", False, "model 'x' is not <i>available</i>. Fix: run `translator download x`"
+    )
+    assert render.startup_lines([ready, ready]) == [
+        "models: summary bart (hf float32 on cpu), summary bart (hf float32 on cpu) ready"
+    ]
+    assert render.startup_lines([missing, ready]) == [
+        "error: translation model 'x/<b>y</b>' is not available: model 'x' is not <i>available</i>. "
+        "Fix: run `translator download x` (the page starts anyway and shows this)"
+    ]
     warning = render.model_warning([missing, ready])
     # a model name stays in a code span (shown as typed); any other text is escaped
     assert "`x/<b>y</b>`" in warning and "<i>" not in warning and "&lt;i&gt;" in warning
@@ -278,8 +294,9 @@ def test_model_messages_escape_and_name_the_fix():
 def test_uploads_use_the_shared_readers(tmp_path):
     (tmp_path / "clanek.txt").write_text("Prvi odstavek.\n\nDrugi odstavek.\n", encoding="utf-8")
     assert paragraphs(read_upload(tmp_path / "clanek.txt")) == ["Prvi odstavek.", "Drugi odstavek."]
-    (tmp_path / "clanek.html").write_text("<html><body><h1>Naslov</h1><p>Prvi &amp; drugi.</p>"
-                                          "<script>var x = 1;</script></body></html>", encoding="utf-8")
+    (tmp_path / "clanek.html").write_text(
+        "<html><body><h1>Naslov</h1><p>Prvi &amp; drugi.</p><script>var x = 1;</script></body></html>", encoding="utf-8"
+    )
     text = read_upload(tmp_path / "clanek.html")
     assert "Naslov" in text and "Prvi & drugi." in text and "var x" not in text
     assert read_upload(None) == ""
@@ -321,8 +338,14 @@ def test_downloads_are_the_one_json_shape_written_whole(app, seed_article):
 
 def test_settings_check_their_values():
     assert Settings().num_beams == 4 and Settings().max_chars == 100_000 and Settings().host == "127.0.0.1"
-    for bad in (dict(num_beams=9), dict(max_chars=0), dict(concurrency=0), dict(device="gpu"),
-                dict(engine="fast"), dict(auth=("ana", ""))):
+    for bad in (
+        dict(num_beams=9),
+        dict(max_chars=0),
+        dict(concurrency=0),
+        dict(device="gpu"),
+        dict(engine="fast"),
+        dict(auth=("ana", "")),
+    ):
         with pytest.raises(ValueError):
             Settings(**bad)
     assert "geslo" not in repr(Settings(auth=("ana", "geslo")))
@@ -333,13 +356,44 @@ def test_serve_options_are_the_cli_s(monkeypatch):
     parser = cli.build_parser()
     settings = cli.serve_settings(parser.parse_args(["serve"]))
     assert settings == Settings()
-    args = parser.parse_args(["serve", "--host", "0.0.0.0", "--port", "9000", "--share", "--max-chars", "500",
-                              "--translation-model", "m", "--summary-model", "s", "--device", "cpu",
-                              "--beams", "2", "--concurrency", "3", "--auth", "u:p:q", "-v"])
+    args = parser.parse_args(
+        [
+            "serve",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "9000",
+            "--share",
+            "--max-chars",
+            "500",
+            "--translation-model",
+            "m",
+            "--summary-model",
+            "s",
+            "--device",
+            "cpu",
+            "--beams",
+            "2",
+            "--concurrency",
+            "3",
+            "--auth",
+            "u:p:q",
+            "-v",
+        ]
+    )
     assert args.verbose
-    assert cli.serve_settings(args) == Settings(translation_model="m", summary_model="s", device="cpu", num_beams=2,
-                                                max_chars=500, concurrency=3, host="0.0.0.0", port=9000,
-                                                share=True, auth=("u", "p:q"))
+    assert cli.serve_settings(args) == Settings(
+        translation_model="m",
+        summary_model="s",
+        device="cpu",
+        num_beams=2,
+        max_chars=500,
+        concurrency=3,
+        host="0.0.0.0",
+        port=9000,
+        share=True,
+        auth=("u", "p:q"),
+    )
     assert parser.parse_args(["-v", "serve"]).verbose  # the top-level flag is not overridden
     monkeypatch.setenv("TRANSLATOR_AUTH", "ana:geslo")
     assert cli.build_parser().parse_args(["serve"]).auth == ("ana", "geslo")
@@ -355,16 +409,31 @@ def test_serve_options_are_the_cli_s(monkeypatch):
 @pytest.mark.slow  # three fresh interpreters, one importing gradio
 def test_app_py_is_translator_serve_and_nothing_happens_at_import():
     env = {k: v for k, v in os.environ.items() if k not in ("GRADIO_ANALYTICS_ENABLED", "HF_HUB_DISABLE_TELEMETRY")}
-    app_help = subprocess.run([sys.executable, str(REPO / "app.py"), "--help"], capture_output=True, text=True,
-                              env=env, timeout=120)
-    serve_help = subprocess.run([sys.executable, "-m", "translator", "serve", "--help"], capture_output=True,
-                                text=True, env=env, timeout=120)
+    app_help = subprocess.run(
+        [sys.executable, str(REPO / "app.py"), "--help"], capture_output=True, text=True, env=env, timeout=120
+    )
+    serve_help = subprocess.run(
+        [sys.executable, "-m", "translator", "serve", "--help"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert app_help.returncode == 0 and app_help.stdout == serve_help.stdout
-    assert all(flag in app_help.stdout for flag in ("--host", "--port", "--share", "--max-chars", "--auth",
-                                                    "--beams", "--concurrency", "--translation-model"))
-    probe = ("import os, sys; import translator.cli; translator.cli.build_parser(); "
-             "print('gradio' in sys.modules); import translator.ui; "
-             "print(os.environ.get('GRADIO_ANALYTICS_ENABLED'), os.environ.get('HF_HUB_DISABLE_TELEMETRY'))")
+    assert all(
+        flag in app_help.stdout
+        for flag in (
+            "--host",
+            "--port",
+            "--share",
+            "--max-chars",
+            "--auth",
+            "--beams",
+            "--concurrency",
+            "--translation-model",
+        )
+    )
+    probe = (
+        "import os, sys; import translator.cli; translator.cli.build_parser(); "
+        "print('gradio' in sys.modules); import translator.ui; "
+        "print(os.environ.get('GRADIO_ANALYTICS_ENABLED'), os.environ.get('HF_HUB_DISABLE_TELEMETRY'))"
+    )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
     assert out.stdout.split("\n")[:2] == ["False", "None None"], out.stderr
 

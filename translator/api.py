@@ -18,11 +18,25 @@ from .translate import Progress, Translator
 
 
 @overload
-def translate(text: str, *, model: str | None = ..., device: str | None = ..., engine: str | None = ...,
-              progress: Progress | None = ..., **options: object) -> str: ...
+def translate(
+    text: str,
+    *,
+    model: str | None = ...,
+    device: str | None = ...,
+    engine: str | None = ...,
+    progress: Progress | None = ...,
+    **options: object,
+) -> str: ...
 @overload
-def translate(text: list[str], *, model: str | None = ..., device: str | None = ..., engine: str | None = ...,
-              progress: Progress | None = ..., **options: object) -> list[str]: ...
+def translate(
+    text: list[str],
+    *,
+    model: str | None = ...,
+    device: str | None = ...,
+    engine: str | None = ...,
+    progress: Progress | None = ...,
+    **options: object,
+) -> list[str]: ...
 
 
 def translate(text, *, model=None, device=None, engine=None, progress=None, **options):
@@ -61,8 +75,15 @@ def translate(text, *, model=None, device=None, engine=None, progress=None, **op
     return english[0] if isinstance(text, str) else english
 
 
-def summarize(english_text: str, *, model: str | None = None, length: str = "medium",
-              device: str | None = None, engine: str | None = None, **options: object) -> str:
+def summarize(
+    english_text: str,
+    *,
+    model: str | None = None,
+    length: str = "medium",
+    device: str | None = None,
+    engine: str | None = None,
+    **options: object,
+) -> str:
     """Summarise English text of any length (map-reduce over the model's input limit).
 
     Args:

@@ -61,7 +61,6 @@ from pathlib import Path
 from bs4.dammit import EncodingDetector
 
 from translator.formats import FileFormatError, FileTooLargeError, MarkupTooComplexError, Parsed, megabytes
-from translator.options import MAX_FILE_BYTES
 from translator.formats.encoding import decode_text, detect_newline, normalize_newlines
 from translator.formats.epub import Epub
 from translator.formats.html import Html
@@ -72,6 +71,7 @@ from translator.formats.plain import PlainText
 from translator.formats.slides import Pptx
 from translator.formats.subtitles import Subtitles
 from translator.formats.word import Docx
+from translator.options import MAX_FILE_BYTES
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -88,8 +88,7 @@ __all__ = [
     "render_document",
 ]
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".odt", ".odp", ".pptx", ".epub",
-                      ".srt")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".odt", ".odp", ".pptx", ".epub", ".srt")
 _FORMATS = {
     ".txt": "txt",
     ".md": "md",
@@ -139,14 +138,11 @@ def format_for(name: str | Path) -> str:
     suffix = Path(name).suffix.lower()
     if suffix not in _FORMATS:
         shown = f"'{suffix}'" if suffix else "(no suffix)"
-        raise FileFormatError(
-            f"{name}: unsupported file type {shown} (supported: {', '.join(SUPPORTED_SUFFIXES)})"
-        )
+        raise FileFormatError(f"{name}: unsupported file type {shown} (supported: {', '.join(SUPPORTED_SUFFIXES)})")
     return _FORMATS[suffix]
 
 
-def read_document(path: str | Path, max_bytes: int | None = MAX_FILE_BYTES,
-                  max_chars: int | None = None) -> Document:
+def read_document(path: str | Path, max_bytes: int | None = MAX_FILE_BYTES, max_chars: int | None = None) -> Document:
     """Read and parse the file at ``path``; returns its Document.
 
     ``max_bytes`` bounds the file once unpacked (its size for text, its parts for zips; None:
@@ -159,29 +155,31 @@ def read_document(path: str | Path, max_bytes: int | None = MAX_FILE_BYTES,
     fmt = format_for(path)  # fail on the suffix before reading a possibly large file
     size = path.stat().st_size
     if max_bytes is not None and size > max_bytes:
-        raise FileTooLargeError(f"{path}: {megabytes(size)} is more than the limit of {megabytes(max_bytes)}",
-                                size, max_bytes)
+        raise FileTooLargeError(
+            f"{path}: {megabytes(size)} is more than the limit of {megabytes(max_bytes)}", size, max_bytes
+        )
     check_text_bytes(size, fmt, str(path), max_chars)
     doc = read_bytes(path.read_bytes(), str(path), max_bytes, max_chars)
     doc.path = path
     return doc
 
 
-def check_file_size(name: str, size: int, max_bytes: int | None = MAX_FILE_BYTES,
-                    max_chars: int | None = None) -> str:
+def check_file_size(name: str, size: int, max_bytes: int | None = MAX_FILE_BYTES, max_chars: int | None = None) -> str:
     """Refuse a file of ``size`` bytes named ``name`` before it is read: past ``max_bytes``, or
     (text formats) larger than ``max_chars`` characters could take. Returns the format; raises
     FileFormatError (unsupported suffix) or FileTooLargeError."""
     fmt = format_for(name)
     if max_bytes is not None and size > max_bytes:
-        raise FileTooLargeError(f"{name}: {megabytes(size)} is more than the limit of {megabytes(max_bytes)}",
-                                size, max_bytes)
+        raise FileTooLargeError(
+            f"{name}: {megabytes(size)} is more than the limit of {megabytes(max_bytes)}", size, max_bytes
+        )
     check_text_bytes(size, fmt, name, max_chars)
     return fmt
 
 
-def read_bytes(data: bytes, name: str, max_bytes: int | None = MAX_FILE_BYTES,
-               max_chars: int | None = None) -> Document:
+def read_bytes(
+    data: bytes, name: str, max_bytes: int | None = MAX_FILE_BYTES, max_chars: int | None = None
+) -> Document:
     """Parse ``data`` (an upload) as the format named by ``name``'s suffix; returns its
     Document, whose ``path`` is None.
 

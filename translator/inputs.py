@@ -22,8 +22,11 @@ class InvalidTextError(InvalidInputError):
     def __init__(self, what: str, position: int, char: str) -> None:
         code = ord(char)
         # U+DC80..U+DCFF is how Python's surrogateescape spells a byte that was not UTF-8
-        found = (f"a byte that is not UTF-8 (0x{code - 0xDC00:02x})" if 0xDC80 <= code <= 0xDCFF
-                 else f"a lone surrogate U+{code:04X} (not valid Unicode text)")
+        found = (
+            f"a byte that is not UTF-8 (0x{code - 0xDC00:02x})"
+            if 0xDC80 <= code <= 0xDCFF
+            else f"a lone surrogate U+{code:04X} (not valid Unicode text)"
+        )
         super().__init__(f"{what} has {found} at position {position}: send UTF-8 text")
         self.what = what
         self.position = position
@@ -61,6 +64,8 @@ def check_texts(texts: object, what: str = "translate()") -> list[str]:
 def check_size(text: str, max_chars: int | None) -> str:
     """Return ``text`` unless it is longer than ``max_chars``; ValueError naming both sizes."""
     if max_chars is not None and len(text) > max_chars:
-        raise InvalidInputError(f"the text has {len(text):,} characters, more than the limit of {max_chars:,}: "
-                         "split it, or raise the limit (--max-chars)")
+        raise InvalidInputError(
+            f"the text has {len(text):,} characters, more than the limit of {max_chars:,}: "
+            "split it, or raise the limit (--max-chars)"
+        )
     return text

@@ -77,8 +77,9 @@ def clean_temp_files(folder: Path) -> int:
     return removed
 
 
-def build_folder(target: Path, make: Callable[[Path], None], *,
-                 is_complete: Callable[[Path], bool], replace: bool = False) -> Path:
+def build_folder(
+    target: Path, make: Callable[[Path], None], *, is_complete: Callable[[Path], bool], replace: bool = False
+) -> Path:
     """Build a folder with ``make(tmp)`` in a hidden temporary sibling and rename it to ``target``.
 
     When another process installs a complete ``target`` first (``is_complete(target)``), its copy

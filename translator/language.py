@@ -35,14 +35,30 @@ if TYPE_CHECKING:
 logger = logging.getLogger("translator")
 
 __all__ = [
-    "CANDIDATES", "DEFAULT_SOURCE", "PASSTHROUGH", "SUPPORTED_SOURCES", "UNDETERMINED", "Detection",
-    "Route", "UnsupportedLanguageError", "detect", "detect_paragraphs", "identify", "language_name",
-    "normalize_code", "route", "sentence_rules_for",
+    "CANDIDATES",
+    "DEFAULT_SOURCE",
+    "PASSTHROUGH",
+    "SUPPORTED_SOURCES",
+    "UNDETERMINED",
+    "Detection",
+    "Route",
+    "UnsupportedLanguageError",
+    "detect",
+    "detect_paragraphs",
+    "identify",
+    "language_name",
+    "normalize_code",
+    "route",
+    "sentence_rules_for",
 ]
 
 # The sources of opus-mt-tc-big-zls-en, the default translation model.
 SUPPORTED_SOURCES: dict[str, str] = {
-    "sl": "Slovenian", "hr": "Croatian", "sr": "Serbian", "bs": "Bosnian", "bg": "Bulgarian",
+    "sl": "Slovenian",
+    "hr": "Croatian",
+    "sr": "Serbian",
+    "bs": "Bosnian",
+    "bg": "Bulgarian",
     "mk": "Macedonian",
 }
 PASSTHROUGH = "en"
@@ -50,25 +66,75 @@ UNDETERMINED = "und"
 DEFAULT_SOURCE = "sl"  # what text with no letters, or too little evidence, is taken to be
 
 _OTHER_NAMES: dict[str, str] = {
-    "en": "English", "de": "German", "fr": "French", "it": "Italian", "es": "Spanish",
-    "pt": "Portuguese", "nl": "Dutch", "cs": "Czech", "sk": "Slovak", "pl": "Polish",
-    "ru": "Russian", "uk": "Ukrainian", "be": "Belarusian", "hu": "Hungarian", "ro": "Romanian",
-    "sq": "Albanian", "el": "Greek", "tr": "Turkish", "da": "Danish", "sv": "Swedish",
-    "no": "Norwegian", "fi": "Finnish", "et": "Estonian", "lv": "Latvian", "lt": "Lithuanian",
-    "ca": "Catalan", "gl": "Galician", "eu": "Basque", "ga": "Irish", "cy": "Welsh",
-    "is": "Icelandic", "mt": "Maltese", "lb": "Luxembourgish", "la": "Latin", "eo": "Esperanto",
-    "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "ar": "Arabic", "he": "Hebrew",
-    "hi": "Hindi", "fa": "Persian", "ur": "Urdu", "bn": "Bengali", "vi": "Vietnamese",
-    "id": "Indonesian", "ms": "Malay", "th": "Thai", "ka": "Georgian", "hy": "Armenian",
-    "kk": "Kazakh", "az": "Azerbaijani", "uz": "Uzbek",
+    "en": "English",
+    "de": "German",
+    "fr": "French",
+    "it": "Italian",
+    "es": "Spanish",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "cs": "Czech",
+    "sk": "Slovak",
+    "pl": "Polish",
+    "ru": "Russian",
+    "uk": "Ukrainian",
+    "be": "Belarusian",
+    "hu": "Hungarian",
+    "ro": "Romanian",
+    "sq": "Albanian",
+    "el": "Greek",
+    "tr": "Turkish",
+    "da": "Danish",
+    "sv": "Swedish",
+    "no": "Norwegian",
+    "fi": "Finnish",
+    "et": "Estonian",
+    "lv": "Latvian",
+    "lt": "Lithuanian",
+    "ca": "Catalan",
+    "gl": "Galician",
+    "eu": "Basque",
+    "ga": "Irish",
+    "cy": "Welsh",
+    "is": "Icelandic",
+    "mt": "Maltese",
+    "lb": "Luxembourgish",
+    "la": "Latin",
+    "eo": "Esperanto",
+    "zh": "Chinese",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "ar": "Arabic",
+    "he": "Hebrew",
+    "hi": "Hindi",
+    "fa": "Persian",
+    "ur": "Urdu",
+    "bn": "Bengali",
+    "vi": "Vietnamese",
+    "id": "Indonesian",
+    "ms": "Malay",
+    "th": "Thai",
+    "ka": "Georgian",
+    "hy": "Armenian",
+    "kk": "Kazakh",
+    "az": "Azerbaijani",
+    "uz": "Uzbek",
 }
 # What the detector chooses among: the model's sources, English, and the languages people are
 # likely to paste (a text in none of them is called the closest of them, with low confidence).
 CANDIDATES: tuple[str, ...] = (*SUPPORTED_SOURCES, *_OTHER_NAMES)
 _NAMES = {**SUPPORTED_SOURCES, **_OTHER_NAMES, UNDETERMINED: "undetermined"}
 _ALIASES = {  # ISO 639-2/3 codes and old tags people pass as source=
-    "slv": "sl", "hrv": "hr", "srp": "sr", "bos": "bs", "bul": "bg", "mkd": "mk", "mac": "mk",
-    "eng": "en", "sh": "hr", "hbs": "hr",
+    "slv": "sl",
+    "hrv": "hr",
+    "srp": "sr",
+    "bos": "bs",
+    "bul": "bg",
+    "mkd": "mk",
+    "mac": "mk",
+    "eng": "en",
+    "sh": "hr",
+    "hbs": "hr",
 }
 
 # Evidence thresholds, chosen on benchmarks/data/language (see bench_language.py).
@@ -114,7 +180,8 @@ class UnsupportedLanguageError(InvalidInputError):
             f"the text looks like {language_name(language)} ({language}, confidence "
             f"{confidence:.2f}), which this model does not translate; it translates {listed} into "
             f"English and passes English through. If the detection is wrong, force the source "
-            f"language with source=\"<code>\" (for example source=\"{self.supported[0]}\").")
+            f'language with source="<code>" (for example source="{self.supported[0]}").'
+        )
 
 
 def language_name(code: str) -> str:
@@ -157,7 +224,7 @@ def _sample(text: str) -> str:
         return text
     third = _MAX_CHARS // 3
     middle = len(text) // 2 - third // 2
-    return "\n".join((text[:third], text[middle:middle + third], text[-third:]))
+    return "\n".join((text[:third], text[middle : middle + third], text[-third:]))
 
 
 def _letters(text: str) -> tuple[int, str | None]:
@@ -219,8 +286,7 @@ def _ekavian(text: str) -> bool:
     return ekavian > ijekavian
 
 
-def _choose(text: str, ranking: list[tuple[str, float]], sources: Iterable[str],
-            script: str | None) -> Detection:
+def _choose(text: str, ranking: list[tuple[str, float]], sources: Iterable[str], script: str | None) -> Detection:
     """The detection for a ranking: the best source when the sources together outweigh every other
     language, else the best other language."""
     group = set(sources)
@@ -289,8 +355,9 @@ def detect_paragraphs(paragraphs: list[str]) -> list[Detection]:
     for paragraph in paragraphs:
         own, letters, ranking = _detect(paragraph, SUPPORTED_SOURCES)
         in_document_language = sum(p for code, p in ranking if code in alike)
-        keep = letters >= MIN_LETTERS and (own.language == document.language
-                                           or in_document_language <= 1 - SWITCH_CONFIDENCE)
+        keep = letters >= MIN_LETTERS and (
+            own.language == document.language or in_document_language <= 1 - SWITCH_CONFIDENCE
+        )
         detections.append(own if keep else document)
     return detections
 
@@ -321,8 +388,7 @@ def route(text: str, source: str = "auto", supported: Iterable[str] = SUPPORTED_
             return Route(code, 1.0, "passthrough")
         if code not in sources:
             valid = ", ".join(["auto", *sources, PASSTHROUGH])
-            raise InvalidInputError(f"source {source!r} is not a language this model translates: "
-                             f"use one of {valid}")
+            raise InvalidInputError(f"source {source!r} is not a language this model translates: use one of {valid}")
         return Route(code, 1.0, "translate")
     decided, found, _ = _decide(text, sources)
     if decided is None:

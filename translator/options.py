@@ -27,6 +27,7 @@ DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MAX_CHARS = "127.0.0.1", 7860, 100_000
 
 MAX_FILE_BYTES = 64 * 2**20  # a document's size once unpacked (--max-file-mb); news is far smaller
 
+
 @dataclass(frozen=True)
 class ServerLimits:
     """What a public server allows a client (``translator serve`` flags; README "Running it in
@@ -103,7 +104,9 @@ def check_beams(value: object) -> int:
         beams = int(value)  # type: ignore[call-overload]
         whole = float(value) == beams  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise InvalidInputError(f"beams must be a whole number from {MIN_BEAMS} to {MAX_BEAMS}, got {value!r}") from None
+        raise InvalidInputError(
+            f"beams must be a whole number from {MIN_BEAMS} to {MAX_BEAMS}, got {value!r}"
+        ) from None
     if not whole or not MIN_BEAMS <= beams <= MAX_BEAMS:
         raise InvalidInputError(f"beams must be a whole number from {MIN_BEAMS} to {MAX_BEAMS}, got {value!r}")
     return beams
@@ -222,8 +225,10 @@ class SummaryOptions:
     def bounds(self, length: str | None = None) -> tuple[int, int]:
         """(min, max) new tokens of a summary of ``length`` (default: this option's)."""
         low, high = SUMMARY_LENGTHS[check_length(length or self.length)]
-        return (self.min_new_tokens if self.min_new_tokens is not None else low,
-                self.max_new_tokens if self.max_new_tokens is not None else high)
+        return (
+            self.min_new_tokens if self.min_new_tokens is not None else low,
+            self.max_new_tokens if self.max_new_tokens is not None else high,
+        )
 
 
 def check_length(length: object) -> str:
@@ -256,10 +261,10 @@ class RuntimeOptions:
         object.__setattr__(self, "dtype", dtype)
 
     @classmethod
-    def from_env(cls, device: str | None = None, engine: str | None = None,
-                 dtype: str | None = None) -> RuntimeOptions:
+    def from_env(cls, device: str | None = None, engine: str | None = None, dtype: str | None = None) -> RuntimeOptions:
         """Arguments first, then ``$TRANSLATOR_DEVICE``/``ENGINE``/``DTYPE`` and the CTranslate2
         thread variables, then ``auto``. Raises ValueError naming a bad value and its source."""
+
         def pick(given: str | None, env: str) -> str | None:
             return given or os.environ.get(env) or None
 
@@ -267,5 +272,9 @@ class RuntimeOptions:
         for key, env in (("ct2_inter_threads", ENV_CT2_INTER), ("ct2_intra_threads", ENV_CT2_INTRA)):
             if os.environ.get(env, "").strip():
                 threads[key] = env_int(env, 1)
-        return cls(device=pick(device, ENV_DEVICE) or "auto", engine=pick(engine, ENV_ENGINE) or "auto",  # type: ignore[arg-type]
-                   dtype=pick(dtype, ENV_DTYPE) or "auto", **threads)
+        return cls(
+            device=pick(device, ENV_DEVICE) or "auto",
+            engine=pick(engine, ENV_ENGINE) or "auto",  # type: ignore[arg-type]
+            dtype=pick(dtype, ENV_DTYPE) or "auto",
+            **threads,
+        )

@@ -54,7 +54,8 @@ _HALVE_RADIUS = 1000  # words either side of the middle a halving cut is looked 
 _DASHES = frozenset({"-", "–", "—", "--", "---", "―"})
 _CONJUNCTIONS = frozenset(
     "in ter ali ampak vendar a pa saj zato ker ki ko da če kot medtem "
-    "and but or because while which who that so".split())
+    "and but or because while which who that so".split()
+)
 _SENTENCE_WORD_END = re.compile(r"(?:[^\W\d_]{3,}|\d{3,})\.$")
 
 
@@ -115,8 +116,7 @@ def _over_budget(a: int, b: int, count: int, max_tokens: int) -> list[Span]:
     return [(a, b)]
 
 
-def _split_run(text: str, lo: int, hi: int, count_tokens: Counter, max_tokens: int,
-               count: int | None) -> list[Span]:
+def _split_run(text: str, lo: int, hi: int, count_tokens: Counter, max_tokens: int, count: int | None) -> list[Span]:
     """Cut a run without whitespace into pieces within budget, by characters."""
     if count is None:
         count = count_tokens(text[lo:hi])
@@ -196,8 +196,11 @@ class _Words:
         g_hi = bisect.bisect_right(prefix, target + radius, i + 1, j)
         middle = min(max(bisect.bisect_left(prefix, target, i + 1, j), i + 1), j - 1)
         g_lo, g_hi = max(g_lo, middle - _HALVE_RADIUS), min(max(g_hi, middle + 1), middle + _HALVE_RADIUS)
-        return max(range(g_lo, g_hi), default=middle,
-                   key=lambda g: -_CUT_COST[self.level(g)] - abs(prefix[g] - target) / radius)
+        return max(
+            range(g_lo, g_hi),
+            default=middle,
+            key=lambda g: -_CUT_COST[self.level(g)] - abs(prefix[g] - target) / radius,
+        )
 
     def candidates(self, i: int, j: int) -> list[int]:
         """Gaps worth planning with in words i..j, plus both ends: per slice of a _BUCKETS-th of
@@ -281,7 +284,7 @@ def _split_long(text: str, count_tokens: Counter, max_tokens: int, total: int | 
     if not spans:
         return []
     if total is None:
-        total = count_tokens(text[spans[0][0]:spans[-1][1]])
+        total = count_tokens(text[spans[0][0] : spans[-1][1]])
     if total <= max_tokens:
         return [(spans[0][0], spans[-1][1])]
     if len(spans) == 1:
@@ -307,8 +310,9 @@ def _has_letter(text: str) -> bool:
     return any(map(str.isalpha, text))
 
 
-def segment_document(text: str, *, lang: str = "sl", count_tokens: Counter | None = None,
-                     max_tokens: int | None = None) -> list[Piece]:
+def segment_document(
+    text: str, *, lang: str = "sl", count_tokens: Counter | None = None, max_tokens: int | None = None
+) -> list[Piece]:
     """Return the pieces of ``text`` to translate: one per sentence, or several for a sentence of
     more than ``max_tokens`` tokens by ``count_tokens`` (give both or neither). The text between
     pieces is whitespace only. Raises ValueError for one budget argument without the other."""

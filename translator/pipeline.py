@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from .results import TranslationAndSummary, Translation
+from .results import Translation, TranslationAndSummary
 from .summarize import Summarizer
 from .translate import Progress, Translator
 
 
-def _result(translation: Translation, summary: str | None, summarizer: Summarizer | None,
-            parts: list[str] | None = None) -> TranslationAndSummary:
+def _result(
+    translation: Translation, summary: str | None, summarizer: Summarizer | None, parts: list[str] | None = None
+) -> TranslationAndSummary:
     return TranslationAndSummary(
         translation=translation.text,
         summary=summary,
@@ -40,8 +41,14 @@ def _summary(english: str, summarizer: Summarizer | None, length: str | None) ->
     return None if summarizer is None else summarize(english, summarizer, length=length)
 
 
-def run(text: str, translator: Translator, summarizer: Summarizer | None = None, *,
-        length: str | None = None, progress: Progress | None = None) -> TranslationAndSummary:
+def run(
+    text: str,
+    translator: Translator,
+    summarizer: Summarizer | None = None,
+    *,
+    length: str | None = None,
+    progress: Progress | None = None,
+) -> TranslationAndSummary:
     """Translate ``text`` and, when ``summarizer`` is given, summarise the English.
 
     Raises TypeError for a non-str, ValueError for bad options or an unsupported language,
@@ -51,8 +58,14 @@ def run(text: str, translator: Translator, summarizer: Summarizer | None = None,
     return _result(translation, _summary(translation.text, summarizer, length), summarizer)
 
 
-def stream(text: str, translator: Translator, summarizer: Summarizer | None = None, *,
-           length: str | None = None, progress: Progress | None = None) -> Iterator[TranslationAndSummary]:
+def stream(
+    text: str,
+    translator: Translator,
+    summarizer: Summarizer | None = None,
+    *,
+    length: str | None = None,
+    progress: Progress | None = None,
+) -> Iterator[TranslationAndSummary]:
     """Yield growing partial results (``summary`` None) as paragraphs finish; the last one is
     complete, with its summary when ``summarizer`` is given."""
     translation = None
@@ -63,17 +76,21 @@ def stream(text: str, translator: Translator, summarizer: Summarizer | None = No
         yield _result(translation, _summary(translation.text, summarizer, length), summarizer)
 
 
-def run_documents(documents: Sequence[Sequence[str]], translator: Translator,
-                  summarizer: Summarizer | None = None, *, length: str | None = None,
-                  progress: Progress | None = None) -> list[TranslationAndSummary]:
+def run_documents(
+    documents: Sequence[Sequence[str]],
+    translator: Translator,
+    summarizer: Summarizer | None = None,
+    *,
+    length: str | None = None,
+    progress: Progress | None = None,
+) -> list[TranslationAndSummary]:
     """Translate several documents, each given as its units (paragraphs, cells, cues), in one
     go: their sentences share batches, and each document's language is decided from all its
     units. Each result's ``parts`` holds the English of each unit, ``translation`` the units
     joined by blank lines, which is also what gets summarised; segment offsets are offsets into
     their own unit. Raises UnsupportedLanguageError for a document the model does not translate."""
     results = []
-    for units, mine in zip(documents, translator.translate_units([list(units) for units in documents],
-                                                                 progress=progress)):
+    for mine in translator.translate_units([list(units) for units in documents], progress=progress):
         parts = [t.text for t in mine]
         english = "\n\n".join(part for part in parts if part.strip())
         merged = Translation(

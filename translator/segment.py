@@ -39,10 +39,22 @@ _OPENERS = "\"'»«„“”‚‘’‹›([{¿¡"
 CLOSERS = "\"'»«“”‘’‹›)]}"
 TERMINATORS = "?!‼⁇⁈⁉？！"
 # Moses only knows ASCII quotes and "...": it sees these so that »Pridem.« Nato splits like "Pridem." Nato.
-_TO_MOSES = str.maketrans({
-    "»": '"', "«": '"', "„": '"', "“": '"', "”": '"', "‟": '"',
-    "‚": "'", "‘": "'", "’": "'", "‹": "'", "›": "'", "…": "...",
-})
+_TO_MOSES = str.maketrans(
+    {
+        "»": '"',
+        "«": '"',
+        "„": '"',
+        "“": '"',
+        "”": '"',
+        "‟": '"',
+        "‚": "'",
+        "‘": "'",
+        "’": "'",
+        "‹": "'",
+        "›": "'",
+        "…": "...",
+    }
+)
 
 # Moses looks at the end of a word and the start of the next, and its regular expressions
 # backtrack quadratically inside long words ("a.a.a.…"): it sees only both ends of a long word.
@@ -65,14 +77,13 @@ _DASHES = "-‐‑‒–—―"
 _STARTS = _OPENERS + _DASHES  # what may stand before a sentence's first letter
 # "Blejski", "Pulskom", "Београдском": an ordinal before an event's name ("41. Slovenski filmski
 # maraton"); not "-ska"/"-ske", which end country names ("Nizozemska 0. Hrvatska je …")
-_EVENT_ADJECTIVE = re.compile(
-    r"[^\W\d_]+(?:[sšcčć]k(?:i|em|ega|emu|im|ih|om|og|oga)|[сшцчћ]к(?:и|ом|ог|ога|им|их))")
+_EVENT_ADJECTIVE = re.compile(r"[^\W\d_]+(?:[sšcčć]k(?:i|em|ega|emu|im|ih|om|og|oga)|[сшцчћ]к(?:и|ом|ог|ога|им|их))")
 # "(STA)", "(vd)", "(Beta)", "(Бета)", "(vd/STA)": an agency's or author's mark after a story;
 # not "(a)" or "(iv)", which number the items of a list
 _BYLINE = re.compile(r"\((?!(?:i{1,3}|iv|vi{0,3}|ix|x)\))[^\W\d_]{2,8}(?:/[^\W\d_]{2,8})*\)")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _splitter(code: str) -> SentenceSplitter:
     """The Moses splitter for ``code``; for languages it lacks, its rules without any abbreviations."""
     from sentence_splitter import SentenceSplitter, SentenceSplitterException
@@ -84,7 +95,7 @@ def _splitter(code: str) -> SentenceSplitter:
     splitter = SentenceSplitter(language="en")
     try:
         # the generic rules: drop the English abbreviation list (a private slot; keep it if renamed)
-        setattr(splitter, "_SentenceSplitter__non_breaking_prefixes", {})
+        splitter._SentenceSplitter__non_breaking_prefixes = {}
     except AttributeError:
         logger.debug("segment: using English abbreviations for language %r", code)
     return splitter
@@ -259,8 +270,12 @@ def _after_abbreviation(word: str, prev: str, next_core: str, upper: bool, rules
         return False if word[0].isupper() or prev.lower() in rules.title_context else None
     if next_core[:1].isdigit() and lower in rules.numeric_only:
         return False
-    if (upper and lower in rules.before_code and _CODE.match(next_core)
-            and (next_core[0] in "€$£¥" or next_core[:3].isupper())):
+    if (
+        upper
+        and lower in rules.before_code
+        and _CODE.match(next_core)
+        and (next_core[0] in "€$£¥" or next_core[:3].isupper())
+    ):
         return False
     return _UNDECIDED
 
@@ -333,8 +348,10 @@ def is_abbreviation(word: str) -> bool:
     """True for ``word`` (without its period) when some language's rules never end a sentence
     after it ("prof", "str", "mr"...)."""
     lower = word.lower()
-    return any(lower in rules.never_break or lower in rules.numeric_only or lower in rules.after_number
-               for rules in RULES.values())
+    return any(
+        lower in rules.never_break or lower in rules.numeric_only or lower in rules.after_number
+        for rules in RULES.values()
+    )
 
 
 def sentence_spans(text: str, lang: str = "sl") -> list[tuple[int, int]]:

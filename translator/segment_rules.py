@@ -49,21 +49,25 @@ class Rules:
 _SL_PREPOSITIONS = _words("na v ob za do od po pred med s z k h pri o nad pod proti brez iz izpod")
 _HR_PREPOSITIONS = _words(
     "na u o za do od po pred među medju s sa k ka pri nad pod prema bez iz nakon prije poslije posle "
-    "tijekom tokom oko kroz uoči zbog")
+    "tijekom tokom oko kroz uoči zbog"
+)
 _CYRILLIC_PREPOSITIONS = _words(
     "на у о за до од по пред међу меѓу с са со к ка при над под према кон без из након током око "
-    "кроз уочи због в във от след преди през към")
+    "кроз уочи због в във от след преди през към"
+)
 
 # Month abbreviations: no break before a day or a year ("7. jan. 2025").
-_LATIN_MONTHS = ("jan feb febr mar apr jun jul avg aug sep sept okt nov dec "
-                 "sij velj ožu tra svi lip srp kol ruj lis stu pro")
+_LATIN_MONTHS = (
+    "jan feb febr mar apr jun jul avg aug sep sept okt nov dec sij velj ožu tra svi lip srp kol ruj lis stu pro"
+)
 _CYRILLIC_MONTHS = "ян яну јан фев февр феб мар апр авг сеп септ окт ное ноем нов дек"
 
 RULES: dict[str, Rules] = {
     "sl": Rules(
         never_break=_words(
             "prof doc izr dr ddr mag mr g gdč sv akad univ dipl ing spec pok npr oz tj t i t.i "
-            "prim gl op ca cca pribl angl ang nem lat franc ital hrv srb rus špan"),
+            "prim gl op ca cca pribl angl ang nem lat franc ital hrv srb rus špan"
+        ),
         numeric_only=_words("št str l čl odst tč pogl tab tel zv letn izd sl s pril"),
         sentence_final=_words("itd itn ipd idr"),
         before_code=_words("mio mrd tis mil milj mlrd"),
@@ -76,7 +80,8 @@ RULES: dict[str, Rules] = {
         never_break=_words(
             "prof doc izv red dr mr sc pr mag dipl ing inž akad univ bacc spec prim oec iur "
             "gosp gđa gđica sv bl vlč mons msgr pok gen pukov puk zam ur v.d ul npr tzv tj odn oz "
-            "ca cca pribl usp engl eng njem lat franc tal rus hrv srp"),
+            "ca cca pribl usp engl eng njem lat franc tal rus hrv srp"
+        ),
         numeric_only=_words(f"br čl st str sl tč toč t al gl izd vol odj {_LATIN_MONTHS}"),
         sentence_final=_words("itd itsl i.dr i.sl") | frozenset({"i dr", "i sl", "i tsl", "i sur"}),
         before_code=_words("mil mlrd mlr milj tis"),
@@ -87,7 +92,8 @@ RULES: dict[str, Rules] = {
     "bg": Rules(
         never_break=_words(
             "проф доц акад пр ген полк адм арх инж др гл ас зам изп дир ред бел гр ул бул пл кв обл общ "
-            "с р о вр св напр т.е т.нар т.н тзв тј нпр одн вж ср ок прибл англ нем лат фр рус срп хрв"),
+            "с р о вр св напр т.е т.нар т.н тзв тј нпр одн вж ср ок прибл англ нем лат фр рус срп хрв"
+        ),
         numeric_only=_words(f"бр чл ал т стр ст изд год {_CYRILLIC_MONTHS}"),
         sentence_final=_words("итд итн итсл") | frozenset({"и др", "и сл", "и т.н", "и пр", "и тсл"}),
         before_code=_words("млн млрд мил милј хил"),
@@ -103,8 +109,19 @@ RULES: dict[str, Rules] = {
 }
 GENERIC = Rules()
 
-_ALIASES = {"slv": "sl", "eng": "en", "hrv": "hr", "srp": "sr", "bos": "bs", "bul": "bg", "mkd": "mk",
-            "mac": "mk", "sh": "hr", "hbs": "hr", "cnr": "sr"}
+_ALIASES = {
+    "slv": "sl",
+    "eng": "en",
+    "hrv": "hr",
+    "srp": "sr",
+    "bos": "bs",
+    "bul": "bg",
+    "mkd": "mk",
+    "mac": "mk",
+    "sh": "hr",
+    "hbs": "hr",
+    "cnr": "sr",
+}
 _SERBO_CROATIAN = frozenset({"hr", "bs", "sr"})
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")

@@ -50,8 +50,9 @@ class ApiKey:
 def check_key(key: ApiKey) -> ApiKey:
     """``key`` when it can be stored and written in a keys file; InvalidInputError otherwise."""
     if not isinstance(key.key, str) or not KEY_PATTERN.fullmatch(key.key) or key.key.startswith("#"):
-        raise InvalidInputError("an API key is 1 to 200 printable ASCII characters, without spaces, "
-                                "not starting with #")
+        raise InvalidInputError(
+            "an API key is 1 to 200 printable ASCII characters, without spaces, not starting with #"
+        )
     if key.req_limit is not None and key.req_limit < 0:
         raise InvalidInputError(f"--req-limit must be 0 (no limit) or more, got {key.req_limit}")
     if key.char_limit is not None and key.char_limit < 1:
@@ -103,8 +104,12 @@ class _Database:
 class KeyStore(_Database):
     """API keys in SQLite (``translator keys add|remove|list``; the server reads them)."""
 
-    schema = (("CREATE TABLE IF NOT EXISTS api_keys (key TEXT PRIMARY KEY, req_limit INTEGER, "
-               "char_limit INTEGER, created REAL NOT NULL)"),)
+    schema = (
+        (
+            "CREATE TABLE IF NOT EXISTS api_keys (key TEXT PRIMARY KEY, req_limit INTEGER, "
+            "char_limit INTEGER, created REAL NOT NULL)"
+        ),
+    )
     what = "API keys database"
 
     def add(self, key: ApiKey) -> bool:
@@ -113,9 +118,12 @@ class KeyStore(_Database):
         check_key(key)
         with self._using() as db:
             known = db.execute("SELECT 1 FROM api_keys WHERE key = ?", (key.key,)).fetchone() is not None
-            db.execute("INSERT INTO api_keys (key, req_limit, char_limit, created) VALUES (?, ?, ?, ?) "
-                       "ON CONFLICT (key) DO UPDATE SET req_limit = excluded.req_limit, "
-                       "char_limit = excluded.char_limit", (key.key, key.req_limit, key.char_limit, time.time()))
+            db.execute(
+                "INSERT INTO api_keys (key, req_limit, char_limit, created) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET req_limit = excluded.req_limit, "
+                "char_limit = excluded.char_limit",
+                (key.key, key.req_limit, key.char_limit, time.time()),
+            )
         return not known
 
     def remove(self, key: str) -> bool:
@@ -150,17 +158,28 @@ class Suggestion:
 class SuggestionStore(_Database):
     """Translation suggestions in SQLite (``POST /suggest``; ``translator suggestions export``)."""
 
-    schema = (("CREATE TABLE IF NOT EXISTS suggestions (id INTEGER PRIMARY KEY AUTOINCREMENT, q TEXT NOT NULL, "
-               "s TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL, api_key TEXT, created REAL NOT NULL)"),)
+    schema = (
+        (
+            "CREATE TABLE IF NOT EXISTS suggestions (id INTEGER PRIMARY KEY AUTOINCREMENT, q TEXT NOT NULL, "
+            "s TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL, api_key TEXT, created REAL NOT NULL)"
+        ),
+    )
     what = "suggestions database"
 
     def add(self, suggestion: Suggestion) -> None:
         """Store ``suggestion`` (its ``time``, or now when it is 0) durably. Raises StoreError."""
-        row = (suggestion.q, suggestion.s, suggestion.source, suggestion.target, suggestion.api_key,
-               suggestion.time or time.time())
+        row = (
+            suggestion.q,
+            suggestion.s,
+            suggestion.source,
+            suggestion.target,
+            suggestion.api_key,
+            suggestion.time or time.time(),
+        )
         with self._using() as db:
-            db.execute("INSERT INTO suggestions (q, s, source, target, api_key, created) VALUES (?, ?, ?, ?, ?, ?)",
-                       row)
+            db.execute(
+                "INSERT INTO suggestions (q, s, source, target, api_key, created) VALUES (?, ?, ?, ?, ?, ?)", row
+            )
 
     def count(self) -> int:
         """How many suggestions are stored. Raises StoreError."""
@@ -172,8 +191,11 @@ class SuggestionStore(_Database):
         last = 0
         while True:
             with self._using() as db:
-                rows = db.execute("SELECT id, q, s, source, target, api_key, created FROM suggestions "
-                                  "WHERE id > ? ORDER BY id LIMIT ?", (last, batch)).fetchall()
+                rows = db.execute(
+                    "SELECT id, q, s, source, target, api_key, created FROM suggestions "
+                    "WHERE id > ? ORDER BY id LIMIT ?",
+                    (last, batch),
+                ).fetchall()
             if not rows:
                 return
             for row in rows:
@@ -201,18 +223,22 @@ def write_tmx(suggestions: Iterable[Suggestion], out: TextIO, srclang: str = "*a
     """A TMX 1.4 document: one ``<tu>`` per suggestion (``creationdate``, the ``<tuv>`` of its
     source with ``q`` and of its target with ``s``, each in ``<seg>``); the number written.
     ``srclang`` goes in the header ("*all*": the sources vary)."""
-    out.write('<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4">\n'
-              f'  <header creationtool="translator" creationtoolversion={quoteattr(__version__)} '
-              f'datatype="plaintext" segtype="block" adminlang="en" srclang={quoteattr(srclang)} '
-              'o-tmf="translator"/>\n  <body>\n')
+    out.write(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4">\n'
+        f'  <header creationtool="translator" creationtoolversion={quoteattr(__version__)} '
+        f'datatype="plaintext" segtype="block" adminlang="en" srclang={quoteattr(srclang)} '
+        'o-tmf="translator"/>\n  <body>\n'
+    )
     written = 0
     for suggestion in suggestions:
         date = suggestion.iso_time().replace("-", "").replace(":", "")
-        out.write(f'    <tu creationdate="{date}">\n'
-                  f'      <tuv xml:lang={quoteattr(_NOT_XML.sub("", suggestion.source))}>'
-                  f'<seg>{_xml_text(suggestion.q)}</seg></tuv>\n'
-                  f'      <tuv xml:lang={quoteattr(_NOT_XML.sub("", suggestion.target))}>'
-                  f'<seg>{_xml_text(suggestion.s)}</seg></tuv>\n    </tu>\n')
+        out.write(
+            f'    <tu creationdate="{date}">\n'
+            f"      <tuv xml:lang={quoteattr(_NOT_XML.sub('', suggestion.source))}>"
+            f"<seg>{_xml_text(suggestion.q)}</seg></tuv>\n"
+            f"      <tuv xml:lang={quoteattr(_NOT_XML.sub('', suggestion.target))}>"
+            f"<seg>{_xml_text(suggestion.s)}</seg></tuv>\n    </tu>\n"
+        )
         written += 1
     out.write("  </body>\n</tmx>\n")
     return written

@@ -35,15 +35,21 @@ from typing import Any
 
 from .config import Config, UsageError, configure, inside
 from .distributed import Processes
-from .manifest import (DONE_STATUSES, MANIFEST_NAME, compact_manifest, manifest_files, read_manifest,
-                       written_outputs)
+from .manifest import DONE_STATUSES, MANIFEST_NAME, compact_manifest, manifest_files, read_manifest, written_outputs
 from .plan import Walk, assign_outputs, shard_files, walk_tree, work_groups
 from .report import print_summary, write_report
 from .tidy import clean_run_temp_files, remove_stale_outputs
 
 
-def _finish(cfg: Config, walk: Walk, results: list[dict[str, Any]], options: dict[str, Any],
-            sentences: int, seconds: float, processes: int) -> dict[str, Any]:
+def _finish(
+    cfg: Config,
+    walk: Walk,
+    results: list[dict[str, Any]],
+    options: dict[str, Any],
+    sentences: int,
+    seconds: float,
+    processes: int,
+) -> dict[str, Any]:
     out_dir = cfg.out_dir
     keep = {out for r in results if r["status"] in DONE_STATUSES for out in r.get("outputs", [])}
     written = set().union(*written_outputs(out_dir).values())
@@ -52,8 +58,9 @@ def _finish(cfg: Config, walk: Walk, results: list[dict[str, Any]], options: dic
         protected.add(cfg.report.relative_to(out_dir).as_posix())
     removed = remove_stale_outputs(out_dir, written, keep, protected)
     compact_manifest(out_dir, keep={f.rel for f in walk.files}, removed=removed)
-    return write_report(cfg, walk, results, options, sentences=sentences, seconds=seconds,
-                        processes=processes, removed=removed)
+    return write_report(
+        cfg, walk, results, options, sentences=sentences, seconds=seconds, processes=processes, removed=removed
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -97,14 +104,24 @@ def main(args: argparse.Namespace) -> int:
         gathered = procs.all_gather({"results": runner.results, "sentences": runner.sentences})
         results = [r for part in gathered for r in part["results"]]
         if procs.main:
-            report = _finish(cfg, walk, results, runner.options, sum(p["sentences"] for p in gathered),
-                             time.monotonic() - started, procs.world)
+            report = _finish(
+                cfg,
+                walk,
+                results,
+                runner.options,
+                sum(p["sentences"] for p in gathered),
+                time.monotonic() - started,
+                procs.world,
+            )
             print_summary(report, cfg)
         procs.barrier()  # the report is written when any process returns
         return 1 if any(r["status"] == "failed" for r in results) else 0
     except KeyboardInterrupt:
-        print(f"translator batch: interrupted. Finished files are kept: run the same command again to "
-              f"resume ({cfg.out_dir}); only what is missing is translated.", file=sys.stderr)
+        print(
+            f"translator batch: interrupted. Finished files are kept: run the same command again to "
+            f"resume ({cfg.out_dir}); only what is missing is translated.",
+            file=sys.stderr,
+        )
         return 130
     finally:
         procs.close()

@@ -63,8 +63,9 @@ def parse_formats(value: str | list[str] | None, supported: Iterable[str]) -> li
         for token in str(item).replace(",", " ").split():
             suffix = "." + token.strip().lstrip(".").lower()
             if suffix not in known:
-                raise UsageError(f"unknown format {token!r} in --formats: choose from "
-                                 + ", ".join(s.lstrip(".") for s in known))
+                raise UsageError(
+                    f"unknown format {token!r} in --formats: choose from " + ", ".join(s.lstrip(".") for s in known)
+                )
             if suffix not in chosen:
                 chosen.append(suffix)
     if not chosen:
@@ -121,11 +122,22 @@ def configure(args: argparse.Namespace) -> Config:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     max_mb = getattr(args, "max_file_mb", None)
-    return Config(in_dir=in_dir, out_dir=out_dir, report=report, suffixes=suffixes,
-                  summary=bool(getattr(args, "summary", False)), force=bool(getattr(args, "force", False)),
-                  quiet=bool(getattr(args, "quiet", False)), length=length, beams=beams,
-                  group_chars=group_chars, runtime=runtime,
-                  translation_model=getattr(args, "translation_model", None),
-                  summary_model=getattr(args, "summary_model", None),
-                  max_file_bytes=int(max_mb * 2**20) if max_mb else MAX_FILE_BYTES, source=source,
-                  cache=cache, cache_mb=cache_mb)
+    return Config(
+        in_dir=in_dir,
+        out_dir=out_dir,
+        report=report,
+        suffixes=suffixes,
+        summary=bool(getattr(args, "summary", False)),
+        force=bool(getattr(args, "force", False)),
+        quiet=bool(getattr(args, "quiet", False)),
+        length=length,
+        beams=beams,
+        group_chars=group_chars,
+        runtime=runtime,
+        translation_model=getattr(args, "translation_model", None),
+        summary_model=getattr(args, "summary_model", None),
+        max_file_bytes=int(max_mb * 2**20) if max_mb else MAX_FILE_BYTES,
+        source=source,
+        cache=cache,
+        cache_mb=cache_mb,
+    )

@@ -32,8 +32,10 @@ class Processes:
         self.state = PartialState(cpu=True, timeout=timeout)
         launched = launched_processes()
         if launched > 1 and self.state.num_processes != launched:
-            raise RuntimeError(f"WORLD_SIZE is {launched} but accelerate joined {self.state.num_processes} "
-                               "process(es): start the run with torchrun or accelerate launch")
+            raise RuntimeError(
+                f"WORLD_SIZE is {launched} but accelerate joined {self.state.num_processes} "
+                "process(es): start the run with torchrun or accelerate launch"
+            )
 
     @property
     def rank(self) -> int:

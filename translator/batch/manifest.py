@@ -82,8 +82,9 @@ def _line(record: Record) -> bytes:
     return json.dumps(record, ensure_ascii=True, sort_keys=True).encode("ascii") + b"\n"
 
 
-def compact_manifest(out_dir: Path, keep: Collection[str] | None = None,
-                     removed: Collection[str] = ()) -> dict[str, Record]:
+def compact_manifest(
+    out_dir: Path, keep: Collection[str] | None = None, removed: Collection[str] = ()
+) -> dict[str, Record]:
     """Rewrite the manifest as one record per source (atomically) and delete the parts.
 
     Only the sources in ``keep`` stay (all when None). A record keeps, under ``written``, the

@@ -211,10 +211,16 @@ class WorkGroup:
         ``done`` marks every member done except the ones to translate again: all of them when
         the group changed or lost an output (its batches must be a clean run's), only the files
         that failed last time when nothing else is missing (they never shared a batch anyway)."""
+
         def part(wanted: bool) -> WorkGroup:
             chosen = [i for i, done in enumerate(self.done or [self.current] * len(self.files)) if done == wanted]
-            return WorkGroup(self.key, [self.files[i] for i in chosen], [self.hashes[i] for i in chosen], wanted,
-                             [wanted] * len(chosen))
+            return WorkGroup(
+                self.key,
+                [self.files[i] for i in chosen],
+                [self.hashes[i] for i in chosen],
+                wanted,
+                [wanted] * len(chosen),
+            )
 
         return part(True), part(False)
 
@@ -226,8 +232,9 @@ def group_key(files: list[SourceFile], hashes: list[str]) -> str:
     return hashlib.sha256(joined.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def work_groups(files: list[SourceFile], states: dict[int, FileState], limit: int,
-                force: bool = False) -> list[WorkGroup]:
+def work_groups(
+    files: list[SourceFile], states: dict[int, FileState], limit: int, force: bool = False
+) -> list[WorkGroup]:
     """The work groups of the walk with their keys; a group is current (nothing to do) when every
     member is up to date and came from a group with the same key. Unreadable files are left out."""
     result = []

@@ -17,10 +17,12 @@ class Bars:
         if enabled:
             from tqdm import tqdm
 
-            self.files = tqdm(total=files, unit="file", desc=f"{label}files", position=0,
-                              file=sys.stderr, dynamic_ncols=True)
-            self.sentences = tqdm(total=0, unit="sent", desc=f"{label}sentences", position=1,
-                                  file=sys.stderr, dynamic_ncols=True)
+            self.files = tqdm(
+                total=files, unit="file", desc=f"{label}files", position=0, file=sys.stderr, dynamic_ncols=True
+            )
+            self.sentences = tqdm(
+                total=0, unit="sent", desc=f"{label}sentences", position=1, file=sys.stderr, dynamic_ncols=True
+            )
 
     def group(self) -> tuple[Callable[[int, int], None], Callable[[], None]]:
         """A ``progress(done, total)`` callback for one work group, and a ``finish()`` to call

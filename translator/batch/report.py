@@ -13,12 +13,24 @@ from .plan import Walk
 STATUSES = ("done", "skipped", "failed", "unsupported")
 
 
-def write_report(cfg: Config, walk: Walk, results: list[dict[str, Any]], options: dict[str, Any], *,
-                 sentences: int, seconds: float, processes: int, removed: list[str]) -> dict[str, Any]:
+def write_report(
+    cfg: Config,
+    walk: Walk,
+    results: list[dict[str, Any]],
+    options: dict[str, Any],
+    *,
+    sentences: int,
+    seconds: float,
+    processes: int,
+    removed: list[str],
+) -> dict[str, Any]:
     """Write ``cfg.report`` and return its content: every file with its status, what was left
     out, and the outputs removed because the current sources and options no longer produce them."""
-    files = sorted(results + [{"path": rel, "status": "unsupported", "reason": "unsupported file type"}
-                              for rel in walk.unsupported], key=lambda r: r["path"])
+    files = sorted(
+        results
+        + [{"path": rel, "status": "unsupported", "reason": "unsupported file type"} for rel in walk.unsupported],
+        key=lambda r: r["path"],
+    )
     report = {
         "in_dir": str(cfg.in_dir),
         "out_dir": str(cfg.out_dir),
@@ -43,9 +55,12 @@ def print_summary(report: dict[str, Any], cfg: Config) -> None:
     """One line of counts on stderr, then one line per failed file."""
     counts = report["counts"]
     removed = f", {len(report['removed'])} outdated outputs removed" if report["removed"] else ""
-    print(f"translator batch: {counts['done']} files done, {counts['skipped']} skipped, "
-          f"{counts['failed']} failed, {counts['unsupported']} unsupported{removed}; "
-          f"{report['sentences']} sentences; {report['seconds']:.1f} s; report: {cfg.report}", file=sys.stderr)
+    print(
+        f"translator batch: {counts['done']} files done, {counts['skipped']} skipped, "
+        f"{counts['failed']} failed, {counts['unsupported']} unsupported{removed}; "
+        f"{report['sentences']} sentences; {report['seconds']:.1f} s; report: {cfg.report}",
+        file=sys.stderr,
+    )
     for r in report["files"]:
         if r["status"] == "failed":
             print(f"  failed: {r['path']}: {r['reason']}", file=sys.stderr)

@@ -7,8 +7,8 @@ import logging
 import sys
 from typing import Any
 
-from ..files import Document, read_document, render_document
 from ..cache import open_cache
+from ..files import Document, read_document, render_document
 from ..io import atomic_write
 from ..language import UnsupportedLanguageError
 from ..models import ModelNotFoundError
@@ -42,12 +42,22 @@ class Runner:
         self.procs = procs
         device = procs.device(cfg.runtime.device)
         overrides = {"num_beams": cfg.beams} if cfg.beams else {}
-        self.translator = Translator(cfg.translation_model, device=device, engine=cfg.runtime.engine,
-                                     dtype=cfg.runtime.dtype, source=cfg.source,
-                                     cache=open_cache(cfg.cache, cfg.cache_mb), **overrides)
-        self.summarizer = (Summarizer(cfg.summary_model, device=device, engine=cfg.runtime.engine,
-                                      dtype=cfg.runtime.dtype, **overrides)
-                           if cfg.summary else None)
+        self.translator = Translator(
+            cfg.translation_model,
+            device=device,
+            engine=cfg.runtime.engine,
+            dtype=cfg.runtime.dtype,
+            source=cfg.source,
+            cache=open_cache(cfg.cache, cfg.cache_mb),
+            **overrides,
+        )
+        self.summarizer = (
+            Summarizer(
+                cfg.summary_model, device=device, engine=cfg.runtime.engine, dtype=cfg.runtime.dtype, **overrides
+            )
+            if cfg.summary
+            else None
+        )
         # what the outputs depend on: a record with other options is redone
         self.options: dict[str, Any] = {
             "pipeline": PIPELINE_VERSION,
@@ -59,8 +69,11 @@ class Runner:
             "summary": cfg.summary,
         }
         if self.summarizer is not None:
-            self.options.update(summary_model=self.summarizer.model_name, length=cfg.length,
-                                summary_num_beams=self.summarizer.options.num_beams)
+            self.options.update(
+                summary_model=self.summarizer.model_name,
+                length=cfg.length,
+                summary_num_beams=self.summarizer.options.num_beams,
+            )
         part = MANIFEST_NAME if procs.world == 1 else MANIFEST_PART.format(rank=procs.rank)
         self.writer = ManifestWriter(cfg.out_dir / part)
         self.results: list[dict[str, Any]] = []
@@ -69,10 +82,21 @@ class Runner:
     def _result(self, f: SourceFile, status: str, **extra: Any) -> None:
         self.results.append({"path": f.rel, "status": status, "rank": self.procs.rank, **extra})
 
-    def _record(self, f: SourceFile, status: str, sha: str | None, key: str | None, outputs: list[str],
-                **extra: Any) -> None:
-        self.writer.append({"source": f.rel, "sha256": sha, "options": self.options, "status": status,
-                            "group": key, "outputs": outputs, "model": self.translator.model_name, **extra})
+    def _record(
+        self, f: SourceFile, status: str, sha: str | None, key: str | None, outputs: list[str], **extra: Any
+    ) -> None:
+        self.writer.append(
+            {
+                "source": f.rel,
+                "sha256": sha,
+                "options": self.options,
+                "status": status,
+                "group": key,
+                "outputs": outputs,
+                "model": self.translator.model_name,
+                **extra,
+            }
+        )
 
     def is_current(self, f: SourceFile, sha: str, record: Record | None) -> bool:
         """True when ``record`` proves that ``f``'s outputs are up to date (or that the file, in a
@@ -100,8 +124,12 @@ class Runner:
                 continue
             record = manifest.get(f.rel)
             current = record is not None and self.is_current(f, sha, record)
-            failed = bool(record and record.get("status") == "failed" and record.get("sha256") == sha
-                          and record.get("options") == self.options)
+            failed = bool(
+                record
+                and record.get("status") == "failed"
+                and record.get("sha256") == sha
+                and record.get("options") == self.options
+            )
             states.append(FileState(index, sha, current, record.get("group") if record else None, failed))
         return states
 
@@ -132,8 +160,9 @@ class Runner:
             self.writer.close()
 
     def _run_documents(self, docs: list[Document], progress: Any = None) -> list[TranslationAndSummary]:
-        return run_documents([doc.units for doc in docs], self.translator, self.summarizer,
-                             length=self.cfg.length, progress=progress)
+        return run_documents(
+            [doc.units for doc in docs], self.translator, self.summarizer, length=self.cfg.length, progress=progress
+        )
 
     def _run_group(self, group: WorkGroup, bars: Bars) -> None:
         hashes = dict(zip((f.rel for f in group.files), group.hashes))
@@ -200,10 +229,15 @@ class Runner:
         info = {"format": doc.format, "encoding": doc.encoding, "units": len(doc.units), "language": result.language}
         self._record(f, "done", sha, key, f.outputs, **info)
         self.sentences += sum(segment.translated for segment in result.segments)
-        doubtful = [{"sentence": n, "source": s.source, "english": s.target, "score": round(s.score, 4)}
-                    for n, s in least_confident(result.segments, LEAST_CONFIDENT)]
-        extra = {"notes": result.notes, "warnings": list(doc.warnings) + list(result.warnings),
-                 "least_confident": doubtful}
+        doubtful = [
+            {"sentence": n, "source": s.source, "english": s.target, "score": round(s.score, 4)}
+            for n, s in least_confident(result.segments, LEAST_CONFIDENT)
+        ]
+        extra = {
+            "notes": result.notes,
+            "warnings": list(doc.warnings) + list(result.warnings),
+            "least_confident": doubtful,
+        }
         self._result(f, "done", outputs=f.outputs, **info, **{k: v for k, v in extra.items() if v})
 
     def _refuse(self, f: SourceFile, sha: str, key: str, why: str, lang: str | None) -> None:

@@ -35,8 +35,9 @@ def _own_path(out_dir: Path, rel: str) -> Path | None:
     return path if inside(Path(os.path.realpath(path.parent)), out_dir) else None
 
 
-def remove_stale_outputs(out_dir: Path, written: Iterable[str], keep: Collection[str],
-                         protected: Collection[str] = ()) -> list[str]:
+def remove_stale_outputs(
+    out_dir: Path, written: Iterable[str], keep: Collection[str], protected: Collection[str] = ()
+) -> list[str]:
     """Delete each ``written`` output (relative to ``out_dir``) that is not in ``keep`` or
     ``protected``, then the folders this leaves empty; return the paths removed, sorted."""
     removed: list[str] = []

@@ -34,15 +34,17 @@ class CachedPiece:
     def to_json(self) -> str:
         """The stored form: compact JSON."""
         score = None if self.score is None else float(self.score)
-        return json.dumps({"t": self.target, "s": score, "w": list(self.warnings)}, ensure_ascii=True,
-                          separators=(",", ":"))
+        return json.dumps(
+            {"t": self.target, "s": score, "w": list(self.warnings)}, ensure_ascii=True, separators=(",", ":")
+        )
 
     @classmethod
     def from_json(cls, data: str | bytes) -> CachedPiece:
         """The piece stored as :meth:`to_json`; ValueError (or KeyError/TypeError) when it is not."""
         value = json.loads(data)
-        return cls(str(value["t"]), None if value["s"] is None else float(value["s"]),
-                   tuple(str(w) for w in value["w"]))
+        return cls(
+            str(value["t"]), None if value["s"] is None else float(value["s"]), tuple(str(w) for w in value["w"])
+        )
 
 
 @dataclass(frozen=True)

@@ -50,8 +50,9 @@ def context_key(model: str, engine: str, options: Any) -> str:
     (:func:`model_identity`), the engine and precision (``"ct2 int8 cpu"``) and the fields of the
     options dataclass that change a piece's output (all but :data:`OPTIONS_NOT_IN_KEY`)."""
     fields = {name: value for name, value in asdict(options).items() if name not in OPTIONS_NOT_IN_KEY}
-    blob = json.dumps({"v": KEY_VERSION, "model": model, "engine": engine, "options": fields},
-                      sort_keys=True, default=str)
+    blob = json.dumps(
+        {"v": KEY_VERSION, "model": model, "engine": engine, "options": fields}, sort_keys=True, default=str
+    )
     return hashlib.sha256(blob.encode()).hexdigest()
 
 

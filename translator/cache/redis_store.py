@@ -31,14 +31,16 @@ class RedisCache:
 
     PREFIX = "translator:tc:"
 
-    def __init__(self, url: str, max_bytes: int = DEFAULT_CACHE_MB * 2**20, *,
-                 ttl_s: int | None = 30 * 24 * 3600) -> None:
+    def __init__(
+        self, url: str, max_bytes: int = DEFAULT_CACHE_MB * 2**20, *, ttl_s: int | None = 30 * 24 * 3600
+    ) -> None:
         self.where = _redacted(url)
         try:
             import redis
         except ImportError as exc:
-            raise CacheUnavailable(f"translation cache {self.where}: the redis client is missing ({exc}); "
-                                   "fix: pip install redis") from exc
+            raise CacheUnavailable(
+                f"translation cache {self.where}: the redis client is missing ({exc}); fix: pip install redis"
+            ) from exc
         self.max_bytes = int(max_bytes)
         self.ttl_s = ttl_s
         self.hits = self.misses = 0

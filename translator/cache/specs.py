@@ -15,8 +15,9 @@ OFF = ("off", "none", "no", "false", "0", "")
 ON = ("on", "all", "sqlite", "yes", "true", "1")
 SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 REDIS_SCHEMES = ("redis", "rediss", "unix")
-SPECS_HELP = ("off, on (the default SQLite file; also all, sqlite), a file ending in .sqlite or .db, "
-              "or redis://host:port/db")
+SPECS_HELP = (
+    "off, on (the default SQLite file; also all, sqlite), a file ending in .sqlite or .db, or redis://host:port/db"
+)
 
 
 def parse_spec(spec: str | None) -> tuple[str, str] | None:

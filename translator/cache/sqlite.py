@@ -30,8 +30,10 @@ _SCHEMA = (
     "CREATE TRIGGER IF NOT EXISTS entries_resized AFTER UPDATE OF size ON entries "
     "BEGIN UPDATE meta SET total = total + NEW.size - OLD.size WHERE id = 1; END",
 )
-_UPSERT = ("INSERT INTO entries (key, value, size, used) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE "
-           "SET value = excluded.value, size = excluded.size, used = excluded.used")
+_UPSERT = (
+    "INSERT INTO entries (key, value, size, used) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE "
+    "SET value = excluded.value, size = excluded.size, used = excluded.used"
+)
 
 
 class SqliteCache:

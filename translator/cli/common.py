@@ -42,6 +42,7 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 def _argument_type(check):
     """An argparse ``type=`` that turns the check's ValueError into a one-line usage error."""
+
     def convert(value: str):
         try:
             return check(value)
@@ -52,44 +53,85 @@ def _argument_type(check):
     return convert
 
 
-def add_model_options(parser: argparse.ArgumentParser, *, translation: bool = True, summary: bool = True,
-                      length: bool = True, beams: int | None = DEFAULT_BEAMS) -> None:
+def add_model_options(
+    parser: argparse.ArgumentParser,
+    *,
+    translation: bool = True,
+    summary: bool = True,
+    length: bool = True,
+    beams: int | None = DEFAULT_BEAMS,
+) -> None:
     """The model, device, engine, beams (and summary length) options of a command: each command
     gets only those it uses."""
     if translation:
-        parser.add_argument("--translation-model", default=None,
-                            help="Hub id, alias or local folder (default: $TRANSLATOR_TRANSLATION_MODEL or "
-                                 f"{DEFAULT_TRANSLATION_MODEL})")
-        parser.add_argument("--source", default="auto", metavar="LANG",
-                            help="source language: auto (detect), sl, hr, sr, bs, bg, mk, or en (copy as is)")
+        parser.add_argument(
+            "--translation-model",
+            default=None,
+            help="Hub id, alias or local folder (default: $TRANSLATOR_TRANSLATION_MODEL or "
+            f"{DEFAULT_TRANSLATION_MODEL})",
+        )
+        parser.add_argument(
+            "--source",
+            default="auto",
+            metavar="LANG",
+            help="source language: auto (detect), sl, hr, sr, bs, bg, mk, or en (copy as is)",
+        )
     if summary:
-        parser.add_argument("--summary-model", default=None,
-                            help="Hub id, alias or local folder (default: $TRANSLATOR_SUMMARY_MODEL or "
-                                 f"{DEFAULT_SUMMARY_MODEL})")
-    parser.add_argument("--device", default=None, type=_argument_type(check_device),
-                        help=f"{DEVICES_HELP} (default: $TRANSLATOR_DEVICE or auto)")
-    parser.add_argument("--engine", default=None, choices=ENGINES,
-                        help="generation engine (default: $TRANSLATOR_ENGINE or auto)")
-    parser.add_argument("--beams", type=_argument_type(check_beams), default=beams, metavar=f"{MIN_BEAMS}-{MAX_BEAMS}",
-                        help="beam size (1 = greedy: fastest)")
+        parser.add_argument(
+            "--summary-model",
+            default=None,
+            help=f"Hub id, alias or local folder (default: $TRANSLATOR_SUMMARY_MODEL or {DEFAULT_SUMMARY_MODEL})",
+        )
+    parser.add_argument(
+        "--device",
+        default=None,
+        type=_argument_type(check_device),
+        help=f"{DEVICES_HELP} (default: $TRANSLATOR_DEVICE or auto)",
+    )
+    parser.add_argument(
+        "--engine", default=None, choices=ENGINES, help="generation engine (default: $TRANSLATOR_ENGINE or auto)"
+    )
+    parser.add_argument(
+        "--beams",
+        type=_argument_type(check_beams),
+        default=beams,
+        metavar=f"{MIN_BEAMS}-{MAX_BEAMS}",
+        help="beam size (1 = greedy: fastest)",
+    )
     if summary and length:
         parser.add_argument("--length", default="medium", choices=list(SUMMARY_LENGTHS), help="summary length")
 
 
 def add_file_limit(parser: argparse.ArgumentParser) -> None:
     """--max-file-mb: the largest document accepted, once unpacked (a .docx is a zip)."""
-    parser.add_argument("--max-file-mb", type=float, default=MAX_FILE_BYTES / 2**20, metavar="MB",
-                        help="refuse a document larger than this once unpacked (.docx parts count unzipped)")
+    parser.add_argument(
+        "--max-file-mb",
+        type=float,
+        default=MAX_FILE_BYTES / 2**20,
+        metavar="MB",
+        help="refuse a document larger than this once unpacked (.docx parts count unzipped)",
+    )
 
 
 def add_cache_options(parser: argparse.ArgumentParser) -> None:
     """--cache [SPEC] and --translation-cache-mb: the sentence cache (README: Translation cache)."""
-    parser.add_argument("--cache", nargs="?", const="on", default=None, metavar="SPEC",
-                        help="keep each sentence's English for next time (off unless given): bare --cache is the "
-                             "default SQLite file under $TRANSLATOR_CACHE_DIR (~/.cache/translator); or FILE.sqlite, "
-                             "redis://host:port/db, off")
-    parser.add_argument("--translation-cache-mb", type=int, default=DEFAULT_CACHE_MB, metavar="MB",
-                        help="largest SQLite cache; past it the least recently used sentences are dropped")
+    parser.add_argument(
+        "--cache",
+        nargs="?",
+        const="on",
+        default=None,
+        metavar="SPEC",
+        help="keep each sentence's English for next time (off unless given): bare --cache is the "
+        "default SQLite file under $TRANSLATOR_CACHE_DIR (~/.cache/translator); or FILE.sqlite, "
+        "redis://host:port/db, off",
+    )
+    parser.add_argument(
+        "--translation-cache-mb",
+        type=int,
+        default=DEFAULT_CACHE_MB,
+        metavar="MB",
+        help="largest SQLite cache; past it the least recently used sentences are dropped",
+    )
 
 
 def _open_cache(args: argparse.Namespace):
@@ -104,4 +146,3 @@ def _open_cache(args: argparse.Namespace):
 
 def _max_bytes(args: argparse.Namespace) -> int:
     return int(args.max_file_mb * 2**20)
-

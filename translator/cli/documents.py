@@ -22,8 +22,7 @@ def _input_path(source: str) -> Path | None:
         return None
     path = Path(source)
     if path.is_dir():
-        raise UsageError(f"{source} is a folder: translate a whole folder with "
-                         f"`translator batch {source} OUT_DIR`")
+        raise UsageError(f"{source} is a folder: translate a whole folder with `translator batch {source} OUT_DIR`")
     if not path.is_file():
         raise FileNotFoundError(f"{source}: no such file")
     return path
@@ -60,8 +59,11 @@ def _print_warnings(warnings: list[str], quiet: bool) -> None:
     for warning in warnings[:WARNINGS_SHOWN]:
         print(f"warning: {warning}", file=sys.stderr)
     if len(warnings) > WARNINGS_SHOWN:
-        print(f"warning: ... and {len(warnings) - WARNINGS_SHOWN} more ({len(warnings)} in all; "
-              "--json lists them, --quiet hides them)", file=sys.stderr)
+        print(
+            f"warning: ... and {len(warnings) - WARNINGS_SHOWN} more ({len(warnings)} in all; "
+            "--json lists them, --quiet hides them)",
+            file=sys.stderr,
+        )
 
 
 def _engines(args: argparse.Namespace, *, translation: bool = True, summary: bool = False):
@@ -69,8 +71,11 @@ def _engines(args: argparse.Namespace, *, translation: bool = True, summary: boo
     from ..translate import Translator
 
     common = dict(device=args.device, engine=args.engine, num_beams=args.beams)
-    translator = (Translator(args.translation_model, source=args.source, cache=_open_cache(args), **common)
-                  if translation else None)
+    translator = (
+        Translator(args.translation_model, source=args.source, cache=_open_cache(args), **common)
+        if translation
+        else None
+    )
     summarizer = Summarizer(args.summary_model, **common) if summary else None
     return translator, summarizer
 
@@ -98,8 +103,11 @@ def _translate(args: argparse.Namespace) -> int:
             atomic_write(output, rendered)
         elif not args.json:
             if doc.encoding == "binary":  # .docx, .odt, .pptx, .epub ...: a zip, not text
-                print(f"note: {path.name} is a {doc.format} file: printing its text; -o FILE{path.suffix} keeps "
-                      "its formatting", file=sys.stderr)
+                print(
+                    f"note: {path.name} is a {doc.format} file: printing its text; -o FILE{path.suffix} keeps "
+                    "its formatting",
+                    file=sys.stderr,
+                )
                 sys.stdout.write(result.translation.rstrip("\n") + "\n")
             else:
                 sys.stdout.write(rendered.decode("utf-8"))
@@ -159,7 +167,7 @@ def _stream_to_stdout(text, translator, summarizer, length):
     for result in pipeline.stream(text, translator, summarizer, length=length):
         english = result.translation
         if english.startswith(printed) and len(english) > len(printed):
-            sys.stdout.write(english[len(printed):])
+            sys.stdout.write(english[len(printed) :])
             sys.stdout.flush()
             printed = english
     if not printed.endswith("\n"):
@@ -173,11 +181,12 @@ def _summarize(args: argparse.Namespace) -> int:
 
     found = language.identify(text)  # the decision translate and the server make for source=auto
     if found.language != language.PASSTHROUGH and found.confidence > 0:
-        print(f"warning: the text looks {language.language_name(found.language)} ({found.language}), but the "
-              "summary model reads English: `translator translate --summary` translates it first",
-              file=sys.stderr)
+        print(
+            f"warning: the text looks {language.language_name(found.language)} ({found.language}), but the "
+            "summary model reads English: `translator translate --summary` translates it first",
+            file=sys.stderr,
+        )
     _translator, summarizer = _engines(args, translation=False, summary=True)
 
     sys.stdout.write(pipeline.summarize(text, summarizer, length=args.length) + "\n")
     return 0
-

@@ -24,10 +24,19 @@ from .tools import (
 logger = logging.getLogger("translator")
 
 
-COMMANDS = {"translate": _translate, "summarize": _summarize, "download": _download,
-            "tiny-models": _tiny, "batch": _batch, "serve": _serve,
-            "evaluate": _evaluate, "cache": _cache, "follow": _follow, "keys": _keys,
-            "suggestions": _suggestions}
+COMMANDS = {
+    "translate": _translate,
+    "summarize": _summarize,
+    "download": _download,
+    "tiny-models": _tiny,
+    "batch": _batch,
+    "serve": _serve,
+    "evaluate": _evaluate,
+    "cache": _cache,
+    "follow": _follow,
+    "keys": _keys,
+    "suggestions": _suggestions,
+}
 
 
 def _traceback_if(verbose: bool) -> None:
@@ -43,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     from ..files import FileTooLargeError
 
     try:
@@ -60,4 +70,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-

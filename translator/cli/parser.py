@@ -30,19 +30,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_follow_command(commands)
 
-    p = commands.add_parser("serve", help="start the web page and the REST API (the same as python app.py)",
-                            formatter_class=HelpFormatter,
-                            description="Web page and LibreTranslate-compatible REST API on one port: "
-                                        "Slovenian news → English translation and summary.")
+    p = commands.add_parser(
+        "serve",
+        help="start the web page and the REST API (the same as python app.py)",
+        formatter_class=HelpFormatter,
+        description="Web page and LibreTranslate-compatible REST API on one port: "
+        "Slovenian news → English translation and summary.",
+    )
     add_serve_arguments(p)
 
-    p = commands.add_parser("download", help="save models into models/ for offline use",
-                            formatter_class=HelpFormatter)
+    p = commands.add_parser("download", help="save models into models/ for offline use", formatter_class=HelpFormatter)
     p.add_argument("names", nargs="*", help="Hub ids or aliases (default: the two default models)")
     p.add_argument("--ct2", action="store_true", help="also convert them for the CTranslate2 engine")
 
-    p = commands.add_parser("tiny-models", help="build tiny random-weight models for offline demos and tests",
-                            formatter_class=HelpFormatter)
+    p = commands.add_parser(
+        "tiny-models", help="build tiny random-weight models for offline demos and tests", formatter_class=HelpFormatter
+    )
     p.add_argument("out_dir", nargs="?", default="models/tiny", help="where to put marian/ and bart/")
 
     _add_evaluate_command(commands)
@@ -51,35 +54,53 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_document_commands(commands: argparse._SubParsersAction) -> None:
     """translate, summarize and batch."""
-    p = commands.add_parser("translate", help="translate a file or stdin to English", formatter_class=HelpFormatter,
-                            description="Translate a file (.txt .md .html .docx .srt) or stdin. Structured formats "
-                                        "keep their structure: -o FILE writes the translated file in the same "
-                                        "format; .md/.html/.srt are printed as such.")
-    p.add_argument("input", nargs="?", default="-",
-                   help="a .txt/.md/.html/.docx/.srt file, - for stdin, or an http(s) link to a news article")
-    p.add_argument("-o", "--output", default=None, metavar="FILE",
-                   help="write the English here (same format as the input; written atomically)")
+    p = commands.add_parser(
+        "translate",
+        help="translate a file or stdin to English",
+        formatter_class=HelpFormatter,
+        description="Translate a file (.txt .md .html .docx .srt) or stdin. Structured formats "
+        "keep their structure: -o FILE writes the translated file in the same "
+        "format; .md/.html/.srt are printed as such.",
+    )
+    p.add_argument(
+        "input",
+        nargs="?",
+        default="-",
+        help="a .txt/.md/.html/.docx/.srt file, - for stdin, or an http(s) link to a news article",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        metavar="FILE",
+        help="write the English here (same format as the input; written atomically)",
+    )
     p.add_argument("--summary", action="store_true", help="also summarise the English")
-    p.add_argument("--json", action="store_true",
-                   help="print JSON: translation, summary (null unless --summary), language, notes, warnings, "
-                        "models, segments")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON: translation, summary (null unless --summary), language, notes, warnings, models, segments",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no warning lines on stderr")
     add_file_limit(p)
     add_model_options(p)
     add_cache_options(p)
 
-    p = commands.add_parser("summarize", help="summarise English text from a file or stdin",
-                            formatter_class=HelpFormatter)
+    p = commands.add_parser(
+        "summarize", help="summarise English text from a file or stdin", formatter_class=HelpFormatter
+    )
     p.add_argument("input", nargs="?", default="-", help="a text file, or - for stdin")
     add_model_options(p, translation=False)
 
-    p = commands.add_parser("batch", help="translate every file of a folder into another folder",
-                            formatter_class=HelpFormatter)
+    p = commands.add_parser(
+        "batch", help="translate every file of a folder into another folder", formatter_class=HelpFormatter
+    )
     p.add_argument("in_dir", help="folder of Slovenian documents (read only, never modified)")
     p.add_argument("out_dir", help="folder for the English documents (mirrors IN_DIR)")
     p.add_argument("--summary", action="store_true", help="also write NAME.summary.txt beside each output")
-    p.add_argument("--formats", default=None,
-                   help="comma-separated suffixes to translate, e.g. txt,md (default: all supported)")
+    p.add_argument(
+        "--formats", default=None, help="comma-separated suffixes to translate, e.g. txt,md (default: all supported)"
+    )
     p.add_argument("--force", action="store_true", help="redo files the manifest says are done")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--report", default=None, help="write a JSON report here (default: OUT_DIR/report.json)")
@@ -93,36 +114,66 @@ def _add_evaluate_command(commands: argparse._SubParsersAction) -> None:
     from ..options import DTYPES
 
     p = commands.add_parser(
-        "evaluate", help="score translations (BLEU, chrF, TER) or summaries (ROUGE) against references",
+        "evaluate",
+        help="score translations (BLEU, chrF, TER) or summaries (ROUGE) against references",
         formatter_class=HelpFormatter,
         description="Translate (or summarise) test lines with the project's own pipeline and score the output: "
-                    "sacrebleu BLEU, chrF and TER with their signatures (--task summary: rouge-score ROUGE-1/2/L), "
-                    "output tokens/s, peak memory, and the lines that score lowest beside the model's confidence. "
-                    "Line N of a reference is the reference of source line N; empty lines stay in place.")
+        "sacrebleu BLEU, chrF and TER with their signatures (--task summary: rouge-score ROUGE-1/2/L), "
+        "output tokens/s, peak memory, and the lines that score lowest beside the model's confidence. "
+        "Line N of a reference is the reference of source line N; empty lines stay in place.",
+    )
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--src", metavar="FILE", help="source lines (--task summary: one document per line)")
-    source.add_argument("--data", metavar="FILE",
-                        help="one .tsv (source, reference columns) or .jsonl (source, reference fields) file")
-    source.add_argument("--testset", metavar="NAME",
-                        help="a test set sacrebleu downloads and caches: flores200 (devtest), flores200/dev, wmt22...")
-    p.add_argument("--ref", metavar="FILE", nargs="+", help="reference lines for --src (several files: several references)")
-    p.add_argument("--src-field", default=None,
-                   help="--data: source column (TSV: 1-based number, default 1, or header name) or JSONL field "
-                        "(default: source, src, article, document or text)")
-    p.add_argument("--ref-field", default=None,
-                   help="--data: reference column (TSV default 2) or JSONL field (default: reference, ref, target, "
-                        "translation, highlights or summary)")
+    source.add_argument(
+        "--data", metavar="FILE", help="one .tsv (source, reference columns) or .jsonl (source, reference fields) file"
+    )
+    source.add_argument(
+        "--testset",
+        metavar="NAME",
+        help="a test set sacrebleu downloads and caches: flores200 (devtest), flores200/dev, wmt22...",
+    )
+    p.add_argument(
+        "--ref", metavar="FILE", nargs="+", help="reference lines for --src (several files: several references)"
+    )
+    p.add_argument(
+        "--src-field",
+        default=None,
+        help="--data: source column (TSV: 1-based number, default 1, or header name) or JSONL field "
+        "(default: source, src, article, document or text)",
+    )
+    p.add_argument(
+        "--ref-field",
+        default=None,
+        help="--data: reference column (TSV default 2) or JSONL field (default: reference, ref, target, "
+        "translation, highlights or summary)",
+    )
     p.add_argument("--langpair", default="sl-en", help="--testset: language pair (or FLORES codes: slv_Latn-eng_Latn)")
     p.add_argument("--task", default="translation", choices=("translation", "summary"), help="what to evaluate")
-    p.add_argument("--compare", nargs="+", metavar="CONFIG", default=None,
-                   help='run several configurations on the same lines, e.g. "engine=ct2,dtype=int8" '
-                        '"engine=hf,dtype=float32"; keys: model, engine, device, dtype and any TranslationOptions '
-                        "(--task summary: SummaryOptions) field such as num_beams")
-    p.add_argument("--worst", type=int, default=10, metavar="N",
-                   help="show the N lines with the lowest sentence chrF (summaries: ROUGE-L)")
+    p.add_argument(
+        "--compare",
+        nargs="+",
+        metavar="CONFIG",
+        default=None,
+        help='run several configurations on the same lines, e.g. "engine=ct2,dtype=int8" '
+        '"engine=hf,dtype=float32"; keys: model, engine, device, dtype and any TranslationOptions '
+        "(--task summary: SummaryOptions) field such as num_beams",
+    )
+    p.add_argument(
+        "--worst",
+        type=int,
+        default=10,
+        metavar="N",
+        help="show the N lines with the lowest sentence chrF (summaries: ROUGE-L)",
+    )
     p.add_argument("--limit", type=int, default=None, metavar="N", help="evaluate only the first N lines")
-    p.add_argument("--hyp-out", metavar="FILE", default=None,
-                   help="write the hypotheses here, one per line (several configurations: FILE.1.txt, FILE.2.txt...)")
+    p.add_argument(
+        "--hyp-out",
+        metavar="FILE",
+        default=None,
+        help="write the hypotheses here, one per line (several configurations: FILE.1.txt, FILE.2.txt...)",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON report instead of the table")
-    p.add_argument("--dtype", default=None, choices=DTYPES, help="weights' precision (default: $TRANSLATOR_DTYPE or auto)")
+    p.add_argument(
+        "--dtype", default=None, choices=DTYPES, help="weights' precision (default: $TRANSLATOR_DTYPE or auto)"
+    )
     add_model_options(p)

@@ -33,27 +33,38 @@ def check_interval(value: str) -> float:
 
 def add_follow_command(commands: argparse._SubParsersAction) -> None:
     """``translator follow FEED_OR_SITE... --out DIR [--once | --every 15m]`` (README: Follow the news)."""
-    p = commands.add_parser("follow", help="follow news feeds or sites: each new article translated and summarised "
-                                           "into an English digest (feed.xml, index.html)",
-                            formatter_class=HelpFormatter,
-                            description="Read RSS/Atom feeds (a site's page: the feed it names), fetch each new "
-                                        "article, translate its title and text, summarise it, and write "
-                                        "DIR/items/<date>-<slug>.json and .md, DIR/feed.xml (RSS 2.0) and "
-                                        "DIR/index.html. A rerun does only new or changed items.")
+    p = commands.add_parser(
+        "follow",
+        help="follow news feeds or sites: each new article translated and summarised "
+        "into an English digest (feed.xml, index.html)",
+        formatter_class=HelpFormatter,
+        description="Read RSS/Atom feeds (a site's page: the feed it names), fetch each new "
+        "article, translate its title and text, summarise it, and write "
+        "DIR/items/<date>-<slug>.json and .md, DIR/feed.xml (RSS 2.0) and "
+        "DIR/index.html. A rerun does only new or changed items.",
+    )
     p.add_argument("sources", nargs="+", metavar="FEED_OR_SITE", help="feed or site links (http:// or https://)")
     p.add_argument("--out", required=True, metavar="DIR", help="where the digest and its state go")
     when = p.add_mutually_exclusive_group()
     when.add_argument("--once", action="store_true", help="one round, then exit (the default)")
-    when.add_argument("--every", type=_argument_type(check_interval), default=None, metavar="INTERVAL",
-                      help="a round every INTERVAL (30s, 15m, 1h) until interrupted")
+    when.add_argument(
+        "--every",
+        type=_argument_type(check_interval),
+        default=None,
+        metavar="INTERVAL",
+        help="a round every INTERVAL (30s, 15m, 1h) until interrupted",
+    )
     p.add_argument("--max-items", type=int, default=20, metavar="N", help="newest items looked at per feed and round")
     p.add_argument("--keep", type=int, default=100, metavar="N", help="items in feed.xml and index.html")
     p.add_argument("--pace", type=float, default=1.0, metavar="SECONDS", help="least time between requests to one host")
     p.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS", help="longest fetch of one page or feed")
     p.add_argument("--max-page-mb", type=float, default=5.0, metavar="MB", help="largest page or feed fetched")
-    p.add_argument("--recheck", action="store_true",
-                   help="fetch every item's article each round (no conditional GETs): catches articles edited "
-                        "without a change in their feed")
+    p.add_argument(
+        "--recheck",
+        action="store_true",
+        help="fetch every item's article each round (no conditional GETs): catches articles edited "
+        "without a change in their feed",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     add_model_options(p)
     add_cache_options(p)
@@ -63,10 +74,18 @@ def _follow(args: argparse.Namespace) -> int:
     from ..news import FetchLimits, FollowConfig, follow
 
     try:
-        config = FollowConfig(sources=tuple(args.sources), out_dir=Path(args.out), every_s=args.every,
-                              max_items=args.max_items, keep=args.keep, pace_s=args.pace,
-                              limits=FetchLimits(max_bytes=int(args.max_page_mb * 2**20), timeout_s=args.timeout),
-                              length=args.length, recheck=args.recheck, progress=not args.quiet)
+        config = FollowConfig(
+            sources=tuple(args.sources),
+            out_dir=Path(args.out),
+            every_s=args.every,
+            max_items=args.max_items,
+            keep=args.keep,
+            pace_s=args.pace,
+            limits=FetchLimits(max_bytes=int(args.max_page_mb * 2**20), timeout_s=args.timeout),
+            length=args.length,
+            recheck=args.recheck,
+            progress=not args.quiet,
+        )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     translator, summarizer = _engines(args, summary=True)
@@ -102,8 +121,12 @@ def add_cache_command(commands: argparse._SubParsersAction) -> None:
     """``translator cache stats|clear [--cache SPEC]``."""
     p = commands.add_parser("cache", help="show or empty the translation cache", formatter_class=HelpFormatter)
     p.add_argument("action", choices=("stats", "clear"), help="stats: entries, bytes and path; clear: empty it")
-    p.add_argument("--cache", default="on", metavar="SPEC",
-                   help="which cache: on (the default SQLite file), FILE.sqlite or redis://host:port/db")
+    p.add_argument(
+        "--cache",
+        default="on",
+        metavar="SPEC",
+        help="which cache: on (the default SQLite file), FILE.sqlite or redis://host:port/db",
+    )
 
 
 def _cache(args: argparse.Namespace) -> int:
@@ -120,29 +143,51 @@ def _cache(args: argparse.Namespace) -> int:
 def add_admin_commands(commands: argparse._SubParsersAction) -> None:
     """``translator keys add|remove|list`` and ``translator suggestions export`` (README: Keys and
     limits): they work on the server's databases while it runs, without importing the page."""
-    p = commands.add_parser("keys", help="add, remove or list the REST API's keys (no restart needed)",
-                            formatter_class=HelpFormatter)
+    p = commands.add_parser(
+        "keys", help="add, remove or list the REST API's keys (no restart needed)", formatter_class=HelpFormatter
+    )
     actions = p.add_subparsers(dest="keys_action", required=True, metavar="ACTION")
-    for name, text in (("add", "add a key (or change its limits); without KEY, a new random one"),
-                       ("remove", "remove a key"), ("list", "list the keys and their limits")):
+    for name, text in (
+        ("add", "add a key (or change its limits); without KEY, a new random one"),
+        ("remove", "remove a key"),
+        ("list", "list the keys and their limits"),
+    ):
         action = actions.add_parser(name, help=text, formatter_class=HelpFormatter)
         if name != "list":
             action.add_argument("key", nargs="?" if name == "add" else None, metavar="KEY")
         if name == "add":
-            action.add_argument("--req-limit", type=int, default=None, metavar="N",
-                                help="requests per minute (0: no limit; default: the server's --req-limit)")
-            action.add_argument("--char-limit", type=int, default=None, metavar="N",
-                                help="characters per text (default: the server's --char-limit)")
-        action.add_argument("--api-keys-db-path", default=None, metavar="PATH",
-                            help="the keys database (default: the server's, api_keys.sqlite in $TRANSLATOR_CACHE_DIR "
-                                 "or ~/.cache/translator)")
-    p = commands.add_parser("suggestions", help="export the translations users suggested (serve --suggestions)",
-                            formatter_class=HelpFormatter)
+            action.add_argument(
+                "--req-limit",
+                type=int,
+                default=None,
+                metavar="N",
+                help="requests per minute (0: no limit; default: the server's --req-limit)",
+            )
+            action.add_argument(
+                "--char-limit",
+                type=int,
+                default=None,
+                metavar="N",
+                help="characters per text (default: the server's --char-limit)",
+            )
+        action.add_argument(
+            "--api-keys-db-path",
+            default=None,
+            metavar="PATH",
+            help="the keys database (default: the server's, api_keys.sqlite in $TRANSLATOR_CACHE_DIR "
+            "or ~/.cache/translator)",
+        )
+    p = commands.add_parser(
+        "suggestions",
+        help="export the translations users suggested (serve --suggestions)",
+        formatter_class=HelpFormatter,
+    )
     p.add_argument("action", choices=("export",), help="write every suggestion out")
     p.add_argument("--format", choices=("jsonl", "tmx"), default="jsonl", help="JSON lines, or TMX 1.4")
     p.add_argument("-o", "--output", default=None, metavar="FILE", help="write here (default: standard output)")
-    p.add_argument("--suggestions-db-path", default=None, metavar="PATH",
-                   help="the suggestions database (default: the server's)")
+    p.add_argument(
+        "--suggestions-db-path", default=None, metavar="PATH", help="the suggestions database (default: the server's)"
+    )
 
 
 def _keys(args: argparse.Namespace) -> int:
@@ -200,4 +245,3 @@ def _evaluate(args: argparse.Namespace) -> int:
     from ..evaluation import main as evaluate_main
 
     return evaluate_main(args)
-

@@ -77,8 +77,16 @@ class FallbackEngine:
         return getattr(self._engine, name)
 
 
-def create_engine(path: Path, *, kind: str, engine: str, device: str, dtype: str,
-                  inter_threads: int | None = None, intra_threads: int | None = None) -> Engine:
+def create_engine(
+    path: Path,
+    *,
+    kind: str,
+    engine: str,
+    device: str,
+    dtype: str,
+    inter_threads: int | None = None,
+    intra_threads: int | None = None,
+) -> Engine:
     """Build the engine named ``engine`` (``auto`` picks one) for the model folder ``path``.
 
     ``auto`` takes CTranslate2 wherever it can run the model: int8 on CPU (measured several times
@@ -98,8 +106,9 @@ def create_engine(path: Path, *, kind: str, engine: str, device: str, dtype: str
     from .ct2 import CT2Engine
 
     def ct2() -> CT2Engine:
-        return CT2Engine(path, device=device, dtype=dtype, kind=kind,
-                         inter_threads=inter_threads, intra_threads=intra_threads)
+        return CT2Engine(
+            path, device=device, dtype=dtype, kind=kind, inter_threads=inter_threads, intra_threads=intra_threads
+        )
 
     if engine == "ct2":
         return ct2()
@@ -112,5 +121,6 @@ def create_engine(path: Path, *, kind: str, engine: str, device: str, dtype: str
     logger.info("engine auto: %s model %s runs on %s", kind, path.name, chosen.description)
     if chosen.backend != "cuda":
         return chosen
-    return FallbackEngine(chosen, lambda reason: _transformers(path, kind=kind, device=device,
-                                                               dtype=dtype, reason=reason))
+    return FallbackEngine(
+        chosen, lambda reason: _transformers(path, kind=kind, device=device, dtype=dtype, reason=reason)
+    )

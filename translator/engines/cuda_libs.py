@@ -31,7 +31,9 @@ Loader = Callable[..., object]
 # What CTranslate2 and the CUDA runtime say when the GPU side, not the model, is the problem.
 _CUDA_FAILURE = re.compile(
     r"libcu\w*|cuda|cublas|cudnn|driver|out of memory|compute type|no kernel image|"
-    r"device-side|CUBLAS_STATUS|cannot be loaded", re.IGNORECASE)
+    r"device-side|CUBLAS_STATUS|cannot be loaded",
+    re.IGNORECASE,
+)
 _LIBRARY = re.compile(r"(lib[\w.+-]+\.so(?:\.\d+)*)")
 
 _preloaded: list[str] | None = None

@@ -74,12 +74,17 @@ def _check_output(path: Path, args: argparse.Namespace) -> None:
 
 
 def _notes(data: EvalData) -> list[str]:
-    orphans = sum(1 for index, line in enumerate(data.sources)
-                  if not line.strip() and any(stream[index].strip() for stream in data.references))
+    orphans = sum(
+        1
+        for index, line in enumerate(data.sources)
+        if not line.strip() and any(stream[index].strip() for stream in data.references)
+    )
     if not orphans:
         return []
-    return [f"{orphans} lines have an empty source but a non-empty reference (misaligned files?): "
-            "their empty hypotheses score 0"]
+    return [
+        f"{orphans} lines have an empty source but a non-empty reference (misaligned files?): "
+        "their empty hypotheses score 0"
+    ]
 
 
 def main(args: argparse.Namespace) -> int:
@@ -100,8 +105,13 @@ def main(args: argparse.Namespace) -> int:
     data = load_data(args)
     for note in _notes(data):
         print(f"note: {note}", file=sys.stderr)
-    report = evaluate(data, configs, task=args.task, worst=args.worst,
-                      progress=lambda message: print(message, file=sys.stderr, flush=True))
+    report = evaluate(
+        data,
+        configs,
+        task=args.task,
+        worst=args.worst,
+        progress=lambda message: print(message, file=sys.stderr, flush=True),
+    )
     if hyp_out is not None:
         report = write_hypotheses(report, hyp_out)
     sys.stdout.write(report.to_json(indent=2) + "\n" if args.json else render_text(report))

@@ -83,7 +83,9 @@ def _convert(key: str, text: str, hint: Any) -> Any:
         try:
             return hint(text)
         except ValueError:
-            raise InvalidInputError(f"{key}={text}: expected {'a whole number' if hint is int else 'a number'}") from None
+            raise InvalidInputError(
+                f"{key}={text}: expected {'a whole number' if hint is int else 'a number'}"
+            ) from None
     return text
 
 
@@ -106,7 +108,9 @@ def parse_config(spec: str, task: str, base: RunConfig) -> RunConfig:
         elif key in hints:
             options[key] = _convert(key, value, hints[key])
         else:
-            raise InvalidInputError(f"--compare {spec!r}: unknown key {key!r}; valid keys: {', '.join(valid_keys(task))}")
+            raise InvalidInputError(
+                f"--compare {spec!r}: unknown key {key!r}; valid keys: {', '.join(valid_keys(task))}"
+            )
     config = dataclasses.replace(base, label=spec.strip() or base.label, options=options, **changes)
     check_config(config, task)
     return config

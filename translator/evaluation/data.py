@@ -28,10 +28,23 @@ FLORES_SETS = {"flores200": "devtest", "flores200/dev": "dev"}
 # ISO 639-1 codes → FLORES-200 codes, for the languages of the default model and a few more;
 # FLORES codes (``slv_Latn-eng_Latn``) are accepted as they are.
 FLORES_CODES = {
-    "sl": "slv_Latn", "hr": "hrv_Latn", "sr": "srp_Cyrl", "bs": "bos_Latn", "mk": "mkd_Cyrl",
-    "bg": "bul_Cyrl", "en": "eng_Latn", "de": "deu_Latn", "fr": "fra_Latn", "it": "ita_Latn",
-    "es": "spa_Latn", "cs": "ces_Latn", "sk": "slk_Latn", "pl": "pol_Latn", "ru": "rus_Cyrl",
-    "uk": "ukr_Cyrl", "hu": "hun_Latn",
+    "sl": "slv_Latn",
+    "hr": "hrv_Latn",
+    "sr": "srp_Cyrl",
+    "bs": "bos_Latn",
+    "mk": "mkd_Cyrl",
+    "bg": "bul_Cyrl",
+    "en": "eng_Latn",
+    "de": "deu_Latn",
+    "fr": "fra_Latn",
+    "it": "ita_Latn",
+    "es": "spa_Latn",
+    "cs": "ces_Latn",
+    "sk": "slk_Latn",
+    "pl": "pol_Latn",
+    "ru": "rus_Cyrl",
+    "uk": "ukr_Cyrl",
+    "hu": "hun_Latn",
 }
 _FLORES_CODE = re.compile(r"^[a-z]{3}_[A-Z][a-z]{3}$")
 DOWNLOAD_TIMEOUT_S = 60
@@ -88,8 +101,10 @@ def _check_aligned(named: list[tuple[str, list[str]]]) -> None:
         raise InvalidInputError(f"{first_name} is empty: nothing to evaluate")
     for name, lines in others:
         if len(lines) != len(first):
-            raise InvalidInputError(f"{first_name} has {len(first)} lines but {name} has {len(lines)}: the files must "
-                             "be line-aligned (line N of the reference is the reference of source line N)")
+            raise InvalidInputError(
+                f"{first_name} has {len(first)} lines but {name} has {len(lines)}: the files must "
+                "be line-aligned (line N of the reference is the reference of source line N)"
+            )
 
 
 def from_files(source: str | Path, references: list[str | Path]) -> EvalData:
@@ -101,16 +116,19 @@ def from_files(source: str | Path, references: list[str | Path]) -> EvalData:
     return EvalData(sources, streams, " / ".join(str(p) for p in (source, *references)))
 
 
-def _pick(names: list[str] | tuple[str, ...], given: str | None, candidates: tuple[str, ...], what: str,
-          path: Path) -> str:
+def _pick(
+    names: list[str] | tuple[str, ...], given: str | None, candidates: tuple[str, ...], what: str, path: Path
+) -> str:
     if given is not None:
         if given not in names:
             raise InvalidInputError(f"{path}: no {what} field {given!r}; it has {', '.join(map(str, names))}")
         return given
     found = next((name for name in candidates if name in names), None)
     if found is None:
-        raise InvalidInputError(f"{path}: no {what} field among {', '.join(candidates)}; name it with "
-                         f"--{what[:3]}-field (the file has {', '.join(map(str, names))})")
+        raise InvalidInputError(
+            f"{path}: no {what} field among {', '.join(candidates)}; name it with "
+            f"--{what[:3]}-field (the file has {', '.join(map(str, names))})"
+        )
     return found
 
 
@@ -128,14 +146,17 @@ def from_table(path: str | Path, source_field: str | None = None, reference_fiel
     elif path.suffix.lower() in (".tsv", ".tab"):
         sources, references = _from_tsv(path, lines, source_field, reference_field)
     else:
-        raise InvalidInputError(f"{path}: --data takes a .tsv or .jsonl file; for two plain text files use --src and --ref")
+        raise InvalidInputError(
+            f"{path}: --data takes a .tsv or .jsonl file; for two plain text files use --src and --ref"
+        )
     if not sources:
         raise InvalidInputError(f"{path} has no rows: nothing to evaluate")
     return EvalData(sources, [references], str(path))
 
 
-def _from_jsonl(path: Path, lines: list[str], source_field: str | None,
-                reference_field: str | None) -> tuple[list[str], list[str]]:
+def _from_jsonl(
+    path: Path, lines: list[str], source_field: str | None, reference_field: str | None
+) -> tuple[list[str], list[str]]:
     rows = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -162,22 +183,27 @@ def _from_jsonl(path: Path, lines: list[str], source_field: str | None,
     return sources, references
 
 
-def _from_tsv(path: Path, lines: list[str], source_field: str | None,
-              reference_field: str | None) -> tuple[list[str], list[str]]:
+def _from_tsv(
+    path: Path, lines: list[str], source_field: str | None, reference_field: str | None
+) -> tuple[list[str], list[str]]:
     rows = list(csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
     by_name = not all(field is None or field.isdigit() for field in (source_field, reference_field))
     if by_name:
         header, rows = rows[0], rows[1:]
-        columns = [header.index(_pick(header, field, SOURCE_FIELDS if i == 0 else REFERENCE_FIELDS,
-                                      ("source", "reference")[i], path))
-                   for i, field in enumerate((source_field, reference_field))]
+        columns = [
+            header.index(
+                _pick(header, field, SOURCE_FIELDS if i == 0 else REFERENCE_FIELDS, ("source", "reference")[i], path)
+            )
+            for i, field in enumerate((source_field, reference_field))
+        ]
     else:
         columns = [int(source_field or 1) - 1, int(reference_field or 2) - 1]
     sources, references = [], []
     for number, row in enumerate(rows, 1 + by_name):
         if len(row) <= max(columns):
-            raise InvalidInputError(f"{path}, line {number}: {len(row)} tab-separated columns, need at least "
-                             f"{max(columns) + 1}")
+            raise InvalidInputError(
+                f"{path}, line {number}: {len(row)} tab-separated columns, need at least {max(columns) + 1}"
+            )
         sources.append(row[columns[0]])
         references.append(row[columns[1]])
     return sources, references
@@ -196,8 +222,10 @@ def _flores_dataset(name: str, langpair: str):
     for code in langpair.split("-"):
         flores = FLORES_CODES.get(code, code)
         if not _FLORES_CODE.match(flores):
-            raise InvalidInputError(f"--langpair {langpair}: {code!r} is not a FLORES-200 language; use "
-                             f"{', '.join(FLORES_CODES)} or a FLORES code such as slv_Latn")
+            raise InvalidInputError(
+                f"--langpair {langpair}: {code!r} is not a FLORES-200 language; use "
+                f"{', '.join(FLORES_CODES)} or a FLORES code such as slv_Latn"
+            )
         codes.append(flores)
     files = [f"flores200_dataset/{split}/{code}.{split}" for code in codes]
     return PlainTextDataset(name, data=[FLORES_URL], description=f"FLORES-200 {split}", langpairs={langpair: files})
@@ -209,11 +237,15 @@ def _dataset(name: str, langpair: str):
     if name in FLORES_SETS:
         return _flores_dataset(name, langpair)
     if name not in sacrebleu.DATASETS:
-        raise InvalidInputError(f"unknown test set {name!r}: choose {', '.join(FLORES_SETS)} or one of sacrebleu's "
-                         "(`sacrebleu --list` shows them)")
+        raise InvalidInputError(
+            f"unknown test set {name!r}: choose {', '.join(FLORES_SETS)} or one of sacrebleu's "
+            "(`sacrebleu --list` shows them)"
+        )
     dataset = sacrebleu.DATASETS[name]
     if langpair not in dataset.langpairs:
-        raise InvalidInputError(f"test set {name} has no language pair {langpair}; it has {', '.join(dataset.langpairs)}")
+        raise InvalidInputError(
+            f"test set {name} has no language pair {langpair}; it has {', '.join(dataset.langpairs)}"
+        )
     return dataset
 
 
@@ -229,12 +261,16 @@ def from_testset(name: str, langpair: str, *, offline: bool) -> EvalData:
     not cached and ``offline`` is set or the download fails.
     """
     dataset = _dataset(name, langpair)
-    manual = (f"download the test set on a machine with internet (`translator evaluate --testset {name} "
-              f"--langpair {langpair}` fills sacrebleu's cache; copy ~/.sacrebleu/ here) or get its source and "
-              "reference files elsewhere and pass --src FILE --ref FILE")
+    manual = (
+        f"download the test set on a machine with internet (`translator evaluate --testset {name} "
+        f"--langpair {langpair}` fills sacrebleu's cache; copy ~/.sacrebleu/ here) or get its source and "
+        "reference files elsewhere and pass --src FILE --ref FILE"
+    )
     if offline and not all(Path(file).is_file() for file in _cached_files(dataset, langpair)):
-        raise DatasetUnavailable(f"test set {name} {langpair} is not in sacrebleu's cache and HF_HUB_OFFLINE=1 "
-                                 f"forbids downloading it: {manual}")
+        raise DatasetUnavailable(
+            f"test set {name} {langpair} is not in sacrebleu's cache and HF_HUB_OFFLINE=1 "
+            f"forbids downloading it: {manual}"
+        )
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)  # sacrebleu's urlopen has none: never hang offline
     try:
@@ -243,8 +279,9 @@ def from_testset(name: str, langpair: str, *, offline: bool) -> EvalData:
     except (OSError, tarfile.TarError, EOFError) as exc:
         raise DatasetUnavailable(f"could not download test set {name} {langpair} ({exc}): {manual}") from None
     except SystemExit:  # sacrebleu exits on SSL errors and checksum mismatches
-        raise DatasetUnavailable(f"sacrebleu could not fetch test set {name} {langpair} (see its log above): "
-                                 f"{manual}") from None
+        raise DatasetUnavailable(
+            f"sacrebleu could not fetch test set {name} {langpair} (see its log above): {manual}"
+        ) from None
     finally:
         socket.setdefaulttimeout(previous)
     data = from_files(source, references)

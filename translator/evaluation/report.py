@@ -63,9 +63,12 @@ class RunResult:
             "engine": self.engine,
             "options": self.options,
             "scores": {metric.name: metric.to_dict() for metric in self.scores},
-            "speed": {"output_tokens": self.output_tokens, "seconds": round(self.seconds, 3),
-                      "tokens_per_second": round(self.tokens_per_second, 1),
-                      "load_seconds": round(self.load_seconds, 3)},
+            "speed": {
+                "output_tokens": self.output_tokens,
+                "seconds": round(self.seconds, 3),
+                "tokens_per_second": round(self.tokens_per_second, 1),
+                "load_seconds": round(self.load_seconds, 3),
+            },
             "memory": {"peak_rss_bytes": self.peak_rss_bytes, "peak_cuda_bytes": self.peak_cuda_bytes},
             "source_sha256": self.source_sha256,
             "hypotheses_file": self.hypotheses_file,
@@ -88,8 +91,12 @@ class Report:
         """The one JSON shape of an evaluation (``translator evaluate --json``)."""
         return {
             "task": self.task,
-            "data": {"origin": self.origin, "lines": self.lines, "empty_sources": self.empty_sources,
-                     "source_sha256": self.source_sha256},
+            "data": {
+                "origin": self.origin,
+                "lines": self.lines,
+                "empty_sources": self.empty_sources,
+                "source_sha256": self.source_sha256,
+            },
             "runs": [run.to_dict() for run in self.runs],
         }
 
@@ -108,9 +115,12 @@ def _confidence(value: float | None) -> str:
 def _table(rows: list[list[str]], left: tuple[int, ...] = (0,)) -> list[str]:
     """Columns padded to one width: those in ``left`` left-aligned, numbers right-aligned."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(width) if i in left else cell.rjust(width)
-                      for i, (cell, width) in enumerate(zip(row, widths))).rstrip()
-            for row in rows]
+    return [
+        "  ".join(
+            cell.ljust(width) if i in left else cell.rjust(width) for i, (cell, width) in enumerate(zip(row, widths))
+        ).rstrip()
+        for row in rows
+    ]
 
 
 def render_text(report: Report) -> str:
@@ -122,24 +132,39 @@ def render_text(report: Report) -> str:
     header = ["config", *names, "tok/s", "peak RSS", *(["peak CUDA"] if cuda else [])]
     rows = [header]
     for run in report.runs:
-        rows.append([run.config.label, *(f"{metric.score:.2f}" for metric in run.scores),
-                     f"{run.tokens_per_second:.1f}", format_bytes(run.peak_rss_bytes),
-                     *([format_bytes(run.peak_cuda_bytes)] if cuda else [])])
+        rows.append(
+            [
+                run.config.label,
+                *(f"{metric.score:.2f}" for metric in run.scores),
+                f"{run.tokens_per_second:.1f}",
+                format_bytes(run.peak_rss_bytes),
+                *([format_bytes(run.peak_cuda_bytes)] if cuda else []),
+            ]
+        )
     empty = f", {report.empty_sources} empty (kept as empty lines)" if report.empty_sources else ""
     out = [f"{report.task}: {report.lines} lines from {report.origin}{empty}", "", *_table(rows), "", "signatures:"]
     out += [f"  {metric.name}: {metric.signature}" for metric in first.scores]
     for run in report.runs:
         options = ", ".join(f"{key}={value}" for key, value in run.options.items())
-        out += ["", f"[{run.config.label}] model {run.model}; engine {run.engine}",
-                f"  options: {options}",
-                f"  {run.output_tokens} output tokens in {run.seconds:.1f} s (model load {run.load_seconds:.1f} s)"]
+        out += [
+            "",
+            f"[{run.config.label}] model {run.model}; engine {run.engine}",
+            f"  options: {options}",
+            f"  {run.output_tokens} output tokens in {run.seconds:.1f} s (model load {run.load_seconds:.1f} s)",
+        ]
         if run.hypotheses_file:
             out.append(f"  hypotheses: {run.hypotheses_file}")
         if run.worst:
             out.append(f"  lowest {run.line_metric} (confidence: mean log-probability per token, 0 = sure):")
             lines = [["line", run.line_metric, "confidence", "source → hypothesis | reference"]]
             for item in run.worst:
-                lines.append([str(item.line), f"{item.score:.1f}", _confidence(item.confidence),
-                              f"{_short(item.source)} → {_short(item.hypothesis)} | {_short(item.references[0])}"])
+                lines.append(
+                    [
+                        str(item.line),
+                        f"{item.score:.1f}",
+                        _confidence(item.confidence),
+                        f"{_short(item.source)} → {_short(item.hypothesis)} | {_short(item.references[0])}",
+                    ]
+                )
             out += ["    " + line for line in _table(lines, left=(3,))]
     return "\n".join(out) + "\n"

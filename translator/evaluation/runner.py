@@ -69,16 +69,26 @@ def _generate(task: str, worker, sources: list[str]) -> tuple[list[str], list[fl
     return [one_line(summarize(document, worker)) for document in sources], [None] * len(sources)
 
 
-def _worst(data: EvalData, hypotheses: list[str], confidences: list[float | None],
-           scores: list[float | None], count: int) -> list[LineResult]:
+def _worst(
+    data: EvalData, hypotheses: list[str], confidences: list[float | None], scores: list[float | None], count: int
+) -> list[LineResult]:
     ranked = sorted((score, index) for index, score in enumerate(scores) if score is not None)
-    return [LineResult(index + 1, score, confidences[index], data.sources[index], hypotheses[index],
-                       [stream[index] for stream in data.references])
-            for score, index in ranked[:count]]
+    return [
+        LineResult(
+            index + 1,
+            score,
+            confidences[index],
+            data.sources[index],
+            hypotheses[index],
+            [stream[index] for stream in data.references],
+        )
+        for score, index in ranked[:count]
+    ]
 
 
-def run_config(data: EvalData, config: RunConfig, *, task: str = "translation",
-               worst: int = DEFAULT_WORST) -> RunResult:
+def run_config(
+    data: EvalData, config: RunConfig, *, task: str = "translation", worst: int = DEFAULT_WORST
+) -> RunResult:
     """Load ``config``'s model, run it on every source line, and score the hypotheses.
 
     The model load is timed apart from the work; peak memory covers both. Raises
@@ -112,8 +122,14 @@ def run_config(data: EvalData, config: RunConfig, *, task: str = "translation",
     )
 
 
-def evaluate(data: EvalData, configs: Sequence[RunConfig], *, task: str = "translation",
-             worst: int = DEFAULT_WORST, progress: Callable[[str], None] | None = None) -> Report:
+def evaluate(
+    data: EvalData,
+    configs: Sequence[RunConfig],
+    *,
+    task: str = "translation",
+    worst: int = DEFAULT_WORST,
+    progress: Callable[[str], None] | None = None,
+) -> Report:
     """Run every configuration on exactly the same lines of ``data``; return the report.
 
     Between configurations the loaded models are dropped (``engines.clear_cache``) so each peak

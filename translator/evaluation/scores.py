@@ -58,7 +58,9 @@ def sentence_chrf(hypotheses: list[str], references: list[list[str]]) -> list[fl
     scores: list[float | None] = []
     for index, hypothesis in enumerate(hypotheses):
         refs = [stream[index] for stream in references]
-        scores.append(None if _is_blank_pair(hypothesis, refs) else float(metric.sentence_score(hypothesis, refs).score))
+        scores.append(
+            None if _is_blank_pair(hypothesis, refs) else float(metric.sentence_score(hypothesis, refs).score)
+        )
     return scores
 
 
@@ -81,10 +83,13 @@ def summary_scores(hypotheses: list[str], references: list[list[str]]) -> list[M
     """ROUGE-1, ROUGE-2 and ROUGE-L F1 (×100), each the mean over the documents (rouge-score with
     the Porter stemmer; with several references, each document's best)."""
     rows = [row for row in _rouge_rows(hypotheses, references) if row is not None]
-    signature = (f"rouge-score {version('rouge-score')}|stemmer:porter|F1 mean of {len(rows)} docs|"
-                 f"nrefs:{len(references)}")
-    return [MetricScore(name, sum(row[name] for row in rows) / len(rows) if rows else 0.0, signature)
-            for name in ROUGE_TYPES]
+    signature = (
+        f"rouge-score {version('rouge-score')}|stemmer:porter|F1 mean of {len(rows)} docs|nrefs:{len(references)}"
+    )
+    return [
+        MetricScore(name, sum(row[name] for row in rows) / len(rows) if rows else 0.0, signature)
+        for name in ROUGE_TYPES
+    ]
 
 
 def document_rouge_l(hypotheses: list[str], references: list[list[str]]) -> list[float | None]:

@@ -47,11 +47,20 @@ def open_archive(data: bytes, name: str, kind: str) -> zipfile.ZipFile:
     if members > MAX_MEMBERS:
         raise MarkupTooComplexError(
             f"{name}: more than {MAX_MEMBERS:,} parts in the {kind} archive; refused before reading it",
-            members, MAX_MEMBERS)
+            members,
+            MAX_MEMBERS,
+        )
     try:
         return zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError,
-            struct.error) as exc:  # NotImplementedError: "zip file version 6.4" and the like
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        ValueError,
+        OSError,
+        EOFError,
+        NotImplementedError,
+        struct.error,
+    ) as exc:  # NotImplementedError: "zip file version 6.4" and the like
         raise FileFormatError(f"{name}: not a valid {kind} file ({exc})") from None
 
 
@@ -114,7 +123,9 @@ def _declared_infos(data: bytes, name: str, max_bytes: int | None, kind: str) ->
         raise FileTooLargeError(
             f"{name}: the {kind} unpacks to {megabytes(declared)}, more than the limit of "
             f"{megabytes(max_bytes)} ({megabytes(len(data))} on disk); refused before reading it",
-            declared, max_bytes)
+            declared,
+            max_bytes,
+        )
     return infos
 
 
@@ -124,8 +135,9 @@ def read_member(data: bytes, info: zipfile.ZipInfo, name: str, max_bytes: int | 
     return b"".join(_checked_chunks(data, info, name, max_bytes, [0]))
 
 
-def _checked_chunks(data: bytes, info: zipfile.ZipInfo, name: str, max_bytes: int | None,
-                    budget: list[int]) -> Iterator[bytes]:
+def _checked_chunks(
+    data: bytes, info: zipfile.ZipInfo, name: str, max_bytes: int | None, budget: list[int]
+) -> Iterator[bytes]:
     """The inflated chunks of ``info``; ``budget[0]`` counts bytes inflated across members."""
     member = info.filename
     raw = _raw_member(data, info, name)
@@ -137,12 +149,15 @@ def _checked_chunks(data: bytes, info: zipfile.ZipInfo, name: str, max_bytes: in
         budget[0] += len(chunk)
         if max_bytes is not None and budget[0] > max_bytes:
             raise FileTooLargeError(
-                f"{name}: {member} inflates past the limit of {megabytes(max_bytes)} (zip bomb?)",
-                budget[0], max_bytes)
+                f"{name}: {member} inflates past the limit of {megabytes(max_bytes)} (zip bomb?)", budget[0], max_bytes
+            )
         if inflated > RATIO_FLOOR and inflated > MAX_RATIO * max(1, len(raw)):
             raise FileTooLargeError(
                 f"{name}: {member} inflates more than {MAX_RATIO} times ({megabytes(len(raw))} to over "
-                f"{megabytes(inflated)}): refused as a likely zip bomb", inflated, MAX_RATIO * len(raw))
+                f"{megabytes(inflated)}): refused as a likely zip bomb",
+                inflated,
+                MAX_RATIO * len(raw),
+            )
         if member.lower().endswith(_XML_SUFFIXES) and any(e in tail + chunk for e in _ENTITY):
             raise FileFormatError(f"{name}: {member} declares XML entities, which a document never needs")
         tail = chunk[-16:]
@@ -151,7 +166,8 @@ def _checked_chunks(data: bytes, info: zipfile.ZipInfo, name: str, max_bytes: in
     if inflated != info.file_size or crc != info.CRC:
         raise FileFormatError(
             f"{name}: corrupt zip archive: {member} inflates to {inflated:,} bytes "
-            f"(CRC {crc:08x}), its header says {info.file_size:,} (CRC {info.CRC:08x})")
+            f"(CRC {crc:08x}), its header says {info.file_size:,} (CRC {info.CRC:08x})"
+        )
 
 
 def _raw_member(data: bytes, info: zipfile.ZipInfo, name: str) -> memoryview:

@@ -150,9 +150,7 @@ def _codec_label(name: str) -> str | None:
 
 def _check_text(text: str, name: str) -> str:
     """``text``, unless control characters make up more than 2% of it (binary data)."""
-    controls = sum(
-        unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in text
-    )
+    controls = sum(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in text)
     if controls > max(2, 0.02 * len(text)):
         raise FileFormatError(f"{name}: looks binary (mostly non-text bytes), not translated")
     return text

@@ -47,13 +47,17 @@ def _html(names: str) -> frozenset[str]:
     return frozenset(f"{{{XHTML}}}{name}" for name in names.split()) | frozenset(names.split())
 
 
-_BLOCKS = _html("p h1 h2 h3 h4 h5 h6 li td th dt dd blockquote figcaption caption div section article aside "
-                "header footer nav main figure address summary legend body")
+_BLOCKS = _html(
+    "p h1 h2 h3 h4 h5 h6 li td th dt dd blockquote figcaption caption div section article aside "
+    "header footer nav main figure address summary legend body"
+)
 _SKIP = _html("pre script style svg math template textarea head")
 _SKIP |= {"{http://www.w3.org/2000/svg}svg", "{http://www.w3.org/1998/Math/MathML}math"}
 _INLINE = Inline(
-    descend=_html("a abbr acronym b bdi bdo big cite data del dfn em font i ins label mark q s small span strike "
-                  "strong sub sup time tt u ruby rb nobr"),
+    descend=_html(
+        "a abbr acronym b bdi bdo big cite data del dfn em font i ins label mark q s small span strike "
+        "strong sub sup time tt u ruby rb nobr"
+    ),
     anchors=_html("code kbd samp var"),
     breaks={tag: "\n" for tag in _html("br")},
 )

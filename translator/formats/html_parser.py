@@ -38,7 +38,9 @@ class _BoundedParser(BeautifulSoupHTMLParser):
                 raise MarkupTooComplexError(
                     f"{self.rescan_name}: too many unterminated tags, comments or declarations "
                     f"(unclosed quotes or '<!--'); refused after rescanning {MAX_RESCAN} times its length",
-                    len(self.rawdata), MAX_RESCAN)
+                    len(self.rawdata),
+                    MAX_RESCAN,
+                )
         return end
 
     def parse_starttag(self, i: int) -> int:

@@ -98,7 +98,10 @@ def check_text_bytes(size: int, fmt: str, name: str, max_chars: int | None) -> N
         raise FileTooLargeError(
             f"{name}: {size:,} bytes is more than a .{fmt} file with at most {max_chars:,} characters "
             f"of text may take (limit {limit:,} bytes: {per_char} per character + {extra:,}); "
-            "refused before reading it", size, limit)
+            "refused before reading it",
+            size,
+            limit,
+        )
 
 
 def count_tags(markup: bytes | str, limit: int = MAX_TAGS) -> int:
@@ -123,8 +126,10 @@ def check_markdown_marks(text: str, name: str, limit: int | None = None) -> None
     limit = MAX_MARKDOWN_MARKS if limit is None else limit
     if _count(_MARKDOWN_MARKS, text, limit) > limit:
         raise MarkupTooComplexError(
-            f"{name}: more than {limit:,} lines and markup characters in the Markdown; refused before "
-            "parsing it", limit + 1, limit)
+            f"{name}: more than {limit:,} lines and markup characters in the Markdown; refused before parsing it",
+            limit + 1,
+            limit,
+        )
 
 
 def check_tags(markup: bytes | str, name: str, limit: int = MAX_TAGS) -> None:
@@ -133,7 +138,8 @@ def check_tags(markup: bytes | str, name: str, limit: int = MAX_TAGS) -> None:
     Returns None; raises MarkupTooComplexError."""
     if count_tags(markup, limit) > limit:
         raise MarkupTooComplexError(
-            f"{name}: more than {limit:,} HTML tags; refused before parsing it", limit + 1, limit)
+            f"{name}: more than {limit:,} HTML tags; refused before parsing it", limit + 1, limit
+        )
 
 
 def check_xml_tags(count: int, name: str, kind: str, limit: int | None = None) -> None:
@@ -144,4 +150,5 @@ def check_xml_tags(count: int, name: str, kind: str, limit: int | None = None) -
     limit = MAX_XML_TAGS if limit is None else limit
     if count > limit:
         raise MarkupTooComplexError(
-            f"{name}: more than {limit:,} XML tags in the {kind} file; refused before parsing it", count, limit)
+            f"{name}: more than {limit:,} XML tags in the {kind} file; refused before parsing it", count, limit
+        )

@@ -34,8 +34,7 @@ def xml_parser() -> etree.XMLParser:
     """A parser that resolves no entities, loads no DTD, reaches no network and refuses lxml's
     huge trees (text nodes over 10 MB, nesting past 256 levels). A new one per document: lxml
     parsers are not shared between threads."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
-                           strip_cdata=False)
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, strip_cdata=False)
 
 
 def parse_xml(content: bytes, name: str, member: str, kind: str) -> etree._ElementTree:

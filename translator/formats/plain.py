@@ -35,9 +35,7 @@ class PlainText:
 
     def render(self, translations: list[str]) -> str:
         """The text with each paragraph replaced by its translation."""
-        return "".join(
-            translations[part].strip() if isinstance(part, int) else part for part in self._skeleton
-        )
+        return "".join(translations[part].strip() if isinstance(part, int) else part for part in self._skeleton)
 
 
 def _edges(chunk: str) -> tuple[str, str, str]:

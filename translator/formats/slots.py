@@ -279,8 +279,9 @@ def _word_ranges(text: str, weighted: list[tuple[int, int]], cores: list[str]) -
     return ranges
 
 
-def _keep_word_spaces(text: str, filled: list[tuple[int, tuple[int, int]]], pieces: list[Slot],
-                      new: list[str | None]) -> None:
+def _keep_word_spaces(
+    text: str, filled: list[tuple[int, tuple[int, int]]], pieces: list[Slot], new: list[str | None]
+) -> None:
     """Where two filled slots hold words the translation separates by a space, make sure a space
     stays between them, on the side that keeps Markdown emphasis whole."""
     for (a, rng_a), (b, rng_b) in zip(filled, filled[1:]):

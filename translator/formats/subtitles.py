@@ -11,7 +11,7 @@ from translator.formats.slots import Slot, is_translatable, splice, spread, unit
 
 # The srt regex backtracks quadratically over a long run of digits (an index it tries to read);
 # no real subtitle file has one this long.
-_LONG_DIGITS = re.compile(r"[0-9]{%d}" % 65)
+_LONG_DIGITS = re.compile(r"[0-9]{65}")
 # Formatting inside a cue: HTML-like tags (<i>, </b>, <font color=...>) and ASS overrides ({\an8}).
 _CUE_MARKUP = re.compile(r"</?[A-Za-z][^<>\n]*>|\{\\[^{}\n]*\}")
 
@@ -81,7 +81,8 @@ def _cue_matches(text: str, name: str) -> list[re.Match[str]]:
     if rest and (matches or not rest.isspace()):
         line = text.count("\n", 0, len(text) - len(rest.lstrip())) + 1
         raise FileFormatError(
-            f"{name}: not a valid SubRip (.srt) file (no subtitle at line {line}: {rest.strip()[:40]!r})")
+            f"{name}: not a valid SubRip (.srt) file (no subtitle at line {line}: {rest.strip()[:40]!r})"
+        )
     return matches
 
 

@@ -67,15 +67,16 @@ class Inline:
     anchor_namespace: str = ""
 
     def kind(self, tag: str) -> str:
-        """"descend", "anchor", "break", "space" or "skip" for an element's ``tag``."""
+        """ "descend", "anchor", "break", "space" or "skip" for an element's ``tag``."""
         if tag in self.descend:
             return "descend"
         if tag in self.breaks:
             return "break"
         if tag in self.spaces:
             return "space"
-        if tag in self.anchors or (self.anchor_namespace and tag not in self.skip
-                                   and tag.startswith(self.anchor_namespace)):
+        if tag in self.anchors or (
+            self.anchor_namespace and tag not in self.skip and tag.startswith(self.anchor_namespace)
+        ):
             return "anchor"
         return "skip"
 
@@ -84,9 +85,14 @@ PLAIN = Inline()
 """Rules for elements that hold text only (an NCX label, a title): no children are read."""
 
 
-def iter_blocks(root: etree._Element, blocks: frozenset[str], skip: frozenset[str] = frozenset(),
-                aside: frozenset[str] = frozenset(), in_body: bool = True,
-                within: Callable[[etree._Element], bool] | None = None) -> Iterator[tuple[bool, etree._Element]]:
+def iter_blocks(
+    root: etree._Element,
+    blocks: frozenset[str],
+    skip: frozenset[str] = frozenset(),
+    aside: frozenset[str] = frozenset(),
+    in_body: bool = True,
+    within: Callable[[etree._Element], bool] | None = None,
+) -> Iterator[tuple[bool, etree._Element]]:
     """(in body?, element) for each element of ``root``'s subtree (``root`` included) whose tag
     is in ``blocks``, in document order. Subtrees under a ``skip`` tag are not searched; under an
     ``aside`` tag (slide notes) the paragraphs are not body text. With ``within``, only blocks

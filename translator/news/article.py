@@ -63,8 +63,9 @@ def _block_text(element: Any) -> str:
     if element.tag == "list":
         return "\n".join(f"- {_clean(''.join(item.itertext()))}" for item in element.iter("item"))
     if element.tag == "table":
-        rows = (" | ".join(_clean("".join(cell.itertext())) for cell in row.iter("cell"))
-                for row in element.iter("row"))
+        rows = (
+            " | ".join(_clean("".join(cell.itertext())) for cell in row.iter("cell")) for row in element.iter("row")
+        )
         return "\n".join(row for row in rows if row.strip(" |"))
     return _clean("".join(element.itertext()))
 
@@ -98,20 +99,39 @@ def extract_article(page: str, url: str) -> Article:
     Raises NotAnArticle when trafilatura finds no main text."""
     import trafilatura
 
-    document = trafilatura.bare_extraction(page, url=url, include_comments=False, include_tables=True,
-                                           with_metadata=True, deduplicate=False, config=_config())
+    document = trafilatura.bare_extraction(
+        page,
+        url=url,
+        include_comments=False,
+        include_tables=True,
+        with_metadata=True,
+        deduplicate=False,
+        config=_config(),
+    )
     paragraphs = _paragraphs(document) if document is not None else []
     if not paragraphs:
         raise NotAnArticle(f"{url}: no article text found on the page")
     text = "\n\n".join(paragraphs)
     title = _clean(document.title or "").replace("\n", " ")
-    return Article(url=url, title=title, text=text, author=_clean(document.author or "") or None,
-                   published=(document.date or None), site=_clean(document.sitename or "") or None,
-                   language=_language(text, page))
+    return Article(
+        url=url,
+        title=title,
+        text=text,
+        author=_clean(document.author or "") or None,
+        published=(document.date or None),
+        site=_clean(document.sitename or "") or None,
+        language=_language(text, page),
+    )
 
 
-def fetch_article(url: str, *, allow_private: bool = True, limits: FetchLimits | None = None,
-                  resolver: Resolver | None = None, pace: Pacer | None = None) -> Article:
+def fetch_article(
+    url: str,
+    *,
+    allow_private: bool = True,
+    limits: FetchLimits | None = None,
+    resolver: Resolver | None = None,
+    pace: Pacer | None = None,
+) -> Article:
     """Fetch ``url`` and return its article.
 
     ``allow_private=False`` refuses links to non-public addresses (what a server must do, see
@@ -119,6 +139,7 @@ def fetch_article(url: str, *, allow_private: bool = True, limits: FetchLimits |
     Raises UrlRefused, FetchError (unreachable, HTTP errors, too large, too slow, not HTML, not
     text) and NotAnArticle (no main text on the page).
     """
-    fetched, text = fetch_text(url, accept=PAGE_TYPES, limits=limits, allow_private=allow_private,
-                               resolver=resolver, pace=pace)
+    fetched, text = fetch_text(
+        url, accept=PAGE_TYPES, limits=limits, allow_private=allow_private, resolver=resolver, pace=pace
+    )
     return extract_article(text, fetched.final_url)

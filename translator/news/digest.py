@@ -29,8 +29,12 @@ from .state import ItemRow
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 MAX_SLUG = 60
-_CYRILLIC = dict(zip("абвгдђежзијклљмнњопрстћуфхцчџшыэюяё",
-                     "a b v g d dj e z z i j k l lj m n nj o p r s t c u f h c c dz s y e ju ja e".split()))
+_CYRILLIC = dict(
+    zip(
+        "абвгдђежзијклљмнњопрстћуфхцчџшыэюяё",
+        "a b v g d dj e z z i j k l lj m n nj o p r s t c u f h c c dz s y e ju ja e".split(),
+    )
+)
 _LATIN = {"đ": "dj", "ß": "ss", "æ": "ae", "ø": "o", "ł": "l", "þ": "th"}
 
 
@@ -63,8 +67,12 @@ def item_base(published: str | None, title: str, link: str, taken: Callable[[str
 def item_markdown(english: EnglishArticle, published: str | None) -> str:
     """The item as Markdown: English title, source link, date, summary, translation."""
     article = english.article
-    lines = [f"# {english.title or article.title or article.url}", "",
-             f"Source: <{article.url}>" + (f" ({article.site})" if article.site else ""), ""]
+    lines = [
+        f"# {english.title or article.title or article.url}",
+        "",
+        f"Source: <{article.url}>" + (f" ({article.site})" if article.site else ""),
+        "",
+    ]
     if article.title:
         lines += [f"Original title: {article.title}", ""]
     date = published or article.published
@@ -82,8 +90,10 @@ def write_item(out_dir: Path, base: str, english: EnglishArticle, published: str
     data["published"] = published
     folder = out_dir / "items"
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    return [atomic_write(folder / f"{base}.json", text),
-            atomic_write(folder / f"{base}.md", item_markdown(english, published))]
+    return [
+        atomic_write(folder / f"{base}.json", text),
+        atomic_write(folder / f"{base}.md", item_markdown(english, published)),
+    ]
 
 
 def _date(published: str | None) -> datetime | None:
@@ -158,11 +168,13 @@ def _entry_html(row: ItemRow) -> str:
     summary = row.summary or (row.translation or "").strip().split("\n\n")[0]
     files = f'<a href="items/{html.escape(row.base or "", quote=True)}.md">Markdown</a>' if row.base else ""
     original = f' · <span class="original">{html.escape(row.title)}</span>' if row.title else ""
-    return (f'<article><h2><a href="{link}">{html.escape(row.title_en or row.title or row.link)}</a></h2>\n'
-            f'<p class="meta">{html.escape(date)} · {site}{original} · <a href="{link}">original</a> · {files}</p>\n'
-            f"<p>{html.escape(summary.strip())}</p>\n"
-            f"<details><summary>Full translation</summary>{_paragraphs_html(row.translation or '')}</details>"
-            "</article>")
+    return (
+        f'<article><h2><a href="{link}">{html.escape(row.title_en or row.title or row.link)}</a></h2>\n'
+        f'<p class="meta">{html.escape(date)} · {site}{original} · <a href="{link}">original</a> · {files}</p>\n'
+        f"<p>{html.escape(summary.strip())}</p>\n"
+        f"<details><summary>Full translation</summary>{_paragraphs_html(row.translation or '')}</details>"
+        "</article>"
+    )
 
 
 def index_html(items: list[ItemRow], *, title: str) -> str:
@@ -170,15 +182,19 @@ def index_html(items: list[ItemRow], *, title: str) -> str:
     translation folded under each."""
     now = _human(datetime.now(timezone.utc))
     entries = "\n".join(_entry_html(row) for row in items) or "<p>Nothing translated yet.</p>"
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>\n"
-            f"<body><main><header><h1>{html.escape(title)}</h1>"
-            f"<p>{len(items)} articles, translated into English and summarised · updated {now} · "
-            f'<a href="feed.xml">RSS</a></p></header>\n{entries}\n</main></body></html>\n')
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>\n"
+        f"<body><main><header><h1>{html.escape(title)}</h1>"
+        f"<p>{len(items)} articles, translated into English and summarised · updated {now} · "
+        f'<a href="feed.xml">RSS</a></p></header>\n{entries}\n</main></body></html>\n'
+    )
 
 
 def write_digest(out_dir: Path, items: list[ItemRow], *, title: str, link: str) -> list[Path]:
     """Write ``feed.xml`` and ``index.html`` of ``items`` (newest first); return their paths."""
-    return [atomic_write(out_dir / "feed.xml", feed_xml(items, title=title, link=link)),
-            atomic_write(out_dir / "index.html", index_html(items, title=title))]
+    return [
+        atomic_write(out_dir / "feed.xml", feed_xml(items, title=title, link=link)),
+        atomic_write(out_dir / "index.html", index_html(items, title=title)),
+    ]

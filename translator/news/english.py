@@ -59,11 +59,16 @@ def english_article(article: Article, result: TranslationAndSummary) -> EnglishA
     return EnglishArticle(article, title_en.strip(), body)
 
 
-def translate_article(article: Article, translator: Translator, summarizer: Summarizer | None = None, *,
-                      length: str | None = None, progress: Progress | None = None) -> EnglishArticle:
+def translate_article(
+    article: Article,
+    translator: Translator,
+    summarizer: Summarizer | None = None,
+    *,
+    length: str | None = None,
+    progress: Progress | None = None,
+) -> EnglishArticle:
     """The article's title and text in English, and a summary when ``summarizer`` is given.
     Raises UnsupportedLanguageError (an article in a language the model does not translate),
     ValueError for bad options, ModelNotFoundError."""
-    [result] = pipeline.run_documents([units(article)], translator, summarizer, length=length,
-                                      progress=progress)
+    [result] = pipeline.run_documents([units(article)], translator, summarizer, length=length, progress=progress)
     return english_article(article, result)

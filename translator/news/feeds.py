@@ -61,8 +61,13 @@ def _item(entry: Any) -> FeedItem | None:
     # dict.get: feedparser's own get() maps a missing "updated" to "published", with a warning
     published = _iso(dict.get(entry, "published_parsed")) or _iso(dict.get(entry, "updated_parsed"))
     said = "\x00".join(str(dict.get(entry, key) or "") for key in ("updated", "published", "title", "summary"))
-    return FeedItem(id=(entry.get("id") or link).strip(), link=link, title=(entry.get("title") or "").strip(),
-                    published=published, fingerprint=hashlib.sha256(said.encode("utf-8")).hexdigest()[:16])
+    return FeedItem(
+        id=(entry.get("id") or link).strip(),
+        link=link,
+        title=(entry.get("title") or "").strip(),
+        published=published,
+        fingerprint=hashlib.sha256(said.encode("utf-8")).hexdigest()[:16],
+    )
 
 
 def parse_feed(data: bytes, url: str, media_type: str = "") -> Feed:
@@ -77,8 +82,12 @@ def parse_feed(data: bytes, url: str, media_type: str = "") -> Feed:
         raise FeedError(f"{url}: not an RSS or Atom feed" + (f" ({problem})" if problem else ""))
     items = [_item(entry) for entry in parsed.entries]
     found = list({item.id: item for item in items if item is not None}.values())
-    return Feed(url=url, title=(parsed.feed.get("title") or "").strip(), items=found,
-                skipped=sum(item is None for item in items))
+    return Feed(
+        url=url,
+        title=(parsed.feed.get("title") or "").strip(),
+        items=found,
+        skipped=sum(item is None for item in items),
+    )
 
 
 def discover_feeds(page: str, url: str) -> list[str]:
@@ -105,12 +114,20 @@ def is_page(fetched: Fetched) -> bool:
     head = fetched.data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf:rdf")):
         return False
-    return fetched.media_type in PAGE_TYPES or (not fetched.media_type and head.startswith((b"<!doctype html", b"<html")))
+    return fetched.media_type in PAGE_TYPES or (
+        not fetched.media_type and head.startswith((b"<!doctype html", b"<html"))
+    )
 
 
-def read_feed(url: str, *, validators: tuple[str | None, str | None] = (None, None),
-              limits: FetchLimits | None = None, allow_private: bool = True, resolver: Resolver | None = None,
-              pace: Pacer | None = None) -> tuple[Feed | None, Fetched]:
+def read_feed(
+    url: str,
+    *,
+    validators: tuple[str | None, str | None] = (None, None),
+    limits: FetchLimits | None = None,
+    allow_private: bool = True,
+    resolver: Resolver | None = None,
+    pace: Pacer | None = None,
+) -> tuple[Feed | None, Fetched]:
     """Fetch and parse the feed at ``url``, or the first feed a site page at ``url`` names.
 
     ``validators`` (ETag, Last-Modified) of the last read make it a conditional GET: when the
@@ -131,7 +148,9 @@ def read_feed(url: str, *, validators: tuple[str | None, str | None] = (None, No
     if is_page(fetched):
         feeds = discover_feeds(fetched.text(), fetched.final_url)
         if not feeds:
-            raise FeedError(f"{url}: a page that names no RSS or Atom feed (no <link rel=\"alternate\" "
-                            "type=\"application/rss+xml\">): give the feed's address")
+            raise FeedError(
+                f'{url}: a page that names no RSS or Atom feed (no <link rel="alternate" '
+                'type="application/rss+xml">): give the feed\'s address'
+            )
         fetched = fetch(feeds[0], accept=FEED_TYPES, **options)
     return parse_feed(fetched.data, fetched.final_url, fetched.media_type), fetched

@@ -27,8 +27,14 @@ from .errors import FetchError
 from .urls import Resolver, check_public_url, split_url
 
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
-FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
-              "text/xml", "application/x-rss+xml")
+FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/rdf+xml",
+    "application/xml",
+    "text/xml",
+    "application/x-rss+xml",
+)
 REDIRECTS = (301, 302, 303, 307, 308)
 _SLOVENIAN_PAGES = ("cp1250", "iso8859-2")  # decode_text weighs these against each other itself
 
@@ -113,8 +119,13 @@ class Pacer:
     """At least ``interval_s`` seconds between the starts of two requests to one host, across
     threads (``wait(host)`` sleeps as long as needed)."""
 
-    def __init__(self, interval_s: float = 1.0, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        interval_s: float = 1.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.interval_s = max(0.0, interval_s)
         self._next: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -154,9 +165,17 @@ def _plan_hop(url: str, allow_private: bool, resolver: Resolver | None) -> _Hop:
     return hop
 
 
-def fetch(url: str, *, accept: tuple[str, ...] = PAGE_TYPES, limits: FetchLimits | None = None,
-          allow_private: bool = True, resolver: Resolver | None = None, headers: dict[str, str] | None = None,
-          pace: Pacer | None = None, transport: httpx.BaseTransport | None = None) -> Fetched:
+def fetch(
+    url: str,
+    *,
+    accept: tuple[str, ...] = PAGE_TYPES,
+    limits: FetchLimits | None = None,
+    allow_private: bool = True,
+    resolver: Resolver | None = None,
+    headers: dict[str, str] | None = None,
+    pace: Pacer | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> Fetched:
     """GET ``url`` within ``limits``, following redirects here (each hop checked again).
 
     ``accept``: the media types taken (a response without a Content-Type is taken too, and must
@@ -171,14 +190,17 @@ def fetch(url: str, *, accept: tuple[str, ...] = PAGE_TYPES, limits: FetchLimits
     deadline = time.monotonic() + limits.timeout_s
     seen = [url]
     current = url
-    with httpx.Client(trust_env=allow_private, follow_redirects=False, verify=True,
-                      transport=transport) as client:
+    with httpx.Client(trust_env=allow_private, follow_redirects=False, verify=True, transport=transport) as client:
         while True:
             hop = _plan_hop(current, allow_private, resolver)
             if pace is not None:
                 pace.wait(split_url(current)[1])
-            request_headers = {"User-Agent": limits.user_agent, "Accept-Encoding": "gzip, deflate",
-                               **(headers or {}), **hop.headers}
+            request_headers = {
+                "User-Agent": limits.user_agent,
+                "Accept-Encoding": "gzip, deflate",
+                **(headers or {}),
+                **hop.headers,
+            }
             result = _request(client, hop, request_headers, accept, limits, deadline, url)
             if isinstance(result, Fetched):
                 return result
@@ -194,8 +216,15 @@ def fetch(url: str, *, accept: tuple[str, ...] = PAGE_TYPES, limits: FetchLimits
             current = following
 
 
-def _request(client: httpx.Client, hop: _Hop, headers: dict[str, str], accept: tuple[str, ...],
-             limits: FetchLimits, deadline: float, asked: str) -> Fetched | str:
+def _request(
+    client: httpx.Client,
+    hop: _Hop,
+    headers: dict[str, str],
+    accept: tuple[str, ...],
+    limits: FetchLimits,
+    deadline: float,
+    asked: str,
+) -> Fetched | str:
     """One hop: the page, or the Location of a redirect. Tries each checked address in turn."""
     last: Exception | None = None
     for target in hop.connect:
@@ -203,8 +232,9 @@ def _request(client: httpx.Client, hop: _Hop, headers: dict[str, str], accept: t
         if remaining <= 0:
             break
         try:
-            with client.stream("GET", target, headers=headers, extensions=hop.extensions,
-                               timeout=httpx.Timeout(remaining)) as response:
+            with client.stream(
+                "GET", target, headers=headers, extensions=hop.extensions, timeout=httpx.Timeout(remaining)
+            ) as response:
                 return _read(response, hop.url, accept, limits, deadline, asked)
         except httpx.TimeoutException:
             raise FetchError(f"{asked}: no complete answer within {limits.timeout_s:g} s") from None
@@ -217,8 +247,9 @@ def _request(client: httpx.Client, hop: _Hop, headers: dict[str, str], accept: t
     raise FetchError(f"{asked}: cannot connect ({last})")
 
 
-def _read(response: httpx.Response, url: str, accept: tuple[str, ...], limits: FetchLimits,
-          deadline: float, asked: str) -> Fetched | str:
+def _read(
+    response: httpx.Response, url: str, accept: tuple[str, ...], limits: FetchLimits, deadline: float, asked: str
+) -> Fetched | str:
     if response.status_code in REDIRECTS and response.headers.get("location"):
         return response.headers["location"]
     etag, modified = response.headers.get("etag"), response.headers.get("last-modified")

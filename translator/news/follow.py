@@ -131,9 +131,17 @@ class Follower:
         if changed or not (self.config.out_dir / "index.html").exists():
             self._write_digest(sources)
         path = self.config.out_dir / "report.json"
-        result = {"started": started.isoformat(), "out_dir": str(self.config.out_dir), "path": str(path),
-                  "counts": report.counts(items, sources), "known": known, "sentences": sentences,
-                  "seconds": round(time.monotonic() - clock, 3), "sources": sources, "items": items}
+        result = {
+            "started": started.isoformat(),
+            "out_dir": str(self.config.out_dir),
+            "path": str(path),
+            "counts": report.counts(items, sources),
+            "known": known,
+            "sentences": sentences,
+            "seconds": round(time.monotonic() - clock, 3),
+            "sources": sources,
+            "items": items,
+        }
         return report.write_report(path, result)
 
     def _read_sources(self) -> tuple[list[dict[str, Any]], list[tuple[str, FeedItem]], int]:
@@ -147,12 +155,16 @@ class Follower:
                     continue
                 seen.add(item.id)
                 row = self.state.item(item.id)
-                if (row is not None and row.status in ("done", "skipped") and row.fingerprint == item.fingerprint
-                        and not self.config.recheck):
+                if (
+                    row is not None
+                    and row.status in ("done", "skipped")
+                    and row.fingerprint == item.fingerprint
+                    and not self.config.recheck
+                ):
                     known += 1
                     continue
                 work.append((source, item))
-            entry["pending"] = [item.id for item in items[self.config.max_items:]]
+            entry["pending"] = [item.id for item in items[self.config.max_items :]]
         return entries, work, known
 
     def _read_source(self, source: str) -> tuple[dict[str, Any], list[FeedItem]]:
@@ -160,24 +172,43 @@ class Follower:
         url = row.feed_url or source
         validators = (None, None) if self.config.recheck else (row.etag, row.last_modified)
         try:
-            feed, fetched = read_feed(url, validators=validators, limits=self.config.limits,
-                                      allow_private=self.config.allow_private, resolver=self.config.resolver,
-                                      pace=self.pacer)
+            feed, fetched = read_feed(
+                url,
+                validators=validators,
+                limits=self.config.limits,
+                allow_private=self.config.allow_private,
+                resolver=self.config.resolver,
+                pace=self.pacer,
+            )
         except TranslatorError as exc:
             logger.info("follow: %s: %s", source, exc)
             # a remembered feed address that stopped working: find the site's feed again next time
-            self.state.save_feed(FeedRow(source, None if row.feed_url != source else row.feed_url, row.title,
-                                         status="failed", reason=_short(exc)))
+            self.state.save_feed(
+                FeedRow(
+                    source,
+                    None if row.feed_url != source else row.feed_url,
+                    row.title,
+                    status="failed",
+                    reason=_short(exc),
+                )
+            )
             return {"source": source, "feed": url, "status": "failed", "reason": _short(exc), "items": 0}, []
         if feed is None:
             row.status, row.reason = "not modified", None
             self.state.save_feed(row)
             return {"source": source, "feed": url, "status": "not modified", "items": 0}, []
-        self.state.save_feed(FeedRow(source, fetched.final_url, feed.title or row.title, row.etag,
-                                     row.last_modified, "read", None))
-        entry = {"source": source, "feed": fetched.final_url, "title": feed.title, "status": "read",
-                 "items": len(feed.items), "without link": feed.skipped,
-                 "validators": [fetched.etag, fetched.last_modified]}
+        self.state.save_feed(
+            FeedRow(source, fetched.final_url, feed.title or row.title, row.etag, row.last_modified, "read", None)
+        )
+        entry = {
+            "source": source,
+            "feed": fetched.final_url,
+            "title": feed.title,
+            "status": "read",
+            "items": len(feed.items),
+            "without link": feed.skipped,
+            "validators": [fetched.etag, fetched.last_modified],
+        }
         return entry, feed.items
 
     def _keep_validators(self, sources: list[dict[str, Any]], items: list[dict[str, Any]]) -> None:
@@ -202,15 +233,21 @@ class Follower:
         row = self.state.item(item.id)
         entry: dict[str, Any] = {"id": item.id, "link": item.link, "source": source}
         try:
-            article = fetch_article(item.link, allow_private=self.config.allow_private, limits=self.config.limits,
-                                    resolver=self.config.resolver, pace=self.pacer)
+            article = fetch_article(
+                item.link,
+                allow_private=self.config.allow_private,
+                limits=self.config.limits,
+                resolver=self.config.resolver,
+                pace=self.pacer,
+            )
             digest_hash = text_hash(article)
             if row is not None and row.status == "done" and row.text_hash == digest_hash:
                 row.fingerprint = item.fingerprint
                 self.state.save_item(row)
                 return {**entry, "status": "unchanged", "file": f"items/{row.base}.json"}
-            english = translate_article(article, self.translator, self.summarizer, length=self.config.length,
-                                        progress=progress)
+            english = translate_article(
+                article, self.translator, self.summarizer, length=self.config.length, progress=progress
+            )
         except ModelNotFoundError:
             raise
         except (NotAnArticle, UnsupportedLanguageError) as exc:  # not retried until the feed entry changes
@@ -222,22 +259,49 @@ class Follower:
                 self.state.save_item(ItemRow(item.id, item.link, source, "failed", _short(exc)))
             return {**entry, "status": "failed", "reason": _short(exc)}
         published = _published(item, article, row)
-        base = row.base if row is not None and row.base else digest.item_base(
-            published, article.title or item.title, item.link, lambda name: self.state.base_taken(name, item.id))
+        base = (
+            row.base
+            if row is not None and row.base
+            else digest.item_base(
+                published, article.title or item.title, item.link, lambda name: self.state.base_taken(name, item.id)
+            )
+        )
         digest.write_item(self.config.out_dir, base, english, published)
         result = english.result
-        self.state.save_item(ItemRow(item.id, item.link, source, "done", None, item.fingerprint, digest_hash, base,
-                                     article.title, english.title, published, article.site, result.summary,
-                                     result.translation))
+        self.state.save_item(
+            ItemRow(
+                item.id,
+                item.link,
+                source,
+                "done",
+                None,
+                item.fingerprint,
+                digest_hash,
+                base,
+                article.title,
+                english.title,
+                published,
+                article.site,
+                result.summary,
+                result.translation,
+            )
+        )
         status = "updated" if row is not None and row.status == "done" else "new"
-        return {**entry, "status": status, "file": f"items/{base}.json", "title": english.title,
-                "language": result.language, "warnings": len(result.warnings)}
+        return {
+            **entry,
+            "status": status,
+            "file": f"items/{base}.json",
+            "title": english.title,
+            "language": result.language,
+            "warnings": len(result.warnings),
+        }
 
     def _write_digest(self, sources: list[dict[str, Any]]) -> None:
         titles = [entry.get("title") or "" for entry in sources if entry.get("title")]
         title = "News in English" + (f": {', '.join(dict.fromkeys(titles))}" if titles else "")
-        digest.write_digest(self.config.out_dir, self.state.digest(self.config.keep), title=title[:200],
-                            link=self.config.sources[0])
+        digest.write_digest(
+            self.config.out_dir, self.state.digest(self.config.keep), title=title[:200], link=self.config.sources[0]
+        )
 
     # -- rounds -------------------------------------------------------------------------------
 
@@ -257,8 +321,9 @@ class Follower:
             sleep(max(0.0, self.config.every_s - (time.monotonic() - start)))
 
 
-def follow(config: FollowConfig, translator: Translator, summarizer: Summarizer | None = None, *,
-           rounds: int | None = None) -> int:
+def follow(
+    config: FollowConfig, translator: Translator, summarizer: Summarizer | None = None, *, rounds: int | None = None
+) -> int:
     """Run :class:`Follower` (see :meth:`Follower.run`); return the exit code."""
     follower = Follower(config, translator, summarizer)
     try:

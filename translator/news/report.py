@@ -26,10 +26,12 @@ class Bars:
         if enabled and items:
             from tqdm import tqdm
 
-            self.items = tqdm(total=items, unit="item", desc="articles", position=0, file=sys.stderr,
-                              dynamic_ncols=True)
-            self.sentences = tqdm(total=0, unit="sent", desc="sentences", position=1, file=sys.stderr,
-                                  dynamic_ncols=True)
+            self.items = tqdm(
+                total=items, unit="item", desc="articles", position=0, file=sys.stderr, dynamic_ncols=True
+            )
+            self.sentences = tqdm(
+                total=0, unit="sent", desc="sentences", position=1, file=sys.stderr, dynamic_ncols=True
+            )
 
     def item(self) -> tuple[Callable[[int, int], None], Callable[[], int]]:
         """A ``progress(done, total)`` callback for one item's translation, and a ``finish()``
@@ -80,8 +82,10 @@ def summary_line(report: dict[str, Any]) -> str:
     c = report["counts"]
     items = ", ".join(f"{c[status]} {status}" for status in ITEM_STATUSES)
     feeds = f"feeds: {c['feeds read']} read, {c['feeds not modified']} not modified, {c['feeds failed']} failed"
-    return (f"translator follow: {items}; {report['known']} already done; {feeds}; "
-            f"{report['sentences']} sentences; {report['seconds']:.1f} s; report: {report['path']}")
+    return (
+        f"translator follow: {items}; {report['known']} already done; {feeds}; "
+        f"{report['sentences']} sentences; {report['seconds']:.1f} s; report: {report['path']}"
+    )
 
 
 def print_summary(report: dict[str, Any]) -> None:

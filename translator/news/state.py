@@ -132,9 +132,16 @@ class State:
 
     def digest(self, limit: int) -> list[ItemRow]:
         """The ``limit`` newest translated items, newest first (by date, then by when done)."""
-        with self._lock, closing(self._db.execute(
-                f"SELECT {', '.join(_ITEM_COLUMNS)} FROM items WHERE status = 'done' AND translation IS NOT NULL "
-                "ORDER BY published DESC, updated_at DESC LIMIT ?", (limit,))) as cursor:
+        with (
+            self._lock,
+            closing(
+                self._db.execute(
+                    f"SELECT {', '.join(_ITEM_COLUMNS)} FROM items WHERE status = 'done' AND translation IS NOT NULL "
+                    "ORDER BY published DESC, updated_at DESC LIMIT ?",
+                    (limit,),
+                )
+            ) as cursor,
+        ):
             return [ItemRow(*row) for row in cursor.fetchall()]
 
     # -- feeds ------------------------------------------------------------------------------

@@ -69,10 +69,15 @@ def address_rule(ip: IpAddress) -> str | None:
     inner = _embedded_ipv4(ip)
     if inner is not None:
         return address_rule(inner)
-    for rule, broken in (("unspecified", ip.is_unspecified), ("loopback", ip.is_loopback),
-                         ("link-local", ip.is_link_local), ("multicast", ip.is_multicast),
-                         ("reserved", ip.is_reserved), ("private", ip.is_private),
-                         ("non-public", not ip.is_global)):
+    for rule, broken in (
+        ("unspecified", ip.is_unspecified),
+        ("loopback", ip.is_loopback),
+        ("link-local", ip.is_link_local),
+        ("multicast", ip.is_multicast),
+        ("reserved", ip.is_reserved),
+        ("private", ip.is_private),
+        ("non-public", not ip.is_global),
+    ):
         if broken:
             return rule
     return None
@@ -98,7 +103,9 @@ def check_public_url(url: str, resolver: Resolver | None = None) -> list[IpAddre
             raise UrlRefused(f"{url}: {host} resolves to {text!r}, not an IP address") from None
         rule = address_rule(ip)
         if rule is not None:
-            raise UrlRefused(f"{url}: refused: {host} resolves to {ip}, a {rule} address; only public "
-                             f"addresses are fetched ({ALLOW_HINT})")
+            raise UrlRefused(
+                f"{url}: refused: {host} resolves to {ip}, a {rule} address; only public "
+                f"addresses are fetched ({ALLOW_HINT})"
+            )
         addresses.append(ip)
     return addresses

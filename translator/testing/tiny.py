@@ -40,8 +40,18 @@ from typing import Any
 
 from ..io import build_folder
 from ..paths import EXAMPLES
-from .tokenizers import (BART_BOS_ID, BART_EOS_ID, BART_MASK_ID, BART_PAD_ID, BART_UNK_ID, MARIAN_EOS_ID,
-                         MARIAN_UNK_ID, check_marian_tokenizer, write_bart_tokenizer, write_marian_tokenizer)
+from .tokenizers import (
+    BART_BOS_ID,
+    BART_EOS_ID,
+    BART_MASK_ID,
+    BART_PAD_ID,
+    BART_UNK_ID,
+    MARIAN_EOS_ID,
+    MARIAN_UNK_ID,
+    check_marian_tokenizer,
+    write_bart_tokenizer,
+    write_marian_tokenizer,
+)
 
 logger = logging.getLogger("translator")
 
@@ -86,10 +96,24 @@ _SHAPE_ALIASES = {
     "sshleifer/distilbart-cnn-12-6": "distilbart-cnn-12-6",
 }
 
-_MARIAN_FILES = ("config.json", "generation_config.json", "model.safetensors", "source.spm",
-                 "target.spm", "vocab.json", "tokenizer_config.json")
-_BART_FILES = ("config.json", "generation_config.json", "model.safetensors", "vocab.json",
-               "merges.txt", "tokenizer.json", "tokenizer_config.json")
+_MARIAN_FILES = (
+    "config.json",
+    "generation_config.json",
+    "model.safetensors",
+    "source.spm",
+    "target.spm",
+    "vocab.json",
+    "tokenizer_config.json",
+)
+_BART_FILES = (
+    "config.json",
+    "generation_config.json",
+    "model.safetensors",
+    "vocab.json",
+    "merges.txt",
+    "tokenizer.json",
+    "tokenizer_config.json",
+)
 
 
 # ----------------------------------------------------------------------------------- public
@@ -118,10 +142,20 @@ def build_marian(
         raise ValueError(f"vocab_size must be at least 320 (256 byte pieces + letters), got {vocab_size}")
     source_text = _read_corpus(source_corpus, _DEFAULT_SOURCE_CORPUS)
     target_text = _read_corpus(target_corpus, _DEFAULT_TARGET_CORPUS)
-    params = {"kind": "marian", "shape": shape_name, "seed": seed, "vocab_size": vocab_size,
-              "source_sha256": _sha256(source_text), "target_sha256": _sha256(target_text)}
-    return _build(Path(out_dir), params, _MARIAN_FILES,
-                  lambda tmp: _make_marian(tmp, spec, source_text, target_text, vocab_size, seed))
+    params = {
+        "kind": "marian",
+        "shape": shape_name,
+        "seed": seed,
+        "vocab_size": vocab_size,
+        "source_sha256": _sha256(source_text),
+        "target_sha256": _sha256(target_text),
+    }
+    return _build(
+        Path(out_dir),
+        params,
+        _MARIAN_FILES,
+        lambda tmp: _make_marian(tmp, spec, source_text, target_text, vocab_size, seed),
+    )
 
 
 def build_bart(
@@ -144,8 +178,13 @@ def build_bart(
     if vocab_size < 300:
         raise ValueError(f"vocab_size must be at least 300 (5 special + 256 byte tokens), got {vocab_size}")
     text = _read_corpus(corpus, _DEFAULT_TARGET_CORPUS)
-    params = {"kind": "bart", "shape": shape_name, "seed": seed, "vocab_size": vocab_size,
-              "corpus_sha256": _sha256(text)}
+    params = {
+        "kind": "bart",
+        "shape": shape_name,
+        "seed": seed,
+        "vocab_size": vocab_size,
+        "corpus_sha256": _sha256(text),
+    }
     return _build(Path(out_dir), params, _BART_FILES, lambda tmp: _make_bart(tmp, spec, text, vocab_size, seed))
 
 
@@ -199,8 +238,11 @@ def _read_corpus(corpus: str | Path | None, default: Path) -> str:
         candidate = Path(corpus).expanduser() if single_line else None
         if candidate is not None and candidate.is_file():
             path = candidate
-        elif single_line and corpus.strip() and " " not in corpus.strip() and (
-            os.sep in corpus or corpus.endswith((".txt", ".md"))
+        elif (
+            single_line
+            and corpus.strip()
+            and " " not in corpus.strip()
+            and (os.sep in corpus or corpus.endswith((".txt", ".md")))
         ):
             raise FileNotFoundError(f"corpus file {corpus} does not exist")
         else:
@@ -227,8 +269,9 @@ def _is_complete(path: Path, params: dict[str, Any], files: tuple[str, ...]) -> 
     return all((path / name).is_file() for name in files)
 
 
-def _build(out_dir: Path, params: dict[str, Any], files: tuple[str, ...],
-           make: Callable[[Path], dict[str, Any]]) -> Path:
+def _build(
+    out_dir: Path, params: dict[str, Any], files: tuple[str, ...], make: Callable[[Path], dict[str, Any]]
+) -> Path:
     """Return ``out_dir`` if it holds this build, else build into a temp folder and swap it in."""
     out_dir = out_dir.expanduser().resolve()
     if _is_complete(out_dir, params, files):
@@ -238,8 +281,7 @@ def _build(out_dir: Path, params: dict[str, Any], files: tuple[str, ...],
         raise FileExistsError(f"{out_dir} exists and is not a folder")
     if out_dir.is_dir() and any(out_dir.iterdir()) and read_marker(out_dir) is None:
         raise FileExistsError(
-            f"{out_dir} is not empty and holds no {MARKER}: refusing to replace a folder "
-            "this builder did not make"
+            f"{out_dir} is not empty and holds no {MARKER}: refusing to replace a folder this builder did not make"
         )
     started = time.perf_counter()
 
@@ -249,8 +291,9 @@ def _build(out_dir: Path, params: dict[str, Any], files: tuple[str, ...],
         (tmp / MARKER).write_text(json.dumps(marker, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
     build_folder(out_dir, make_with_marker, is_complete=lambda path: _is_complete(path, params, files))
-    logger.info("built %s %s model in %s (%.1f s)", params["shape"], params["kind"], out_dir,
-                time.perf_counter() - started)
+    logger.info(
+        "built %s %s model in %s (%.1f s)", params["shape"], params["kind"], out_dir, time.perf_counter() - started
+    )
     return out_dir
 
 
@@ -270,8 +313,9 @@ def _mask_dummies(model: Any, vocab: dict[str, int], trained: int, size: int) ->
         model.final_logits_bias[0, torch.tensor(dummy)] = -1e4
 
 
-def _save_random_model(model_class: Any, config: Any, generation: Any, seed: int, vocab: dict[str, int],
-                       trained: int, out: Path) -> None:
+def _save_random_model(
+    model_class: Any, config: Any, generation: Any, seed: int, vocab: dict[str, int], trained: int, out: Path
+) -> None:
     """Initialise ``model_class(config)`` from ``seed``, keep it off the ``<dummy_N>`` ids, give it
     the ``generation`` config (generation_config.json in transformers 5, not config.json) and
     save it into ``out``."""
@@ -301,20 +345,28 @@ def _save_model(model: Any, out: Path) -> None:
 def _architecture(spec: ModelShape, size: int) -> dict[str, Any]:
     """The config fields a shape sets, for MarianConfig and BartConfig alike."""
     return dict(
-        vocab_size=size, d_model=spec.d_model, encoder_layers=spec.encoder_layers,
-        decoder_layers=spec.decoder_layers, encoder_attention_heads=spec.attention_heads,
-        decoder_attention_heads=spec.attention_heads, encoder_ffn_dim=spec.ffn_dim,
-        decoder_ffn_dim=spec.ffn_dim, activation_function=spec.activation_function,
+        vocab_size=size,
+        d_model=spec.d_model,
+        encoder_layers=spec.encoder_layers,
+        decoder_layers=spec.decoder_layers,
+        encoder_attention_heads=spec.attention_heads,
+        decoder_attention_heads=spec.attention_heads,
+        encoder_ffn_dim=spec.ffn_dim,
+        decoder_ffn_dim=spec.ffn_dim,
+        activation_function=spec.activation_function,
         max_position_embeddings=spec.max_position_embeddings,
-        dropout=0.1, attention_dropout=0.0, activation_dropout=0.0,
+        dropout=0.1,
+        attention_dropout=0.0,
+        activation_dropout=0.0,
     )
 
 
 # ---------------------------------------------------------------------------------- models
 
 
-def _make_marian(out: Path, spec: ModelShape, source_text: str, target_text: str,
-                 vocab_size: int, seed: int) -> dict[str, Any]:
+def _make_marian(
+    out: Path, spec: ModelShape, source_text: str, target_text: str, vocab_size: int, seed: int
+) -> dict[str, Any]:
     from transformers import GenerationConfig, MarianConfig, MarianMTModel
 
     vocab, trained = write_marian_tokenizer(out, source_text, target_text, vocab_size, seed, spec.vocab_size)
@@ -386,6 +438,12 @@ def _make_bart(out: Path, spec: ModelShape, text: str, vocab_size: int, seed: in
     return {
         "model_vocab_size": size,
         "trained_vocab_size": trained,
-        "special_ids": {"bos": BART_BOS_ID, "pad": BART_PAD_ID, "eos": BART_EOS_ID,
-                        "unk": BART_UNK_ID, "mask": BART_MASK_ID, "decoder_start": BART_EOS_ID},
+        "special_ids": {
+            "bos": BART_BOS_ID,
+            "pad": BART_PAD_ID,
+            "eos": BART_EOS_ID,
+            "unk": BART_UNK_ID,
+            "mask": BART_MASK_ID,
+            "decoder_start": BART_EOS_ID,
+        },
     }

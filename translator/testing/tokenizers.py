@@ -31,7 +31,7 @@ _ALPHABET_LINES = (
     "a b c č ć d đ dž e f g h i j k l m n o p q r s š t u v w x y z ž",
     "ČŠŽĆĐ čšžćđ Čas Šola Življenje Ćevapi Đurđa čas šola življenje",
     "0 1 2 3 4 5 6 7 8 9 10 100 1992 2025 3,5 % 12.000 € $",
-    '. , ; : ! ? " \' ( ) [ ] { } - – — … » « „ “ ” ‘ ’ / \\ & * + = # @ _ < >',
+    ". , ; : ! ? \" ' ( ) [ ] { } - – — … » « „ “ ” ‘ ’ / \\ & * + = # @ _ < >",
     "»Citat« „Narekovaj“ “Quote” ‘single’ - dash – en — em … ellipsis",
 )
 
@@ -84,8 +84,9 @@ def train_spm(lines: list[str], vocab_size: int, seed: int) -> bytes:
     return model.getvalue()
 
 
-def write_marian_tokenizer(out: Path, source_text: str, target_text: str, vocab_size: int, seed: int,
-                           model_vocab_size: int | None) -> tuple[dict[str, int], int]:
+def write_marian_tokenizer(
+    out: Path, source_text: str, target_text: str, vocab_size: int, seed: int, model_vocab_size: int | None
+) -> tuple[dict[str, int], int]:
     """Train and write the Marian tokenizer files into ``out``; return (vocabulary, ids trained)."""
     import sentencepiece as spm
 
@@ -104,18 +105,21 @@ def write_marian_tokenizer(out: Path, source_text: str, target_text: str, vocab_
     pad_vocab(vocab, model_vocab_size, trained, reserve=1)
     vocab["<pad>"] = len(vocab)
     write_json(out / "vocab.json", vocab)
-    write_json(out / "tokenizer_config.json", {
-        "source_lang": "sl",
-        "target_lang": "en",
-        "unk_token": "<unk>",
-        "eos_token": "</s>",
-        "pad_token": "<pad>",
-        "model_max_length": 512,
-        "sp_model_kwargs": {},
-        "separate_vocabs": False,
-        "clean_up_tokenization_spaces": False,
-        "tokenizer_class": "MarianTokenizer",
-    })
+    write_json(
+        out / "tokenizer_config.json",
+        {
+            "source_lang": "sl",
+            "target_lang": "en",
+            "unk_token": "<unk>",
+            "eos_token": "</s>",
+            "pad_token": "<pad>",
+            "model_max_length": 512,
+            "sp_model_kwargs": {},
+            "separate_vocabs": False,
+            "clean_up_tokenization_spaces": False,
+            "tokenizer_class": "MarianTokenizer",
+        },
+    )
     write_json(out / "special_tokens_map.json", {"eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>"})
     return vocab, trained
 
@@ -137,8 +141,9 @@ def check_marian_tokenizer(out: Path, text: str, size: int) -> None:
 # ------------------------------------------------------------------------------------- bart
 
 
-def write_bart_tokenizer(out: Path, text: str, vocab_size: int, max_length: int,
-                         model_vocab_size: int | None) -> tuple[dict[str, int], int]:
+def write_bart_tokenizer(
+    out: Path, text: str, vocab_size: int, max_length: int, model_vocab_size: int | None
+) -> tuple[dict[str, int], int]:
     """Train and write the BART tokenizer files into ``out``; return (vocabulary, ids trained)."""
     from tokenizers import ByteLevelBPETokenizer
     from transformers import BartTokenizer

@@ -73,11 +73,16 @@ class Admission:
         Busy at once when either is spent (a request larger than the whole budget runs alone)."""
         with self._lock:
             if self.waiting >= self.max_waiting:
-                raise Busy(f"Too many requests at once ({self.waiting} working or waiting): "
-                           f"try again in {self.retry_after} seconds", self.retry_after)
+                raise Busy(
+                    f"Too many requests at once ({self.waiting} working or waiting): "
+                    f"try again in {self.retry_after} seconds",
+                    self.retry_after,
+                )
             if self.reserved and self.reserved + cost > self.budget_bytes:
-                raise Busy("The server is busy with other documents: try again in "
-                           f"{self.retry_after} seconds", self.retry_after)
+                raise Busy(
+                    f"The server is busy with other documents: try again in {self.retry_after} seconds",
+                    self.retry_after,
+                )
             self.reserved += cost
             self.waiting += 1
         try:

@@ -16,10 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import models, pipeline
-from ..errors import InvalidInputError
-from . import metrics
 from ..cache import DEFAULT_CACHE_MB, CacheUnavailable, TranslationCache, open_cache, server_cache_spec
-from .downloads import Downloads
+from ..errors import InvalidInputError
 from ..inputs import check_size, check_text
 from ..io import atomic_write
 from ..language import route
@@ -40,6 +38,8 @@ from ..options import (
 from ..results import TranslationAndSummary
 from ..summarize import Summarizer
 from ..translate import Progress, Translator
+from . import metrics
+from .downloads import Downloads
 
 logger = logging.getLogger("translator")
 
@@ -139,26 +139,35 @@ class Settings:
             raise InvalidInputError(f"concurrency (--concurrency) must be at least 1, got {self.concurrency}")
         if self.auth is not None and (len(self.auth) != 2 or not all(self.auth)):
             raise InvalidInputError("auth must be a (user, password) pair, both non-empty")
-        for name, flag in (("req_limit", "--req-limit"), ("char_limit", "--char-limit"),
-                           ("batch_limit", "--batch-limit"), ("alternatives_limit", "--alternatives-limit")):
+        for name, flag in (
+            ("req_limit", "--req-limit"),
+            ("char_limit", "--char-limit"),
+            ("batch_limit", "--batch-limit"),
+            ("alternatives_limit", "--alternatives-limit"),
+        ):
             if getattr(self, name) < 0:
                 raise InvalidInputError(f"{name} ({flag}) must be 0 or more, got {getattr(self, name)}")
         prefix = self.url_prefix
-        if prefix and (not prefix.startswith("/") or prefix.endswith("/") or "//" in prefix
-                       or not all(c.isalnum() or c in "/-_.~" for c in prefix)):
-            raise InvalidInputError(f"url_prefix (--url-prefix) must look like /translator (a leading /, no trailing /), "
-                             f"got {prefix!r}")
+        if prefix and (
+            not prefix.startswith("/")
+            or prefix.endswith("/")
+            or "//" in prefix
+            or not all(c.isalnum() or c in "/-_.~" for c in prefix)
+        ):
+            raise InvalidInputError(
+                f"url_prefix (--url-prefix) must look like /translator (a leading /, no trailing /), got {prefix!r}"
+            )
         if self.max_file_bytes < 1:
             raise InvalidInputError(f"max_file_bytes (--max-file-mb) must be positive, got {self.max_file_bytes}")
         if self.translation_cache_mb < 1:
-            raise InvalidInputError(f"translation_cache_mb (--translation-cache-mb) must be at least 1, "
-                             f"got {self.translation_cache_mb}")
+            raise InvalidInputError(
+                f"translation_cache_mb (--translation-cache-mb) must be at least 1, got {self.translation_cache_mb}"
+            )
         server_cache_spec(self.translation_cache, self.shared_storage)  # ValueError naming the valid ones
         if self.log_format not in ("text", "json"):
             raise InvalidInputError(f"log_format (--log-format) must be text or json, got {self.log_format!r}")
         if self.metrics_auth_token is not None and not self.metrics_auth_token.strip():
             raise InvalidInputError("metrics_auth_token (--metrics-auth-token) must not be empty")
-
 
     @property
     def keys_enabled(self) -> bool:
@@ -207,8 +216,9 @@ class Backend:
         # one sentence cache for every Translator of this server (README: Translation cache)
         self.cache: TranslationCache | None = None
         try:
-            self.cache = open_cache(server_cache_spec(settings.translation_cache, settings.shared_storage),
-                                    settings.translation_cache_mb)
+            self.cache = open_cache(
+                server_cache_spec(settings.translation_cache, settings.shared_storage), settings.translation_cache_mb
+            )
         except CacheUnavailable as exc:  # a read-only home, Redis down: serve, only slower
             logger.warning("%s: serving without a translation cache", exc)
         self._cache_counts = metrics.CacheCounts(self.cache) if self.cache is not None else None
@@ -220,15 +230,26 @@ class Backend:
         ``source`` (None: the page's ``Settings.source``; "auto": detected; ValueError naming the
         valid codes for a bad one)."""
         runtime = self.runtime
-        return Translator(self.translation_model, device=runtime.device, engine=runtime.engine,
-                          dtype=runtime.dtype, num_beams=check_beams(num_beams),
-                          source=source or self.settings.source, cache=self.cache)
+        return Translator(
+            self.translation_model,
+            device=runtime.device,
+            engine=runtime.engine,
+            dtype=runtime.dtype,
+            num_beams=check_beams(num_beams),
+            source=source or self.settings.source,
+            cache=self.cache,
+        )
 
     def summarizer(self, num_beams: object = DEFAULT_BEAMS) -> Summarizer:
         """A Summarizer for the page's model with ``num_beams`` (ValueError unless 1 to 6)."""
         runtime = self.runtime
-        return Summarizer(self.summary_model, device=runtime.device, engine=runtime.engine,
-                          dtype=runtime.dtype, num_beams=check_beams(num_beams))
+        return Summarizer(
+            self.summary_model,
+            device=runtime.device,
+            engine=runtime.engine,
+            dtype=runtime.dtype,
+            num_beams=check_beams(num_beams),
+        )
 
     def model_status(self) -> list[ModelStatus]:
         """Load both models (once) and say whether each is ready. Never raises: a missing model
@@ -273,8 +294,16 @@ class Backend:
 
     # -- work --------------------------------------------------------------------------------
 
-    def run(self, text: object, *, summary: bool = False, length: str = "medium",
-            num_beams: object = None, endpoint: str = "the page", source: str | None = None) -> TranslationAndSummary:
+    def run(
+        self,
+        text: object,
+        *,
+        summary: bool = False,
+        length: str = "medium",
+        num_beams: object = None,
+        endpoint: str = "the page",
+        source: str | None = None,
+    ) -> TranslationAndSummary:
         """Translate ``text`` from ``source`` (None: the server's ``--source``; "auto": detected)
         and summarise the English when ``summary``: the API endpoints. Raises TypeError/
         ValueError for bad input or options, ModelNotFoundError."""
@@ -285,9 +314,17 @@ class Backend:
         self._counted([result])
         return result
 
-    def stream(self, text: object, *, summary: bool = False, length: str = "medium",
-               num_beams: object = None, progress: Progress | None = None,
-               endpoint: str = "the page", source: str | None = None) -> Iterator[TranslationAndSummary]:
+    def stream(
+        self,
+        text: object,
+        *,
+        summary: bool = False,
+        length: str = "medium",
+        num_beams: object = None,
+        progress: Progress | None = None,
+        endpoint: str = "the page",
+        source: str | None = None,
+    ) -> Iterator[TranslationAndSummary]:
         """Yield growing partial results as paragraph groups finish, the last one complete and
         with its summary when ``summary``: the page's buttons. Raises as :meth:`run`."""
         text = self.check_input(text, endpoint=endpoint)
@@ -298,8 +335,15 @@ class Backend:
                 yield result
         self._counted([result] if result is not None else [])
 
-    def run_documents(self, documents: list[list[str]], *, source: str = "auto", summary: bool = False,
-                      length: str = "medium", num_beams: object = None) -> list[TranslationAndSummary]:
+    def run_documents(
+        self,
+        documents: list[list[str]],
+        *,
+        source: str = "auto",
+        summary: bool = False,
+        length: str = "medium",
+        num_beams: object = None,
+    ) -> list[TranslationAndSummary]:
         """Translate several documents from ``source``, each given as its units (REST lists,
         HTML, uploaded files), in one pipeline call under the same gates as :meth:`run`; each
         result's ``parts`` holds the English of each unit. The caller checks the sizes. Raises
@@ -330,8 +374,9 @@ class Backend:
                 gates.enter_context(metrics.waiting_for(self._gates["summary"], "summary"))
             yield
 
-    def summarize(self, english: object, length: str = "medium", num_beams: object = None,
-                  endpoint: str = "the page") -> str:
+    def summarize(
+        self, english: object, length: str = "medium", num_beams: object = None, endpoint: str = "the page"
+    ) -> str:
         """A summary of English text (the ``/summarize`` endpoint)."""
         english = self.check_input(english, "English text", endpoint)
         length = check_length(length)
@@ -370,8 +415,10 @@ def read_upload(path: str | Path | None, max_bytes: int = MAX_FILE_BYTES, max_ch
     file = Path(path)
     suffixes = supported_suffixes()
     if file.suffix.lower() not in suffixes:
-        raise ValueError(f"{file.name}: {file.suffix or 'files without a suffix'} is not supported. "
-                         f"Upload one of: {', '.join(suffixes)}.")
+        raise ValueError(
+            f"{file.name}: {file.suffix or 'files without a suffix'} is not supported. "
+            f"Upload one of: {', '.join(suffixes)}."
+        )
     try:
         return document_text(read_document(file, max_bytes, max_chars))
     except (FileFormatError, OSError, UnicodeError, ValueError) as exc:

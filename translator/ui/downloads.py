@@ -39,7 +39,7 @@ MAX_NAME_BYTES = 120  # UTF-8 bytes: with the 33-byte prefix and a temp suffix, 
 
 
 def _cut(text: str, max_bytes: int) -> str:
-    return text.encode("utf-8")[:max(max_bytes, 0)].decode("utf-8", "ignore")
+    return text.encode("utf-8")[: max(max_bytes, 0)].decode("utf-8", "ignore")
 
 
 def safe_name(name: str) -> str:
@@ -51,8 +51,9 @@ def safe_name(name: str) -> str:
     stem, dot, suffix = name.rpartition(".")
     if len(name.encode("utf-8")) > MAX_NAME_BYTES:
         suffix = _cut(suffix, 16)
-        name = f"{_cut(stem, MAX_NAME_BYTES - 1 - len(suffix.encode()))}.{suffix}" if dot else _cut(name,
-                                                                                                    MAX_NAME_BYTES)
+        name = (
+            f"{_cut(stem, MAX_NAME_BYTES - 1 - len(suffix.encode()))}.{suffix}" if dot else _cut(name, MAX_NAME_BYTES)
+        )
     return name.strip(" .") or "document"
 
 
@@ -178,8 +179,12 @@ class RedisDownloads:
     def save(self, name: str, data: bytes) -> str:
         """See :class:`DownloadStore`."""
         if len(data) > self.max_bytes:
-            raise FileTooLargeError(f"the translated file is {len(data):,} bytes, more than the {self.max_bytes:,} "
-                                    "the shared storage keeps", len(data), self.max_bytes)
+            raise FileTooLargeError(
+                f"the translated file is {len(data):,} bytes, more than the {self.max_bytes:,} "
+                "the shared storage keeps",
+                len(data),
+                self.max_bytes,
+            )
         stored = new_stored_name(name)
         try:
             self._client.set(self.PREFIX + stored, data, ex=self.keep_s)

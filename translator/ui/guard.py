@@ -106,9 +106,14 @@ class EdgeGuard:
         except Exception:  # the server's boundary: log everything, show the client only the id
             logger.exception("request %s %s %s failed", request_id, scope.get("method"), scope.get("path"))
             if not started:
-                await send_json(tagged_send, 500, error_body(
-                    f"Internal error: the server could not answer this request (request id {request_id})",
-                    request_id=request_id))
+                await send_json(
+                    tagged_send,
+                    500,
+                    error_body(
+                        f"Internal error: the server could not answer this request (request id {request_id})",
+                        request_id=request_id,
+                    ),
+                )
 
     async def _checked_json(self, receive: Receive) -> tuple[tuple[int, str] | None, Receive]:
         """Read the JSON body (bounded), check its depth; return a refusal or a receive() that
@@ -123,15 +128,20 @@ class EdgeGuard:
             chunk = message.get("body", b"")
             seen += len(chunk)
             if seen > self.max_json_bytes:
-                return (413, f"Invalid request: the JSON body is larger than the limit of "
-                             f"{self.max_json_bytes:,} bytes"), receive
+                return (
+                    413,
+                    f"Invalid request: the JSON body is larger than the limit of {self.max_json_bytes:,} bytes",
+                ), receive
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
         depth = json_depth(body)
         if depth > self.max_json_depth:
-            return (400, f"Invalid request: the JSON body is nested {depth} levels deep, more than the limit "
-                         f"of {self.max_json_depth}"), receive
+            return (
+                400,
+                f"Invalid request: the JSON body is nested {depth} levels deep, more than the limit "
+                f"of {self.max_json_depth}",
+            ), receive
         replayed = False
 
         async def replay() -> Message:

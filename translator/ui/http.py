@@ -66,18 +66,30 @@ class DeadlineProtocol(H11Protocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         if len(self.connections) > self.max_connections:
-            logger.warning("http: %d connections open, the limit (--max-connections): refused %s",
-                           len(self.connections) - 1, _peer(self.client))
-            self._refuse(503, "Service Unavailable", "Too many connections at once: try again in "
-                         f"{self.retry_after_s} seconds", {"retry-after": str(self.retry_after_s)})
+            logger.warning(
+                "http: %d connections open, the limit (--max-connections): refused %s",
+                len(self.connections) - 1,
+                _peer(self.client),
+            )
+            self._refuse(
+                503,
+                "Service Unavailable",
+                f"Too many connections at once: try again in {self.retry_after_s} seconds",
+                {"retry-after": str(self.retry_after_s)},
+            )
             return
         self._arm("headers")  # a connection that never sends a byte is timed out too
 
     def _refuse(self, status: int, reason: str, message: str, headers: dict[str, str] | None = None) -> None:
         """Answer ``{"error": message}`` before any request was read, and close."""
         body = json.dumps({"error": message}).encode("ascii")
-        head = [f"HTTP/1.1 {status} {reason}", "content-type: application/json", "connection: close",
-                f"content-length: {len(body)}", *(f"{name}: {value}" for name, value in (headers or {}).items())]
+        head = [
+            f"HTTP/1.1 {status} {reason}",
+            "content-type: application/json",
+            "connection: close",
+            f"content-length: {len(body)}",
+            *(f"{name}: {value}" for name, value in (headers or {}).items()),
+        ]
         self.transport.write(("\r\n".join(head) + "\r\n\r\n").encode("ascii") + body)
         self.transport.close()
 
@@ -112,28 +124,35 @@ class DeadlineProtocol(H11Protocol):
             return
         phase, limit = self._phase, self.header_timeout_s if self._phase == "headers" else self.body_timeout_s
         self._phase = ""
-        logger.info("http: closed %s: its request %s did not arrive within %.0f s", _peer(self.client),
-                    phase, limit)
+        logger.info("http: closed %s: its request %s did not arrive within %.0f s", _peer(self.client), phase, limit)
         if self.cycle is not None and not self.cycle.response_complete:
             self.cycle.disconnected = True
             self.cycle.message_event.set()  # the app's receive() answers http.disconnect
-        if self.conn.our_state in (h11.IDLE, h11.SEND_RESPONSE) and (self.cycle is None or
-                                                                    not self.cycle.response_started):
-            self._refuse(408, "Request Timeout", f"Request timeout: the request {phase} did not arrive "
-                                                 f"within {limit:g} seconds")
+        if self.conn.our_state in (h11.IDLE, h11.SEND_RESPONSE) and (
+            self.cycle is None or not self.cycle.response_started
+        ):
+            self._refuse(
+                408, "Request Timeout", f"Request timeout: the request {phase} did not arrive within {limit:g} seconds"
+            )
         self.transport.close()
 
 
 def _peer(client: tuple[str, int] | None) -> str:
-    return "%s:%d" % client if client else "a client"
+    return f"{client[0]}:{client[1]}" if client else "a client"
 
 
 def protocol_for(limits: ServerLimits) -> type[DeadlineProtocol]:
     """A :class:`DeadlineProtocol` class with ``limits``' deadlines and connection cap."""
-    return type("Deadlines", (DeadlineProtocol,), {"header_timeout_s": limits.header_timeout_s,
-                                                   "body_timeout_s": limits.body_timeout_s,
-                                                   "max_connections": limits.max_connections,
-                                                   "retry_after_s": limits.retry_after_s})
+    return type(
+        "Deadlines",
+        (DeadlineProtocol,),
+        {
+            "header_timeout_s": limits.header_timeout_s,
+            "body_timeout_s": limits.body_timeout_s,
+            "max_connections": limits.max_connections,
+            "retry_after_s": limits.retry_after_s,
+        },
+    )
 
 
 class Server(uvicorn.Server):
@@ -144,12 +163,21 @@ class Server(uvicorn.Server):
     machine: 127.0.0.1 and ::1); without it, always the connection's own address."""
 
     def __init__(self, app: Any, host: str, port: int, limits: ServerLimits, *, proxy_headers: bool = False) -> None:
-        config = uvicorn.Config(app, host=host, port=port, http=protocol_for(limits), ws="none",
-                                proxy_headers=proxy_headers,
-                                lifespan="on", timeout_keep_alive=max(1, round(limits.keep_alive_s)),
-                                timeout_graceful_shutdown=max(1, round(limits.grace_s)),
-                                log_level="warning", access_log=False, server_header=False,
-                                log_config=None)  # uvicorn's lines go to the root handlers, formatted as ours
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            http=protocol_for(limits),
+            ws="none",
+            proxy_headers=proxy_headers,
+            lifespan="on",
+            timeout_keep_alive=max(1, round(limits.keep_alive_s)),
+            timeout_graceful_shutdown=max(1, round(limits.grace_s)),
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            log_config=None,
+        )  # uvicorn's lines go to the root handlers, formatted as ours
         super().__init__(config)
         self.thread: threading.Thread | None = None
 
@@ -193,5 +221,7 @@ def check_port(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as exc:
-            raise OSError(f"cannot listen on {host}:{port} ({exc.strerror}): the port is busy or not "
-                          "allowed; choose another with --port") from None
+            raise OSError(
+                f"cannot listen on {host}:{port} ({exc.strerror}): the port is busy or not "
+                "allowed; choose another with --port"
+            ) from None

@@ -26,7 +26,11 @@ from .metrics import DISCONNECTED, RouteLabels, method_label
 ACCESS = logging.getLogger("translator.access")
 LOG_FORMATS = ("text", "json")
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
-    "message", "asctime", "taskName", "color_message"}  # uvicorn's copy of its message with terminal colours
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}  # uvicorn's copy of its message with terminal colours
 
 
 class JsonFormatter(logging.Formatter):
@@ -89,10 +93,24 @@ class AccessLog:
     def _log(self, scope: Scope, status: int, seconds: float) -> None:
         state = scope.get("state") or {}
         client = scope.get("client")
-        fields = {"request_id": state.get("request_id", "-"), "method": method_label(scope),
-                  "route": self.labels(scope), "path": scope.get("path", ""), "status": status,
-                  "seconds": round(seconds, 4), "characters": state.get("characters"),
-                  "client": client[0] if client else None}
-        ACCESS.info("%s %s %s %d %.3fs chars=%s client=%s", fields["request_id"], fields["method"],
-                    fields["route"], status, seconds, "-" if fields["characters"] is None else fields["characters"],
-                    fields["client"] or "-", extra=fields)
+        fields = {
+            "request_id": state.get("request_id", "-"),
+            "method": method_label(scope),
+            "route": self.labels(scope),
+            "path": scope.get("path", ""),
+            "status": status,
+            "seconds": round(seconds, 4),
+            "characters": state.get("characters"),
+            "client": client[0] if client else None,
+        }
+        ACCESS.info(
+            "%s %s %s %d %.3fs chars=%s client=%s",
+            fields["request_id"],
+            fields["method"],
+            fields["route"],
+            status,
+            seconds,
+            "-" if fields["characters"] is None else fields["characters"],
+            fields["client"] or "-",
+            extra=fields,
+        )

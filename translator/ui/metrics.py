@@ -54,28 +54,63 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 if not MULTIPROCESS:  # the process's memory and CPU (per process only: not added up across processes)
     ProcessCollector(registry=REGISTRY)
 
-REQUESTS = Counter("translator_http_requests", "HTTP requests answered, by route template, method and status",
-                   ["route", "method", "status"], registry=REGISTRY)
-LATENCY = Histogram("translator_http_request_duration_seconds", "Seconds from a request's arrival to the end of "
-                    "its answer, by route template", ["route"], buckets=SECONDS, registry=REGISTRY)
-IN_FLIGHT = Gauge("translator_http_requests_in_flight", "HTTP requests being answered now",
-                  multiprocess_mode="livesum", registry=REGISTRY)
-QUEUE = Gauge("translator_queue_depth", "Requests waiting for a model (its --concurrency places are taken)",
-              ["model"], multiprocess_mode="livesum", registry=REGISTRY)
-CHARACTERS = Counter("translator_characters_translated", "Characters of the source sentences translated "
-                     "(from the model or the cache)", registry=REGISTRY)
-SENTENCES = Counter("translator_sentences_translated", "Source sentences (pieces) translated "
-                    "(from the model or the cache)", registry=REGISTRY)
-MODEL_SECONDS = Histogram("translator_model_seconds", "Seconds in the engine's generate, per batch",
-                          ["model"], buckets=SECONDS, registry=REGISTRY)
+REQUESTS = Counter(
+    "translator_http_requests",
+    "HTTP requests answered, by route template, method and status",
+    ["route", "method", "status"],
+    registry=REGISTRY,
+)
+LATENCY = Histogram(
+    "translator_http_request_duration_seconds",
+    "Seconds from a request's arrival to the end of its answer, by route template",
+    ["route"],
+    buckets=SECONDS,
+    registry=REGISTRY,
+)
+IN_FLIGHT = Gauge(
+    "translator_http_requests_in_flight",
+    "HTTP requests being answered now",
+    multiprocess_mode="livesum",
+    registry=REGISTRY,
+)
+QUEUE = Gauge(
+    "translator_queue_depth",
+    "Requests waiting for a model (its --concurrency places are taken)",
+    ["model"],
+    multiprocess_mode="livesum",
+    registry=REGISTRY,
+)
+CHARACTERS = Counter(
+    "translator_characters_translated",
+    "Characters of the source sentences translated (from the model or the cache)",
+    registry=REGISTRY,
+)
+SENTENCES = Counter(
+    "translator_sentences_translated",
+    "Source sentences (pieces) translated (from the model or the cache)",
+    registry=REGISTRY,
+)
+MODEL_SECONDS = Histogram(
+    "translator_model_seconds",
+    "Seconds in the engine's generate, per batch",
+    ["model"],
+    buckets=SECONDS,
+    registry=REGISTRY,
+)
 CACHE_HITS = Counter("translator_cache_hits", "Sentences found in the translation cache", registry=REGISTRY)
-CACHE_MISSES = Counter("translator_cache_misses", "Sentences looked up in the translation cache and not found",
-                       registry=REGISTRY)
-MODEL_READY = Gauge("translator_model_ready", "1 when the model is loaded and ready, 0 when it is missing "
-                    "(multiprocess: the lowest of the live processes)", ["model"],
-                    multiprocess_mode="livemin", registry=REGISTRY)
-RATE_LIMITED = Counter("translator_rate_limited", "REST calls refused with 429 (--req-limit or a key's limit)",
-                       registry=REGISTRY)
+CACHE_MISSES = Counter(
+    "translator_cache_misses", "Sentences looked up in the translation cache and not found", registry=REGISTRY
+)
+MODEL_READY = Gauge(
+    "translator_model_ready",
+    "1 when the model is loaded and ready, 0 when it is missing (multiprocess: the lowest of the live processes)",
+    ["model"],
+    multiprocess_mode="livemin",
+    registry=REGISTRY,
+)
+RATE_LIMITED = Counter(
+    "translator_rate_limited", "REST calls refused with 429 (--req-limit or a key's limit)", registry=REGISTRY
+)
 
 
 class RouteLabels:
@@ -246,9 +281,14 @@ def metrics_router(token: str | None) -> APIRouter:
         if expected is not None:
             given = request.headers.get("authorization", "").encode("latin-1", "replace")
             if not hmac.compare_digest(given, expected):
-                return JSONResponse({"error": "Unauthorized: /metrics needs Authorization: Bearer <token> "
-                                              "(the server's --metrics-auth-token)"}, status_code=401,
-                                    headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+                return JSONResponse(
+                    {
+                        "error": "Unauthorized: /metrics needs Authorization: Bearer <token> "
+                        "(the server's --metrics-auth-token)"
+                    },
+                    status_code=401,
+                    headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+                )
         return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return router

@@ -101,10 +101,13 @@ def install_docs(app: FastAPI, prefix: str = "") -> None:
     @app.get(f"{prefix}/docs", include_in_schema=False)
     def docs() -> Any:
         assets = f"{prefix}/docs-assets"
-        return get_swagger_ui_html(openapi_url=app.openapi_url or f"{prefix}/openapi.json", title=f"{app.title} API",
-                                   swagger_js_url=f"{assets}/swagger-ui-bundle.js",
-                                   swagger_css_url=f"{assets}/swagger-ui.css",
-                                   swagger_favicon_url=f"{assets}/favicon-32x32.png")
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or f"{prefix}/openapi.json",
+            title=f"{app.title} API",
+            swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+            swagger_css_url=f"{assets}/swagger-ui.css",
+            swagger_favicon_url=f"{assets}/favicon-32x32.png",
+        )
 
     @app.get(f"{prefix}/spec", include_in_schema=False)
     def spec() -> Any:

@@ -28,8 +28,8 @@ from typing import Any
 
 import gradio as gr
 
-from ..language import PASSTHROUGH, SUPPORTED_SOURCES, language_name
 from ..errors import TranslatorError
+from ..language import PASSTHROUGH, SUPPORTED_SOURCES, language_name
 from ..models import ModelNotFoundError
 from ..news import fetch_article
 from ..options import MAX_BEAMS, MIN_BEAMS, SUMMARY_LENGTHS, SummaryLength
@@ -103,15 +103,18 @@ def friendly_errors(title: str = "Check the input") -> Iterator[None]:
     except gr.Error:
         raise
     except ModelNotFoundError as exc:
-        raise gr.Error(html.escape(str(exc), quote=False), title="Model not available", duration=None,
-                       print_exception=False) from exc
+        raise gr.Error(
+            html.escape(str(exc), quote=False), title="Model not available", duration=None, print_exception=False
+        ) from exc
     except (TranslatorError, ValueError, TypeError) as exc:
         raise gr.Error(html.escape(str(exc), quote=False), title=title, print_exception=False) from exc
     except Exception as exc:  # the page's boundary: log what broke, show only a reference, keep serving
         reference = uuid.uuid4().hex[:16]
         logger.exception("page request %s failed", reference)
-        raise gr.Error(f"Something went wrong on the server (reference {reference}); the operator's log "
-                       "has the details.", print_exception=False) from exc
+        raise gr.Error(
+            f"Something went wrong on the server (reference {reference}); the operator's log has the details.",
+            print_exception=False,
+        ) from exc
 
 
 def page_theme() -> gr.themes.Base:
@@ -129,8 +132,14 @@ def page_theme() -> gr.themes.Base:
 def page_options() -> dict[str, Any]:
     """The page's theme, style, footer and upload limit: for gr.Blocks.launch and
     gr.mount_gradio_app (gradio 6 takes them there, not in the constructor)."""
-    return {"theme": page_theme(), "css": CSS, "footer_links": ["api", "settings"], "max_file_size": MAX_UPLOAD,
-            "enable_monitoring": False, "show_error": False}
+    return {
+        "theme": page_theme(),
+        "css": CSS,
+        "footer_links": ["api", "settings"],
+        "max_file_size": MAX_UPLOAD,
+        "enable_monitoring": False,
+        "show_error": False,
+    }
 
 
 class TranslatorApp(gr.Blocks):
@@ -147,9 +156,11 @@ class TranslatorApp(gr.Blocks):
 def source_choices() -> list[tuple[str, str]]:
     """The source-language selector's (label, code) choices: detection first, then each language
     the model translates, then English (copied unchanged)."""
-    return ([("Detect automatically", "auto")]
-            + [(f"{language_name(code)} ({code})", code) for code in SUPPORTED_SOURCES]
-            + [(f"{language_name(PASSTHROUGH)} (copied unchanged)", PASSTHROUGH)])
+    return (
+        [("Detect automatically", "auto")]
+        + [(f"{language_name(code)} ({code})", code) for code in SUPPORTED_SOURCES]
+        + [(f"{language_name(PASSTHROUGH)} (copied unchanged)", PASSTHROUGH)]
+    )
 
 
 class Handlers:
@@ -166,8 +177,9 @@ class Handlers:
         if not _LINK.fullmatch(link):
             return text
         settings = self.backend.settings
-        article = fetch_article(link, allow_private=settings.allow_private_urls,
-                                limits=server_fetch_limits(settings.max_file_bytes))
+        article = fetch_article(
+            link, allow_private=settings.allow_private_urls, limits=server_fetch_limits(settings.max_file_bytes)
+        )
         return f"{article.title}\n\n{article.text}" if article.title else article.text
 
     def run(self, text: str, summary: bool, length: str, beams: float, source: str, progress: gr.Progress):
@@ -191,14 +203,26 @@ class Handlers:
         yield "", "", render.EMPTY_TABLE, "", disabled, disabled
         result = None
         with friendly_errors():
-            for result in backend.stream(text, summary=summary, length=length, num_beams=beams,
-                                         progress=on_progress, source=source or None):
-                yield (result.translation, result.summary or "",
-                       render.side_by_side_html(result.segments, result.language), "", disabled, disabled)
+            for result in backend.stream(
+                text, summary=summary, length=length, num_beams=beams, progress=on_progress, source=source or None
+            ):
+                yield (
+                    result.translation,
+                    result.summary or "",
+                    render.side_by_side_html(result.segments, result.language),
+                    "",
+                    disabled,
+                    disabled,
+                )
             txt, data = backend.write_downloads(result)
-        yield (result.translation, result.summary or "", render.side_by_side_html(result.segments, result.language),
-               render.status_text(result, time.perf_counter() - started),
-               gr.update(value=str(txt), interactive=True), gr.update(value=str(data), interactive=True))
+        yield (
+            result.translation,
+            result.summary or "",
+            render.side_by_side_html(result.segments, result.language),
+            render.status_text(result, time.perf_counter() - started),
+            gr.update(value=str(txt), interactive=True),
+            gr.update(value=str(data), interactive=True),
+        )
 
     def on_translate(self, text, summary, length, beams, source, progress=gr.Progress()):
         yield from self.run(text, bool(summary), length, beams, source, progress)
@@ -243,14 +267,19 @@ def _add_api(backend: Backend, limit: int) -> None:
         and the sentence pairs (each {source, target, start, end, paragraph, translated, warnings,
         score}, as in the JSON download)."""
         with friendly_errors():
-            result = backend.run(text, summary=True, length=length, num_beams=num_beams,
-                                 endpoint="/translate_and_summarize").to_dict()
+            result = backend.run(
+                text, summary=True, length=length, num_beams=num_beams, endpoint="/translate_and_summarize"
+            ).to_dict()
         return result["translation"], result["summary"] or "", result["segments"]
 
     gr.api(translate, api_name="translate", concurrency_limit=limit, concurrency_id="translation")
     gr.api(summarize, api_name="summarize", concurrency_limit=limit, concurrency_id="summary")
-    gr.api(translate_and_summarize, api_name="translate_and_summarize", concurrency_limit=limit,
-           concurrency_id="translation")
+    gr.api(
+        translate_and_summarize,
+        api_name="translate_and_summarize",
+        concurrency_limit=limit,
+        concurrency_id="translation",
+    )
 
 
 def _input_column(backend: Backend, info_text: str) -> dict[str, Any]:
@@ -258,38 +287,72 @@ def _input_column(backend: Backend, info_text: str) -> dict[str, Any]:
     seed = SEED_ARTICLE.read_text(encoding="utf-8") if SEED_ARTICLE.is_file() else None
     upload_types = supported_suffixes()
     parts: dict[str, Any] = {}
-    parts["source"] = gr.Textbox(label="Article (Slovenian, Croatian, Serbian, Bosnian, Bulgarian or Macedonian)",
-                                 lines=16, max_lines=16, elem_id="source",
-                                 placeholder="Prilepite besedilo … (paste the article here)")
+    parts["source"] = gr.Textbox(
+        label="Article (Slovenian, Croatian, Serbian, Bosnian, Bulgarian or Macedonian)",
+        lines=16,
+        max_lines=16,
+        elem_id="source",
+        placeholder="Prilepite besedilo … (paste the article here)",
+    )
     with gr.Row():
         parts["translate"] = gr.Button("Translate", variant="primary", elem_id="translate-btn")
         parts["both"] = gr.Button("Translate + summarise", variant="secondary", elem_id="both-btn")
         parts["clear"] = gr.Button("Clear", variant="secondary", elem_id="clear-btn", scale=0, min_width=90)
-    parts["upload"] = gr.File(label=f"…or upload a file ({', '.join(upload_types)})", file_types=upload_types,
-                              type="filepath", elem_id="upload")
+    parts["upload"] = gr.File(
+        label=f"…or upload a file ({', '.join(upload_types)})",
+        file_types=upload_types,
+        type="filepath",
+        elem_id="upload",
+    )
     if seed:
-        gr.Examples(examples=[[seed]], inputs=[parts["source"]], label="Example",
-                    example_labels=[f"Slovenian news article ({len(seed):,} characters)"])
+        gr.Examples(
+            examples=[[seed]],
+            inputs=[parts["source"]],
+            label="Example",
+            example_labels=[f"Slovenian news article ({len(seed):,} characters)"],
+        )
     with gr.Accordion("Options", open=False, elem_id="options"):
-        parts["language"] = gr.Dropdown(source_choices(), value=backend.settings.source, label="Source language",
-                                        info="Detected per article; choose one to translate text that is "
-                                             "detected as another language.", elem_id="source-language")
+        parts["language"] = gr.Dropdown(
+            source_choices(),
+            value=backend.settings.source,
+            label="Source language",
+            info="Detected per article; choose one to translate text that is detected as another language.",
+            elem_id="source-language",
+        )
         parts["summary"] = gr.Checkbox(label="Also summarise when I press Translate", value=False)
         parts["length"] = gr.Radio(list(SUMMARY_LENGTHS), value="medium", label="Summary length")
-        parts["beams"] = gr.Slider(MIN_BEAMS, MAX_BEAMS, value=backend.settings.num_beams, step=1, label="Beams",
-                                   info="More beams: better choices, slower. 1 is fastest.")
+        parts["beams"] = gr.Slider(
+            MIN_BEAMS,
+            MAX_BEAMS,
+            value=backend.settings.num_beams,
+            step=1,
+            label="Beams",
+            info="More beams: better choices, slower. 1 is fastest.",
+        )
         parts["info"] = gr.Markdown(info_text, elem_id="model-info")
     return parts
 
 
 def _output_column() -> list[Any]:
     """The right column and the sentence view: the outputs every run fills, in order."""
-    english = gr.Textbox(label="English translation", lines=16, max_lines=16, interactive=False,
-                         placeholder="The English translation appears here, paragraph by paragraph.",
-                         buttons=["copy"], elem_id="english")
-    summary = gr.Textbox(label="Summary", lines=4, max_lines=10, interactive=False,
-                         placeholder="Press “Translate + summarise” (or tick the option) for a summary.",
-                         buttons=["copy"], elem_id="summary")
+    english = gr.Textbox(
+        label="English translation",
+        lines=16,
+        max_lines=16,
+        interactive=False,
+        placeholder="The English translation appears here, paragraph by paragraph.",
+        buttons=["copy"],
+        elem_id="english",
+    )
+    summary = gr.Textbox(
+        label="Summary",
+        lines=4,
+        max_lines=10,
+        interactive=False,
+        placeholder="Press “Translate + summarise” (or tick the option) for a summary.",
+        buttons=["copy"],
+        elem_id="summary",
+    )
     status = gr.Markdown("", elem_id="status")
     with gr.Row():
         download_txt = gr.DownloadButton("Download .txt", interactive=False, size="md", elem_id="download-txt")
@@ -310,14 +373,16 @@ def build_app(settings: Settings) -> TranslatorApp:
         nonlocal statuses
         statuses = backend.model_status()
         warning = render.model_warning(statuses)
-        return render.model_info(statuses, names, settings.max_chars, limit), gr.update(value=warning,
-                                                                                         visible=bool(warning))
+        return render.model_info(statuses, names, settings.max_chars, limit), gr.update(
+            value=warning, visible=bool(warning)
+        )
 
     warning_text = render.model_warning(statuses)
     # gradio's own temporary files (uploads, downloads) are pruned as the REST downloads are, and
     # removed when the server stops
-    with TranslatorApp(title="Slovenian → English translator", analytics_enabled=False,
-                       delete_cache=(600, KEEP_S)) as demo:
+    with TranslatorApp(
+        title="Slovenian → English translator", analytics_enabled=False, delete_cache=(600, KEEP_S)
+    ) as demo:
         demo.backend = backend
         gr.Markdown(f"# {TITLE}\n{DESCRIPTION}", elem_id="title")
         warning = gr.Markdown(warning_text, visible=bool(warning_text), elem_id="model-warning")
@@ -326,29 +391,47 @@ def build_app(settings: Settings) -> TranslatorApp:
                 parts = _input_column(backend, render.model_info(statuses, names, settings.max_chars, limit))
             with gr.Column(scale=1):
                 english, summary, status, download_txt, download_json = _output_column()
-        gr.Markdown("### Sentence by sentence\nEach source sentence beside its English; "
-                    "⚠ marks a sentence the translator was unsure about.")
+        gr.Markdown(
+            "### Sentence by sentence\nEach source sentence beside its English; "
+            "⚠ marks a sentence the translator was unsure about."
+        )
         side = gr.HTML(render.EMPTY_TABLE, elem_id="side-by-side")
 
         outputs = [english, summary, side, status, download_txt, download_json]
-        common = dict(outputs=outputs, api_visibility="private", concurrency_limit=limit,
-                      concurrency_id="translation", show_progress_on=[status])
+        common = dict(
+            outputs=outputs,
+            api_visibility="private",
+            concurrency_limit=limit,
+            concurrency_id="translation",
+            show_progress_on=[status],
+        )
         options = [parts["length"], parts["beams"], parts["language"]]
         parts["translate"].click(handlers.on_translate, inputs=[parts["source"], parts["summary"], *options], **common)
         parts["both"].click(handlers.on_translate_and_summarize, inputs=[parts["source"], *options], **common)
-        parts["upload"].upload(handlers.on_upload, inputs=[parts["upload"]], outputs=[parts["source"]],
-                               api_visibility="private")
-        parts["clear"].click(handlers.on_clear, outputs=[parts["source"], parts["upload"], *outputs],
-                             api_visibility="private", queue=False)
-        demo.load(refresh_models, outputs=[parts["info"], warning], api_visibility="private",
-                  concurrency_limit=None, show_progress="hidden")
+        parts["upload"].upload(
+            handlers.on_upload, inputs=[parts["upload"]], outputs=[parts["source"]], api_visibility="private"
+        )
+        parts["clear"].click(
+            handlers.on_clear,
+            outputs=[parts["source"], parts["upload"], *outputs],
+            api_visibility="private",
+            queue=False,
+        )
+        demo.load(
+            refresh_models,
+            outputs=[parts["info"], warning],
+            api_visibility="private",
+            concurrency_limit=None,
+            show_progress="hidden",
+        )
         _add_api(backend, limit)
     demo.queue(default_concurrency_limit=limit, max_size=64)
     return demo
 
 
-def launch(settings: Settings, *, prevent_thread_lock: bool = False, quiet: bool = False,
-           **mount_options: Any) -> TranslatorApp:
+def launch(
+    settings: Settings, *, prevent_thread_lock: bool = False, quiet: bool = False, **mount_options: Any
+) -> TranslatorApp:
     """Build the page and serve it with the REST API (rest/) on one port, ``settings.host``/
     ``port``: ``translator serve`` and ``python app.py``. Prints one ``models: … ready`` line,
     or an ``error: …`` line per missing model (the server starts anyway and the page shows the
@@ -366,6 +449,12 @@ def launch(settings: Settings, *, prevent_thread_lock: bool = False, quiet: bool
             error = line.startswith("error:")
             if error or not quiet:
                 print(line, file=sys.stderr if error else sys.stdout, flush=True)
-    serve(demo, demo.backend, settings, {**page_options(), **mount_options},
-          prevent_thread_lock=prevent_thread_lock, quiet=quiet)
+    serve(
+        demo,
+        demo.backend,
+        settings,
+        {**page_options(), **mount_options},
+        prevent_thread_lock=prevent_thread_lock,
+        quiet=quiet,
+    )
     return demo

@@ -50,7 +50,7 @@ def _check_first_html(segments: list[Segment]) -> str:
     )
     return (
         '<div class="sbs-check" id="check-first"><strong>Check these first</strong> '
-        f'(the {len(picks)} sentences the model was least sure of; click one to see it):'
+        f"(the {len(picks)} sentences the model was least sure of; click one to see it):"
         f'<ol>{items}</ol><div class="sbs-legend"><span class="swatch"></span> The bar beside each number '
         "shows the model's doubt: the darker, the less sure it was (hover a row for its confidence).</div></div>"
     )
@@ -101,8 +101,8 @@ def side_by_side_html(segments: list[Segment], language: str | None = None) -> s
     return (
         f'{_check_first_html(segments)}<div class="sbs-wrap"><table class="sbs">'
         '<colgroup><col class="num"><col><col></colgroup>'
-        f'<thead><tr><th>#</th><th>{html.escape(source_heading(language))}</th><th>English</th></tr></thead>'
-        f'<tbody>{"".join(rows)}</tbody></table></div>'
+        f"<thead><tr><th>#</th><th>{html.escape(source_heading(language))}</th><th>English</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
@@ -131,8 +131,7 @@ def status_text(result: TranslationAndSummary, seconds: float) -> str:
     return text
 
 
-def model_info(statuses: list[ModelStatus] | None, names: dict[str, str], max_chars: int,
-               concurrency: int) -> str:
+def model_info(statuses: list[ModelStatus] | None, names: dict[str, str], max_chars: int, concurrency: int) -> str:
     """Markdown for the Options accordion: each model with the engine it runs on (or why it is
     not available; ``statuses`` None: still loading), the input limit and the concurrency."""
     lines = []
@@ -150,7 +149,8 @@ def model_warning(statuses: list[ModelStatus] | None) -> str:
     every model is ready (or not checked yet)."""
     return "\n\n".join(
         f"⚠ **The {status.kind} model `{md_code(status.name)}` is not available:** {md(status.detail)}"
-        for status in statuses or [] if not status.ready
+        for status in statuses or []
+        if not status.ready
     )
 
 
@@ -160,5 +160,7 @@ def startup_lines(statuses: list[ModelStatus]) -> list[str]:
     missing = [s for s in statuses if not s.ready]
     if not missing:
         return ["models: " + ", ".join(f"{s.kind} {s.name} ({s.detail})" for s in statuses) + " ready"]
-    return [f"error: {s.kind} model {s.name!r} is not available: {s.detail} "
-            "(the page starts anyway and shows this)" for s in missing]
+    return [
+        f"error: {s.kind} model {s.name!r} is not available: {s.detail} (the page starts anyway and shows this)"
+        for s in missing
+    ]

@@ -63,8 +63,10 @@ def _json(status: int, body: dict[str, Any] | None, headers: dict[str, str]) -> 
     raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
     if body is not None:
         raw += [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
-    return ({"type": "http.response.start", "status": status, "headers": raw},
-            {"type": "http.response.body", "body": data})
+    return (
+        {"type": "http.response.start", "status": status, "headers": raw},
+        {"type": "http.response.body", "body": data},
+    )
 
 
 class RestEdge:
@@ -99,8 +101,12 @@ class RestEdge:
             await self._answer(with_cors, 200 if preflight else 204, None, {"allow": shown})
         elif method not in allowed:
             scope["route"] = matched[0].route  # the metrics' label: the route's template
-            await self._answer(with_cors, 405, {"error": f"Method Not Allowed: {matched[0].template} "
-                                                         f"accepts {shown}"}, {"allow": shown})
+            await self._answer(
+                with_cors,
+                405,
+                {"error": f"Method Not Allowed: {matched[0].template} accepts {shown}"},
+                {"allow": shown},
+            )
         elif method == "HEAD" and not any(own.native_head for own in matched):
             as_get = {**scope, "method": "GET"}
             try:
@@ -119,6 +125,7 @@ class RestEdge:
 
 def _without_body(send: Send) -> Send:
     """``send`` with every body chunk emptied (the answer to a HEAD request; headers kept)."""
+
     async def head_only(message: Message) -> None:
         if message["type"] == "http.response.body":
             message = {**message, "body": b""}

@@ -77,8 +77,15 @@ def build_server_app(demo: gr.Blocks, backend: Backend, settings: Settings, page
             metrics.process_stopped()
             logger.info("server stopped; download folders removed")
 
-    app = FastAPI(title="Slovenian → English translator", version=__version__, description=API_DESCRIPTION,
-                  lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=f"{prefix}/openapi.json")
+    app = FastAPI(
+        title="Slovenian → English translator",
+        version=__version__,
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=f"{prefix}/openapi.json",
+    )
     install_docs(app, prefix)
     _json_errors(app)
     routers = rest_routers(api, settings)
@@ -88,13 +95,19 @@ def build_server_app(demo: gr.Blocks, backend: Backend, settings: Settings, page
     own = [*(("", route) for route in app.routes), *((prefix, route) for router in routers for route in router.routes)]
     page = None
     if not settings.disable_web_ui:
-        gr.mount_gradio_app(app, demo, path=prefix or "/", auth=settings.auth, server_name=settings.host,
-                            server_port=settings.port or DEFAULT_PORT, **page_options)
+        gr.mount_gradio_app(
+            app,
+            demo,
+            path=prefix or "/",
+            auth=settings.auth,
+            server_name=settings.host,
+            server_port=settings.port or DEFAULT_PORT,
+            **page_options,
+        )
         page = _mounted_page(app)
     app.add_middleware(RestEdge, paths=own_paths(own))
     # outermost: every request, the page's included, passes the guard first
-    app.add_middleware(EdgeGuard, max_json_depth=settings.limits.max_json_depth,
-                       max_json_bytes=api.text_body_limit)
+    app.add_middleware(EdgeGuard, max_json_depth=settings.limits.max_json_depth, max_json_bytes=api.text_body_limit)
     # outside the guard: they see its refusals and the request id it gives
     labels = metrics.RouteLabels(metrics.app_routes(app, *routers), page=page)
     if settings.metrics:
@@ -130,8 +143,15 @@ def _mounted_page(app: FastAPI) -> Any:
     return next((route.app for route in app.routes if isinstance(route, Mount) and isinstance(route.app, App)), None)
 
 
-def serve(demo: gr.Blocks, backend: Backend, settings: Settings, page_options: dict[str, Any], *,
-          prevent_thread_lock: bool = False, quiet: bool = False) -> FastAPI:
+def serve(
+    demo: gr.Blocks,
+    backend: Backend,
+    settings: Settings,
+    page_options: dict[str, Any],
+    *,
+    prevent_thread_lock: bool = False,
+    quiet: bool = False,
+) -> FastAPI:
     """Serve the page and the REST API with uvicorn on ``settings.host``/``port`` (None: the
     first free port from 7860), with ``settings.limits``' deadlines, connection cap and grace
     period (http.py). Afterwards ``demo.local_url`` is the server's address and ``demo.close()``
@@ -141,8 +161,9 @@ def serve(demo: gr.Blocks, backend: Backend, settings: Settings, page_options: d
     if settings.auth and not settings.require_api_key:
         logger.warning("--auth protects the page; the REST API needs --require-api-key to require keys")
     if settings.api_keys_file and not settings.require_api_key:
-        logger.warning("--api-keys: callers without a key are served at the server's limits; "
-                       "--require-api-key requires one")
+        logger.warning(
+            "--api-keys: callers without a key are served at the server's limits; --require-api-key requires one"
+        )
     app = build_server_app(demo, backend, settings, page_options)
     port = settings.port or free_port(settings.host)
     server = Server(app, settings.host, port, settings.limits, proxy_headers=settings.trust_forwarded_for)
@@ -150,13 +171,15 @@ def serve(demo: gr.Blocks, backend: Backend, settings: Settings, page_options: d
     local_url = f"http://{shown_host}:{port}{settings.url_prefix}/"
     # what Blocks.launch would set: Blocks.close() stops the server through demo.server.close()
     # (and sets the page's stop event: a stand-in's when no page is mounted)
-    demo.app = demo.server_app = (_mounted_page(app)
-                                  or SimpleNamespace(stop_event=threading.Event(), startup_events_triggered=False))
+    demo.app = demo.server_app = _mounted_page(app) or SimpleNamespace(
+        stop_event=threading.Event(), startup_events_triggered=False
+    )
     demo.server, demo.server_name, demo.server_port, demo.local_url = server, settings.host, port, local_url
     demo.is_running = True
     if not quiet:
-        print(f"* Running on local URL:  {local_url}  (REST API: {local_url}translate, docs: {local_url}docs)",
-              flush=True)
+        print(
+            f"* Running on local URL:  {local_url}  (REST API: {local_url}translate, docs: {local_url}docs)", flush=True
+        )
     if settings.share:
         server.run_in_thread()
         _share(demo, settings.host, port)

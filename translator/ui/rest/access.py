@@ -126,9 +126,17 @@ class AccessPolicy:
     ``memory://`` or a Redis URI (``--shared-storage``); ValueError for one the ``limits``
     package cannot use."""
 
-    def __init__(self, keys: dict[str, ApiKey] | None, req_limit: int, char_limit: int, max_chars: int,
-                 storage: str = "memory://", *, key_store: KeyStore | None = None,
-                 require_key: bool = False) -> None:
+    def __init__(
+        self,
+        keys: dict[str, ApiKey] | None,
+        req_limit: int,
+        char_limit: int,
+        max_chars: int,
+        storage: str = "memory://",
+        *,
+        key_store: KeyStore | None = None,
+        require_key: bool = False,
+    ) -> None:
         self.keys = keys
         self.key_store = key_store
         self.require_key = require_key

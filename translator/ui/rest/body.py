@@ -6,9 +6,9 @@ an upload past the limit is refused after at most that many bytes, never buffere
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qsl
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -59,8 +59,9 @@ def _decoded(raw: bytes, what: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise RestError(400, f"Invalid request: {what} is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at "
-                             f"position {exc.start})") from None
+        raise RestError(
+            400, f"Invalid request: {what} is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at position {exc.start})"
+        ) from None
 
 
 def _fields(raw: bytes, what: str) -> dict[str, Any]:
@@ -68,8 +69,9 @@ def _fields(raw: bytes, what: str) -> dict[str, Any]:
     as some LibreTranslate clients send it); another repeated field keeps its last value.
     Percent-escapes that are not UTF-8 are refused (400 naming the field and the position)."""
     try:
-        pairs = parse_qsl(_decoded(raw, what), keep_blank_values=True, errors="surrogateescape",
-                          max_num_fields=MAX_FIELDS)
+        pairs = parse_qsl(
+            _decoded(raw, what), keep_blank_values=True, errors="surrogateescape", max_num_fields=MAX_FIELDS
+        )
     except ValueError:  # more fields than MAX_FIELDS
         raise RestError(400, f"Invalid request: {what} has more than {MAX_FIELDS} fields") from None
     params: dict[str, Any] = {}
@@ -136,8 +138,13 @@ async def read_params(request: Request, limit: int, too_large: str | None = None
             for name, value in _fields(body, "the form").items():
                 params[name] = value.replace("\r\n", "\n") if isinstance(value, str) else value
         elif media == "multipart/form-data":
-            parser = MultiPartParser(request.headers, _bounded(request, limit, too_large), max_files=1,
-                                     max_fields=MAX_FIELDS, max_part_size=limit)
+            parser = MultiPartParser(
+                request.headers,
+                _bounded(request, limit, too_large),
+                max_files=1,
+                max_fields=MAX_FIELDS,
+                max_part_size=limit,
+            )
             form = await parser.parse()
             from_form: dict[str, Any] = {}
             for name, value in form.multi_items():

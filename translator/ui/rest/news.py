@@ -69,8 +69,13 @@ def server_fetch_limits(max_file_bytes: int) -> FetchLimits:
     return FetchLimits(max_bytes=min(MAX_PAGE_BYTES, max_file_bytes), timeout_s=FETCH_TIMEOUT_S)
 
 
-def news_router(api: RestApi, *, allow_private_urls: bool = False, limits: FetchLimits | None = None,
-                resolver: Resolver | None = None) -> APIRouter:
+def news_router(
+    api: RestApi,
+    *,
+    allow_private_urls: bool = False,
+    limits: FetchLimits | None = None,
+    resolver: Resolver | None = None,
+) -> APIRouter:
     """The ``/translate_url`` route on ``api``'s keys, limits, admission and models.
     ``allow_private_urls`` lifts the public-address rule (``--allow-private-urls``); ``limits``
     and ``resolver`` replace the fetch bounds and the DNS lookup (tests)."""
@@ -84,8 +89,9 @@ def news_router(api: RestApi, *, allow_private_urls: bool = False, limits: Fetch
         work.check_target(call.target)
         work.check_source(call.source)
         try:
-            article = await api._in_thread(fetch_article, call.url, allow_private=allow_private_urls,
-                                           limits=fetch_limits, resolver=resolver)
+            article = await api._in_thread(
+                fetch_article, call.url, allow_private=allow_private_urls, limits=fetch_limits, resolver=resolver
+            )
         except UrlRefused as exc:
             raise RestError(400, str(exc)) from None
         except FetchError as exc:
@@ -97,12 +103,20 @@ def news_router(api: RestApi, *, allow_private_urls: bool = False, limits: Fetch
         if size > grant.char_limit:
             raise work.too_long(size, grant.char_limit)
         with api.admission.admit(text_cost(size)):
-            [result] = await api._in_thread(api.backend.run_documents, [units(article)], source=call.source,
-                                            summary=call.summary, length=call.length)
+            [result] = await api._in_thread(
+                api.backend.run_documents,
+                [units(article)],
+                source=call.source,
+                summary=call.summary,
+                length=call.length,
+            )
         english = english_article(article, result)
         text = english.result.translation
-        answer: dict[str, Any] = {"translatedText": _paragraphs_html(text) if call.format == "html" else text,
-                                  "translatedTitle": english.title, "article": article.metadata()}
+        answer: dict[str, Any] = {
+            "translatedText": _paragraphs_html(text) if call.format == "html" else text,
+            "translatedTitle": english.title,
+            "article": article.metadata(),
+        }
         if call.source == "auto":
             answer["detectedLanguage"] = work.detect_languages(article.text)[0]
         if call.summary:
@@ -111,10 +125,18 @@ def news_router(api: RestApi, *, allow_private_urls: bool = False, limits: Fetch
 
     router = APIRouter()
 
-    @router.post("/translate_url", response_model=TranslateUrlResponse, response_model_exclude_none=True,
-                 responses={**ERRORS, 422: {"model": ERRORS[400]["model"], "description": "No article on the page"},
-                            502: {"model": ERRORS[400]["model"], "description": "The page could not be fetched"}},
-                 openapi_extra=body_schema(TranslateUrlRequest, *JSON_AND_FORMS), tags=["extension"])
+    @router.post(
+        "/translate_url",
+        response_model=TranslateUrlResponse,
+        response_model_exclude_none=True,
+        responses={
+            **ERRORS,
+            422: {"model": ERRORS[400]["model"], "description": "No article on the page"},
+            502: {"model": ERRORS[400]["model"], "description": "The page could not be fetched"},
+        },
+        openapi_extra=body_schema(TranslateUrlRequest, *JSON_AND_FORMS),
+        tags=["extension"],
+    )
     async def translate_url_route(request: Request) -> Any:
         """Extension: fetch the news article at `url` (public addresses only, unless the server
         allows private ones), translate its title and main text into English, and with

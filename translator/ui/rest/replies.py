@@ -26,8 +26,17 @@ logger = logging.getLogger("translator")
 JSON_AND_FORMS = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
 Model = TypeVar("Model", bound=BaseModel)
 # every failure error_response() answers; anything else reaches the server's edge (500, logged)
-KNOWN_FAILURES = (RestError, AccessDenied, Busy, FileFormatError, ModelNotFoundError, StorageUnavailable,
-                  StoreError, ValueError, TypeError)
+KNOWN_FAILURES = (
+    RestError,
+    AccessDenied,
+    Busy,
+    FileFormatError,
+    ModelNotFoundError,
+    StorageUnavailable,
+    StoreError,
+    ValueError,
+    TypeError,
+)
 
 
 def error_response(exc: Exception) -> JSONResponse:
@@ -85,9 +94,12 @@ def attachment(data: bytes, name: str) -> Response:
     """``data`` as a download named ``name`` (``Content-Disposition: attachment``, as Starlette's
     FileResponse writes it; the edge guard adds ``nosniff``)."""
     quoted = quote(name)
-    disposition = (f"attachment; filename*=utf-8''{quoted}" if quoted != name else f'attachment; filename="{name}"')
-    return Response(data, media_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
-                    headers={"Content-Disposition": disposition})
+    disposition = f"attachment; filename*=utf-8''{quoted}" if quoted != name else f'attachment; filename="{name}"'
+    return Response(
+        data,
+        media_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+        headers={"Content-Disposition": disposition},
+    )
 
 
 def counted(request: Request, characters: int) -> None:

@@ -60,8 +60,15 @@ class RestApi(RestService):
 
     def _translation_routes(self, api: APIRouter) -> None:
         """``/translate``, ``/detect`` and ``/summarize``."""
-        @api.post("/translate", response_model=TranslateResponse, response_model_exclude_none=True,
-                  responses=ERRORS, openapi_extra=body_schema(TranslateRequest, *JSON_AND_FORMS), tags=["translate"])
+
+        @api.post(
+            "/translate",
+            response_model=TranslateResponse,
+            response_model_exclude_none=True,
+            responses=ERRORS,
+            openapi_extra=body_schema(TranslateRequest, *JSON_AND_FORMS),
+            tags=["translate"],
+        )
         async def translate(request: Request) -> Any:
             """Translate text (or a list of texts) into English. `source=auto` detects each
             text's language; English comes back unchanged. `format=html` keeps the markup.
@@ -69,23 +76,39 @@ class RestApi(RestService):
             `summary=true` adds an English `summary` (`length`: short, medium, long)."""
             return await self._handle(request, self._translate, self.text_body_limit)
 
-        @api.post("/detect", response_model=list[DetectedLanguage], responses=ERRORS, tags=["translate"],
-                  openapi_extra=body_schema(DetectRequest, *JSON_AND_FORMS))
+        @api.post(
+            "/detect",
+            response_model=list[DetectedLanguage],
+            responses=ERRORS,
+            tags=["translate"],
+            openapi_extra=body_schema(DetectRequest, *JSON_AND_FORMS),
+        )
         async def detect(request: Request) -> Any:
             """Detect the language of a text: `[{"confidence": 0-100, "language": code}]`, always
             a language `/languages` lists, decided as `/translate` decides `source=auto`."""
             return await self._handle(request, self._detect, self.text_body_limit)
 
-        @api.post("/summarize", response_model=SummarizeResponse, responses=ERRORS, tags=["extension"],
-                  openapi_extra=body_schema(SummarizeRequest, *JSON_AND_FORMS))
+        @api.post(
+            "/summarize",
+            response_model=SummarizeResponse,
+            responses=ERRORS,
+            tags=["extension"],
+            openapi_extra=body_schema(SummarizeRequest, *JSON_AND_FORMS),
+        )
         async def summarize(request: Request) -> Any:
             """Extension: summarise English text (`length`: short, medium or long)."""
             return await self._handle(request, self._summarize, self.text_body_limit)
 
     def _file_routes(self, api: APIRouter) -> None:
         """``/translate_file`` and ``/download_file/{name}``."""
-        @api.post("/translate_file", response_model=TranslateFileResponse, responses=ERRORS, tags=["translate"],
-                  openapi_extra=body_schema(TranslateFileRequest, "multipart/form-data"))
+
+        @api.post(
+            "/translate_file",
+            response_model=TranslateFileResponse,
+            responses=ERRORS,
+            tags=["translate"],
+            openapi_extra=body_schema(TranslateFileRequest, "multipart/form-data"),
+        )
         async def translate_file(request: Request) -> Any:
             """Translate a document (.txt .md .html .docx .srt ...), keeping its format and
             structure; answers the URL to download it from (kept for 30 minutes). A file larger
@@ -95,10 +118,15 @@ class RestApi(RestService):
                 return error_response(RestError(403, FILES_DISABLED))
             return await self._handle(request, self._translate_file, self.file_body_limit, self.upload_too_large)
 
-        @api.get("/download_file/{filename:path}", name="download_file", tags=["translate"],
-                 responses={400: {"model": ERRORS[400]["model"], "description": "Invalid filename, or files "
-                                  "translation disabled"},
-                            404: {"model": ERRORS[400]["model"], "description": "Unknown or expired file"}})
+        @api.get(
+            "/download_file/{filename:path}",
+            name="download_file",
+            tags=["translate"],
+            responses={
+                400: {"model": ERRORS[400]["model"], "description": "Invalid filename, or files translation disabled"},
+                404: {"model": ERRORS[400]["model"], "description": "Unknown or expired file"},
+            },
+        )
         async def download_file(filename: str) -> Any:
             """Download a translated file (the URL `/translate_file` answered, by any replica
             sharing this server's `--shared-storage`)."""
@@ -111,12 +139,18 @@ class RestApi(RestService):
             except StorageUnavailable as exc:
                 return error_response(exc)
             if data is None:
-                return JSONResponse({"error": f"File not found: translated files are kept for {KEEP_S // 60} "
-                                              "minutes; translate it again"}, status_code=404)
+                return JSONResponse(
+                    {
+                        "error": f"File not found: translated files are kept for {KEEP_S // 60} "
+                        "minutes; translate it again"
+                    },
+                    status_code=404,
+                )
             return attachment(data, download_name(filename))
 
     def _information_routes(self, api: APIRouter) -> None:
         """``/languages`` and ``/frontend/settings`` (open to everyone, as in LibreTranslate)."""
+
         @api.get("/languages", response_model=list[LanguageInfo], tags=["translate"])
         async def languages() -> Any:
             """The languages this server translates, each with its targets (English)."""
@@ -129,8 +163,14 @@ class RestApi(RestService):
 
     def _feedback_routes(self, api: APIRouter) -> None:
         """``/suggest``: stored with ``--suggestions``, else 403 as in LibreTranslate."""
-        @api.post("/suggest", response_model=SuggestResponse, responses=ERRORS, tags=["feedback"],
-                  openapi_extra=body_schema(SuggestRequest, *JSON_AND_FORMS))
+
+        @api.post(
+            "/suggest",
+            response_model=SuggestResponse,
+            responses=ERRORS,
+            tags=["feedback"],
+            openapi_extra=body_schema(SuggestRequest, *JSON_AND_FORMS),
+        )
         async def suggest(request: Request) -> Any:
             """Propose a better translation `s` of `q` (`source` → `target`); the server keeps it
             (`translator suggestions export` writes them out). 403 unless the server runs with
@@ -142,6 +182,7 @@ class RestApi(RestService):
     def _probes(self, api: APIRouter) -> None:
         """``/health`` (LibreTranslate's) and the orchestrator's probes ``/health/live`` and
         ``/health/ready``."""
+
         @api.get("/health", response_model=Health, tags=["health"])
         async def health() -> Any:
             """200 `{"status": "ok"}` while the server answers, as LibreTranslate's. Whether the
@@ -153,8 +194,12 @@ class RestApi(RestService):
             """Liveness: 200 ``{"status": "alive"}`` while the process serves, models or not."""
             return {"status": "alive"}
 
-        @api.get("/health/ready", response_model=Readiness, tags=["health"],
-                 responses={503: {"model": Readiness, "description": "Models loading or missing"}})
+        @api.get(
+            "/health/ready",
+            response_model=Readiness,
+            tags=["health"],
+            responses={503: {"model": Readiness, "description": "Models loading or missing"}},
+        )
         async def health_ready() -> Any:
             """Readiness: 200 once both models are loaded (send traffic), with the engine each
             runs on; 503 while they load or when one is missing (``engines`` then says why)."""

@@ -22,14 +22,17 @@ class Params(BaseModel):
 
 
 class TranslateRequest(Params):
-    q: str | list[str] = Field(description="Text to translate, or a list of texts",
-                               examples=["Dober dan. Kako ste?"])
-    source: str = Field(description='Source language code, or "auto" to detect it (English is returned unchanged)',
-                        examples=["auto"])
+    q: str | list[str] = Field(description="Text to translate, or a list of texts", examples=["Dober dan. Kako ste?"])
+    source: str = Field(
+        description='Source language code, or "auto" to detect it (English is returned unchanged)', examples=["auto"]
+    )
     target: str = Field(description='Target language code: "en"', examples=["en"])
     format: str = Field("text", description='"text", or "html" to keep the markup (tags, attributes, entities)')
-    alternatives: int = Field(0, ge=0, description="How many alternative translations to give as well (at most "
-                                                   "the server's --alternatives-limit)")
+    alternatives: int = Field(
+        0,
+        ge=0,
+        description="How many alternative translations to give as well (at most the server's --alternatives-limit)",
+    )
     api_key: str | None = ApiKeyField
     summary: bool = Field(False, description="Extension: also summarise the English")
     length: SummaryLength = Field("medium", description="Extension: the summary's length")
@@ -47,8 +50,10 @@ class SummarizeRequest(Params):
 
 
 class TranslateFileRequest(BaseModel):
-    file: str = Field(description="The document: .txt .md .html .docx .srt and the other formats "
-                                  "/frontend/settings lists", json_schema_extra={"format": "binary"})
+    file: str = Field(
+        description="The document: .txt .md .html .docx .srt and the other formats /frontend/settings lists",
+        json_schema_extra={"format": "binary"},
+    )
     source: str = Field(description='Source language code, or "auto"', examples=["auto"])
     target: str = Field(description='Target language code: "en"', examples=["en"])
     api_key: str | None = ApiKeyField
@@ -74,9 +79,11 @@ class DetectedLanguage(BaseModel):
 class TranslateResponse(BaseModel):
     translatedText: str | list[str] = Field(description="The English (a list for a list)")
     detectedLanguage: DetectedLanguage | list[DetectedLanguage] | None = Field(
-        None, description='Only for source="auto": the language of each text')
+        None, description='Only for source="auto": the language of each text'
+    )
     alternatives: list[str] | list[list[str]] | None = Field(
-        None, description="Only with alternatives > 0: other translations of the text (a list per text for a list)")
+        None, description="Only with alternatives > 0: other translations of the text (a list per text for a list)"
+    )
     summary: str | list[str] | None = Field(None, description="Only with summary=true")
 
 
@@ -129,10 +136,16 @@ class Readiness(BaseModel):
     engines: dict[str, str] = Field(description="Each model's engine (e.g. 'hf on cpu'), or why it is missing")
 
 
-ERRORS = {status: {"model": ErrorResponse, "description": text} for status, text in (
-    (400, "Invalid request"), (403, "Missing or invalid API key, or disabled on this server"),
-    (413, "Request or file too large"),
-    (429, "Slow down: too many requests"), (503, "A model is not available"))}
+ERRORS = {
+    status: {"model": ErrorResponse, "description": text}
+    for status, text in (
+        (400, "Invalid request"),
+        (403, "Missing or invalid API key, or disabled on this server"),
+        (413, "Request or file too large"),
+        (429, "Slow down: too many requests"),
+        (503, "A model is not available"),
+    )
+}
 
 
 def body_schema(model: type[BaseModel], *media_types: str) -> dict:
@@ -140,5 +153,4 @@ def body_schema(model: type[BaseModel], *media_types: str) -> dict:
     (the route parses the body itself, to accept both JSON and forms as LibreTranslate does)."""
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     schema.pop("$defs", None)
-    return {"requestBody": {"required": True,
-                            "content": {media: {"schema": schema} for media in media_types}}}
+    return {"requestBody": {"required": True, "content": {media: {"schema": schema} for media in media_types}}}

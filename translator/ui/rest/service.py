@@ -55,11 +55,18 @@ class RestService:
         self.settings = settings
         keys = load_api_keys(settings.api_keys_file) if settings.api_keys_file else None
         key_store = KeyStore(settings.api_keys_db or api_keys_path()) if settings.keys_enabled else None
-        self.policy = AccessPolicy(keys, settings.req_limit, settings.char_limit, settings.max_chars,
-                                   settings.shared_storage, key_store=key_store,
-                                   require_key=settings.require_api_key)
-        self.suggestions = (SuggestionStore(settings.suggestions_db or suggestions_path())
-                            if settings.suggestions else None)
+        self.policy = AccessPolicy(
+            keys,
+            settings.req_limit,
+            settings.char_limit,
+            settings.max_chars,
+            settings.shared_storage,
+            key_store=key_store,
+            require_key=settings.require_api_key,
+        )
+        self.suggestions = (
+            SuggestionStore(settings.suggestions_db or suggestions_path()) if settings.suggestions else None
+        )
         # English may run longer than the source: a translated file may be twice --max-file-mb
         self.downloads = open_downloads(settings.shared_storage, 2 * settings.max_file_bytes)
         limits = settings.limits
@@ -68,8 +75,9 @@ class RestService:
         # JSON and URL-encoded forms spell a character in at most 6 bytes ("\u0161", "%C5%A1")
         self.text_body_limit = 8 * settings.max_chars + 64 * 2**10
         self.file_body_limit = settings.max_file_bytes + 64 * 2**10  # the form around the file
-        self.upload_too_large = (f"the upload is larger than the limit of {megabytes(settings.max_file_bytes)} "
-                                 "(the server's --max-file-mb)")
+        self.upload_too_large = (
+            f"the upload is larger than the limit of {megabytes(settings.max_file_bytes)} (the server's --max-file-mb)"
+        )
         self._threads: anyio.CapacityLimiter | None = None
         self._checking = threading.Lock()
 
@@ -122,10 +130,13 @@ class RestService:
             return JSONResponse({"status": "loading", "engines": {}}, status_code=503)
         ready = all(status.ready for status in statuses)
         # why a model is missing names server folders: the log and the page say it, not the API
-        engines = {status.kind: status.detail if status.ready else "not available (the server's log says why)"
-                   for status in statuses}
-        return JSONResponse({"status": "ok" if ready else "unavailable", "engines": engines},
-                            status_code=200 if ready else 503)
+        engines = {
+            status.kind: status.detail if status.ready else "not available (the server's log says why)"
+            for status in statuses
+        }
+        return JSONResponse(
+            {"status": "ok" if ready else "unavailable", "engines": engines}, status_code=200 if ready else 503
+        )
 
     def _frontend_settings(self) -> dict[str, Any]:
         """LibreTranslate's ``/frontend/settings``."""
@@ -138,8 +149,10 @@ class RestService:
             "suggestions": self.suggestions is not None,
             "filesTranslation": files,
             "supportedFilesFormat": list(SUPPORTED_SUFFIXES) if files else [],
-            "language": {"source": {"code": "auto", "name": "Auto Detect"},
-                         "target": {"code": work.TARGET, "name": "English"}},
+            "language": {
+                "source": {"code": "auto", "name": "Auto Detect"},
+                "target": {"code": work.TARGET, "name": "English"},
+            },
         }
 
     # -- the work of each route -------------------------------------------------------------
@@ -151,16 +164,28 @@ class RestService:
         single = isinstance(call.q, str)
         texts = [call.q] if single else call.q
         counted(request, sum(len(text) for text in texts))
-        size = work.check_sizes(texts, batch=not single, batch_limit=self.batch_limit, char_limit=grant.char_limit,
-                                total_limit=grant.total_limit)
+        size = work.check_sizes(
+            texts,
+            batch=not single,
+            batch_limit=self.batch_limit,
+            char_limit=grant.char_limit,
+            total_limit=grant.total_limit,
+        )
         work.check_source(call.source)
         work.check_target(call.target)
         if call.format not in ("text", "html"):
             raise RestError(400, f"{call.format} format is not supported")
         with self.admission.admit(text_cost(size)):
-            result = await self._in_thread(work.translate_texts, self.backend, texts, source=call.source,
-                                           html=call.format == "html", summary=call.summary,
-                                           length=call.length, alternatives=call.alternatives)
+            result = await self._in_thread(
+                work.translate_texts,
+                self.backend,
+                texts,
+                source=call.source,
+                html=call.format == "html",
+                summary=call.summary,
+                length=call.length,
+                alternatives=call.alternatives,
+            )
         return result.to_dict(single=single, auto=call.source == "auto")
 
     async def _detect(self, request: Request, params: dict[str, Any], grant: Grant) -> list[dict[str, Any]]:
@@ -174,8 +199,9 @@ class RestService:
         require(params, "q")
         call = validated(SummarizeRequest, params)
         counted(request, len(call.q))
-        work.check_sizes([call.q], batch=False, batch_limit=1, char_limit=grant.char_limit,
-                         total_limit=grant.total_limit)
+        work.check_sizes(
+            [call.q], batch=False, batch_limit=1, char_limit=grant.char_limit, total_limit=grant.total_limit
+        )
         with self.admission.admit(text_cost(len(call.q))):
             summary = await self._in_thread(self.backend.summarize, call.q, call.length, endpoint="/summarize")
         return {"summary": summary}
@@ -188,8 +214,11 @@ class RestService:
         if not upload.filename:
             raise RestError(400, "Invalid request: empty file")
         if Path(upload.filename).suffix.lower() not in SUPPORTED_SUFFIXES:
-            raise RestError(400, "Invalid request: file format not supported",
-                            hint="/frontend/settings lists the formats (supportedFilesFormat)")
+            raise RestError(
+                400,
+                "Invalid request: file format not supported",
+                hint="/frontend/settings lists the formats (supportedFilesFormat)",
+            )
         source, target = params["source"], params["target"]
         if not isinstance(source, str) or not isinstance(target, str):
             raise RestError(400, "Invalid request: source and target must be text fields")
@@ -201,9 +230,15 @@ class RestService:
         check_file_size(name, size, self.settings.max_file_bytes, limit)  # before reading it
         with self.admission.admit(file_cost(name, size, self.settings.max_file_bytes)):
             data = await upload.read()
-            translated, _route = await self._in_thread(work.translate_file, self.backend, data, name,
-                                                       source=source, char_limit=limit,
-                                                       max_bytes=self.settings.max_file_bytes)
+            translated, _route = await self._in_thread(
+                work.translate_file,
+                self.backend,
+                data,
+                name,
+                source=source,
+                char_limit=limit,
+                max_bytes=self.settings.max_file_bytes,
+            )
             del data
             stored = await self._in_thread(self.downloads.save, name, translated)
         return {"translatedFileUrl": str(request.url_for("download_file", filename=stored))}
@@ -212,13 +247,15 @@ class RestService:
         require(params, "q", "s", "source", "target")
         call = validated(SuggestRequest, params)
         counted(request, len(call.q) + len(call.s))
-        work.check_sizes([call.q, call.s], batch=False, batch_limit=2, char_limit=grant.char_limit,
-                         total_limit=grant.total_limit)
+        work.check_sizes(
+            [call.q, call.s], batch=False, batch_limit=2, char_limit=grant.char_limit, total_limit=grant.total_limit
+        )
         work.check_source(call.source)
         work.check_target(call.target)
         source = identify(call.q).language if call.source == "auto" else call.source
         if self.suggestions is None:  # the route refuses before reading the body; this is for callers of _suggest
             raise RestError(403, SUGGESTIONS_DISABLED)
-        await self._in_thread(self.suggestions.add, Suggestion(call.q, call.s, source, call.target, grant.key,
-                                                               time.time()))
+        await self._in_thread(
+            self.suggestions.add, Suggestion(call.q, call.s, source, call.target, grant.key, time.time())
+        )
         return {"success": True}

@@ -74,8 +74,11 @@ def alternatives_count(value: Any, limit: int) -> int:
     if count < 0:
         raise RestError(400, "Invalid request: alternatives parameter must be >= 0")
     if count > limit:
-        raise RestError(400, f"Invalid request: alternatives parameter must be <= {limit}",
-                        hint="the server's --alternatives-limit sets the most alternatives")
+        raise RestError(
+            400,
+            f"Invalid request: alternatives parameter must be <= {limit}",
+            hint="the server's --alternatives-limit sets the most alternatives",
+        )
     return count
 
 
@@ -93,8 +96,11 @@ def languages() -> list[dict[str, Any]]:
 def check_target(target: str) -> None:
     """RestError 400 ``"<target> is not supported"`` unless ``target`` is English."""
     if normalize_code(target)[0] != TARGET:
-        raise RestError(400, f"{target} is not supported",
-                        hint=f"this server translates into {TARGET} ({language_name(TARGET)}) only")
+        raise RestError(
+            400,
+            f"{target} is not supported",
+            hint=f"this server translates into {TARGET} ({language_name(TARGET)}) only",
+        )
 
 
 def check_source(source: str) -> None:
@@ -102,8 +108,12 @@ def check_source(source: str) -> None:
     supported source (tags such as "sr-Latn" or "slv" are accepted)."""
     if source == "auto" or normalize_code(source)[0] in (*SUPPORTED_SOURCES, PASSTHROUGH):
         return
-    raise RestError(400, f"{source} is not supported", hint=f"this server translates {', '.join(SUPPORTED_SOURCES)} "
-                    f"into {TARGET}; source=auto detects the language; {PASSTHROUGH} is returned unchanged")
+    raise RestError(
+        400,
+        f"{source} is not supported",
+        hint=f"this server translates {', '.join(SUPPORTED_SOURCES)} "
+        f"into {TARGET}; source=auto detects the language; {PASSTHROUGH} is returned unchanged",
+    )
 
 
 def unsupported(exc: UnsupportedLanguageError) -> RestError:
@@ -160,6 +170,7 @@ class Translated:
         """LibreTranslate's ``/translate`` answer (lists unless ``single``); ``detectedLanguage``
         only for ``source=auto``; ``alternatives`` only when asked for (a list of strings per
         text); ``summary`` only when summaries were asked for."""
+
         def one_or_all(items: list) -> Any:
             return items[0] if single else items
 
@@ -173,8 +184,9 @@ class Translated:
         return answer
 
 
-def alternatives_for(backend: Backend, texts: list[str], english: list[str], routes: list[Route], count: int,
-                     *, html: bool) -> list[list[str]]:
+def alternatives_for(
+    backend: Backend, texts: list[str], english: list[str], routes: list[Route], count: int, *, html: bool
+) -> list[list[str]]:
     """Up to ``count`` other English translations of each text, best first: from
     ``backend.alternatives(texts, count, source=...)`` when the backend has it (one call per
     source language, for the plain texts it translates), else none. English, blank and HTML texts
@@ -196,8 +208,16 @@ def alternatives_for(backend: Backend, texts: list[str], english: list[str], rou
     return found
 
 
-def translate_texts(backend: Backend, texts: list[str], *, source: str = "auto", html: bool = False,
-                    summary: bool = False, length: str = "medium", alternatives: int = 0) -> Translated:
+def translate_texts(
+    backend: Backend,
+    texts: list[str],
+    *,
+    source: str = "auto",
+    html: bool = False,
+    summary: bool = False,
+    length: str = "medium",
+    alternatives: int = 0,
+) -> Translated:
     """Translate each text (plain, or HTML whose markup is kept) from ``source`` ("auto":
     detected per text); English and empty texts come back unchanged, as do English paragraphs
     (units) inside them. The texts to translate go through one pipeline call (one per source
@@ -217,12 +237,12 @@ def translate_texts(backend: Backend, texts: list[str], *, source: str = "auto",
             sent[i], given = _to_translate(docs[i].units, where, source) if docs[i] else ([texts[i]], source)
             by_source.setdefault(given, []).append(i)
     for given, indices in by_source.items():
-        results = backend.run_documents([sent[i] for i in indices], source=given, summary=summary,
-                                        length=length)
+        results = backend.run_documents([sent[i] for i in indices], source=given, summary=summary, length=length)
         for i, result in zip(indices, results):
             doc = docs[i]
-            english[i] = (render_document(doc, _parts(doc.units, sent[i], result)).decode("utf-8") if doc
-                          else result.translation)
+            english[i] = (
+                render_document(doc, _parts(doc.units, sent[i], result)).decode("utf-8") if doc else result.translation
+            )
             summaries[i] = result.summary
     if summary:
         for i, text in enumerate(texts):
@@ -233,8 +253,9 @@ def translate_texts(backend: Backend, texts: list[str], *, source: str = "auto",
     return Translated(english, routes, summaries, others)
 
 
-def translate_file(backend: Backend, data: bytes, name: str, *, source: str, char_limit: int,
-                   max_bytes: int) -> tuple[bytes, Route]:
+def translate_file(
+    backend: Backend, data: bytes, name: str, *, source: str, char_limit: int, max_bytes: int
+) -> tuple[bytes, Route]:
     """The translated file (same format, structure kept) and the source's route. English comes
     back byte for byte. Raises FileTooLargeError past ``max_bytes`` or when a text file is larger
     than ``char_limit`` characters could take (checked before parsing; a .docx is inflated in a
