@@ -22,7 +22,8 @@ from test_batch import (
     article,
     groups_of,
     make_docx,
-    manifest_lines,  # noqa: F401
+    manifest_lines,
+    one_thread,  # noqa: F401 - a fixture, imported for pytest to find it
     report,
     run_batch,
     tree,

@@ -10,13 +10,17 @@ import time
 from pathlib import Path
 
 import pytest
-from test_batch import (
+from test_batch import (  # fixtures are imported for pytest to find them
     MANIFEST,
     article,
+    article_tree,  # noqa: F401
     groups_of,
-    manifest_lines,  # noqa: F401
+    hf_engine,  # noqa: F401
+    manifest_lines,
+    one_thread,  # noqa: F401
     report,
     run_batch,
+    small_tree,  # noqa: F401
     statuses,
     tree,
 )
