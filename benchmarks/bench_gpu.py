@@ -37,8 +37,12 @@ import bench_translate as shared
 NAIVE_SECONDS = 10.0
 WARM_CALLS = 3
 CONFIGS = ["naive", "hf", "auto", "raw-ct2"]
-LABELS = {"naive": "1 naive transformers fp32", "hf": "2 project, engine=hf",
-          "auto": "3 project, default (auto)", "raw-ct2": "4 raw CTranslate2 float16"}
+LABELS = {
+    "naive": "1 naive transformers fp32",
+    "hf": "2 project, engine=hf",
+    "auto": "3 project, default (auto)",
+    "raw-ct2": "4 raw CTranslate2 float16",
+}
 
 
 # --------------------------------------------------------------------------- in the child
@@ -120,8 +124,9 @@ def _raw_ct2(marian: Path, work: dict, device: str) -> tuple[str, Callable[[], i
     compute = "float16" if device.startswith("cuda") else "int8"
     converted = ct2_convert.convert(marian, compute)
     cuda_libs.preload_cublas_once()
-    translator = ctranslate2.Translator(str(converted), device="cuda" if device.startswith("cuda") else "cpu",
-                                        compute_type=compute)
+    translator = ctranslate2.Translator(
+        str(converted), device="cuda" if device.startswith("cuda") else "cpu", compute_type=compute
+    )
     vocabulary = ct2_convert.read_vocabulary(converted)
     ids, bounds = work["ids"], work["bounds"]
     sources = [[vocabulary[i] for i in x] for x in ids]
@@ -132,8 +137,12 @@ def _raw_ct2(marian: Path, work: dict, device: str) -> tuple[str, Callable[[], i
         tokens = 0
         for batch in batches:
             results = translator.translate_batch(
-                [sources[i] for i in batch], beam_size=shared.BEAMS, max_input_length=0,
-                max_decoding_length=max(bounds[i] for i in batch), return_scores=False)
+                [sources[i] for i in batch],
+                beam_size=shared.BEAMS,
+                max_input_length=0,
+                max_decoding_length=max(bounds[i] for i in batch),
+                return_scores=False,
+            )
             tokens += sum(min(len(r.hypotheses[0]), bounds[i]) for i, r in zip(batch, results))
         return tokens
 
@@ -187,10 +196,13 @@ def _rate(result: dict, which: str) -> float:
 def report(results: dict[str, dict], seed: dict, work: dict) -> str:
     """The results as a Markdown table, then the targets of issue 9."""
     translation = work["translation"]
-    lines = [f"device: {work['device_name']}; {len(translation['sentences'])} sentences, "
-             f"{sum(map(len, translation['ids']))} source tokens, beam {shared.BEAMS}", "",
-             "| configuration | engine | load s | cold tok/s | warm tok/s | cold/warm time | torch peak MiB | device MiB |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"device: {work['device_name']}; {len(translation['sentences'])} sentences, "
+        f"{sum(map(len, translation['ids']))} source tokens, beam {shared.BEAMS}",
+        "",
+        "| configuration | engine | load s | cold tok/s | warm tok/s | cold/warm time | torch peak MiB | device MiB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name in CONFIGS:
         result = results.get(name)
         if result is None:
@@ -199,18 +211,25 @@ def report(results: dict[str, dict], seed: dict, work: dict) -> str:
             lines.append(f"| {LABELS[name]} | error: {result['error']} | | | | | | |")
             continue
         cold, warm = _rate(result, "cold"), _rate(result, "warm")
-        lines.append(f"| {LABELS[name]} | {result['engine']} | {result['load_s']:.1f} | {cold:,.0f} | "
-                     f"{warm:,.0f} | {warm / cold:.2f} | {result['torch_peak_mib']:,.0f} | {result['device_mib']:,.0f} |")
+        lines.append(
+            f"| {LABELS[name]} | {result['engine']} | {result['load_s']:.1f} | {cold:,.0f} | "
+            f"{warm:,.0f} | {warm / cold:.2f} | {result['torch_peak_mib']:,.0f} | {result['device_mib']:,.0f} |"
+        )
     if "error" in seed:
         lines += ["", f"seed article, translate + summarise: error: {seed['error']}"]
     else:
-        lines += ["", f"seed article, translate + summarise with the defaults [{seed['engine']}]: "
-                      f"{seed['cold_s']:.1f} s cold, {seed['warm_s']:.1f} s warm (median of {WARM_CALLS})"]
+        lines += [
+            "",
+            f"seed article, translate + summarise with the defaults [{seed['engine']}]: "
+            f"{seed['cold_s']:.1f} s cold, {seed['warm_s']:.1f} s warm (median of {WARM_CALLS})",
+        ]
     auto, naive = results.get("auto", {}), results.get("naive", {})
     if "warm_s" in auto and "warm_s" in naive:
-        lines.append(f"default vs naive transformers, warm: {_rate(auto, 'warm') / _rate(naive, 'warm'):.1f}x "
-                     "(target ≥ 40x); default first call vs warm, time: "
-                     f"{_rate(auto, 'warm') / _rate(auto, 'cold'):.2f}x (target ≤ 1.5x)")
+        lines.append(
+            f"default vs naive transformers, warm: {_rate(auto, 'warm') / _rate(naive, 'warm'):.1f}x "
+            "(target ≥ 40x); default first call vs warm, time: "
+            f"{_rate(auto, 'warm') / _rate(auto, 'cold'):.2f}x (target ≤ 1.5x)"
+        )
     return "\n".join(lines)
 
 
@@ -232,8 +251,13 @@ def main(args: argparse.Namespace) -> int:
     else:
         marian, bart = shared.build_models(cache)
     name = torch.cuda.get_device_name() if device == "cuda" else "cpu"
-    work = {"marian": str(marian), "bart": str(bart), "device": device, "device_name": name,
-            "translation": shared.translation_workload(marian, source_tokens)}
+    work = {
+        "marian": str(marian),
+        "bart": str(bart),
+        "device": device,
+        "device_name": name,
+        "translation": shared.translation_workload(marian, source_tokens),
+    }
     workload = cache / f"workload-gpu-{source_tokens}.json"
     workload.write_text(json.dumps(work), encoding="utf-8")
     script = Path(__file__).resolve()

@@ -52,8 +52,12 @@ def time_engine(marian: Path, engine_name: str, work: dict, rounds: int, beams: 
         tokens = 0
         found: list[float | None] = []
         for batch in batches:
-            out = engine.generate([ids[i] for i in batch], max_new_tokens=[bounds[i] for i in batch],
-                                  num_beams=beams, return_scores=scores)
+            out = engine.generate(
+                [ids[i] for i in batch],
+                max_new_tokens=[bounds[i] for i in batch],
+                num_beams=beams,
+                return_scores=scores,
+            )
             tokens += sum(map(len, out))
             found += [getattr(row, "score", None) for row in out]
         return time.perf_counter() - started, bench_translate._cpu() - cpu, tokens, found
@@ -63,7 +67,7 @@ def time_engine(marian: Path, engine_name: str, work: dict, rounds: int, beams: 
     cpu_seconds: dict[bool, list[float]] = {False: [], True: []}
     tokens: dict[bool, int] = {}
     for number in range(rounds):
-        for scores in ((False, True) if number % 2 == 0 else (True, False)):
+        for scores in (False, True) if number % 2 == 0 else (True, False):
             elapsed, cpu, count, found = run(scores)
             seconds[scores].append(elapsed)
             cpu_seconds[scores].append(cpu)
@@ -71,9 +75,16 @@ def time_engine(marian: Path, engine_name: str, work: dict, rounds: int, beams: 
             if scores and any(score is None for score in found):
                 raise RuntimeError(f"{engine.description}: a row came back without a score")
     off, on = statistics.median(seconds[False]), statistics.median(seconds[True])
-    return {"engine": engine.description, "off": off, "on": on, "tokens": tokens[True],
-            "cpu_off": statistics.median(cpu_seconds[False]), "cpu_on": statistics.median(cpu_seconds[True]),
-            "same_tokens": tokens[True] == tokens[False], "runs": seconds}
+    return {
+        "engine": engine.description,
+        "off": off,
+        "on": on,
+        "tokens": tokens[True],
+        "cpu_off": statistics.median(cpu_seconds[False]),
+        "cpu_on": statistics.median(cpu_seconds[True]),
+        "same_tokens": tokens[True] == tokens[False],
+        "runs": seconds,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,11 +94,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=4, help="runs of each mode")
     parser.add_argument("--beams", type=int, default=bench_translate.BEAMS)
     parser.add_argument("--cache", default=str(bench_translate.CACHE))
-    parser.add_argument("--bounds", choices=["mixed", "one"], default="mixed",
-                        help="mixed: translate.py's (2 x source + 16; random weights run every row to its "
-                        "bound, so CTranslate2 decodes every row but the longest of its sub-batch again: "
-                        "the worst case); one: the same bound for every row (no row goes past its own "
-                        "bound: the cost of scoring itself)")
+    parser.add_argument(
+        "--bounds",
+        choices=["mixed", "one"],
+        default="mixed",
+        help="mixed: translate.py's (2 x source + 16; random weights run every row to its "
+        "bound, so CTranslate2 decodes every row but the longest of its sub-batch again: "
+        "the worst case); one: the same bound for every row (no row goes past its own "
+        "bound: the cost of scoring itself)",
+    )
     parser.add_argument("--tiny", action="store_true", help="the tiny test models: a dry run")
     args = parser.parse_args(argv)
 
@@ -98,18 +113,28 @@ def main(argv: list[str] | None = None) -> int:
     else:
         marian, _bart = bench_translate.build_models(Path(args.cache))
     work = bench_translate.translation_workload(marian, args.source_tokens)
-    print(f"{len(work['ids'])} sentences, {sum(map(len, work['ids']))} source tokens, "
-          f"beam {args.beams}, {args.bounds} bounds, {args.rounds} runs of each mode")
+    print(
+        f"{len(work['ids'])} sentences, {sum(map(len, work['ids']))} source tokens, "
+        f"beam {args.beams}, {args.bounds} bounds, {args.rounds} runs of each mode"
+    )
     for name in args.engines.split(","):
         r = time_engine(marian, name.strip(), work, args.rounds, args.beams, args.bounds == "one")
         ratio = r["on"] / r["off"]
-        print(f"  {r['engine']}: scores off {r['off']:.2f} s, on {r['on']:.2f} s "
-              f"({r['tokens'] / r['on']:.1f} tok/s) -> on/off = {ratio:.3f} ({100 * (ratio - 1):+.1f}%)"
-              f"{'' if r['same_tokens'] else '  (token counts differ!)'}")
-        print(f"    CPU time: off {r['cpu_off']:.2f} s, on {r['cpu_on']:.2f} s -> on/off = "
-              f"{r['cpu_on'] / r['cpu_off']:.3f}")
-        print("    runs off: " + ", ".join(f"{s:.2f}" for s in r["runs"][False])
-              + "; on: " + ", ".join(f"{s:.2f}" for s in r["runs"][True]))
+        print(
+            f"  {r['engine']}: scores off {r['off']:.2f} s, on {r['on']:.2f} s "
+            f"({r['tokens'] / r['on']:.1f} tok/s) -> on/off = {ratio:.3f} ({100 * (ratio - 1):+.1f}%)"
+            f"{'' if r['same_tokens'] else '  (token counts differ!)'}"
+        )
+        print(
+            f"    CPU time: off {r['cpu_off']:.2f} s, on {r['cpu_on']:.2f} s -> on/off = "
+            f"{r['cpu_on'] / r['cpu_off']:.3f}"
+        )
+        print(
+            "    runs off: "
+            + ", ".join(f"{s:.2f}" for s in r["runs"][False])
+            + "; on: "
+            + ", ".join(f"{s:.2f}" for s in r["runs"][True])
+        )
     return 0
 
 

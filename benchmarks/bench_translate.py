@@ -70,7 +70,7 @@ def build_models(cache: Path) -> tuple[Path, Path]:
 def _rotate(sentence: str, k: int) -> str:
     """``sentence`` with its words rotated by ``k`` (end punctuation kept at the end)."""
     body = sentence.rstrip('.!?"«» ')
-    end = sentence[len(body):]
+    end = sentence[len(body) :]
     words = body.split()
     if len(words) < 2:
         return sentence
@@ -166,8 +166,9 @@ def _raw_translator(path: Path, inter: int, intra: int):
     from translator.engines import ct2_convert
 
     converted = ct2_convert.convert(path, "int8")
-    return ctranslate2.Translator(str(converted), device="cpu", compute_type="int8",
-                                  inter_threads=inter, intra_threads=intra), converted
+    return ctranslate2.Translator(
+        str(converted), device="cpu", compute_type="int8", inter_threads=inter, intra_threads=intra
+    ), converted
 
 
 def run_translation(config: str, marian: Path, work: dict, naive_seconds: float | None = None) -> dict:
@@ -204,8 +205,14 @@ def run_translation(config: str, marian: Path, work: dict, naive_seconds: float 
         translator.translate(sentences)
         seconds = time.perf_counter() - started
         tokens = sum(counts)
-        return {"load_s": load, "seconds": seconds, "tokens": tokens, "rss": _peak_rss(),
-                "cpu": (_cpu() - cpu0) / seconds, "engine": engine.description}
+        return {
+            "load_s": load,
+            "seconds": seconds,
+            "tokens": tokens,
+            "rss": _peak_rss(),
+            "cpu": (_cpu() - cpu0) / seconds,
+            "engine": engine.description,
+        }
     elif config.startswith("raw"):
         from translator.batching import plan_batches
         from translator.options import TranslationOptions
@@ -228,9 +235,18 @@ def run_translation(config: str, marian: Path, work: dict, naive_seconds: float 
             # them in turn, so no worker waits for another
             budget = int(style.removeprefix("fine"))
             batches = plan_batches([len(x) for x in ids], budget, 10**6)
-            pending = [(batch, translator.translate_batch(
-                [sources[i] for i in batch], max_decoding_length=max(bounds[i] for i in batch),
-                asynchronous=True, **common)) for batch in batches]
+            pending = [
+                (
+                    batch,
+                    translator.translate_batch(
+                        [sources[i] for i in batch],
+                        max_decoding_length=max(bounds[i] for i in batch),
+                        asynchronous=True,
+                        **common,
+                    ),
+                )
+                for batch in batches
+            ]
             for batch, futures in pending:
                 tokens += sum(min(len(f.result().hypotheses[0]), bounds[i]) for i, f in zip(batch, futures))
         else:  # one call per batch; "split" lets CTranslate2 cut it in one sub-batch per worker
@@ -238,14 +254,24 @@ def run_translation(config: str, marian: Path, work: dict, naive_seconds: float 
                 padded = max(len(ids[i]) for i in batch) * len(batch)
                 size = math.ceil(padded / inter) if style == "split" and inter > 1 else 0
                 results = translator.translate_batch(
-                    [sources[i] for i in batch], max_decoding_length=max(bounds[i] for i in batch),
-                    max_batch_size=size, batch_type="tokens", **common)
+                    [sources[i] for i in batch],
+                    max_decoding_length=max(bounds[i] for i in batch),
+                    max_batch_size=size,
+                    batch_type="tokens",
+                    **common,
+                )
                 tokens += sum(min(len(r.hypotheses[0]), bounds[i]) for i, r in zip(batch, results))
         seconds = time.perf_counter() - started
     else:
         raise ValueError(config)
-    return {"load_s": load, "seconds": seconds, "tokens": tokens, "rss": _peak_rss(),
-            "cpu": (_cpu() - cpu0) / seconds, "engine": config}
+    return {
+        "load_s": load,
+        "seconds": seconds,
+        "tokens": tokens,
+        "rss": _peak_rss(),
+        "cpu": (_cpu() - cpu0) / seconds,
+        "engine": config,
+    }
 
 
 def run_summary(config: str, bart: Path, work: dict, naive_seconds: float | None = None) -> dict:
@@ -260,9 +286,15 @@ def run_summary(config: str, bart: Path, work: dict, naive_seconds: float | None
         model.generate(**tokenizer("Warm up.", return_tensors="pt"), num_beams=BEAMS, max_new_tokens=4)
         started, cpu0 = time.perf_counter(), _cpu()
         inputs = tokenizer(text, return_tensors="pt")
-        output = model.generate(**inputs, num_beams=BEAMS, max_new_tokens=SUMMARY_OUTPUT_TOKENS,
-                                min_new_tokens=SUMMARY_OUTPUT_TOKENS // 2, no_repeat_ngram_size=3,
-                                length_penalty=2.0, max_time=naive_seconds)
+        output = model.generate(
+            **inputs,
+            num_beams=BEAMS,
+            max_new_tokens=SUMMARY_OUTPUT_TOKENS,
+            min_new_tokens=SUMMARY_OUTPUT_TOKENS // 2,
+            no_repeat_ngram_size=3,
+            length_penalty=2.0,
+            max_time=naive_seconds,
+        )
         tokenizer.decode(output[0], skip_special_tokens=True)
         tokens = output.shape[1] - 1
         seconds = time.perf_counter() - started
@@ -270,8 +302,9 @@ def run_summary(config: str, bart: Path, work: dict, naive_seconds: float | None
         from translator import Summarizer
 
         # exactly SUMMARY_OUTPUT_TOKENS new tokens
-        summarizer = Summarizer(str(bart), engine=config, min_new_tokens=SUMMARY_OUTPUT_TOKENS,
-                                max_new_tokens=SUMMARY_OUTPUT_TOKENS)
+        summarizer = Summarizer(
+            str(bart), engine=config, min_new_tokens=SUMMARY_OUTPUT_TOKENS, max_new_tokens=SUMMARY_OUTPUT_TOKENS
+        )
         engine = summarizer.model.engine
         load = time.perf_counter() - started
         summarizer.summarize("Warm up.", length="short")
@@ -280,8 +313,14 @@ def run_summary(config: str, bart: Path, work: dict, naive_seconds: float | None
         summarizer.summarize(text)
         seconds = time.perf_counter() - started
         tokens = sum(counts) + len(counts)  # + the forced <s> each output starts with
-        return {"load_s": load, "seconds": seconds, "tokens": tokens, "rss": _peak_rss(),
-                "cpu": (_cpu() - cpu0) / seconds, "engine": engine.description}
+        return {
+            "load_s": load,
+            "seconds": seconds,
+            "tokens": tokens,
+            "rss": _peak_rss(),
+            "cpu": (_cpu() - cpu0) / seconds,
+            "engine": engine.description,
+        }
     elif config.startswith("raw"):
         inter, intra = (int(n) for n in config.split("-")[1].split("x"))
         translator, converted = _raw_translator(bart, inter, intra)
@@ -291,15 +330,27 @@ def run_summary(config: str, bart: Path, work: dict, naive_seconds: float | None
         translator.translate_batch([source[:8]], beam_size=BEAMS, max_decoding_length=4)
         started, cpu0 = time.perf_counter(), _cpu()
         (result,) = translator.translate_batch(
-            [source], target_prefix=[["<s>"]], beam_size=BEAMS, max_decoding_length=SUMMARY_OUTPUT_TOKENS,
-            min_decoding_length=SUMMARY_OUTPUT_TOKENS // 2, no_repeat_ngram_size=3, length_penalty=2.0,
-            max_input_length=0)
+            [source],
+            target_prefix=[["<s>"]],
+            beam_size=BEAMS,
+            max_decoding_length=SUMMARY_OUTPUT_TOKENS,
+            min_decoding_length=SUMMARY_OUTPUT_TOKENS // 2,
+            no_repeat_ngram_size=3,
+            length_penalty=2.0,
+            max_input_length=0,
+        )
         tokens = len(result.hypotheses[0])
         seconds = time.perf_counter() - started
     else:
         raise ValueError(config)
-    return {"load_s": load, "seconds": seconds, "tokens": tokens, "rss": _peak_rss(),
-            "cpu": (_cpu() - cpu0) / seconds, "engine": config}
+    return {
+        "load_s": load,
+        "seconds": seconds,
+        "tokens": tokens,
+        "rss": _peak_rss(),
+        "cpu": (_cpu() - cpu0) / seconds,
+        "engine": config,
+    }
 
 
 def run_both(marian: Path, bart: Path, twork: dict, swork: dict) -> dict:
@@ -314,15 +365,28 @@ def run_both(marian: Path, bart: Path, twork: dict, swork: dict) -> dict:
     started = time.perf_counter()
     translator.translate(twork["sentences"][:16])
     summarizer.summarize(swork["text"], length="short")
-    return {"load_s": load, "seconds": time.perf_counter() - started, "tokens": 0, "rss": _peak_rss(),
-            "engine": engines}
+    return {
+        "load_s": load,
+        "seconds": time.perf_counter() - started,
+        "tokens": 0,
+        "rss": _peak_rss(),
+        "engine": engines,
+    }
 
 
 # --------------------------------------------------------------------------- the driver
 
 
-TRANSLATION_CONFIGS = ["naive", "hf", "auto", "raw-1x2-plain", "raw-2x1-split", "raw-2x1-fine128",
-                       "raw-2x1-fine256", "raw-2x1-fine512"]
+TRANSLATION_CONFIGS = [
+    "naive",
+    "hf",
+    "auto",
+    "raw-1x2-plain",
+    "raw-2x1-split",
+    "raw-2x1-fine128",
+    "raw-2x1-fine256",
+    "raw-2x1-fine512",
+]
 SUMMARY_CONFIGS = ["naive", "hf", "auto", "raw-1x2", "raw-2x1"]
 LABELS = {"naive": "1 naive transformers", "hf": "2 project, engine=hf", "auto": "3 project, default (auto)"}
 
@@ -350,7 +414,7 @@ def _spawn(name: str, workload: Path, timeout: float, script: Path = Path(__file
         return {"error": f"timed out after {timeout:.0f} s"}
     for line in done.stdout.splitlines():
         if line.startswith(RESULT_MARK):
-            return json.loads(line[len(RESULT_MARK):])
+            return json.loads(line[len(RESULT_MARK) :])
     tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
     return {"error": f"exit {done.returncode}: {tail[:200]}"}
 
@@ -360,8 +424,10 @@ def _row(label: str, r: dict) -> str:
         return f"  {label:<34} error: {r['error']}"
     rate = r["tokens"] / r["seconds"] if r["seconds"] else float("nan")
     cpu = f"cpu {100 * r['cpu']:3.0f}%" if "cpu" in r else ""
-    return (f"  {label:<36} {rate:7.1f} tok/s {r['tokens']:6d} tok {r['seconds']:7.1f} s {cpu} "
-            f"load {r['load_s']:4.1f} s  peak RSS {r['rss'] / 2**20:5.0f} MiB  [{r['engine']}]")
+    return (
+        f"  {label:<36} {rate:7.1f} tok/s {r['tokens']:6d} tok {r['seconds']:7.1f} s {cpu} "
+        f"load {r['load_s']:4.1f} s  peak RSS {r['rss'] / 2**20:5.0f} MiB  [{r['engine']}]"
+    )
 
 
 def _rate(r: dict | None) -> float:
@@ -389,16 +455,25 @@ def report(task: str, results: dict[str, dict], raw_configs: list[str]) -> tuple
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="fewer sentences, naive transformers timed for 20 s only, project hf skipped")
-    parser.add_argument("--source-tokens", type=int, default=None,
-                        help="source tokens to translate (default: 2000, --quick: 300)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer sentences, naive transformers timed for 20 s only, project hf skipped",
+    )
+    parser.add_argument(
+        "--source-tokens", type=int, default=None, help="source tokens to translate (default: 2000, --quick: 300)"
+    )
     parser.add_argument("--cache", default=str(CACHE), help="where models and workloads are kept")
     parser.add_argument("--only", choices=["translate", "summarize"], default=None)
-    parser.add_argument("--configs", default=None,
-                        help="comma-separated subset, e.g. auto,raw-2x1-split (default: all)")
-    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
-                        help="cuda: the GPU benchmark (benchmarks/bench_gpu.py; default 8,000 source tokens)")
+    parser.add_argument(
+        "--configs", default=None, help="comma-separated subset, e.g. auto,raw-2x1-split (default: all)"
+    )
+    parser.add_argument(
+        "--device",
+        choices=["cpu", "cuda"],
+        default="cpu",
+        help="cuda: the GPU benchmark (benchmarks/bench_gpu.py; default 8,000 source tokens)",
+    )
     parser.add_argument("--out", default=None, help="--device cuda: also write the table to this file")
     parser.add_argument("--bench-device", default=None, help=argparse.SUPPRESS)  # a CPU dry run of --device cuda
     parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # tiny models: a dry run
@@ -428,25 +503,39 @@ def main(argv: list[str] | None = None) -> int:
         ct2_convert.convert(path, "int8")
         if not was:
             converted.append(f"{path.name} {time.perf_counter() - t:.0f} s")
-    work = {"marian": str(marian), "bart": str(bart), "naive_seconds": 20 if args.quick else None,
-            "translation": translation_workload(marian, source_tokens), "summary": summary_workload(bart)}
+    work = {
+        "marian": str(marian),
+        "bart": str(bart),
+        "naive_seconds": 20 if args.quick else None,
+        "translation": translation_workload(marian, source_tokens),
+        "summary": summary_workload(bart),
+    }
     workload = cache / f"workload-{source_tokens}.json"
     workload.write_text(json.dumps(work), encoding="utf-8")
     tw = work["translation"]
-    print(f"machine: {ct2.available_cores()} cores available, load average {os.getloadavg()[0]:.1f} at start; "
-          f"CTranslate2 int8 conversion: {', '.join(converted) or 'cached'}")
-    print(f"translation: {len(tw['sentences'])} sentences, {sum(map(len, tw['ids']))} source tokens, "
-          f"{sum(tw['bounds'])} output tokens (beam {BEAMS}); summary: {len(work['summary']['ids'])} → "
-          f"{SUMMARY_OUTPUT_TOKENS} tokens (beam {BEAMS})")
+    print(
+        f"machine: {ct2.available_cores()} cores available, load average {os.getloadavg()[0]:.1f} at start; "
+        f"CTranslate2 int8 conversion: {', '.join(converted) or 'cached'}"
+    )
+    print(
+        f"translation: {len(tw['sentences'])} sentences, {sum(map(len, tw['ids']))} source tokens, "
+        f"{sum(tw['bounds'])} output tokens (beam {BEAMS}); summary: {len(work['summary']['ids'])} → "
+        f"{SUMMARY_OUTPUT_TOKENS} tokens (beam {BEAMS})"
+    )
     if args.quick:
-        print("--quick: naive transformers is timed for 20 s (its rate per sentence does not depend on "
-              "the number of sentences); project hf and three raw variants are skipped")
+        print(
+            "--quick: naive transformers is timed for 20 s (its rate per sentence does not depend on "
+            "the number of sentences); project hf and three raw variants are skipped"
+        )
     wanted = set(args.configs.split(",")) if args.configs else None
     skip = {"hf", "raw-1x2-plain", "raw-2x1-split", "raw-2x1-fine512"} if args.quick else set()
 
     def pick(configs: list[str]) -> list[str]:
-        extra = [c for c in (args.configs or "").split(",") if c.startswith("raw-") and c not in configs
-                 and (c.count("-") == 2) == (configs is TRANSLATION_CONFIGS)]
+        extra = [
+            c
+            for c in (args.configs or "").split(",")
+            if c.startswith("raw-") and c not in configs and (c.count("-") == 2) == (configs is TRANSLATION_CONFIGS)
+        ]
         return [c for c in configs + extra if (wanted is None or c in wanted) and c not in skip]
 
     timeout = 900 if args.quick else 5400
@@ -468,9 +557,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.only is None and wanted is None:
         both = _spawn("both:auto", workload, timeout)
         print("\ntranslate + summarise in one process, default engine:")
-        print(_row("peak memory", both) if "error" in both else
-              f"  peak RSS {both['rss'] / 2**20:.0f} MiB (target ≤ 1536 MiB), load {both['load_s']:.1f} s "
-              f"[{both['engine']}]")
+        print(
+            _row("peak memory", both)
+            if "error" in both
+            else f"  peak RSS {both['rss'] / 2**20:.0f} MiB (target ≤ 1536 MiB), load {both['load_s']:.1f} s "
+            f"[{both['engine']}]"
+        )
     print()
     for line in lines:
         print(line)

@@ -60,10 +60,22 @@ def fsmt_model(tiny_models, tmp_path_factory):
     marian = json.loads((tiny_models.marian / "config.json").read_text())
     size, pad = marian["vocab_size"], marian["pad_token_id"]
     config = FSMTConfig(
-        langs=["sl", "en"], src_vocab_size=size, tgt_vocab_size=size, d_model=32,
-        encoder_layers=1, decoder_layers=1, encoder_attention_heads=2, decoder_attention_heads=2,
-        encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=512, pad_token_id=pad,
-        eos_token_id=0, bos_token_id=0, decoder_start_token_id=pad, tie_word_embeddings=False,
+        langs=["sl", "en"],
+        src_vocab_size=size,
+        tgt_vocab_size=size,
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=512,
+        pad_token_id=pad,
+        eos_token_id=0,
+        bos_token_id=0,
+        decoder_start_token_id=pad,
+        tie_word_embeddings=False,
     )
     torch.manual_seed(0)
     model = FSMTForConditionalGeneration(config).eval()
@@ -92,7 +104,9 @@ def test_ct2_float32_greedy_translates_like_hf(tiny_models, seed_article):
 def test_ct2_float32_greedy_summarises_like_hf(tiny_models):
     text = "\n\n".join([ENGLISH * 4] * 3)
     for length in ("short", "medium"):
-        with_ct2 = Summarizer(str(tiny_models.bart), engine="ct2", dtype="float32", num_beams=1).summarize(text, length=length)
+        with_ct2 = Summarizer(str(tiny_models.bart), engine="ct2", dtype="float32", num_beams=1).summarize(
+            text, length=length
+        )
         with_hf = Summarizer(str(tiny_models.bart), engine="hf", num_beams=1).summarize(text, length=length)
         assert with_ct2 == with_hf
         assert with_ct2.strip()
@@ -151,8 +165,9 @@ def test_bart_forced_bos_is_left_out_like_hf(tiny_models):
 
 
 def test_sub_batches_cover_every_row_once_and_feed_every_worker(tiny_models):
-    engine = CT2Engine(tiny_models.marian, device="cpu", dtype="float32", inter_threads=2,
-                       intra_threads=1, max_positions=600)
+    engine = CT2Engine(
+        tiny_models.marian, device="cpu", dtype="float32", inter_threads=2, intra_threads=1, max_positions=600
+    )
     lengths = [5, 30, 7, 12, 12, 3, 25, 9, 40, 8]
     bounds = [2 * n + 16 for n in lengths]
     groups = engine.sub_batches(lengths, bounds, beams=2)
@@ -208,8 +223,14 @@ def test_repetition_retry_and_length_limit_work_with_ct2(looping_marian):
 
 
 def test_bounds_hold_with_ct2_on_a_model_that_never_stops(looping_marian):
-    translator = Translator(str(looping_marian), engine="ct2", num_beams=2, retry_repetitions=False,
-                            max_length_ratio=0.5, max_length_offset=3)
+    translator = Translator(
+        str(looping_marian),
+        engine="ct2",
+        num_beams=2,
+        retry_repetitions=False,
+        max_length_ratio=0.5,
+        max_length_offset=3,
+    )
     engine = translator.model.engine
     lengths = []
     real = engine.generate
@@ -286,11 +307,16 @@ def fake_gpu(monkeypatch):
 
     monkeypatch.setattr(ctranslate2, "Translator", Translator)
     monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 1)
-    monkeypatch.setattr(ctranslate2, "get_supported_compute_types",
-                        lambda device: {"float32", "float16", "int8_float16"} if device == "cuda" else real_types(device))
+    monkeypatch.setattr(
+        ctranslate2,
+        "get_supported_compute_types",
+        lambda device: {"float32", "float16", "int8_float16"} if device == "cuda" else real_types(device),
+    )
     monkeypatch.setattr(cuda_libs, "_preloaded", [])  # no library loading on this machine
     real_hf = hf.HFEngine
-    monkeypatch.setattr(hf, "HFEngine", lambda path, *, device, dtype="auto": real_hf(path, device="cpu", dtype="float32"))
+    monkeypatch.setattr(
+        hf, "HFEngine", lambda path, *, device, dtype="auto": real_hf(path, device="cpu", dtype="float32")
+    )
     yield state
     clear_cache()  # loaded models hold the fakes
 
@@ -338,8 +364,13 @@ def test_auto_switches_to_transformers_when_cuda_fails_later(tiny_models, fake_g
     assert english == Translator(str(tiny_models.marian), engine="hf", **short).translate(sentences)
 
 
-@pytest.mark.parametrize("error", ["CUDA failed with error out of memory",
-                                   "CUDA failed with error CUDA driver version is insufficient for CUDA runtime version"])
+@pytest.mark.parametrize(
+    "error",
+    [
+        "CUDA failed with error out of memory",
+        "CUDA failed with error CUDA driver version is insufficient for CUDA runtime version",
+    ],
+)
 def test_memory_and_driver_errors_switch_too(tiny_models, fake_gpu, error):
     engine = create_engine(tiny_models.marian, kind="translation", engine="auto", device="cuda", dtype="auto")
     assert engine.name == "ct2"
@@ -375,7 +406,9 @@ def test_auto_falls_back_on_a_device_ct2_does_not_have(tiny_models, monkeypatch)
         ct2.ct2_device("mps")
     assert ct2.ct2_device("cuda:1") == ("cuda", 1)
     real_hf = hf.HFEngine
-    monkeypatch.setattr(hf, "HFEngine", lambda path, *, device, dtype="auto": real_hf(path, device="cpu", dtype="float32"))
+    monkeypatch.setattr(
+        hf, "HFEngine", lambda path, *, device, dtype="auto": real_hf(path, device="cpu", dtype="float32")
+    )
     engine = create_engine(tiny_models.marian, kind="translation", engine="auto", device="mps", dtype="auto")
     assert engine.name == "hf" and "CTranslate2 runs on CPU or CUDA, not on 'mps'" in engine.description
 
@@ -574,7 +607,10 @@ def test_cublas_is_preloaded_from_the_package_only_when_the_system_lacks_it(tmp_
     assert [(name, mode) for name, mode in calls if "/" in name] == [(path, os.RTLD_GLOBAL) for path in loaded]
 
     calls.clear()
-    assert cuda_libs.preload_cublas([str(tmp_path / "site-packages")], loader=lambda name, mode=None: calls.append(name)) == []
+    assert (
+        cuda_libs.preload_cublas([str(tmp_path / "site-packages")], loader=lambda name, mode=None: calls.append(name))
+        == []
+    )
     assert calls == list(cuda_libs.CUBLAS_LIBRARIES)  # the system's copies are used as they are
 
     def nowhere(name, mode=None):
@@ -587,8 +623,11 @@ def test_cuda_failures_are_told_apart():
     reason = cuda_libs.cuda_failure(RuntimeError(CUBLAS_ERROR))
     assert "libcublas.so.12" in reason and "nvidia-cublas-cu12" in reason and "\n" not in reason
     assert "out of memory" in cuda_libs.cuda_failure(RuntimeError("CUDA failed with error out of memory"))
-    assert cuda_libs.cuda_failure(RuntimeError("Requested float16 compute type, but the target device "
-                                               "does not support efficient float16 computation"))
+    assert cuda_libs.cuda_failure(
+        RuntimeError(
+            "Requested float16 compute type, but the target device does not support efficient float16 computation"
+        )
+    )
     assert cuda_libs.cuda_failure(RuntimeError("vocabulary mismatch")) is None
     assert cuda_libs.cuda_failure(KeyError("cuda")) is None
 

@@ -8,8 +8,7 @@ import threading
 
 import pytest
 
-from translator import ModelNotFoundError, Translation, Translator, translate, translate_and_summarize
-from translator import engines, models
+from translator import ModelNotFoundError, Translation, Translator, engines, models, translate, translate_and_summarize
 from translator.translate import is_repetitive, plan_batches
 
 
@@ -153,7 +152,7 @@ def test_repeating_output_is_retried_and_what_remains_is_reported(looping_marian
     plain = Translator(str(looping_marian), engine=engine, num_beams=1, retry_repetitions=False)
     calls = generate_spy(plain.model.engine)
     doc = plain.translate_document("Dober dan, prijatelj.")
-    (_, kwargs, [first]), = calls
+    ((_, kwargs, [first]),) = calls
     assert is_repetitive(first) and len(first) == kwargs["max_new_tokens"][0]
     assert any("repeats itself" in w for w in doc.warnings)
     assert any("length limit" in w for w in doc.warnings)
@@ -258,23 +257,49 @@ def test_iterated_translation_grows_and_ends_complete(tiny_env, seed_article):
     assert len(partials) > 1
     first_paragraph = seed_article.strip().split("\n\n")[0]
     assert 1 <= len(partials[0].segments) <= 2  # the first English comes after one or two sentences
-    assert all(seed_article.find(s.source) < seed_article.find(first_paragraph) + len(first_paragraph)
-               for s in partials[0].segments)
+    assert all(
+        seed_article.find(s.source) < seed_article.find(first_paragraph) + len(first_paragraph)
+        for s in partials[0].segments
+    )
     assert all(later.text.startswith(earlier.text) for earlier, later in zip(partials, partials[1:-1]))
     assert [len(p.segments) for p in partials] == sorted(len(p.segments) for p in partials)
     assert partials[-1].text == translator.translate_document(seed_article).text
     assert seen[-1][0] == seen[-1][1]
 
 
-SLOVENIAN_WORDS = ["Trump", "je", "dejal", "da", "bo", "vlada", "7.", "novembra", "1.500,50", "evra", "dr.",
-                   "Novak", "»Pridem.«", "in", "čšž", "ZDA", "itd.", "?", "!", "-", "…", "2025", "(ABC)"]
+SLOVENIAN_WORDS = [
+    "Trump",
+    "je",
+    "dejal",
+    "da",
+    "bo",
+    "vlada",
+    "7.",
+    "novembra",
+    "1.500,50",
+    "evra",
+    "dr.",
+    "Novak",
+    "»Pridem.«",
+    "in",
+    "čšž",
+    "ZDA",
+    "itd.",
+    "?",
+    "!",
+    "-",
+    "…",
+    "2025",
+    "(ABC)",
+]
 
 
 def _messy_documents():
     from hypothesis import strategies as st
 
-    word = st.sampled_from(SLOVENIAN_WORDS) | st.text(alphabet="abcčdefghijklmnoprsštuvzžABCČ.,;:!?", min_size=1,
-                                                      max_size=12)
+    word = st.sampled_from(SLOVENIAN_WORDS) | st.text(
+        alphabet="abcčdefghijklmnoprsštuvzžABCČ.,;:!?", min_size=1, max_size=12
+    )
     gap = st.sampled_from([" ", " ", " ", "  ", "\n", "\n\n", "\r\n", "\t", "\n \n\n"])
     return st.lists(st.tuples(word, gap), min_size=1, max_size=60).map(lambda pairs: "".join(w + g for w, g in pairs))
 
@@ -282,8 +307,14 @@ def _messy_documents():
 def test_property_no_loss_on_messy_documents(tiny_models):
     from hypothesis import HealthCheck, given, settings
 
-    translator = Translator(str(tiny_models.marian), num_beams=1, retry_repetitions=False, source="sl",
-                            max_length_ratio=0.5, max_length_offset=2)
+    translator = Translator(
+        str(tiny_models.marian),
+        num_beams=1,
+        retry_repetitions=False,
+        source="sl",
+        max_length_ratio=0.5,
+        max_length_offset=2,
+    )
 
     @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(_messy_documents())
@@ -324,9 +355,9 @@ def test_segments_and_the_whitespace_between_them_give_back_the_source(tiny_env,
         cursor = 0
         rebuilt = []
         for segment in doc.segments:
-            gap = source[cursor:segment.start]
+            gap = source[cursor : segment.start]
             assert gap.strip() == ""  # only whitespace between segments
-            assert source[segment.start:segment.end] == segment.source
+            assert source[segment.start : segment.end] == segment.source
             rebuilt += [gap, segment.source]
             cursor = segment.end
         assert source[cursor:].strip() == ""

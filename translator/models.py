@@ -18,8 +18,17 @@ from .paths import models_dir
 
 logger = logging.getLogger("translator")
 
-__all__ = ["ALIASES", "DEFAULT_SUMMARY_MODEL", "DEFAULT_TRANSLATION_MODEL", "Kind", "ModelNotFoundError",
-           "download", "local_name", "resolve", "resolve_device"]
+__all__ = [
+    "ALIASES",
+    "DEFAULT_SUMMARY_MODEL",
+    "DEFAULT_TRANSLATION_MODEL",
+    "Kind",
+    "ModelNotFoundError",
+    "download",
+    "local_name",
+    "resolve",
+    "resolve_device",
+]
 
 # Short names users may type instead of a Hub id.
 ALIASES: dict[str, str] = {
@@ -151,8 +160,9 @@ def resolve_device(device: str | None) -> str:
 
     if device != "auto":
         if not torch.cuda.is_available():
-            raise InvalidInputError(f"device {device!r} was asked for but CUDA is not available here: "
-                             "use --device cpu (or auto)")
+            raise InvalidInputError(
+                f"device {device!r} was asked for but CUDA is not available here: use --device cpu (or auto)"
+            )
         return device
     if torch.cuda.is_available():
         return "cuda"

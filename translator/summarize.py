@@ -12,12 +12,12 @@ import math
 from collections.abc import Callable
 from dataclasses import replace
 
+from .batching import plan_batches
 from .engines import LoadedModel, load
+from .inputs import check_text
 from .options import RuntimeOptions, SummaryOptions, check_length, model_name
 from .pieces import split_long
 from .segment import sentence_spans
-from .batching import plan_batches
-from .inputs import check_text
 
 logger = logging.getLogger("translator")
 
@@ -67,8 +67,9 @@ class Summarizer:
             self._loaded = load(self.model_name, "summary", self.runtime)
         return self._loaded
 
-    def summarize(self, text: str, *, length: str | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> str:
+    def summarize(
+        self, text: str, *, length: str | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> str:
         """Return a summary of English ``text`` (``""`` for empty text).
 
         ``length`` is ``short``, ``medium`` or ``long``. Raises TypeError for a non-str,

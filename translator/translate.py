@@ -67,8 +67,10 @@ class _Plan:
 def _copy_english_paragraphs(text: str, pieces: list[Piece]) -> tuple[list[Piece], list[str]]:
     """Mark the pieces of paragraphs detected as English as copied; return them and a note."""
     numbers = sorted({p.paragraph for p in pieces})
-    spans = {n: (min(p.start for p in pieces if p.paragraph == n), max(p.end for p in pieces if p.paragraph == n))
-             for n in numbers}
+    spans = {
+        n: (min(p.start for p in pieces if p.paragraph == n), max(p.end for p in pieces if p.paragraph == n))
+        for n in numbers
+    }
     detections = language.detect_paragraphs([text[a:b] for a, b in spans.values()])
     english = {n for n, found in zip(numbers, detections) if found.language == language.PASSTHROUGH}
     if not english:
@@ -90,8 +92,10 @@ def stream_groups(pieces: list[Piece], first_pieces: int = 2, min_group: int = M
     in_group = 0
     target = max(1, first_pieces)
     for piece in pieces:
-        if groups[-1] and in_group >= 1 and (
-            in_group >= target or (len(groups) == 1 and piece.paragraph != groups[-1][-1].paragraph)
+        if (
+            groups[-1]
+            and in_group >= 1
+            and (in_group >= target or (len(groups) == 1 and piece.paragraph != groups[-1][-1].paragraph))
         ):
             done = sum(p.translatable for g in groups for p in g)
             target = max(min_group, done)  # the next group at least doubles the total
@@ -205,8 +209,9 @@ class Translator:
         texts = check_texts(texts)
         return self._run_plans(texts, [self._plan(text) for text in texts], progress)
 
-    def translate_units(self, documents: list[list[str]], *,
-                        progress: Progress | None = None) -> list[list[Translation]]:
+    def translate_units(
+        self, documents: list[list[str]], *, progress: Progress | None = None
+    ) -> list[list[Translation]]:
         """Translate documents given as their units (paragraphs, cells, cues, text nodes): the
         language is decided once per document, from all its units, so a short unit ("Foto:
         Reuters", a heading) is never refused or passed through on its own; under
@@ -232,15 +237,18 @@ class Translator:
             found = iter(language.detect_paragraphs([unit for unit in units if unit.strip()]))
             english = [bool(unit.strip()) and next(found).language == language.PASSTHROUGH for unit in units]
         passthrough = language.Route(language.PASSTHROUGH, route.confidence, "passthrough")
-        plans = [self._plan(unit, passthrough if is_english else route, english_paragraphs=len(units) == 1)
-                 for unit, is_english in zip(units, english)]
+        plans = [
+            self._plan(unit, passthrough if is_english else route, english_paragraphs=len(units) == 1)
+            for unit, is_english in zip(units, english)
+        ]
         if route.action == "translate":  # the document is not English: say which parts are, below
             for plan in plans:
                 plan.notes = [note for note in plan.notes if not note.startswith("already English: ")]
         copied = [str(i + 1) for i, is_english in enumerate(english) if is_english]
         if copied and route.action == "translate":
-            plans[0].notes.append(f"already English, copied unchanged: part{'s' if len(copied) > 1 else ''} "
-                                  + ", ".join(copied))
+            plans[0].notes.append(
+                f"already English, copied unchanged: part{'s' if len(copied) > 1 else ''} " + ", ".join(copied)
+            )
         for plan in plans:
             plan.language = route.language
         return plans
@@ -270,15 +278,20 @@ class Translator:
             pieces = [replace(p, translatable=False) for p in segment_document(text, lang=language.PASSTHROUGH)]
             return _Plan(pieces, route.language, ["already English: copied unchanged"])
         model = self.model
-        pieces = segment_document(text, lang=language.sentence_rules_for(route.language),
-                                  count_tokens=model.count_tokens, max_tokens=self._budget(model))
+        pieces = segment_document(
+            text,
+            lang=language.sentence_rules_for(route.language),
+            count_tokens=model.count_tokens,
+            max_tokens=self._budget(model),
+        )
         notes: list[str] = []
         if english_paragraphs and self.source == "auto" and any(p.paragraph for p in pieces):
             pieces, notes = _copy_english_paragraphs(text, pieces)
         return _Plan(pieces, route.language, notes)
 
-    def _translate_pieces(self, text: str, pieces: list[Piece], progress: Progress | None,
-                          lang: str | None) -> list[Segment]:
+    def _translate_pieces(
+        self, text: str, pieces: list[Piece], progress: Progress | None, lang: str | None
+    ) -> list[Segment]:
         return self._translate_flat([(text, piece, lang) for piece in pieces], progress)
 
     def _translate_flat(self, items: list[tuple[str, Piece, str | None]], progress: Progress | None) -> list[Segment]:
@@ -290,7 +303,9 @@ class Translator:
             if piece.translatable:
                 languages.setdefault(source, lang)
         if not languages:  # nothing for the model (English, numbers only): no model is loaded
-            return [Segment(s, s, p.start, p.end, p.paragraph, translated=False) for s, (_, p, _l) in zip(sources, items)]
+            return [
+                Segment(s, s, p.start, p.end, p.paragraph, translated=False) for s, (_, p, _l) in zip(sources, items)
+            ]
         model = self.model
         by_source = self._english(model, languages, progress)
         segments = []
@@ -303,12 +318,14 @@ class Translator:
             if not target:
                 warnings += ("empty translation: the source is kept in its place",)
                 target = source
-            segments.append(Segment(source, target, piece.start, piece.end, piece.paragraph, True, warnings,
-                                    score=found.score))
+            segments.append(
+                Segment(source, target, piece.start, piece.end, piece.paragraph, True, warnings, score=found.score)
+            )
         return segments
 
-    def _english(self, model: LoadedModel, languages: dict[str, str | None],
-                 progress: Progress | None) -> dict[str, CachedPiece]:
+    def _english(
+        self, model: LoadedModel, languages: dict[str, str | None], progress: Progress | None
+    ) -> dict[str, CachedPiece]:
         """What the model makes of each unique source (its route language beside it): from the
         cache where it holds the source, else from the model, and then stored."""
         sources = list(languages)
@@ -338,17 +355,21 @@ class Translator:
         encoded = model.encode(sources) if sources else []
         limit = model.max_input_tokens
         jobs = [
-            _Job(ids, min(limit, int(opts.max_length_ratio * len(ids)) + opts.max_length_offset))
-            for ids in encoded
+            _Job(ids, min(limit, int(opts.max_length_ratio * len(ids)) + opts.max_length_offset)) for ids in encoded
         ]
         self._generate(model, jobs, progress=progress)
         if opts.retry_repetitions:
             suspects = [job for job in jobs if is_repetitive(job.output or [])]
             if suspects:
-                logger.info("%d of %d sentences repeat themselves: retrying with a repetition penalty",
-                            len(suspects), len(jobs))
-                self._generate(model, suspects, repetition_penalty=opts.retry_repetition_penalty,
-                               no_repeat_ngram_size=opts.retry_no_repeat_ngram_size)
+                logger.info(
+                    "%d of %d sentences repeat themselves: retrying with a repetition penalty", len(suspects), len(jobs)
+                )
+                self._generate(
+                    model,
+                    suspects,
+                    repetition_penalty=opts.retry_repetition_penalty,
+                    no_repeat_ngram_size=opts.retry_no_repeat_ngram_size,
+                )
         for job in jobs:
             warnings = []
             if is_repetitive(job.output or []):
@@ -392,5 +413,11 @@ class Translator:
         ]
         if not text.strip():
             return Translation(text="", model=self.model_name)
-        return Translation(text="".join(parts), segments=segments, warnings=warnings, model=self.model_name,
-                           language=plan.language, notes=list(plan.notes))
+        return Translation(
+            text="".join(parts),
+            segments=segments,
+            warnings=warnings,
+            model=self.model_name,
+            language=plan.language,
+            notes=list(plan.notes),
+        )

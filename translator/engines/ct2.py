@@ -19,14 +19,20 @@ from typing import Any
 
 from ..options import env_int
 from .base import Ct2Unavailable, ScoredIds, mean_score
-from .ct2_convert import (DTYPE_ALIASES, QUANTIZATIONS, convert, quantization_for,
-                          read_vocabulary)
+from .ct2_convert import DTYPE_ALIASES, QUANTIZATIONS, convert, quantization_for, read_vocabulary
 from .cuda_libs import cuda_failure, preload_cublas_once
 
 logger = logging.getLogger("translator")
 
-__all__ = ["CT2Engine", "Ct2Unavailable", "available_cores", "compute_type", "ct2_device",
-           "quantization_for", "thread_split"]
+__all__ = [
+    "CT2Engine",
+    "Ct2Unavailable",
+    "available_cores",
+    "compute_type",
+    "ct2_device",
+    "quantization_for",
+    "thread_split",
+]
 
 DEFAULT_MAX_POSITIONS = {"cpu": 3072, "cuda": 65536}
 """Decoder positions (rows × beams × (source + bound)) one sub-batch may hold; see sub_batches().
@@ -46,8 +52,9 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def thread_split(cores: int | None = None, kind: str = "translation", *,
-                 inter: int | None = None, intra: int | None = None) -> tuple[int, int]:
+def thread_split(
+    cores: int | None = None, kind: str = "translation", *, inter: int | None = None, intra: int | None = None
+) -> tuple[int, int]:
     """``(inter_threads, intra_threads)`` for a CPU translator; ``inter``/``intra`` given (from
     RuntimeOptions' ``ct2_inter_threads``/``ct2_intra_threads``) win over the defaults.
 
@@ -85,8 +92,7 @@ def compute_type(dtype: str, device: str) -> str:
     dtype = (dtype or "auto").strip().lower()
     dtype = DTYPE_ALIASES.get(dtype, dtype)
     if dtype not in QUANTIZATIONS + ("auto",):
-        raise ValueError(f"dtype {dtype!r} is not available with the ct2 engine: use auto, "
-                         + ", ".join(QUANTIZATIONS))
+        raise ValueError(f"dtype {dtype!r} is not available with the ct2 engine: use auto, " + ", ".join(QUANTIZATIONS))
     import ctranslate2
 
     try:
@@ -96,8 +102,9 @@ def compute_type(dtype: str, device: str) -> str:
     if dtype == "auto":
         dtype = "int8" if kind == "cpu" else ("float16" if "float16" in supported else "float32")
     if dtype not in supported:
-        raise ValueError(f"dtype {dtype!r} cannot run on {device} with CTranslate2 here "
-                         f"(supported: {', '.join(sorted(supported))})")
+        raise ValueError(
+            f"dtype {dtype!r} cannot run on {device} with CTranslate2 here (supported: {', '.join(sorted(supported))})"
+        )
     return dtype
 
 
@@ -128,9 +135,17 @@ class CT2Engine:
 
     name = "ct2"
 
-    def __init__(self, path: Path, *, device: str = "cpu", dtype: str = "auto", kind: str = "translation",
-                 inter_threads: int | None = None, intra_threads: int | None = None,
-                 max_positions: int | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        device: str = "cpu",
+        dtype: str = "auto",
+        kind: str = "translation",
+        inter_threads: int | None = None,
+        intra_threads: int | None = None,
+        max_positions: int | None = None,
+    ) -> None:
         try:
             import ctranslate2
         except ImportError as exc:
@@ -145,8 +160,7 @@ class CT2Engine:
         self.compute_type = compute_type(dtype, device)
         self.path = convert(path, quantization_for(self.compute_type))
         if backend == "cpu":
-            self.inter_threads, self.intra_threads = thread_split(kind=kind, inter=inter_threads,
-                                                                  intra=intra_threads)
+            self.inter_threads, self.intra_threads = thread_split(kind=kind, inter=inter_threads, intra=intra_threads)
         else:
             self.inter_threads, self.intra_threads = inter_threads or 1, intra_threads or min(4, available_cores())
         # see sub_batches(): bounds each worker's memory; large enough that the matrix products
@@ -154,8 +168,12 @@ class CT2Engine:
         self.max_positions = max_positions or env_int(ENV_MAX_POSITIONS, DEFAULT_MAX_POSITIONS[backend])
         try:
             self.translator = ctranslate2.Translator(
-                str(self.path), device=backend, device_index=index, compute_type=self.compute_type,
-                inter_threads=self.inter_threads, intra_threads=self.intra_threads,
+                str(self.path),
+                device=backend,
+                device_index=index,
+                compute_type=self.compute_type,
+                inter_threads=self.inter_threads,
+                intra_threads=self.intra_threads,
             )
         except (RuntimeError, ValueError, OSError) as exc:
             reason = (cuda_failure(exc) if backend == "cuda" else None) or " ".join(str(exc).split())
@@ -181,8 +199,11 @@ class CT2Engine:
         forced_bos = setting("forced_bos_token_id")
         self.prefix = [self.vocabulary[forced_bos]] if isinstance(forced_bos, int) and forced_bos < size else None
         bad = setting("bad_words_ids") or []
-        self.suppress = [[self.vocabulary[i] for i in seq] for seq in bad
-                         if seq and all(isinstance(i, int) and i < size for i in seq)] or None
+        self.suppress = [
+            [self.vocabulary[i] for i in seq]
+            for seq in bad
+            if seq and all(isinstance(i, int) and i < size for i in seq)
+        ] or None
 
     def probe(self) -> None:
         """Translate one short sentence, so that a GPU that cannot run CTranslate2 (a missing
@@ -216,9 +237,14 @@ class CT2Engine:
             return []
         if len(max_new_tokens) != len(batch):
             raise ValueError(f"{len(batch)} inputs but {len(max_new_tokens)} max_new_tokens")
-        options = dict(beam_size=max(1, num_beams), length_penalty=length_penalty,
-                       repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size,
-                       min_new_tokens=min_new_tokens, return_scores=return_scores)
+        options = dict(
+            beam_size=max(1, num_beams),
+            length_penalty=length_penalty,
+            repetition_penalty=repetition_penalty,
+            no_repeat_ngram_size=no_repeat_ngram_size,
+            min_new_tokens=min_new_tokens,
+            return_scores=return_scores,
+        )
         try:
             return self._generate(batch, max_new_tokens, **options)
         except RuntimeError as exc:
@@ -227,8 +253,9 @@ class CT2Engine:
                 raise
             raise Ct2Unavailable(f"CTranslate2 failed on {self.device}: {reason}") from exc
 
-    def _generate(self, batch: list[list[int]], max_new_tokens: list[int], *, beam_size: int,
-                  return_scores: bool, **options: Any) -> list[list[int]]:
+    def _generate(
+        self, batch: list[list[int]], max_new_tokens: list[int], *, beam_size: int, return_scores: bool, **options: Any
+    ) -> list[list[int]]:
         vocabulary = self.vocabulary
         try:
             sources = [[vocabulary[i] for i in ids] for ids in batch]
@@ -236,8 +263,9 @@ class CT2Engine:
             raise ValueError(f"token id out of range for a vocabulary of {len(vocabulary)}") from None
         lengths = [len(ids) for ids in batch]
         groups = self.sub_batches(lengths, max_new_tokens, beam_size)
-        results, past_bound = self._decode(sources, groups, max_new_tokens, beam_size=beam_size,
-                                           return_scores=return_scores, **options)
+        results, past_bound = self._decode(
+            sources, groups, max_new_tokens, beam_size=beam_size, return_scores=return_scores, **options
+        )
         if return_scores and past_bound:
             self._rescore(sources, results, past_bound)
         return results
@@ -248,15 +276,25 @@ class CT2Engine:
         log-probabilities (no EOS: the row was cut)."""
         prefix = list(self.prefix or [])
         targets = [prefix + [self.vocabulary[t] for t in results[i]] for i in rows]
-        futures = self.translator.score_batch([sources[i] for i in rows], targets, max_input_length=0,
-                                              offset=len(prefix), asynchronous=True)
+        futures = self.translator.score_batch(
+            [sources[i] for i in rows], targets, max_input_length=0, offset=len(prefix), asynchronous=True
+        )
         for i, future in zip(rows, futures):
             log_probs = list(future.result().log_probs)[:-1]  # the last one is the EOS it appends
             results[i] = ScoredIds(results[i], mean_score(sum(log_probs), len(log_probs)))
 
-    def _decode(self, sources: list[list[str]], groups: list[list[int]], max_new_tokens: list[int], *,
-                beam_size: int, min_new_tokens: int, length_penalty: float, return_scores: bool,
-                **options: Any) -> tuple[list[list[int]], list[int]]:
+    def _decode(
+        self,
+        sources: list[list[str]],
+        groups: list[list[int]],
+        max_new_tokens: list[int],
+        *,
+        beam_size: int,
+        min_new_tokens: int,
+        length_penalty: float,
+        return_scores: bool,
+        **options: Any,
+    ) -> tuple[list[list[int]], list[int]]:
         """Decode each group of ``sources`` to its largest bound; return every row's ids (cut to its
         own bound; :class:`ScoredIds` with ``return_scores``) and the rows that reached their own
         bound below their group's."""
@@ -286,7 +324,7 @@ class CT2Engine:
         results: list[list[int]] = [[] for _ in sources]
         past_bound: list[int] = []
         skip = 1 if self.prefix else 0  # the forced <s> carries no text (as in the hf engine)
-        for group, limit, futures in pending:
+        for group, _limit, futures in pending:
             for i, future in zip(group, futures):
                 result = future.result()
                 tokens = result.hypotheses[0]

@@ -48,8 +48,7 @@ RECIPE_VERSION = 1
 MARKER = "translator-ct2.json"
 """Written last into every converted folder: source, quantization, vocabulary check."""
 
-QUANTIZATIONS = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16",
-                 "float16", "bfloat16", "float32")
+QUANTIZATIONS = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16", "float32")
 # dtype names users may give (RuntimeOptions.dtype) → CTranslate2 compute types
 DTYPE_ALIASES = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16", "int8_float32": "int8"}
 _CONVERSION_TIMEOUT_S = 3600
@@ -251,13 +250,24 @@ def read_vocabulary(folder: Path) -> list[str]:
 # The converter's ways of saying "not this model": no loader for the architecture (ValueError),
 # no spec (NotImplementedError), an activation or option it does not know (KeyError,
 # AttributeError), files it cannot read (OSError), a failed check (RuntimeError).
-_CONVERTER_ERRORS = (ValueError, NotImplementedError, KeyError, AttributeError, TypeError,
-                     RuntimeError, OSError, ImportError)
+_CONVERTER_ERRORS = (
+    ValueError,
+    NotImplementedError,
+    KeyError,
+    AttributeError,
+    TypeError,
+    RuntimeError,
+    OSError,
+    ImportError,
+)
 
 
 def _weights_bytes(source: Path) -> int:
-    return sum(p.stat().st_size for p in _source_files(source)
-               if p.suffix in (".safetensors", ".bin", ".pt", ".pth", ".h5", ".msgpack"))
+    return sum(
+        p.stat().st_size
+        for p in _source_files(source)
+        if p.suffix in (".safetensors", ".bin", ".pt", ".pth", ".h5", ".msgpack")
+    )
 
 
 def _first_line(error: BaseException) -> str:
@@ -275,8 +285,9 @@ def _run_converter(source: Path, out: Path, quantization: str) -> None:
         try:
             _convert_here(str(source), str(out), quantization)
         except _CONVERTER_ERRORS as exc:
-            raise Ct2Unavailable(f"CTranslate2 cannot convert {source.name}: "
-                                 f"{type(exc).__name__}: {_first_line(exc)}") from exc
+            raise Ct2Unavailable(
+                f"CTranslate2 cannot convert {source.name}: {type(exc).__name__}: {_first_line(exc)}"
+            ) from exc
         return
     command = [sys.executable, "-m", _MODULE, str(source), str(out), quantization]
     env = dict(os.environ)
@@ -332,8 +343,7 @@ def _main(argv: list[str]) -> int:
     try:
         _convert_here(*argv)
     except Exception as exc:  # reported to the parent process, which decides what to do
-        print(_CHILD_ERROR + json.dumps({"type": type(exc).__name__, "message": _first_line(exc)}),
-              file=sys.stderr)
+        print(_CHILD_ERROR + json.dumps({"type": type(exc).__name__, "message": _first_line(exc)}), file=sys.stderr)
         return 3
     return 0
 

@@ -52,8 +52,9 @@ def bytes_per_source_token(config: Any, dtype: torch.dtype, beams: int = DEFAULT
     return cache + scores
 
 
-def batch_tokens_for_memory(free_bytes: int, per_token: int, *, share: float = GPU_MEMORY_SHARE,
-                            limits: tuple[int, int] = GPU_BATCH_TOKENS) -> int:
+def batch_tokens_for_memory(
+    free_bytes: int, per_token: int, *, share: float = GPU_MEMORY_SHARE, limits: tuple[int, int] = GPU_BATCH_TOKENS
+) -> int:
     """Padded source tokens per ``generate`` call that ``share`` of ``free_bytes`` holds at
     ``per_token`` bytes each (:func:`bytes_per_source_token`), within ``limits``."""
     low, high = limits
@@ -127,9 +128,14 @@ class HFEngine:
     ) -> list[list[int]]:
         """See :class:`~translator.engines.base.Engine`: the rows are run in length-sorted calls
         of at most :attr:`max_batch_tokens` padded source tokens."""
-        options = dict(num_beams=num_beams, min_new_tokens=min_new_tokens, repetition_penalty=repetition_penalty,
-                       no_repeat_ngram_size=no_repeat_ngram_size, length_penalty=length_penalty,
-                       return_scores=return_scores)
+        options = dict(
+            num_beams=num_beams,
+            min_new_tokens=min_new_tokens,
+            repetition_penalty=repetition_penalty,
+            no_repeat_ngram_size=no_repeat_ngram_size,
+            length_penalty=length_penalty,
+            return_scores=return_scores,
+        )
         chunks: list[list[int]] = []
         for index in sorted(range(len(batch)), key=lambda i: len(batch[i])):
             if not chunks or len(batch[index]) * (len(chunks[-1]) + 1) > self.max_batch_tokens:
@@ -142,9 +148,18 @@ class HFEngine:
                 results[i] = out
         return results
 
-    def _generate(self, batch: list[list[int]], max_new_tokens: list[int], *, num_beams: int,
-                  min_new_tokens: int, repetition_penalty: float, no_repeat_ngram_size: int,
-                  length_penalty: float, return_scores: bool) -> list[list[int]]:
+    def _generate(
+        self,
+        batch: list[list[int]],
+        max_new_tokens: list[int],
+        *,
+        num_beams: int,
+        min_new_tokens: int,
+        repetition_penalty: float,
+        no_repeat_ngram_size: int,
+        length_penalty: float,
+        return_scores: bool,
+    ) -> list[list[int]]:
         width = max(len(ids) for ids in batch)
         input_ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
         attention = torch.zeros((len(batch), width), dtype=torch.long)

@@ -89,8 +89,7 @@ def load(name: str | None, kind: Kind, runtime: RuntimeOptions = RuntimeOptions(
     name = model_name(kind, name)
     path = resolve(name)
     device = resolve_device(runtime.device)
-    key = (str(path), kind, runtime.engine, device, runtime.dtype, runtime.ct2_inter_threads,
-           runtime.ct2_intra_threads)
+    key = (str(path), kind, runtime.engine, device, runtime.dtype, runtime.ct2_inter_threads, runtime.ct2_intra_threads)
     with _cache_lock:
         if key in _cache:
             return _cache[key]
@@ -106,11 +105,18 @@ def load(name: str | None, kind: Kind, runtime: RuntimeOptions = RuntimeOptions(
         tokenizer = AutoTokenizer.from_pretrained(path)
         config = AutoConfig.from_pretrained(path)
         limit = int(getattr(config, "max_position_embeddings", 0) or 512)
-        engine = create_engine(path, kind=kind, engine=runtime.engine, device=device, dtype=runtime.dtype,
-                               inter_threads=runtime.ct2_inter_threads,
-                               intra_threads=runtime.ct2_intra_threads)
-        loaded = LoadedModel(name=name, path=path, kind=kind, tokenizer=tokenizer, engine=engine,
-                             max_input_tokens=limit)
+        engine = create_engine(
+            path,
+            kind=kind,
+            engine=runtime.engine,
+            device=device,
+            dtype=runtime.dtype,
+            inter_threads=runtime.ct2_inter_threads,
+            intra_threads=runtime.ct2_intra_threads,
+        )
+        loaded = LoadedModel(
+            name=name, path=path, kind=kind, tokenizer=tokenizer, engine=engine, max_input_tokens=limit
+        )
         logger.info("%s model ready: %s", kind, engine.description)
         with _cache_lock:
             _cache[key] = loaded
