@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from datetime import datetime, timezone
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
-from .metrics import DISCONNECTED, RouteLabels, method_label
+from .metrics import WatchedRequests, method_label
 
 ACCESS = logging.getLogger("translator.access")
 LOG_FORMATS = ("text", "json")
@@ -64,31 +63,12 @@ def use_log_format(log_format: str, access_log: bool) -> None:
         ACCESS.setLevel(logging.INFO)
 
 
-class AccessLog:
+class AccessLog(WatchedRequests):
     """ASGI middleware: one ``translator.access`` line per HTTP request (see the module docstring),
     its route named by ``labels``."""
 
-    def __init__(self, app: ASGIApp, labels: RouteLabels) -> None:
-        self.app = app
-        self.labels = labels
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = DISCONNECTED
-        started = time.perf_counter()
-
-        async def watched(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watched)
-        finally:
-            self._log(scope, status, time.perf_counter() - started)
+    def finished(self, scope: Scope, status: int, seconds: float) -> None:
+        self._log(scope, status, seconds)
 
     def _log(self, scope: Scope, status: int, seconds: float) -> None:
         state = scope.get("state") or {}

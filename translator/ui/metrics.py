@@ -148,9 +148,10 @@ def app_routes(app: Any, *routers: Any) -> frozenset[str]:
     return frozenset(path for route in routes if (path := getattr(route, "path", None)))
 
 
-class RequestMetrics:
-    """ASGI middleware: counts and times every HTTP request (see the module docstring), labelled
-    by ``labels``."""
+class WatchedRequests:
+    """ASGI middleware base: runs every HTTP request through the app, then calls
+    ``finished(scope, status, seconds)`` (status DISCONNECTED when no answer started), its route
+    named by ``labels``. Subclasses count (RequestMetrics) or log (logs.AccessLog)."""
 
     def __init__(self, app: ASGIApp, labels: RouteLabels) -> None:
         self.app = app
@@ -169,14 +170,31 @@ class RequestMetrics:
                 status = message["status"]
             await send(message)
 
-        IN_FLIGHT.inc()
+        self.starting(scope)
         try:
             await self.app(scope, receive, watched)
         finally:
-            IN_FLIGHT.dec()
-            route = self.labels(scope)
-            REQUESTS.labels(route, method_label(scope), str(status)).inc()
-            LATENCY.labels(route).observe(time.perf_counter() - started)
+            self.finished(scope, status, time.perf_counter() - started)
+
+    def starting(self, scope: Scope) -> None:
+        """Called as a request comes in."""
+
+    def finished(self, scope: Scope, status: int, seconds: float) -> None:
+        """Called once the request is answered (or the client went away)."""
+
+
+class RequestMetrics(WatchedRequests):
+    """ASGI middleware: counts and times every HTTP request (see the module docstring), labelled
+    by ``labels``."""
+
+    def starting(self, scope: Scope) -> None:
+        IN_FLIGHT.inc()
+
+    def finished(self, scope: Scope, status: int, seconds: float) -> None:
+        IN_FLIGHT.dec()
+        route = self.labels(scope)
+        REQUESTS.labels(route, method_label(scope), str(status)).inc()
+        LATENCY.labels(route).observe(seconds)
 
 
 def count_translated(results: Sequence[TranslationAndSummary]) -> None:
