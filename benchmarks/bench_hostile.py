@@ -246,7 +246,10 @@ def main() -> int:
     with sampler, concurrent.futures.ThreadPoolExecutor(4) as pool:
         started = time.perf_counter()
         answers = list(
-            pool.map(lambda _: post(url, "translate_file", files={"file": ("bomb.docx", bomb.read_bytes())}), range(4))
+            pool.map(
+                lambda _: post(url, "translate_file", files={"file": ("bomb.docx", bomb.read_bytes())}, data=LANGUAGES),
+                range(4),
+            )
         )
         seconds = time.perf_counter() - started
     statuses = ",".join(str(a.status_code) for a in answers)
