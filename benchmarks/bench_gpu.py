@@ -99,7 +99,18 @@ def _naive(marian: Path, work: dict, device: str) -> tuple[str, Callable[[], int
     return f"transformers float32 on {device}", call
 
 
-def _project(engine: str, marian: Path, work: dict, device: str) -> tuple[str, Callable[[], int]]:
+def batch_size(engine) -> str:
+    """The batch size an engine uses (the GPU's is sized from its free memory at load):
+    CTranslate2's decoder positions a sub-batch, transformers' padded source tokens a call."""
+    engine = getattr(engine, "engine", engine)  # engine auto on a GPU: the engine in use
+    if getattr(engine, "max_positions", None):
+        return f"{engine.max_positions:,} positions"
+    if getattr(engine, "max_batch_tokens", None):
+        return f"{engine.max_batch_tokens:,} tokens"
+    return "?"
+
+
+def _project(engine: str, marian: Path, work: dict, device: str) -> tuple[str, Callable[[], int], str]:
     from translator import Translator
 
     translator = Translator(str(marian), engine=engine, device=device, retry_repetitions=False)
@@ -111,7 +122,7 @@ def _project(engine: str, marian: Path, work: dict, device: str) -> tuple[str, C
         translator.translate(work["sentences"])
         return sum(counts)
 
-    return loaded.description, call
+    return loaded.description, call, batch_size(loaded)
 
 
 def _raw_ct2(marian: Path, work: dict, device: str) -> tuple[str, Callable[[], int]]:
@@ -131,7 +142,7 @@ def _raw_ct2(marian: Path, work: dict, device: str) -> tuple[str, Callable[[], i
     ids, bounds = work["ids"], work["bounds"]
     sources = [[vocabulary[i] for i in x] for x in ids]
     options = TranslationOptions()
-    batches = plan_batches([len(x) for x in ids], options.batch_tokens, options.max_batch_sentences)
+    batches = plan_batches([len(x) for x in ids], options.batch_tokens, max_rows=options.max_batch_sentences)
 
     def call() -> int:
         tokens = 0
@@ -171,16 +182,17 @@ def child(name: str, work: dict) -> dict:
     marian, bart = Path(work["marian"]), Path(work["bart"])
     before = _memory_in_use(device)
     started = time.perf_counter()
+    batch = ""
     if name == "naive":
         engine, call = _naive(marian, work["translation"], device)
     elif name in ("hf", "auto"):
-        engine, call = _project(name, marian, work["translation"], device)
+        engine, call, batch = _project(name, marian, work["translation"], device)
     elif name == "raw-ct2":
         engine, call = _raw_ct2(marian, work["translation"], device)
     else:
         engine, call = _seed_article(marian, bart, device)
     _synchronize(device)
-    result = {"engine": engine, "load_s": time.perf_counter() - started, **_timings(call, device)}
+    result = {"engine": engine, "load_s": time.perf_counter() - started, **_timings(call, device), "batch": batch}
     peak = torch.cuda.max_memory_allocated() if device.startswith("cuda") else 0
     return {**result, "torch_peak_mib": peak / 2**20, "device_mib": (_memory_in_use(device) - before) / 2**20}
 
@@ -200,19 +212,21 @@ def report(results: dict[str, dict], seed: dict, work: dict) -> str:
         f"device: {work['device_name']}; {len(translation['sentences'])} sentences, "
         f"{sum(map(len, translation['ids']))} source tokens, beam {shared.BEAMS}",
         "",
-        "| configuration | engine | load s | cold tok/s | warm tok/s | cold/warm time | torch peak MiB | device MiB |",
-        "|---|---|---|---|---|---|---|---|",
+        "| configuration | engine | batch | load s | cold tok/s | warm tok/s | cold/warm time "
+        "| torch peak MiB | device MiB |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name in CONFIGS:
         result = results.get(name)
         if result is None:
             continue
         if "error" in result:
-            lines.append(f"| {LABELS[name]} | error: {result['error']} | | | | | | |")
+            lines.append(f"| {LABELS[name]} | error: {result['error']} | | | | | | | |")
             continue
         cold, warm = _rate(result, "cold"), _rate(result, "warm")
         lines.append(
-            f"| {LABELS[name]} | {result['engine']} | {result['load_s']:.1f} | {cold:,.0f} | "
+            f"| {LABELS[name]} | {result['engine']} | {result.get('batch') or '-'} | {result['load_s']:.1f} "
+            f"| {cold:,.0f} | "
             f"{warm:,.0f} | {warm / cold:.2f} | {result['torch_peak_mib']:,.0f} | {result['device_mib']:,.0f} |"
         )
     if "error" in seed:

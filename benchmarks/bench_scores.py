@@ -33,7 +33,7 @@ def _batches(ids: list[list[int]]) -> list[list[int]]:
     from translator.options import TranslationOptions
 
     options = TranslationOptions()
-    return plan_batches([len(x) for x in ids], options.batch_tokens, options.max_batch_sentences)
+    return plan_batches([len(x) for x in ids], options.batch_tokens, max_rows=options.max_batch_sentences)
 
 
 def time_engine(marian: Path, engine_name: str, work: dict, rounds: int, beams: int, one_bound: bool) -> dict:

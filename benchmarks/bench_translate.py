@@ -3,19 +3,23 @@
 raw CTranslate2, on random-weight models with the real shapes (no download needed).
 
     python benchmarks/bench_translate.py            # ~2,000 source tokens (~20 min on 2 cores)
-    python benchmarks/bench_translate.py --quick    # ~300 source tokens, under 3 minutes
+    python benchmarks/bench_translate.py --quick    # every 2nd of those sentences, under 3 minutes
     python benchmarks/bench_translate.py --device cuda   # the GPU benchmark (benchmarks/bench_gpu.py)
 
-``--quick`` times naive transformers for 20 s only (it translates one sentence at a time, so its
-rate does not depend on how many sentences follow) and skips the project's hf engine and three of the
+``--quick`` translates every second sentence of the full workload taken in length order (the same
+mix of lengths, so it spans several sub-batches per worker and its ratio to raw CTranslate2 is the
+full run's), times naive transformers for 20 s only (it translates one sentence at a time, so its
+rate does not depend on how many sentences follow) and skips the project's hf engine and four of the
 raw CTranslate2 variants. Timings on a shared machine are noisy: each row shows the CPU share its
-process got (``cpu 190%`` = both cores of a 2-core machine); rerun when it is well below that.
+process got (``cpu 190%`` = both cores of a 2-core machine) and the share other processes took
+meanwhile (``others 5%``, from /proc/stat); a warning says when the machine was too busy for the
+ratios to hold (the load average against the cores before and after, or others above 15%).
 
 The models are built once into ``.bench-cache/`` (git-ignored) by :mod:`translator.testing`: a MarianMT
 with the exact opus-mt-tc-big-zls-en shape and a BART with the distilbart-cnn-12-6 shape, with
 tokenizers trained on the example articles. Their CTranslate2 copies are converted before timing
 starts (conversion time is reported apart). Every configuration runs in its own process so that
-peak memory (``ru_maxrss``, or psutil's RSS where that is missing) is its own.
+peak memory (``VmHWM``: ``ru_maxrss`` would count the parent's memory at the fork) is its own.
 
 Random weights never produce end-of-sentence, so every engine generates exactly its bound for every
 sentence: the output lengths, and so the work, are equal across configurations (the repetition
@@ -109,6 +113,14 @@ def translation_workload(marian: Path, source_tokens: int) -> dict:
     return {"sentences": sentences, "ids": ids, "bounds": bounds}
 
 
+def every_nth(work: dict, step: int) -> dict:
+    """Every ``step``-th sentence of ``work`` in length order: the same mix of lengths, 1/step of
+    the work (``--quick``)."""
+    order = sorted(range(len(work["ids"])), key=lambda i: (len(work["ids"][i]), i))[::step]
+    keep = sorted(order)
+    return {key: [work[key][i] for i in keep] for key in ("sentences", "ids", "bounds")}
+
+
 def summary_workload(bart: Path) -> dict:
     """English text of exactly SUMMARY_INPUT_TOKENS tokens (the example article, repeated)."""
     from transformers import AutoTokenizer
@@ -136,6 +148,16 @@ def _cpu() -> float:
 
 
 def _peak_rss() -> int:
+    """This process's peak resident memory: ``VmHWM`` on Linux. Not ``ru_maxrss``: Linux keeps
+    that across ``exec``, so a child reports at least the parent's RSS when it was forked (the
+    parent holds tokenizers and, on a first run, the models it built)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     try:
         import resource
 
@@ -225,7 +247,7 @@ def run_translation(config: str, marian: Path, work: dict, naive_seconds: float 
         sources = [[vocabulary[i] for i in x] for x in ids]
         translator.translate_batch([sources[0]], beam_size=BEAMS, max_decoding_length=4)
         options = TranslationOptions()
-        batches = plan_batches([len(x) for x in ids], options.batch_tokens, options.max_batch_sentences)
+        batches = plan_batches([len(x) for x in ids], options.batch_tokens, max_rows=options.max_batch_sentences)
         tokens = 0
         started, cpu0 = time.perf_counter(), _cpu()
         common = dict(beam_size=BEAMS, max_input_length=0, return_scores=False)
@@ -234,7 +256,7 @@ def run_translation(config: str, marian: Path, work: dict, naive_seconds: float 
             # each) with their own decoding bound, all submitted at once; the workers take
             # them in turn, so no worker waits for another
             budget = int(style.removeprefix("fine"))
-            batches = plan_batches([len(x) for x in ids], budget, 10**6)
+            batches = plan_batches([len(x) for x in ids], budget)
             pending = [
                 (
                     batch,
@@ -377,6 +399,9 @@ def run_both(marian: Path, bart: Path, twork: dict, swork: dict) -> dict:
 # --------------------------------------------------------------------------- the driver
 
 
+QUICK_STEP = 2  # --quick translates every QUICK_STEP-th sentence of the full workload
+QUICK_SKIP = {"hf", "raw-1x2-plain", "raw-2x1-split", "raw-2x1-fine128", "raw-2x1-fine512"}
+BOTH_TARGET_MIB = 1200
 TRANSLATION_CONFIGS = [
     "naive",
     "hf",
@@ -405,18 +430,61 @@ def child(args: argparse.Namespace) -> int:
     return 0
 
 
+BUSY_OTHERS = 0.15  # others' share of the cores above which a row's timing is not trusted
+BUSY_LOAD = 0.5  # load average per core, from other processes, above which a run is not trusted
+
+
+def _machine_busy_seconds() -> float | None:
+    """CPU seconds every process on the machine has used (``/proc/stat``); None off Linux."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _spawn(name: str, workload: Path, timeout: float, script: Path = Path(__file__).resolve()) -> dict:
-    """Run ``script --child name`` in its own process; its result, or {"error": ...}."""
+    """Run ``script --child name`` in its own process; its result, or {"error": ...}, with the
+    share of the cores other processes used meanwhile (``others``: the machine's CPU time from
+    /proc/stat less the child's own)."""
     command = [sys.executable, str(script), "--child", name, "--workload", str(workload)]
+    busy, own, started = _machine_busy_seconds(), _children_cpu(), time.perf_counter()
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout:.0f} s"}
+    others = None
+    if busy is not None:
+        elapsed = time.perf_counter() - started
+        others = max(0.0, (_machine_busy_seconds() - busy) - (_children_cpu() - own)) / (elapsed * os.cpu_count())
     for line in done.stdout.splitlines():
         if line.startswith(RESULT_MARK):
-            return json.loads(line[len(RESULT_MARK) :])
+            return {**json.loads(line[len(RESULT_MARK) :]), "others": others}
     tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
     return {"error": f"exit {done.returncode}: {tail[:200]}"}
+
+
+def busy_warnings(load_before: float, load_after: float, results: list[dict], cores: int) -> list[str]:
+    """Why the timings of a run may not hold: other processes' load before it (the 1-minute load
+    average against the cores), after it (less the run's own threads), or during a row."""
+    warnings = []
+    if load_before > BUSY_LOAD * cores:
+        warnings.append(f"load average {load_before:.1f} on {cores} cores before the run")
+    if load_after - cores > BUSY_LOAD * cores:  # the last child's own threads still count
+        warnings.append(f"load average {load_after:.1f} on {cores} cores after the run")
+    shares = [r["others"] for r in results if r.get("others") is not None]
+    if shares and max(shares) > BUSY_OTHERS:
+        warnings.append(f"other processes took up to {100 * max(shares):.0f}% of the cores during a row")
+    return warnings
 
 
 def _row(label: str, r: dict) -> str:
@@ -424,6 +492,8 @@ def _row(label: str, r: dict) -> str:
         return f"  {label:<34} error: {r['error']}"
     rate = r["tokens"] / r["seconds"] if r["seconds"] else float("nan")
     cpu = f"cpu {100 * r['cpu']:3.0f}%" if "cpu" in r else ""
+    if r.get("others") is not None:
+        cpu += f" others {100 * r['others']:2.0f}%"
     return (
         f"  {label:<36} {rate:7.1f} tok/s {r['tokens']:6d} tok {r['seconds']:7.1f} s {cpu} "
         f"load {r['load_s']:4.1f} s  peak RSS {r['rss'] / 2**20:5.0f} MiB  [{r['engine']}]"
@@ -461,7 +531,10 @@ def main(argv: list[str] | None = None) -> int:
         help="fewer sentences, naive transformers timed for 20 s only, project hf skipped",
     )
     parser.add_argument(
-        "--source-tokens", type=int, default=None, help="source tokens to translate (default: 2000, --quick: 300)"
+        "--source-tokens",
+        type=int,
+        default=None,
+        help="source tokens to translate (default: 2000; --quick takes every 2nd sentence)",
     )
     parser.add_argument("--cache", default=str(CACHE), help="where models and workloads are kept")
     parser.add_argument("--only", choices=["translate", "summarize"], default=None)
@@ -491,8 +564,8 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.WARNING)
     cache = Path(args.cache)
-    source_tokens = args.source_tokens or (300 if args.quick else 2000)
-    started = time.perf_counter()
+    source_tokens = args.source_tokens or 2000
+    started, load_before = time.perf_counter(), os.getloadavg()[0]
     marian, bart = build_models(cache)
     from translator.engines import ct2, ct2_convert
 
@@ -510,11 +583,14 @@ def main(argv: list[str] | None = None) -> int:
         "translation": translation_workload(marian, source_tokens),
         "summary": summary_workload(bart),
     }
-    workload = cache / f"workload-{source_tokens}.json"
+    if args.quick:
+        work["translation"] = every_nth(work["translation"], QUICK_STEP)
+    workload = cache / f"workload-{source_tokens}{'-quick' if args.quick else ''}.json"
     workload.write_text(json.dumps(work), encoding="utf-8")
     tw = work["translation"]
+    cores = ct2.available_cores()
     print(
-        f"machine: {ct2.available_cores()} cores available, load average {os.getloadavg()[0]:.1f} at start; "
+        f"machine: {cores} cores available, load average {load_before:.1f} at start; "
         f"CTranslate2 int8 conversion: {', '.join(converted) or 'cached'}"
     )
     print(
@@ -524,11 +600,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.quick:
         print(
-            "--quick: naive transformers is timed for 20 s (its rate per sentence does not depend on "
-            "the number of sentences); project hf and three raw variants are skipped"
+            f"--quick: 1 in {QUICK_STEP} sentences of the full run, in length order; naive transformers "
+            "is timed for 20 s (its rate per sentence does not depend on the number of sentences); "
+            "project hf and four raw variants are skipped"
         )
     wanted = set(args.configs.split(",")) if args.configs else None
-    skip = {"hf", "raw-1x2-plain", "raw-2x1-split", "raw-2x1-fine512"} if args.quick else set()
+    skip = QUICK_SKIP if args.quick else set()
+    spawned: list[dict] = []
 
     def pick(configs: list[str]) -> list[str]:
         extra = [
@@ -543,6 +621,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only in (None, "translate"):
         configs = pick(TRANSLATION_CONFIGS)
         results = {c: _spawn(f"translate:{c}", workload, timeout) for c in configs}
+        spawned += results.values()
         raw = [c for c in configs if c.startswith("raw")]
         if raw:
             a, b = report("translation", results, raw)
@@ -550,6 +629,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only in (None, "summarize"):
         configs = pick(SUMMARY_CONFIGS)
         results = {c: _spawn(f"summarize:{c}", workload, timeout) for c in configs}
+        spawned += results.values()
         raw = [c for c in configs if c.startswith("raw")]
         if raw:
             a, b = report("summarisation", results, raw)
@@ -560,13 +640,20 @@ def main(argv: list[str] | None = None) -> int:
         print(
             _row("peak memory", both)
             if "error" in both
-            else f"  peak RSS {both['rss'] / 2**20:.0f} MiB (target ≤ 1536 MiB), load {both['load_s']:.1f} s "
+            else f"  peak RSS {both['rss'] / 2**20:.0f} MiB (target ≤ {BOTH_TARGET_MIB} MiB), "
+            f"load {both['load_s']:.1f} s "
             f"[{both['engine']}]"
         )
     print()
     for line in lines:
         print(line)
-    print(f"(total {time.perf_counter() - started:.0f} s; load average now {os.getloadavg()[0]:.1f})")
+    load_after = os.getloadavg()[0]
+    print(
+        f"(total {time.perf_counter() - started:.0f} s; load average {load_before:.1f} at start, "
+        f"{load_after:.1f} now, {cores} cores)"
+    )
+    for warning in busy_warnings(load_before, load_after, spawned, cores):
+        print(f"WARNING: {warning}: the machine was busy, the ratios may be off; rerun on a quiet machine")
     return 0
 
 

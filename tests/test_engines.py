@@ -351,7 +351,7 @@ def test_explicit_ct2_fails_with_one_line_naming_the_library_and_the_fix(tiny_mo
 
 
 def test_auto_switches_to_transformers_when_cuda_fails_later(tiny_models, fake_gpu, monkeypatch):
-    monkeypatch.setattr("translator.engines.loaded.resolve_device", lambda device: device)  # "cuda" here
+    monkeypatch.setattr("translator.engines.loaded.resolve_device", lambda device, engine="auto": device)  # "cuda" here
     short = dict(num_beams=1, retry_repetitions=False, max_length_ratio=0.5, max_length_offset=2)
     translator = Translator(str(tiny_models.marian), device="cuda", **short)
     engine = translator.model.engine
@@ -656,3 +656,31 @@ def test_hf_uses_sdpa_where_the_model_has_it(tiny_models, fsmt_model):
     marian = hf.HFEngine(tiny_models.marian, device="cpu")
     assert marian.model.config._attn_implementation == "sdpa"
     assert hf.HFEngine(fsmt_model, device="cpu").generate([[5, 6, 0]], max_new_tokens=[3])
+
+
+def test_ct2_gpu_sub_batches_follow_the_free_memory(tiny_models, fake_gpu, monkeypatch):
+    from translator import batching
+
+    big = {"decoder_layers": 6, "d_model": 1024, "vocab_size": 59_883}  # opus-mt-tc-big
+    per_position = ct2.bytes_per_position(big, "float16")
+    assert 20_000 < per_position < 60_000 and ct2.bytes_per_position(big, "float32") > per_position
+    gib = 2**30
+    assert (
+        batching.budget_for_memory(
+            130 * gib, per_position, share=batching.GPU_MEMORY_SHARE, limits=batching.GPU_POSITIONS
+        )
+        == batching.GPU_POSITIONS[1]
+    )
+    free = 48 * 2**20
+    monkeypatch.setattr(ct2, "cuda_free_bytes", lambda index: free)
+    engine = ct2.CT2Engine(tiny_models.marian, device="cuda", dtype="auto")
+    expected = batching.budget_for_memory(
+        free,
+        ct2.bytes_per_position(engine.config, engine.compute_type),
+        share=batching.GPU_MEMORY_SHARE,
+        limits=batching.GPU_POSITIONS,
+    )
+    assert engine.max_positions == expected
+    assert f"{expected:,} positions a sub-batch" in engine.description  # what bench_gpu.py reports
+    monkeypatch.setattr(ct2, "cuda_free_bytes", lambda index: None)  # cannot be asked: the default
+    assert ct2.CT2Engine(tiny_models.marian, device="cuda").max_positions == batching.GPU_DEFAULT_POSITIONS

@@ -184,7 +184,7 @@ def test_repetition_detector(tokens, expected):
 
 def test_batches_are_sorted_and_within_the_token_budget():
     lengths = [5, 50, 7, 48, 6, 49, 100]
-    batches = plan_batches(lengths, batch_tokens=120, max_sentences=3)
+    batches = plan_batches(lengths, 120, max_rows=3)
     assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
     for batch in batches:
         assert len(batch) * max(lengths[i] for i in batch) <= 120 or len(batch) == 1

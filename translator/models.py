@@ -9,6 +9,8 @@ download (unless ``HF_HUB_OFFLINE=1``). Loading a model for generation is
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -147,15 +149,23 @@ def download(name: str, dest: Path | None = None) -> Path:
     return target
 
 
-def resolve_device(device: str | None) -> str:
+def resolve_device(device: str | None, engine: str = "auto") -> str:
     """Map ``auto`` (or None) to ``cuda``, ``mps`` or ``cpu``; return any other device as given.
 
-    Raises ValueError naming the valid devices for an unknown one (``gpu``), and for a CUDA
-    device on a machine without CUDA.
+    For ``engine`` ``auto`` or ``ct2``, CTranslate2 is asked first (it counts CUDA devices without
+    PyTorch), and PyTorch is imported only where there may be a device CTranslate2 cannot see: an
+    NVIDIA or AMD driver on the machine, or macOS (MPS). On a plain CPU machine that keeps torch
+    (~250 MB) out of a process that runs CTranslate2 alone. Raises ValueError naming the valid
+    devices for an unknown one (``gpu``), and for a CUDA device on a machine without CUDA.
     """
     device = check_device(device)
     if device in ("cpu", "mps"):
         return device
+    if engine != "hf" and not _torch_loaded():
+        if _ct2_cuda_devices() > 0:
+            return device if device != "auto" else "cuda"
+        if device == "auto" and not _maybe_torch_gpu():
+            return "cpu"
     import torch
 
     if device != "auto":
@@ -170,3 +180,27 @@ def resolve_device(device: str | None) -> str:
     if mps is not None and mps.is_available():
         return "mps"
     return "cpu"
+
+
+def _torch_loaded() -> bool:
+    """Whether torch is imported already (asking it then costs nothing)."""
+    return "torch" in sys.modules
+
+
+def _ct2_cuda_devices() -> int:
+    """CUDA devices CTranslate2 sees (0 without CTranslate2 or without a driver)."""
+    try:
+        import ctranslate2
+
+        return int(ctranslate2.get_cuda_device_count())
+    except (ImportError, RuntimeError, OSError):
+        return 0
+
+
+_GPU_DRIVER_PATHS = ("/proc/driver/nvidia", "/dev/nvidiactl", "/dev/nvidia0", "/dev/kfd", "/dev/dxg")
+
+
+def _maybe_torch_gpu() -> bool:
+    """Whether PyTorch might see a GPU that CTranslate2 does not: macOS (MPS), or a GPU driver's
+    files (NVIDIA, AMD ROCm, WSL) — e.g. a CPU-only CTranslate2 build beside a CUDA PyTorch."""
+    return sys.platform == "darwin" or any(os.path.exists(path) for path in _GPU_DRIVER_PATHS)

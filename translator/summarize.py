@@ -12,12 +12,10 @@ import math
 from collections.abc import Callable
 from dataclasses import replace
 
-from .batching import plan_batches
 from .engines import LoadedModel, load
 from .inputs import check_text
 from .options import RuntimeOptions, SummaryOptions, check_length, model_name
-from .pieces import split_long
-from .segment import sentence_spans
+from .pieces import segment_document
 
 logger = logging.getLogger("translator")
 
@@ -99,36 +97,34 @@ class Summarizer:
         return current
 
     def _chunks(self, model: LoadedModel, text: str, budget: int) -> list[str]:
-        sentences: list[str] = []
-        counts: list[int] = []
-        for start, end in sentence_spans(text, lang="en"):
-            sentence = text[start:end]
-            count = model.count_tokens(sentence)
-            if count > budget:
-                for a, b in split_long(sentence, model.count_tokens, budget):
-                    sentences.append(sentence[a:b])
-                    counts.append(model.count_tokens(sentence[a:b]))
-            else:
-                sentences.append(sentence)
-                counts.append(count)
-        return chunk_sentences(sentences, counts, budget)
+        # the translator's piece splitter: sentences, and a sentence over the budget cut at its
+        # clauses (never truncated); each text is tokenised once
+        counts: dict[str, int] = {}
+
+        def count(part: str) -> int:
+            if part not in counts:
+                counts[part] = model.count_tokens(part)
+            return counts[part]
+
+        pieces = [
+            text[p.start : p.end] for p in segment_document(text, lang="en", count_tokens=count, max_tokens=budget)
+        ]
+        return chunk_sentences(pieces, [count(piece) for piece in pieces], budget)
 
     def _summarize_chunks(self, model: LoadedModel, chunks: list[str], length: str) -> list[str]:
+        """One engine call for every chunk of a round: the engine cuts it into length-sorted
+        batches within its own budget (translator.batching), as it does the translator's."""
         opts = self.options
         low, high = opts.bounds(length)
         encoded = model.encode(chunks)
         # a summary is never longer than its chunk: that is what makes the reduce rounds converge
         bounds = [max(1, min(high, len(ids))) for ids in encoded]
-        outputs: list[list[int]] = [[] for _ in chunks]
-        for batch in plan_batches([len(ids) for ids in encoded], 4096, 8):
-            results = model.engine.generate(
-                [encoded[i] for i in batch],
-                max_new_tokens=[bounds[i] for i in batch],
-                min_new_tokens=min(low, min(bounds[i] for i in batch) // 2),
-                num_beams=opts.num_beams,
-                no_repeat_ngram_size=opts.no_repeat_ngram_size,
-                length_penalty=opts.length_penalty,
-            )
-            for i, result in zip(batch, results):
-                outputs[i] = result
+        outputs = model.engine.generate(
+            encoded,
+            max_new_tokens=bounds,
+            min_new_tokens=min(low, min(bounds) // 2),
+            num_beams=opts.num_beams,
+            no_repeat_ngram_size=opts.no_repeat_ngram_size,
+            length_penalty=opts.length_penalty,
+        )
         return [model.decode(ids) for ids in outputs]

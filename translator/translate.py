@@ -381,7 +381,9 @@ class Translator:
 
     def _generate(self, model: LoadedModel, jobs: list[_Job], progress: Progress | None = None, **extra) -> None:
         opts = self.options
-        batches = plan_batches([len(job.ids) for job in jobs], opts.batch_tokens, opts.max_batch_sentences)
+        # engine calls: each engine cuts a call again into the batches it runs (the same
+        # algorithm, its own budget); a call is the unit of progress reports and outputs
+        batches = plan_batches([len(job.ids) for job in jobs], opts.batch_tokens, max_rows=opts.max_batch_sentences)
         done = 0
         for batch in batches:
             outputs = model.engine.generate(

@@ -10,17 +10,17 @@ problem and the fix, so that ``engine="auto"`` can switch to transformers.
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import os
 from pathlib import Path
 from typing import Any
 
+from ..batching import GPU_MEMORY_SHARE, GPU_POSITIONS, budget_for_memory, plan_batches, sub_batch_budget
 from ..options import env_int
 from .base import Ct2Unavailable, ScoredIds, mean_score
 from .ct2_convert import DTYPE_ALIASES, QUANTIZATIONS, convert, quantization_for, read_vocabulary
 from .cuda_libs import cuda_failure, preload_cublas_once
+from .tokenizer import read_json
 
 logger = logging.getLogger("translator")
 
@@ -28,17 +28,18 @@ __all__ = [
     "CT2Engine",
     "Ct2Unavailable",
     "available_cores",
+    "bytes_per_position",
     "compute_type",
     "ct2_device",
+    "cuda_free_bytes",
     "quantization_for",
     "thread_split",
 ]
 
-DEFAULT_MAX_POSITIONS = {"cpu": 3072, "cuda": 65536}
-"""Decoder positions (rows × beams × (source + bound)) one sub-batch may hold; see sub_batches().
-On CPU, 3072 kept translate + summarise under 1.5 GB with the real model shapes and was as fast
-as 4096-8192 (a few sentences per sub-batch already fill a core); a GPU wants large batches."""
 ENV_MAX_POSITIONS = "TRANSLATOR_CT2_MAX_POSITIONS"
+"""Overrides the decoder positions a sub-batch may hold (:func:`translator.batching.sub_batch_budget`)."""
+SCORE_SHARE = 32
+"""A scoring batch (see CT2Engine._rescore) holds 1/SCORE_SHARE of a sub-batch's positions."""
 
 
 # ------------------------------------------------------------------------------ settings
@@ -108,12 +109,28 @@ def compute_type(dtype: str, device: str) -> str:
     return dtype
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def bytes_per_position(config: dict[str, Any], compute: str) -> int:
+    """Device memory one decoder position of a sub-batch costs (see :meth:`CT2Engine.sub_batches`):
+    the keys and values every decoder layer caches for it (half precision for the ``*float16``
+    types, float32 otherwise), plus the float32 scores over the vocabulary each hypothesis holds
+    while choosing, spread over a hypothesis of 16 positions."""
+    layers = int(config.get("decoder_layers") or config.get("num_hidden_layers") or 6)
+    width = int(config.get("d_model") or config.get("hidden_size") or 1024)
+    vocabulary = int(config.get("vocab_size") or 32000)
+    element = 2 if compute.endswith("16") and compute != "int16" else 4
+    return 2 * layers * width * element + vocabulary * 4 // 16
+
+
+def cuda_free_bytes(index: int) -> int | None:
+    """Free memory of CUDA device ``index`` (PyTorch asked: CTranslate2 cannot tell); None when
+    it cannot be asked."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        import torch
+
+        free, _total = torch.cuda.mem_get_info(index)
+    except (ImportError, RuntimeError, AssertionError, ValueError):
+        return None
+    return int(free)
 
 
 # ----------------------------------------------------------------------------- the engine
@@ -163,9 +180,7 @@ class CT2Engine:
             self.inter_threads, self.intra_threads = thread_split(kind=kind, inter=inter_threads, intra=intra_threads)
         else:
             self.inter_threads, self.intra_threads = inter_threads or 1, intra_threads or min(4, available_cores())
-        # see sub_batches(): bounds each worker's memory; large enough that the matrix products
-        # still have rows to work on
-        self.max_positions = max_positions or env_int(ENV_MAX_POSITIONS, DEFAULT_MAX_POSITIONS[backend])
+        given_positions = max_positions or env_int(ENV_MAX_POSITIONS, 0)
         try:
             self.translator = ctranslate2.Translator(
                 str(self.path),
@@ -179,16 +194,35 @@ class CT2Engine:
             reason = (cuda_failure(exc) if backend == "cuda" else None) or " ".join(str(exc).split())
             raise Ct2Unavailable(f"CTranslate2 cannot load {self.path.name} on {device}: {reason}") from exc
         self._read_generation_settings(Path(path))
-        threads = f"{self.inter_threads}x{self.intra_threads} threads" if backend == "cpu" else f"device {index}"
+        # see sub_batches(): per intra thread on CPU, from the free memory on a GPU
+        self.max_positions = given_positions or self._positions_budget(index)
+        threads = (
+            f"{self.inter_threads}x{self.intra_threads} threads"
+            if backend == "cpu"
+            else f"device {index}, {self.max_positions:,} positions a sub-batch"
+        )
         self.description = f"ct2 {self.compute_type} on {device} ({threads})"
         if backend == "cuda":
             self.probe()
 
+    def _positions_budget(self, index: int) -> int:
+        """Decoder positions a sub-batch may hold (:func:`translator.batching.sub_batch_budget`):
+        on a GPU, what :data:`GPU_MEMORY_SHARE` of its free memory holds once the model is loaded
+        (:func:`bytes_per_position`), or the fixed default where the free memory cannot be asked."""
+        if self.backend == "cpu":
+            return sub_batch_budget("cpu", self.intra_threads)
+        free = cuda_free_bytes(index)
+        if free is None:
+            return sub_batch_budget(self.backend)
+        return budget_for_memory(
+            free, bytes_per_position(self.config, self.compute_type), share=GPU_MEMORY_SHARE, limits=GPU_POSITIONS
+        )
+
     def _read_generation_settings(self, source: Path) -> None:
         self.vocabulary = read_vocabulary(self.path)
         self.token_id = {token: i for i, token in enumerate(self.vocabulary)}
-        config = _read_json(source / "config.json")
-        generation = _read_json(source / "generation_config.json")
+        config = self.config = read_json(source / "config.json")
+        generation = read_json(source / "generation_config.json")
 
         def setting(key: str) -> Any:
             return generation.get(key, config.get(key))
@@ -261,27 +295,44 @@ class CT2Engine:
             sources = [[vocabulary[i] for i in ids] for ids in batch]
         except IndexError:
             raise ValueError(f"token id out of range for a vocabulary of {len(vocabulary)}") from None
-        lengths = [len(ids) for ids in batch]
-        groups = self.sub_batches(lengths, max_new_tokens, beam_size)
-        results, past_bound = self._decode(
+        groups = self.sub_batches([len(ids) for ids in batch], max_new_tokens, beam_size)
+        return self._decode(
             sources, groups, max_new_tokens, beam_size=beam_size, return_scores=return_scores, **options
         )
-        if return_scores and past_bound:
-            self._rescore(sources, results, past_bound)
-        return results
 
-    def _rescore(self, sources: list[list[str]], results: list[list[int]], rows: list[int]) -> None:
-        """Score the ``rows`` cut at their own bound on exactly the ids kept: one forward pass
-        (``score_batch``) instead of decoding them again. The mean is over the kept tokens' model
-        log-probabilities (no EOS: the row was cut)."""
+    def _rescore(self, sources: list[list[str]], results: list[list[int]], rows: list[int]) -> list[tuple]:
+        """Submit the scoring of the ``rows`` cut at their own bound, on exactly the ids kept: one
+        forward pass (``score_batch``) instead of decoding them again; :meth:`_rescored` collects
+        the scores. The mean is over the kept tokens' model log-probabilities (no EOS: the row was
+        cut).
+
+        A forward pass holds the scores over the whole vocabulary for every target position
+        (240 kB a position for a 60k vocabulary: 5 times a decoding position's attention cache),
+        so the rows are scored in length-sorted batches of 1/:data:`SCORE_SHARE` of the decoding
+        budget (:func:`~translator.batching.plan_batches`), which the workers run side by side;
+        in one batch, the 25 cut rows of a 2,000-token request took 1.5 GB."""
         prefix = list(self.prefix or [])
         targets = [prefix + [self.vocabulary[t] for t in results[i]] for i in rows]
-        futures = self.translator.score_batch(
-            [sources[i] for i in rows], targets, max_input_length=0, offset=len(prefix), asynchronous=True
-        )
-        for i, future in zip(rows, futures):
-            log_probs = list(future.result().log_probs)[:-1]  # the last one is the EOS it appends
-            results[i] = ScoredIds(results[i], mean_score(sum(log_probs), len(log_probs)))
+        budget = max(1, self.max_positions // SCORE_SHARE)
+        pending = []
+        for group in plan_batches([len(t) for t in targets], budget, parts=self.inter_threads):
+            futures = self.translator.score_batch(
+                [sources[rows[k]] for k in group],
+                [targets[k] for k in group],
+                max_input_length=0,
+                offset=len(prefix),
+                asynchronous=True,
+            )
+            pending.append(([rows[k] for k in group], futures))
+        return pending
+
+    @staticmethod
+    def _rescored(results: list[list[int]], pending: list[tuple]) -> None:
+        """Put the scores of :meth:`_rescore` on their rows."""
+        for rows, futures in pending:
+            for i, future in zip(rows, futures):
+                log_probs = list(future.result().log_probs)[:-1]  # the last one is the EOS it appends
+                results[i] = ScoredIds(results[i], mean_score(sum(log_probs), len(log_probs)))
 
     def _decode(
         self,
@@ -294,10 +345,10 @@ class CT2Engine:
         length_penalty: float,
         return_scores: bool,
         **options: Any,
-    ) -> tuple[list[list[int]], list[int]]:
-        """Decode each group of ``sources`` to its largest bound; return every row's ids (cut to its
-        own bound; :class:`ScoredIds` with ``return_scores``) and the rows that reached their own
-        bound below their group's."""
+    ) -> list[list[int]]:
+        """Decode each group of ``sources`` to its largest bound; return every row's ids, cut to its
+        own bound (:class:`ScoredIds` with ``return_scores``: a row that reached its own bound
+        below its group's is scored again, see :meth:`_rescore`, as soon as its group is done)."""
         pending = []
         # longest work first: the workers take groups in turn, so the small ones fill the gaps
         # at the end instead of one long group running alone while the other workers idle
@@ -320,11 +371,12 @@ class CT2Engine:
                 return_scores=return_scores,
                 **options,
             )
-            pending.append((group, limit, futures))
+            pending.append((group, futures))
         results: list[list[int]] = [[] for _ in sources]
-        past_bound: list[int] = []
+        scoring: list[tuple] = []
         skip = 1 if self.prefix else 0  # the forced <s> carries no text (as in the hf engine)
-        for group, _limit, futures in pending:
+        for group, futures in pending:
+            past_bound: list[int] = []
             for i, future in zip(group, futures):
                 result = future.result()
                 tokens = result.hypotheses[0]
@@ -336,7 +388,11 @@ class CT2Engine:
                 results[i] = ScoredIds(ids, self._score(result.scores[0], len(tokens), skip, length_penalty))
                 if len(tokens) > max_new_tokens[i]:
                     past_bound.append(i)  # alone, it would have stopped at its own bound
-        return results, past_bound
+            futures.clear()  # CTranslate2's results (every hypothesis) are released as they are read
+            if past_bound:  # scored while the workers still decode the groups after this one
+                scoring += self._rescore(sources, results, past_bound)
+        self._rescored(results, scoring)
+        return results
 
     @staticmethod
     def _score(score: float, length: int, skip: int, length_penalty: float) -> float | None:
@@ -348,33 +404,8 @@ class CT2Engine:
 
     def sub_batches(self, lengths: list[int], bounds: list[int], beams: int = 1) -> list[list[int]]:
         """Indices sorted by length, cut into contiguous groups (little padding, tight decoding
-        bounds), at least one per worker and, below the budget, of near-equal work.
-
-        A group's size is bounded by the positions its search holds at the end,
-        ``rows × beams × (source + bound)``, at most ``max_positions``: the attention caches
-        (about 50 kB a position for a transformer-big) are what costs memory, and every worker
-        holds one group at a time.
-        """
-        order = sorted(range(len(lengths)), key=lambda i: (lengths[i], bounds[i]))
-        cost = [beams * (lengths[i] + bounds[i]) for i in range(len(lengths))]
-        total = sum(cost)
-        parts = max(self.inter_threads, math.ceil(total / self.max_positions))
-        parts = min(len(order), math.ceil(parts / self.inter_threads) * self.inter_threads)
-        groups: list[list[int]] = []
-        current: list[int] = []
-        done = 0.0
-        bound = 0  # the current group's decoding bound
-        for index in order:
-            if current:
-                # sorted by length, so ``index`` is the group's widest source
-                width = beams * (lengths[index] + max(bound, bounds[index]))
-                full = width * (len(current) + 1) > self.max_positions
-                due = done >= total * (len(groups) + 1) / parts and len(groups) < parts - 1
-                if full or due:
-                    groups.append(current)
-                    current, bound = [], 0
-            current.append(index)
-            bound = max(bound, bounds[index])
-            done += cost[index]
-        groups.append(current)
-        return groups
+        bounds) of at most :attr:`max_positions` decoder positions, ``rows × beams × (source +
+        bound)`` (:func:`~translator.batching.plan_batches`), and at least one per worker. Each
+        worker holds one group at a time, so the budget also bounds memory: the attention caches
+        are about 48 kB a position for a transformer-big."""
+        return plan_batches(lengths, self.max_positions, bounds=bounds, beams=beams, parts=self.inter_threads)

@@ -221,9 +221,9 @@ def _write_marker(tmp: Path, source: Path, quantization: str) -> None:
 
 def _vocabulary_check(source: Path, vocabulary: list[str]) -> dict[str, Any]:
     """The engine passes token ids through as vocabulary indices: make sure they agree."""
-    from transformers import AutoTokenizer
+    from .tokenizer import load_tokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(source)
+    tokenizer = load_tokenizer(source)
     tokens = tokenizer.convert_ids_to_tokens(list(range(len(vocabulary))))
     mismatches = [i for i, (a, b) in enumerate(zip(tokens, vocabulary)) if a != b]
     if mismatches:

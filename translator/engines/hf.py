@@ -10,6 +10,8 @@ from typing import Any
 import torch
 from transformers import LogitsProcessor, LogitsProcessorList
 
+from .. import batching
+from ..batching import budget_for_memory, plan_batches
 from ..options import DEFAULT_BEAMS
 from .base import ScoredIds, mean_score
 
@@ -18,7 +20,7 @@ logger = logging.getLogger("translator")
 _DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 CPU_BATCH_TOKENS = 2048
 GPU_BATCH_TOKENS = (2048, 65536)  # the smallest and largest call sized from a GPU's free memory
-GPU_MEMORY_SHARE = 0.5  # of the free memory at load: the rest is for other models and PyTorch's pools
+GPU_MEMORY_SHARE = batching.GPU_MEMORY_SHARE  # of the free memory at load (see translator.batching)
 OUTPUT_RATIO = 3  # decoder positions per source token: the bound is 2 × source + 16, plus the source
 WARM_UP_SHAPES = ((1, 8), (16, 32), (64, 48))  # (rows, source tokens) of the warm-up batches
 WARM_UP_TOKENS = 16
@@ -56,9 +58,9 @@ def batch_tokens_for_memory(
     free_bytes: int, per_token: int, *, share: float = GPU_MEMORY_SHARE, limits: tuple[int, int] = GPU_BATCH_TOKENS
 ) -> int:
     """Padded source tokens per ``generate`` call that ``share`` of ``free_bytes`` holds at
-    ``per_token`` bytes each (:func:`bytes_per_source_token`), within ``limits``."""
-    low, high = limits
-    return max(low, min(high, int(free_bytes * share) // max(1, per_token)))
+    ``per_token`` bytes each (:func:`bytes_per_source_token`), within ``limits``
+    (:func:`translator.batching.budget_for_memory`)."""
+    return budget_for_memory(free_bytes, per_token, share=share, limits=limits)
 
 
 def _load_model(path: Path, dtype: torch.dtype) -> Any:
@@ -136,13 +138,8 @@ class HFEngine:
             length_penalty=length_penalty,
             return_scores=return_scores,
         )
-        chunks: list[list[int]] = []
-        for index in sorted(range(len(batch)), key=lambda i: len(batch[i])):
-            if not chunks or len(batch[index]) * (len(chunks[-1]) + 1) > self.max_batch_tokens:
-                chunks.append([])
-            chunks[-1].append(index)
         results: list[list[int]] = [[] for _ in batch]
-        for chunk in chunks:
+        for chunk in plan_batches([len(ids) for ids in batch], self.max_batch_tokens):
             outputs = self._generate([batch[i] for i in chunk], [max_new_tokens[i] for i in chunk], **options)
             for i, out in zip(chunk, outputs):
                 results[i] = out

@@ -19,6 +19,7 @@ from ..models import Kind, resolve, resolve_device
 from ..options import RuntimeOptions, model_name
 from .base import Engine
 from .choose import create_engine
+from .tokenizer import load_tokenizer, read_json
 
 logger = logging.getLogger("translator")
 
@@ -88,7 +89,7 @@ def load(name: str | None, kind: Kind, runtime: RuntimeOptions = RuntimeOptions(
     """
     name = model_name(kind, name)
     path = resolve(name)
-    device = resolve_device(runtime.device)
+    device = resolve_device(runtime.device, runtime.engine)
     key = (str(path), kind, runtime.engine, device, runtime.dtype, runtime.ct2_inter_threads, runtime.ct2_intra_threads)
     with _cache_lock:
         if key in _cache:
@@ -99,12 +100,9 @@ def load(name: str | None, kind: Kind, runtime: RuntimeOptions = RuntimeOptions(
     with key_lock:
         if key in _cache:
             return _cache[key]
-        from transformers import AutoConfig, AutoTokenizer
-
         logger.info("loading %s model %s from %s", kind, name, path)
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        config = AutoConfig.from_pretrained(path)
-        limit = int(getattr(config, "max_position_embeddings", 0) or 512)
+        tokenizer = load_tokenizer(path)
+        limit = int(read_json(path / "config.json").get("max_position_embeddings") or 512)
         engine = create_engine(
             path,
             kind=kind,
