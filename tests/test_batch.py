@@ -494,3 +494,20 @@ def test_the_report_lists_each_files_least_confident_sentences(tiny_env, tmp_pat
     scores = [item["score"] for item in doubtful]
     assert scores == sorted(scores) and all(score <= 0 for score in scores)
     assert all(item["source"] in (source / "a.txt").read_text(encoding="utf-8") for item in doubtful)
+
+
+def test_manifest_records_are_typed_and_a_bad_line_is_read_safely(tmp_path):
+    from translator.batch.manifest import MANIFEST_NAME, ManifestWriter, Record, read_manifest
+
+    writer = ManifestWriter(tmp_path / MANIFEST_NAME)
+    writer.append(Record("a.txt", "done", sha256="x", outputs=("a.en.txt",), units=3, language="sl"))
+    writer.close()
+    with open(tmp_path / MANIFEST_NAME, "ab") as handle:  # a hand-edited line: wrong types, unknown keys
+        handle.write(b'{"source": "b.txt", "status": "done", "outputs": "b.en.txt", "units": "3", "extra": 1}\n')
+        handle.write(b'{"status": "done"}\n["not", "a", "record"]\n')
+    records = read_manifest(tmp_path)
+    assert set(records) == {"a.txt", "b.txt"}
+    a, b = records["a.txt"], records["b.txt"]
+    assert isinstance(a, Record) and a.outputs == ("a.en.txt",) and a.units == 3 and a.language == "sl"
+    assert a.seq == 1 and a.time_ns > 0
+    assert b.outputs == () and b.units is None  # read as defaults, never as the wrong type

@@ -56,21 +56,21 @@ def test_sharding_is_balanced_and_deterministic():
 
 
 def test_manifest_reader_tolerates_a_cut_line_and_merges_parts(tmp_path):
-    from translator.batch.manifest import MANIFEST_PART, ManifestWriter, compact_manifest, read_manifest
+    from translator.batch.manifest import MANIFEST_PART, ManifestWriter, Record, compact_manifest, read_manifest
 
     writer = ManifestWriter(tmp_path / MANIFEST)
-    writer.append({"source": "a.txt", "status": "failed"})
-    writer.append({"source": "b.txt", "status": "done"})
+    writer.append(Record("a.txt", "failed"))
+    writer.append(Record("b.txt", "done"))
     writer.close()
     part = ManifestWriter(tmp_path / MANIFEST_PART.format(rank=1))
-    part.append({"source": "a.txt", "status": "done"})
+    part.append(Record("a.txt", "done"))
     part.close()
     with open(tmp_path / MANIFEST, "ab") as fh:
         fh.write(b'{"source": "c.txt", "sta')
     records = read_manifest(tmp_path)
-    assert {k: v["status"] for k, v in records.items()} == {"a.txt": "done", "b.txt": "done"}
+    assert {k: v.status for k, v in records.items()} == {"a.txt": "done", "b.txt": "done"}
     again = ManifestWriter(tmp_path / MANIFEST)  # appending after a cut line starts a new line
-    again.append({"source": "d.txt", "status": "done"})
+    again.append(Record("d.txt", "done"))
     again.close()
     assert set(read_manifest(tmp_path)) == {"a.txt", "b.txt", "d.txt"}
     compact_manifest(tmp_path)
@@ -83,20 +83,21 @@ def test_manifest_reader_tolerates_a_cut_line_and_merges_parts(tmp_path):
 
 
 def test_compaction_keeps_every_written_output_named_until_removed(tmp_path):
-    from translator.batch.manifest import ManifestWriter, compact_manifest, written_outputs
+    from translator.batch.manifest import ManifestWriter, Record, compact_manifest, written_outputs
 
     writer = ManifestWriter(tmp_path / MANIFEST)
-    writer.append({"source": "a.txt", "status": "done", "outputs": ["a.txt", "a.summary.txt"]})
-    writer.append({"source": "a.txt", "status": "failed", "outputs": []})
-    writer.append({"source": "b.txt", "status": "done", "outputs": ["b.txt"]})
+    writer.append(Record("a.txt", "done", outputs=("a.txt", "a.summary.txt")))
+    writer.append(Record("a.txt", "failed", outputs=()))
+    writer.append(Record("b.txt", "done", outputs=("b.txt",)))
     writer.close()
     kept = compact_manifest(tmp_path)
-    assert kept["a.txt"]["status"] == "failed" and kept["a.txt"]["written"] == ["a.summary.txt", "a.txt"]
+    assert kept["a.txt"].status == "failed" and kept["a.txt"].written == ("a.summary.txt", "a.txt")
     assert written_outputs(tmp_path) == {"a.txt": {"a.txt", "a.summary.txt"}, "b.txt": {"b.txt"}}
     kept = compact_manifest(tmp_path, removed=["a.summary.txt"])
-    assert kept["a.txt"]["written"] == ["a.txt"]
+    assert kept["a.txt"].written == ("a.txt",)
     kept = compact_manifest(tmp_path, keep={"a.txt"}, removed=["a.txt"])
-    assert list(kept) == ["a.txt"] and "written" not in kept["a.txt"]
+    assert list(kept) == ["a.txt"] and kept["a.txt"].written == ()
+    assert "written" not in json.loads((tmp_path / MANIFEST).read_text())  # not set: not written
     assert written_outputs(tmp_path) == {"a.txt": set()}
 
 

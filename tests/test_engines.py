@@ -15,9 +15,9 @@ import pytest
 from translator import Summarizer, Translator, models, split_sentences
 from translator.engines import FallbackEngine, clear_cache, create_engine, ct2, ct2_convert, cuda_libs, hf, load
 from translator.engines.ct2 import CT2Engine, Ct2Unavailable
+from translator.generation import is_repetitive
 from translator.io import build_folder
 from translator.options import RuntimeOptions
-from translator.translate import is_repetitive
 
 ENGLISH = (
     "The government will discuss the budget next week, the minister told reporters. "

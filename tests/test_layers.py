@@ -36,3 +36,33 @@ def test_every_module_has_a_layer():
     modules = {f"translator.{p.stem}" for p in package.glob("*.py") if p.stem not in ("__init__", "__main__")}
     modules |= {f"translator.{p.name}" for p in package.iterdir() if (p / "__init__.py").is_file()}
     assert modules - named == set(), "add these modules to a layer in pyproject.toml [tool.importlinter]"
+
+
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 80
+
+
+def _sources() -> list[Path]:
+    return sorted((REPO / "translator").rglob("*.py"))
+
+
+def test_no_module_over_400_lines():
+    long = {
+        p.relative_to(REPO).as_posix(): n
+        for p in _sources()
+        if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}, "split these modules (one job per module)"
+
+
+def test_no_function_over_80_lines():
+    import ast
+
+    long = {}
+    for path in _sources():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                size = node.end_lineno - node.lineno + 1
+                if size > MAX_FUNCTION_LINES:
+                    long[f"{path.relative_to(REPO).as_posix()}:{node.name}"] = size
+    assert long == {}, "split these functions"

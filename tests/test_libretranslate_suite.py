@@ -274,6 +274,11 @@ def test_api_translate_alternatives(client):
     assert response.status_code == 200
     assert "translatedText" in response.json()
     assert isinstance(response.json()["alternatives"], list)
+    # this server's alternatives are real: each sentence's n-best hypotheses, none the translation
+    body = response.json()
+    assert 1 <= len(body["alternatives"]) <= 3
+    assert all(isinstance(a, str) and a.strip() and a != body["translatedText"] for a in body["alternatives"])
+    assert len(set(body["alternatives"])) == len(body["alternatives"])
 
 
 def test_api_translate_auto_detect_source(client):
@@ -347,6 +352,23 @@ def test_api_translate_batch_alternatives(client):
     assert isinstance(response.json()["alternatives"], list)
     assert len(response.json()["alternatives"]) == 2
     assert all(isinstance(one, list) for one in response.json()["alternatives"])
+    body = response.json()
+    for english, others in zip(body["translatedText"], body["alternatives"]):
+        assert 1 <= len(others) <= 2 and english not in others
+
+
+def test_api_translate_alternatives_none_for_english(client):
+    response = client.post(
+        "/translate",
+        json={
+            "q": [HELLO, "Good morning to all of you, and welcome."],
+            "source": "auto",
+            "target": "en",
+            "alternatives": 2,
+        },
+    )
+    assert response.status_code == 200
+    assert response.json()["alternatives"][0] and response.json()["alternatives"][1] == []
 
 
 def test_api_translate_batch_auto_detect(client):

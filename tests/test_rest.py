@@ -249,17 +249,17 @@ def test_alternatives_come_from_the_backend_when_it_has_them():
         def __init__(self) -> None:
             self.calls: list = []
 
-        def alternatives(self, texts, n, *, source):
-            self.calls.append((texts, n, source))
+        def alternatives(self, texts, n, *, source, exclude):
+            self.calls.append((texts, n, source, exclude))
             return [[f"{t} A", f"{t} A", "same", f"{t} B", f"{t} C"] for t in texts]
 
     backend = Backend()
     routes = [Route("sl", 0.9, "translate"), Route("en", 0.9, "passthrough"), Route("hr", 0.5, "translate")]
     found = work.alternatives_for(backend, ["a", "b", "c"], ["same", "b", "same"], routes, 2, html=False)
     assert found == [["a A", "a B"], [], ["c A", "c B"]]  # no repeats, not the translation itself, at most n
-    assert backend.calls == [(["a"], 2, "sl"), (["c"], 2, "hr")]  # one call per source language
+    # one call per source language, told the translation so that it is not among the alternatives
+    assert backend.calls == [(["a"], 2, "sl", ["same"]), (["c"], 2, "hr", ["same"])]
     assert work.alternatives_for(backend, ["a"], ["x"], routes[:1], 2, html=True) == [[]]  # none for HTML
-    assert work.alternatives_for(object(), ["a"], ["x"], routes[:1], 2, html=False) == [[]]  # a backend without
 
 
 def test_unsupported_languages_are_400_naming_them(url):

@@ -9,7 +9,8 @@ import threading
 import pytest
 
 from translator import ModelNotFoundError, Translation, Translator, engines, models, translate, translate_and_summarize
-from translator.translate import is_repetitive, plan_batches
+from translator.batching import plan_batches
+from translator.generation import is_repetitive
 
 
 def squeeze(text: str) -> str:
@@ -250,10 +251,20 @@ def test_seed_article_through_translate_and_summarize(tiny_env, seed_article):
     assert squeeze("".join(s.source for s in result.segments)) == squeeze(seed_article)
 
 
-def test_iterated_translation_grows_and_ends_complete(tiny_env, seed_article):
-    translator = Translator(num_beams=1)
+@pytest.mark.parametrize("engine,overlap", [("ct2", True), ("ct2", False), ("hf", None)])
+def test_iterated_translation_grows_and_ends_complete(tiny_env, seed_article, engine, overlap):
+    translator = Translator(num_beams=1, engine=engine)
     seen = []
-    partials = list(translator.iter_translate_document(seed_article, progress=lambda d, t: seen.append((d, t))))
+    caller = threading.get_ident()
+    threads = set()
+
+    def progress(done, total):
+        seen.append((done, total))
+        threads.add(threading.get_ident())
+
+    partials = list(translator.iter_translate_document(seed_article, progress=progress, overlap=overlap))
+    assert threads == {caller}  # progress is reported from the reader's thread, even when groups overlap
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
     assert len(partials) > 1
     first_paragraph = seed_article.strip().split("\n\n")[0]
     assert 1 <= len(partials[0].segments) <= 2  # the first English comes after one or two sentences
@@ -333,7 +344,7 @@ def test_property_no_loss_on_messy_documents(tiny_models):
 
 def test_stream_groups_start_small_then_double():
     from translator.pieces import Piece
-    from translator.translate import stream_groups
+    from translator.plans import stream_groups
 
     pieces = [Piece(start=i * 10, end=i * 10 + 9, paragraph=i // 5, translatable=True) for i in range(40)]
     sizes = [len(group) for group in stream_groups(pieces, first_pieces=2, min_group=2)]
@@ -362,3 +373,75 @@ def test_segments_and_the_whitespace_between_them_give_back_the_source(tiny_env,
             cursor = segment.end
         assert source[cursor:].strip() == ""
         assert "".join(rebuilt) + source[cursor:] == source
+
+
+def test_one_route_detects_a_document_once(tiny_env, monkeypatch):
+    from translator import language
+
+    calls = []
+    real = language._detect
+
+    def counting(text, sources):
+        calls.append(text)
+        return real(text, sources)
+
+    monkeypatch.setattr(language, "_detect", counting)
+    translator = Translator(num_beams=1)
+    text = "Vlada je v četrtek sprejela predlog proračuna za prihodnje leto."
+    doc = translator.translate_document(text)
+    assert doc.language == "sl" and calls == [text]  # one paragraph: one detection
+    calls.clear()
+    given = language.Route("sl", 0.9, "translate")
+    [again] = translator.translate_documents([text], routes=[given])
+    assert calls == [] and again.text == doc.text  # a route decided at the edge is not detected again
+
+
+def test_units_and_texts_share_one_route(tiny_env):
+    translator = Translator(num_beams=1)
+    units = ["Vlada je sprejela proračun.", "Foto: Reuters", "Minister je dejal, da bodo izdatki višji."]
+    text = "\n\n".join(units)
+    as_units, as_text = translator.translate_documents([units, text])
+    assert len(as_units.parts) == 3 and all(part.strip() for part in as_units.parts) and as_text.parts == []
+    assert as_units.parts[0] == translator.translate(units[0])
+    assert as_units.text == "\n\n".join(as_units.parts)
+    assert as_units.language == as_text.language == "sl"  # "Foto: Reuters" follows its document
+    assert [s.target for s in as_units.segments] == [s.target for s in as_text.segments]
+    assert translator.translate(units) == [d.text for d in translator.translate_documents(units)]
+
+
+def test_notes_are_typed_and_english_parts_named(tiny_env):
+    from translator.plans import Note
+
+    assert str(Note("english")) == "already English: copied unchanged"
+    assert str(Note("paragraphs", (2, 3))) == "already English, copied unchanged: paragraphs 2, 3"
+    assert str(Note("parts", (1,))) == "already English, copied unchanged: part 1"
+    translator = Translator(num_beams=1)
+    units = [
+        "The government adopted the budget on Thursday, the finance minister told reporters in Ljubljana.",
+        "Vlada je v četrtek sprejela predlog proračuna za prihodnje leto, je dejal minister za finance.",
+    ]
+    [doc] = translator.translate_documents([units])
+    assert doc.notes == ["already English, copied unchanged: part 1"]
+    assert doc.parts[0] == units[0]
+
+
+def test_overlapped_streaming_has_the_next_group_in_the_engine(tiny_env, seed_article, monkeypatch):
+    translator = Translator(num_beams=1, engine="ct2")
+    engine = translator.model.engine
+    real = engine.generate
+    second = threading.Event()
+    calls = []
+
+    def generate(batch, **options):
+        calls.append(threading.get_ident())
+        if len(calls) == 1:  # the first group stays in the engine until the second one arrives
+            assert second.wait(60), "the second group never reached the engine while the first was in it"
+        else:
+            second.set()
+        return real(batch, **options)
+
+    monkeypatch.setattr(engine, "generate", generate)
+    partials = list(translator.iter_translate_document(seed_article, overlap=True))
+    assert len(partials) >= 2 and second.is_set() and len(set(calls)) == 2
+    monkeypatch.undo()
+    assert partials[-1].text == translator.translate_document(seed_article).text

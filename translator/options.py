@@ -194,7 +194,7 @@ class TranslationOptions:
     sources: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        check_beams(self.num_beams)
+        object.__setattr__(self, "num_beams", check_beams(self.num_beams))  # the one beam check
 
 
 SUMMARY_LENGTHS: dict[str, tuple[int, int]] = {
@@ -220,7 +220,7 @@ class SummaryOptions:
 
     def __post_init__(self) -> None:
         check_length(self.length)
-        check_beams(self.num_beams)
+        object.__setattr__(self, "num_beams", check_beams(self.num_beams))
 
     def bounds(self, length: str | None = None) -> tuple[int, int]:
         """(min, max) new tokens of a summary of ``length`` (default: this option's)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from .language import Route
 from .results import Translation, TranslationAndSummary
 from .summarize import Summarizer
 from .translate import Progress, Translator
@@ -51,8 +52,21 @@ def run(
 ) -> TranslationAndSummary:
     """Translate ``text`` and, when ``summarizer`` is given, summarise the English.
 
-    Raises TypeError for a non-str, ValueError for bad options or an unsupported language,
-    ModelNotFoundError when a model is unavailable.
+    Args:
+        text: the document.
+        translator: does the translation (:meth:`Translator.translate_document`).
+        summarizer: summarises the English when given.
+        length: the summary's length (``short``, ``medium``, ``long``; default: the summariser's).
+        progress: called with (pieces done, pieces in all).
+
+    Returns:
+        The :class:`~translator.results.TranslationAndSummary` (``summary`` None without a
+        summarizer).
+
+    Raises:
+        InvalidTypeError, InvalidTextError: ``text`` is not valid text.
+        UnsupportedLanguageError: ``text`` is in a language the model does not translate.
+        ModelNotFoundError: a model is neither local nor downloadable.
     """
     translation = translator.translate_document(text, progress=progress)
     return _result(translation, _summary(translation.text, summarizer, length), summarizer)
@@ -82,24 +96,20 @@ def run_documents(
     summarizer: Summarizer | None = None,
     *,
     length: str | None = None,
+    routes: Sequence[Route | None] | None = None,
     progress: Progress | None = None,
 ) -> list[TranslationAndSummary]:
     """Translate several documents, each given as its units (paragraphs, cells, cues), in one
     go: their sentences share batches, and each document's language is decided from all its
     units. Each result's ``parts`` holds the English of each unit, ``translation`` the units
     joined by blank lines, which is also what gets summarised; segment offsets are offsets into
-    their own unit. Raises UnsupportedLanguageError for a document the model does not translate."""
-    results = []
-    for mine in translator.translate_units([list(units) for units in documents], progress=progress):
-        parts = [t.text for t in mine]
-        english = "\n\n".join(part for part in parts if part.strip())
-        merged = Translation(
-            text=english,
-            segments=[segment for t in mine for segment in t.segments],
-            warnings=[warning for t in mine for warning in t.warnings],
-            model=translator.model_name,
-            language=next((t.language for t in mine if t.language), None),
-            notes=list(dict.fromkeys(note for t in mine for note in t.notes)),
-        )
-        results.append(_result(merged, _summary(english, summarizer, length), summarizer, parts))
-    return results
+    their own unit. ``routes`` (one per document, None: detect) are languages decided already, so
+    that a document is not detected twice. Raises UnsupportedLanguageError for a document the model
+    does not translate."""
+    translations = translator.translate_documents(
+        [list(units) for units in documents], routes=routes, progress=progress
+    )
+    return [
+        _result(translation, _summary(translation.text, summarizer, length), summarizer, translation.parts)
+        for translation in translations
+    ]

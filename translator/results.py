@@ -64,6 +64,45 @@ class Translation:
     model: str = ""
     language: str | None = None  # the source language detected or given (None: not known)
     notes: list[str] = field(default_factory=list)  # e.g. "already English: copied unchanged"
+    parts: list[str] = field(default_factory=list)  # each unit's English, for a document given as units
+
+    @classmethod
+    def assemble(
+        cls, text: str, segments: list[Segment], *, model: str, language: str | None, notes: list[str]
+    ) -> Translation:
+        """The translation of ``text`` from its ``segments`` (in order): each segment's English
+        in its place, the whitespace between them copied verbatim, and each segment's warnings
+        named by its sentence number."""
+        if not text.strip():
+            return cls(text="", model=model)
+        parts: list[str] = []
+        cursor = 0
+        for segment in segments:
+            parts.append(text[cursor : segment.start])  # whitespace between pieces, verbatim
+            parts.append(segment.target)
+            cursor = segment.end
+        parts.append(text[cursor:])
+        warnings = [
+            f"sentence {index + 1} ({segment.source[:60]!r}): {warning}"
+            for index, segment in enumerate(segments)
+            for warning in segment.warnings
+        ]
+        return cls("".join(parts), segments, warnings, model, language, notes)
+
+    @classmethod
+    def joined(cls, units: list[Translation]) -> Translation:
+        """One document's translation from its units' (``parts``: each unit's English; ``text``:
+        the non-blank parts joined by blank lines)."""
+        parts = [t.text for t in units]
+        return cls(
+            text="\n\n".join(part for part in parts if part.strip()),
+            segments=[segment for t in units for segment in t.segments],
+            warnings=[warning for t in units for warning in t.warnings],
+            model=next((t.model for t in units if t.model), ""),
+            language=next((t.language for t in units if t.language), None),
+            notes=list(dict.fromkeys(note for t in units for note in t.notes)),
+            parts=parts,
+        )
 
 
 @dataclass(frozen=True)

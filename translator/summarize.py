@@ -41,7 +41,19 @@ def chunk_sentences(sentences: list[str], counts: list[int], budget: int) -> lis
 
 
 class Summarizer:
-    """Summarise English text with a BART-family model; loads it on first use."""
+    """Summarise English text with a BART-family model; loads it on first use.
+
+    Args:
+        model: a Hub id or a local folder (default: ``$TRANSLATOR_SUMMARY_MODEL``, else
+            ``sshleifer/distilbart-cnn-12-6``).
+        device, engine, dtype: as :class:`~translator.options.RuntimeOptions` (None: the
+            environment, else ``auto``).
+        options: :class:`~translator.options.SummaryOptions`; ``option_overrides`` replace its
+            fields (``num_beams=2``, ``length="short"``).
+
+    Raises:
+        InvalidInputError: a bad option (beams outside 1-6, an unknown length, device or engine).
+    """
 
     def __init__(
         self,
@@ -70,8 +82,23 @@ class Summarizer:
     ) -> str:
         """Return a summary of English ``text`` (``""`` for empty text).
 
-        ``length`` is ``short``, ``medium`` or ``long``. Raises TypeError for a non-str,
-        ValueError for an unknown length, ModelNotFoundError when the model is unavailable.
+        English longer than the summariser's input is cut into chunks on sentence boundaries (the
+        translator's piece splitter), each chunk summarised, and the partial summaries summarised
+        again until they fit (map-reduce, at most ``max_rounds`` rounds).
+
+        Args:
+            text: English text of any length.
+            length: ``short``, ``medium`` or ``long`` (default: this summariser's option).
+            progress: called with (rounds done, rounds expected) as rounds finish.
+
+        Returns:
+            The summary, ``""`` for blank text.
+
+        Raises:
+            InvalidTypeError: ``text`` is not a str.
+            InvalidTextError: ``text`` is not valid Unicode.
+            InvalidInputError: an unknown ``length``.
+            ModelNotFoundError: the model is neither local nor downloadable.
         """
         check_text(text, "summarize()")
         length = check_length(length or self.options.length)

@@ -1,122 +1,64 @@
 """Slovenian → English: documents → pieces → length-sorted batches → engine → documents again.
 
-Every entry point (the Python API, the CLI, the folder batch and the web page) comes through
-:meth:`Translator.translate_documents`, so the no-loss rules live in one place: each source
-character lands in exactly one :class:`~translator.results.Segment`, whitespace between pieces is
-copied verbatim (paragraphs and line breaks survive), and a sentence longer than the model's budget
-is split (segment.py), never truncated.
+Every entry point (the Python API, the CLI, the folder batch, the web page and the REST API)
+comes through one route: :meth:`Translator.translate_documents` (``translate`` and
+``translate_document`` delegate to it; :meth:`Translator.iter_translate_document` is its
+streaming twin, on the same plans and the same generation). The no-loss rules live in one place:
+each source character lands in exactly one :class:`~translator.results.Segment`, whitespace
+between pieces is copied verbatim (paragraphs and line breaks survive), and a sentence longer
+than the model's budget is split (segment.py), never truncated. A document is routed by language
+once (plans.py), its unique pieces go through the model once (generation.py, with the sentence
+cache in front), and the English is put back in place (:meth:`Translator._assemble`).
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+import queue
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
 from typing import overload
 
 from . import language
-from .batching import plan_batches
 from .cache import DEFAULT_CACHE_MB, CachedPiece, TranslationCache, context_key, open_cache, piece_key
 from .engines import LoadedModel, load
+from .errors import InvalidInputError, InvalidTypeError
+from .generation import Progress, n_best, run_jobs
 from .inputs import check_text, check_texts
 from .options import RuntimeOptions, TranslationOptions, model_name
-from .pieces import Piece, segment_document
+from .pieces import Piece
+from .plans import Plan, plan_text, plan_units, stream_groups
 from .results import Segment, Translation
 
-logger = logging.getLogger("translator")
+__all__ = ["Document", "Progress", "Translator"]
 
-Progress = Callable[[int, int], None]  # (pieces done, pieces in all)
-
-
-def is_repetitive(tokens: list[int], min_span: int = 8, max_ngram: int = 6) -> bool:
-    """True when some n-gram repeats back to back at least 3 times over ``min_span`` tokens
-    (``the the the the ...``, ``of the war of the war of the war``): the classic loop of a
-    seq2seq model. Natural text almost never does this."""
-    length = len(tokens)
-    for n in range(1, max_ngram + 1):
-        needed = max(3, -(-min_span // n))  # back-to-back copies needed for this n
-        if needed * n > length:
-            break
-        for start in range(length - needed * n + 1):
-            gram = tokens[start : start + n]
-            if all(tokens[start + k * n : start + (k + 1) * n] == gram for k in range(1, needed)):
-                return True
-    return False
-
-
-@dataclass
-class _Job:
-    """One unique source piece on its way through the model."""
-
-    ids: list[int]
-    bound: int
-    output: list[int] | None = None
-    warnings: tuple[str, ...] = ()
-    score: float | None = None  # the engine's score of ``output`` (see engines.base.ScoredIds)
-
-
-@dataclass
-class _Plan:
-    """A document routed and cut: its pieces, its source language and notes for the user."""
-
-    pieces: list[Piece]
-    language: str | None
-    notes: list[str]
-
-
-def _copy_english_paragraphs(text: str, pieces: list[Piece]) -> tuple[list[Piece], list[str]]:
-    """Mark the pieces of paragraphs detected as English as copied; return them and a note."""
-    numbers = sorted({p.paragraph for p in pieces})
-    spans = {
-        n: (min(p.start for p in pieces if p.paragraph == n), max(p.end for p in pieces if p.paragraph == n))
-        for n in numbers
-    }
-    detections = language.detect_paragraphs([text[a:b] for a, b in spans.values()])
-    english = {n for n, found in zip(numbers, detections) if found.language == language.PASSTHROUGH}
-    if not english:
-        return pieces, []
-    shown = ", ".join(str(n + 1) for n in sorted(english))
-    note = f"already English, copied unchanged: paragraph{'s' if len(english) > 1 else ''} {shown}"
-    return [replace(p, translatable=False) if p.paragraph in english else p for p in pieces], [note]
-
-
-MIN_STREAM_GROUP = 12  # translatable pieces in each streaming group after the first
-
-
-def stream_groups(pieces: list[Piece], first_pieces: int = 2, min_group: int = MIN_STREAM_GROUP) -> list[list[Piece]]:
-    """Cut ``pieces`` into streaming groups: the first paragraph (at most ``first_pieces``
-    translatable pieces), then groups of at least ``min_group`` pieces that at least double the
-    translated count each time; a short last group joins the one before. Small groups would
-    leave the engine's workers idle."""
-    groups: list[list[Piece]] = [[]]
-    in_group = 0
-    target = max(1, first_pieces)
-    for piece in pieces:
-        if (
-            groups[-1]
-            and in_group >= 1
-            and (in_group >= target or (len(groups) == 1 and piece.paragraph != groups[-1][-1].paragraph))
-        ):
-            done = sum(p.translatable for g in groups for p in g)
-            target = max(min_group, done)  # the next group at least doubles the total
-            groups.append([])
-            in_group = 0
-        groups[-1].append(piece)
-        in_group += piece.translatable
-    if len(groups) > 2 and sum(p.translatable for p in groups[-1]) < min_group // 2:
-        tail = groups.pop()  # a short tail would run alone with idle workers
-        groups[-1] += tail
-    return groups
+Document = str | Sequence[str]
+"""A document: its text, or its units (paragraphs, cells, cues, text nodes) in order."""
+Route = language.Route
 
 
 class Translator:
     """Translate Slovenian (or any source language of the chosen MarianMT model) into English.
 
-    Models load on first use and are shared by every Translator in the process. ``cache`` (a
-    :class:`~translator.cache.TranslationCache`, a spec such as ``"on"``, a ``.sqlite`` path or
-    ``redis://...``, or None: no cache) keeps the English of each sentence: a sentence met again
-    under the same model, engine and options never reaches the model. Raises ValueError for a bad
-    option, source or cache spec, CacheUnavailable when the cache cannot be opened.
+    Models load on first use and are shared by every Translator in the process.
+
+    Args:
+        model: a Hub id or a local folder (default: ``$TRANSLATOR_TRANSLATION_MODEL``, else
+            ``Helsinki-NLP/opus-mt-tc-big-zls-en``).
+        device, engine, dtype: as :class:`~translator.options.RuntimeOptions` (None: the
+            environment, else ``auto``).
+        options: :class:`~translator.options.TranslationOptions`; ``option_overrides`` replace its
+            fields (``num_beams=1``, ``max_piece_tokens=120``).
+        source: ``"auto"`` (detected per document) or a language code to translate from.
+        cache: a :class:`~translator.cache.TranslationCache`, a spec (``"on"``, a ``.sqlite``
+            path, ``redis://...``) or None (no cache). The cache keeps the English of each
+            sentence: a sentence met again under the same model, engine and options never
+            reaches the model.
+
+    Raises:
+        InvalidInputError: a bad option, source (the message names the valid ones) or cache spec.
+        CacheUnavailable: the cache cannot be opened.
     """
 
     def __init__(
@@ -136,7 +78,8 @@ class Translator:
         self.options = replace(options or TranslationOptions(), **option_overrides)
         self.sources = tuple(self.options.sources or language.SUPPORTED_SOURCES)
         self.source = source or "auto"
-        language.route("", self.source, self.sources)  # a bad source= fails here, naming the valid ones
+        if self.source.strip().lower() != "auto":
+            language.route("", self.source, self.sources)  # a bad source= fails here, naming the valid ones
         self.cache: TranslationCache | None = open_cache(cache, DEFAULT_CACHE_MB) if isinstance(cache, str) else cache
         self._loaded: LoadedModel | None = None
 
@@ -158,144 +101,229 @@ class Translator:
     def translate(self, text: list[str], *, progress: Progress | None = None) -> list[str]: ...
 
     def translate(self, text, *, progress=None):
-        """Return the English for a str, or a list of English texts for a list (same order)."""
+        """The English of a str, or of each text of a list (same order; their sentences share
+        batches): :meth:`translate_documents`' texts.
+
+        Raises:
+            InvalidTypeError: ``text`` is not a str or a list of str.
+            InvalidTextError: a text is not valid Unicode (a lone surrogate).
+            UnsupportedLanguageError: a text is in a language the model does not translate.
+            ModelNotFoundError: the model is neither local nor downloadable.
+        """
         if isinstance(text, str):
             return self.translate_documents([text], progress=progress)[0].text
-        texts = check_texts(text)
-        return [doc.text for doc in self.translate_documents(texts, progress=progress)]
+        return [doc.text for doc in self.translate_documents(check_texts(text), progress=progress)]
 
     def translate_document(self, text: str, *, progress: Progress | None = None) -> Translation:
-        """Translate one document; the result keeps paragraphs and pairs each source piece
-        with its English (``.segments``) and lists anything suspicious in ``.warnings``."""
+        """:meth:`translate_documents` for one text: its English with every piece paired with its
+        source (``.segments``), the warnings, language and notes. Raises as :meth:`translate`."""
         check_text(text, "translate_document()")
         return self.translate_documents([text], progress=progress)[0]
 
+    def translate_documents(
+        self,
+        documents: Sequence[Document],
+        *,
+        routes: Sequence[Route | None] | None = None,
+        progress: Progress | None = None,
+    ) -> list[Translation]:
+        """Translate documents, each a text or a list of its units (paragraphs, cells, cues, text
+        nodes); the sentences of all of them share batches.
+
+        Each document is routed by language once (``routes[i]``, when the caller has decided it
+        already, e.g. at the REST edge; else detected from the whole document, all its units
+        together, so a short unit such as "Foto: Reuters" is never refused or passed through on
+        its own). English comes back unchanged without loading a model; under ``source="auto"``
+        an English paragraph or unit inside another language is copied, and a note says which.
+
+        Args:
+            documents: texts, or lists of units (a unit's English is in the result's ``parts``;
+                its ``text`` is the units' English joined by blank lines, and segment offsets
+                are offsets into their own unit).
+            routes: one route (or None: detect) per document.
+            progress: called with (pieces done, pieces in all) as batches finish.
+
+        Returns:
+            One :class:`~translator.results.Translation` per document, in order.
+
+        Raises:
+            InvalidTypeError, InvalidTextError: a document or unit is not valid text.
+            UnsupportedLanguageError: a document is in a language the model does not translate
+                (check first with :meth:`route` to skip such documents instead).
+            ModelNotFoundError: the model is neither local nor downloadable.
+        """
+        if not isinstance(documents, (list, tuple)):
+            raise InvalidTypeError(
+                "translate_documents() takes a list of documents (texts or lists of units), "
+                f"not {type(documents).__name__}"
+            )
+        if routes is not None and len(routes) != len(documents):
+            raise InvalidInputError(f"{len(documents)} documents but {len(routes)} routes")
+        given = list(routes or [None] * len(documents))
+        units = [self._units(document) for document in documents]
+        plans = [self._plans(parts, where) for parts, where in zip(units, given)]
+        texts = [unit for parts in units for unit in parts]
+        flat_plans = [plan for doc_plans in plans for plan in doc_plans]
+        flat = [(t, piece) for t, plan in enumerate(flat_plans) for piece in plan.pieces]
+        segments = self._translate_pieces([(texts[t], piece, flat_plans[t].language) for t, piece in flat], progress)
+        per_unit: list[list[Segment]] = [[] for _ in texts]
+        for (t, _piece), segment in zip(flat, segments):
+            per_unit[t].append(segment)
+        done = iter(self._assemble(text, segs, plan) for text, segs, plan in zip(texts, per_unit, flat_plans))
+        results = []
+        for document, parts in zip(documents, units):
+            mine = [next(done) for _ in parts]
+            results.append(mine[0] if isinstance(document, str) else Translation.joined(mine))
+        return results
+
     def iter_translate_document(
-        self, text: str, *, progress: Progress | None = None, first_pieces: int = 2
+        self, text: str, *, progress: Progress | None = None, first_pieces: int = 2, overlap: bool | None = None
     ) -> Iterator[Translation]:
-        """Yield growing partial translations of ``text``, the last one complete.
+        """The streaming twin of :meth:`translate_document`: growing partial translations of
+        ``text``, the last one complete and equal to what :meth:`translate_document` returns.
 
         The first group is small (the first paragraph, at most ``first_pieces`` sentences) so the
         first English shows within seconds; each later group holds at least 12 sentences and as
-        many as everything before it, so batches stay full and the whole document costs little
-        more than one call.
+        many as everything before it (:func:`~translator.plans.stream_groups`), so batches stay
+        full. With ``overlap`` (default: where the engine decodes several calls side by side,
+        CTranslate2's workers) the next group is already submitted while one is decoded, so the
+        workers never idle at a group's end and the whole document costs about one call.
+        Raises as :meth:`translate`.
         """
         check_text(text, "iter_translate_document()")
-        if not text.strip():
-            yield Translation(text="", model=self.model_name)
+        [plan] = self._plans([text], None)
+        if not plan.pieces:
+            yield self._assemble(text, [], plan)
             return
-        plan = self._plan(text)
-        pieces = plan.pieces
-        total = sum(p.translatable for p in pieces)
+        groups = stream_groups(plan.pieces, first_pieces)
+        jobs = [[(text, piece, plan.language) for piece in group] for group in groups]
+        if overlap is None:
+            overlap = len(groups) > 1 and getattr(self.model.engine, "name", "") == "ct2"
         done_segments: list[Segment] = []
-        done = 0
-        for group in stream_groups(pieces, first_pieces):
-            offset = done
-
-            def group_progress(finished: int, _total: int, offset: int = offset) -> None:
-                if progress:
-                    progress(offset + finished, total)
-
-            done_segments += self._translate_pieces(text, group, group_progress, plan.language)
-            done += sum(p.translatable for p in group)
-            last = group[-1] is pieces[-1]
+        for group, segments in zip(groups, self._grouped(jobs, progress, overlap)):
+            done_segments += segments
+            last = group[-1] is plan.pieces[-1]
             yield self._assemble(text if last else text[: group[-1].end], list(done_segments), plan)
 
-    def translate_documents(self, texts: list[str], *, progress: Progress | None = None) -> list[Translation]:
-        """Translate several documents at once: their sentences share batches.
+    def _grouped(
+        self, jobs: list[list[tuple[str, Piece, str | None]]], progress: Progress | None, overlap: bool
+    ) -> Iterator[list[Segment]]:
+        """The segments of each group of ``jobs``, in order; with ``overlap`` two groups are in
+        the engine at once (the next one waits in its queue while one is decoded). Progress is
+        reported from the calling thread only (the page's progress bar is not thread-safe)."""
+        total = sum(piece.translatable for group in jobs for _t, piece, _l in group)
+        finished = [0] * len(jobs)
+        events: queue.SimpleQueue[tuple[int, int]] = queue.SimpleQueue()
 
-        Raises UnsupportedLanguageError when one is in a language the model does not translate
-        (check first with :meth:`route` to skip such documents instead)."""
-        texts = check_texts(texts)
-        return self._run_plans(texts, [self._plan(text) for text in texts], progress)
+        def report() -> None:
+            while not events.empty():
+                index, count = events.get()
+                finished[index] = count
+            if progress:
+                progress(sum(finished), total)
 
-    def translate_units(
-        self, documents: list[list[str]], *, progress: Progress | None = None
-    ) -> list[list[Translation]]:
-        """Translate documents given as their units (paragraphs, cells, cues, text nodes): the
-        language is decided once per document, from all its units, so a short unit ("Foto:
-        Reuters", a heading) is never refused or passed through on its own; under
-        ``source="auto"`` a unit in English inside another language is copied. Sentences of all
-        documents share batches. Returns the translations of each document's units, in order.
-        Raises UnsupportedLanguageError for a document the model does not translate."""
-        texts: list[str] = []
-        plans: list[_Plan] = []
-        for units in documents:
-            units = check_texts(units, "translate_units()")
-            texts += units
-            plans += self._unit_plans(units)
-        translations = iter(self._run_plans(texts, plans, progress))
-        return [[next(translations) for _ in units] for units in documents]
+        def run(index: int) -> list[Segment]:
+            return self._translate_pieces(jobs[index], lambda done, _all: events.put((index, done)))
 
-    def _unit_plans(self, units: list[str]) -> list[_Plan]:
-        joined = "\n\n".join(unit for unit in units if unit.strip())
-        if not joined.strip():
-            return [_Plan([], None, []) for _ in units]
-        route = self.route(joined)
-        english = [route.action == "passthrough"] * len(units)
-        if route.action == "translate" and self.source == "auto" and len(units) > 1:
-            found = iter(language.detect_paragraphs([unit for unit in units if unit.strip()]))
-            english = [bool(unit.strip()) and next(found).language == language.PASSTHROUGH for unit in units]
-        passthrough = language.Route(language.PASSTHROUGH, route.confidence, "passthrough")
-        plans = [
-            self._plan(unit, passthrough if is_english else route, english_paragraphs=len(units) == 1)
-            for unit, is_english in zip(units, english)
-        ]
-        if route.action == "translate":  # the document is not English: say which parts are, below
-            for plan in plans:
-                plan.notes = [note for note in plan.notes if not note.startswith("already English: ")]
-        copied = [str(i + 1) for i, is_english in enumerate(english) if is_english]
-        if copied and route.action == "translate":
-            plans[0].notes.append(
-                f"already English, copied unchanged: part{'s' if len(copied) > 1 else ''} " + ", ".join(copied)
-            )
-        for plan in plans:
-            plan.language = route.language
-        return plans
+        if not overlap:
+            for index in range(len(jobs)):
+                segments = run(index)
+                report()
+                yield segments
+            return
+        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="translator-stream")
+        try:
+            pending = {0: pool.submit(run, 0)}
+            for index in range(len(jobs)):
+                if index + 1 < len(jobs):
+                    pending[index + 1] = pool.submit(run, index + 1)
+                future = pending.pop(index)
+                while True:
+                    try:
+                        segments = future.result(timeout=0.2)
+                        break
+                    except FutureTimeout:
+                        report()
+                report()
+                yield segments
+        finally:  # a reader that stops early (a closed page) leaves at most one group running
+            pool.shutdown(wait=True, cancel_futures=True)
 
-    def _run_plans(self, texts: list[str], plans: list[_Plan], progress: Progress | None) -> list[Translation]:
-        flat = [(doc, piece) for doc, plan in enumerate(plans) for piece in plan.pieces]
-        segments = self._translate_flat([(texts[doc], piece, plans[doc].language) for doc, piece in flat], progress)
-        per_doc: list[list[Segment]] = [[] for _ in texts]
-        for (doc, _piece), segment in zip(flat, segments):
-            per_doc[doc].append(segment)
-        return [self._assemble(text, segs, plan) for text, segs, plan in zip(texts, per_doc, plans)]
+    def alternatives(self, texts: list[str], count: int, *, exclude: Sequence[str] | None = None) -> list[list[str]]:
+        """Up to ``count`` other English translations of each text, best first.
 
-    # -- pipeline -------------------------------------------------------------------------
+        Each piece is asked for its ``count + 1`` best hypotheses in one beam search at least that
+        wide; alternative *k* puts each piece's *k*-th best in its place (its best where it has
+        fewer), as argos-translate (LibreTranslate) builds them. An alternative equal to the
+        text's translation (``exclude[i]``, else translated now) or to an earlier one is left out,
+        so there may be fewer than ``count``; English and blank texts have none.
+
+        Raises:
+            InvalidInputError: ``count`` is not a whole number from 0 up, or ``exclude`` does not
+                match ``texts``.
+            and as :meth:`translate`.
+        """
+        texts = check_texts(texts, "alternatives()")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise InvalidInputError(f"count must be a whole number from 0 up, got {count!r}")
+        if exclude is not None and len(exclude) != len(texts):
+            raise InvalidInputError(f"{len(texts)} texts but {len(exclude)} translations to exclude")
+        plans = [self._plans([text], None)[0] for text in texts]
+        sources = {
+            text[p.start : p.end]: None for text, plan in zip(texts, plans) for p in plan.pieces if p.translatable
+        }
+        if count == 0 or not sources:
+            return [[] for _ in texts]
+        known = list(exclude) if exclude is not None else [doc.text for doc in self.translate_documents(texts)]
+        hypotheses = dict(zip(sources, n_best(self.model, list(sources), self.options, count + 1)))
+        found: list[list[str]] = []
+        for text, plan, translation in zip(texts, plans, known):
+            candidates = []
+            for k in range(count + 1):
+                segments = []
+                for p in plan.pieces:
+                    source = text[p.start : p.end]
+                    options = hypotheses.get(source) if p.translatable else None
+                    target = (options[k] if k < len(options) else options[0]) if options else source
+                    segments.append(Segment(source, target, p.start, p.end, p.paragraph, p.translatable))
+                candidates.append(self._assemble(text, segments, plan).text)
+            unique = [c for n, c in enumerate(candidates) if c != translation and c not in candidates[:n]]
+            found.append(unique[:count] if any(p.translatable for p in plan.pieces) else [])
+        return found
+
+    # -- the route ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _units(document: Document) -> list[str]:
+        if isinstance(document, str):
+            return [check_text(document, "translate_documents()")]
+        if isinstance(document, (list, tuple)):
+            return check_texts(list(document), "translate_documents()")
+        raise InvalidTypeError(f"a document is a str or a list of str units, not {type(document).__name__}")
 
     def _budget(self, model: LoadedModel) -> int:
         # room for the end-of-sentence mark; never above the model's own limit
         return max(8, min(self.options.max_piece_tokens, model.max_input_tokens - 2))
 
-    def _plan(self, text: str, route: language.Route | None = None, *, english_paragraphs: bool = True) -> _Plan:
-        """Route ``text`` by language (unless ``route`` is given) and cut it into pieces. English
-        is copied without loading a model; under ``source="auto"`` (and ``english_paragraphs``)
-        an English paragraph inside another language is copied."""
-        if not text.strip():
-            return _Plan([], None, [])
-        route = route or self.route(text)
+    def _plans(self, units: list[str], route: Route | None) -> list[Plan]:
+        """The plans of a document's units, routed once for the whole document (by ``route``
+        when given). English is planned without loading a model."""
+        joined = "\n\n".join(unit for unit in units if unit.strip())
+        if not joined.strip():
+            return [Plan([], None) for _ in units]
+        route = route or self.route(joined)
         if route.action == "passthrough":
-            pieces = [replace(p, translatable=False) for p in segment_document(text, lang=language.PASSTHROUGH)]
-            return _Plan(pieces, route.language, ["already English: copied unchanged"])
-        model = self.model
-        pieces = segment_document(
-            text,
-            lang=language.sentence_rules_for(route.language),
-            count_tokens=model.count_tokens,
-            max_tokens=self._budget(model),
-        )
-        notes: list[str] = []
-        if english_paragraphs and self.source == "auto" and any(p.paragraph for p in pieces):
-            pieces, notes = _copy_english_paragraphs(text, pieces)
-        return _Plan(pieces, route.language, notes)
+            count, budget = len, 1 << 30  # no model needed to copy English
+        else:
+            count, budget = self.model.count_tokens, self._budget(self.model)
+        if len(units) == 1:
+            return [
+                plan_text(units[0], route, count_tokens=count, max_tokens=budget, copy_english=self.source == "auto")
+            ]
+        return plan_units(units, route, count_tokens=count, max_tokens=budget, detect_units=self.source == "auto")
 
-    def _translate_pieces(
-        self, text: str, pieces: list[Piece], progress: Progress | None, lang: str | None
-    ) -> list[Segment]:
-        return self._translate_flat([(text, piece, lang) for piece in pieces], progress)
-
-    def _translate_flat(self, items: list[tuple[str, Piece, str | None]], progress: Progress | None) -> list[Segment]:
-        """Segments of (document, piece, route language) items, in order."""
+    def _translate_pieces(self, items: list[tuple[str, Piece, str | None]], progress: Progress | None) -> list[Segment]:
+        """Segments of (text, piece, route language) items, in order."""
         sources = [text[piece.start : piece.end] for text, piece, _lang in items]
         # identical sentences (datelines, bylines, repeated headings) are translated once
         languages: dict[str, str | None] = {}
@@ -306,8 +334,7 @@ class Translator:
             return [
                 Segment(s, s, p.start, p.end, p.paragraph, translated=False) for s, (_, p, _l) in zip(sources, items)
             ]
-        model = self.model
-        by_source = self._english(model, languages, progress)
+        by_source = self._english(self.model, languages, progress)
         segments = []
         for source, (_, piece, _lang) in zip(sources, items):
             if not piece.translatable:
@@ -341,7 +368,7 @@ class Translator:
                 report(offset, total)
                 progress = lambda done, _total: report(offset + done, total)  # noqa: E731
         misses = [s for s in sources if s not in hits]
-        jobs = self._run_jobs(model, misses, progress) if misses else []
+        jobs = run_jobs(model, misses, self.options, progress) if misses else []
         made = {s: CachedPiece(model.decode(job.output or []), job.score, job.warnings) for s, job in zip(misses, jobs)}
         if self.cache is not None and made:
             now = context_key(model.identity, model.engine_identity, self.options)
@@ -350,76 +377,7 @@ class Translator:
             self.cache.put_many({keys[s]: piece for s, piece in made.items()})
         return {**hits, **made}
 
-    def _run_jobs(self, model: LoadedModel, sources: list[str], progress: Progress | None) -> list[_Job]:
-        opts = self.options
-        encoded = model.encode(sources) if sources else []
-        limit = model.max_input_tokens
-        jobs = [
-            _Job(ids, min(limit, int(opts.max_length_ratio * len(ids)) + opts.max_length_offset)) for ids in encoded
-        ]
-        self._generate(model, jobs, progress=progress)
-        if opts.retry_repetitions:
-            suspects = [job for job in jobs if is_repetitive(job.output or [])]
-            if suspects:
-                logger.info(
-                    "%d of %d sentences repeat themselves: retrying with a repetition penalty", len(suspects), len(jobs)
-                )
-                self._generate(
-                    model,
-                    suspects,
-                    repetition_penalty=opts.retry_repetition_penalty,
-                    no_repeat_ngram_size=opts.retry_no_repeat_ngram_size,
-                )
-        for job in jobs:
-            warnings = []
-            if is_repetitive(job.output or []):
-                warnings.append("the translation repeats itself (possible model loop)")
-            if len(job.output or []) >= job.bound:
-                warnings.append(f"the translation reached its length limit ({job.bound} tokens) and may be cut short")
-            job.warnings = tuple(warnings)
-        return jobs
-
-    def _generate(self, model: LoadedModel, jobs: list[_Job], progress: Progress | None = None, **extra) -> None:
-        opts = self.options
-        # engine calls: each engine cuts a call again into the batches it runs (the same
-        # algorithm, its own budget); a call is the unit of progress reports and outputs
-        batches = plan_batches([len(job.ids) for job in jobs], opts.batch_tokens, max_rows=opts.max_batch_sentences)
-        done = 0
-        for batch in batches:
-            outputs = model.engine.generate(
-                [jobs[i].ids for i in batch],
-                max_new_tokens=[jobs[i].bound for i in batch],
-                num_beams=opts.num_beams,
-                return_scores=opts.scores,
-                **extra,
-            )
-            for i, output in zip(batch, outputs):
-                jobs[i].output = output
-                jobs[i].score = getattr(output, "score", None)  # a retry replaces the first pass's
-            done += len(batch)
-            if progress:
-                progress(done, len(jobs))
-
-    def _assemble(self, text: str, segments: list[Segment], plan: _Plan) -> Translation:
-        parts: list[str] = []
-        cursor = 0
-        for segment in segments:
-            parts.append(text[cursor : segment.start])  # whitespace between pieces, verbatim
-            parts.append(segment.target)
-            cursor = segment.end
-        parts.append(text[cursor:])
-        warnings = [
-            f"sentence {index + 1} ({segment.source[:60]!r}): {warning}"
-            for index, segment in enumerate(segments)
-            for warning in segment.warnings
-        ]
-        if not text.strip():
-            return Translation(text="", model=self.model_name)
-        return Translation(
-            text="".join(parts),
-            segments=segments,
-            warnings=warnings,
-            model=self.model_name,
-            language=plan.language,
-            notes=list(plan.notes),
+    def _assemble(self, text: str, segments: list[Segment], plan: Plan) -> Translation:
+        return Translation.assemble(
+            text, segments, model=self.model_name, language=plan.language, notes=[str(note) for note in plan.notes]
         )

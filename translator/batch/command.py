@@ -37,21 +37,21 @@ from .config import Config, UsageError, configure, inside
 from .distributed import Processes
 from .manifest import DONE_STATUSES, MANIFEST_NAME, compact_manifest, manifest_files, read_manifest, written_outputs
 from .plan import Walk, assign_outputs, shard_files, walk_tree, work_groups
-from .report import print_summary, write_report
+from .report import FileResult, print_summary, write_report
 from .tidy import clean_run_temp_files, remove_stale_outputs
 
 
 def _finish(
     cfg: Config,
     walk: Walk,
-    results: list[dict[str, Any]],
+    results: list[FileResult],
     options: dict[str, Any],
     sentences: int,
     seconds: float,
     processes: int,
 ) -> dict[str, Any]:
     out_dir = cfg.out_dir
-    keep = {out for r in results if r["status"] in DONE_STATUSES for out in r.get("outputs", [])}
+    keep = {out for r in results if r.status in DONE_STATUSES for out in r.outputs}
     written = set().union(*written_outputs(out_dir).values())
     protected = {MANIFEST_NAME} | {p.name for p in manifest_files(out_dir)}
     if inside(cfg.report, out_dir):
@@ -115,7 +115,7 @@ def main(args: argparse.Namespace) -> int:
             )
             print_summary(report, cfg)
         procs.barrier()  # the report is written when any process returns
-        return 1 if any(r["status"] == "failed" for r in results) else 0
+        return 1 if any(r.status == "failed" for r in results) else 0
     except KeyboardInterrupt:
         print(
             f"translator batch: interrupted. Finished files are kept: run the same command again to "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from ..cache import DEFAULT_CACHE_MB, parse_spec
@@ -47,6 +47,37 @@ class Config:
     cache_mb: int = DEFAULT_CACHE_MB
 
 
+@dataclass(frozen=True)
+class BatchArgs:
+    """The ``translator batch`` flags as given (unchecked), typed: :func:`configure` reads these
+    and nothing else from the command line."""
+
+    in_dir: str
+    out_dir: str
+    report: str | None = None
+    formats: str | list[str] | None = None
+    beams: int | None = None
+    length: str | None = None
+    device: str | None = None
+    engine: str | None = None
+    group_chars: int | None = None
+    source: str | None = None
+    cache: str | None = None
+    translation_cache_mb: int | None = None
+    max_file_mb: float | None = None
+    summary: bool = False
+    force: bool = False
+    quiet: bool = False
+    translation_model: str | None = None
+    summary_model: str | None = None
+
+    @classmethod
+    def from_namespace(cls, args: argparse.Namespace) -> BatchArgs:
+        """The flags of an argparse namespace (a flag it lacks takes its default)."""
+        given = vars(args)
+        return cls(**{f.name: given[f.name] for f in fields(cls) if f.name in given})
+
+
 def inside(path: Path, folder: Path) -> bool:
     """True when ``path`` is ``folder`` or lies under it (both resolved)."""
     return path == folder or folder in path.parents
@@ -73,7 +104,7 @@ def parse_formats(value: str | list[str] | None, supported: Iterable[str]) -> li
     return chosen
 
 
-def _folders(args: argparse.Namespace) -> tuple[Path, Path, Path]:
+def _folders(args: BatchArgs) -> tuple[Path, Path, Path]:
     in_dir = Path(args.in_dir).expanduser()
     if not in_dir.exists():
         raise UsageError(f"input folder {args.in_dir} does not exist")
@@ -87,8 +118,7 @@ def _folders(args: argparse.Namespace) -> tuple[Path, Path, Path]:
         raise UsageError("OUT_DIR must differ from IN_DIR (sources are never overwritten)")
     if inside(in_dir, out_dir):
         raise UsageError("IN_DIR must not lie inside OUT_DIR")
-    given = getattr(args, "report", None)
-    report = Path(given).expanduser().resolve() if given else out_dir / REPORT_NAME
+    report = Path(args.report).expanduser().resolve() if args.report else out_dir / REPORT_NAME
     if inside(report, in_dir) and not inside(report, out_dir):
         raise UsageError("--report must not be written inside IN_DIR (sources are never modified)")
     if report.is_dir():
@@ -96,48 +126,45 @@ def _folders(args: argparse.Namespace) -> tuple[Path, Path, Path]:
     return in_dir, out_dir, report
 
 
-def configure(args: argparse.Namespace) -> Config:
+def configure(namespace: argparse.Namespace) -> Config:
     """Check the arguments and the runtime settings; raise UsageError for anything a user must fix."""
     from ..files import SUPPORTED_SUFFIXES
     from ..language import route
     from ..models import resolve_device
 
+    args = BatchArgs.from_namespace(namespace)
     in_dir, out_dir, report = _folders(args)
-    suffixes = parse_formats(getattr(args, "formats", None), SUPPORTED_SUFFIXES)
+    suffixes = parse_formats(args.formats, SUPPORTED_SUFFIXES)
     try:
-        beams = getattr(args, "beams", None)
-        beams = None if beams is None else check_beams(beams)
-        length = check_length(getattr(args, "length", None) or "medium")
-        runtime = RuntimeOptions.from_env(device=getattr(args, "device", None), engine=getattr(args, "engine", None))
-        resolve_device(runtime.device)  # --device cuda without CUDA: one line now, before any output
-        group_chars = getattr(args, "group_chars", None) or env_int(GROUP_CHARS_ENV, DEFAULT_GROUP_CHARS)
-        source = getattr(args, "source", None) or "auto"
+        beams = None if args.beams is None else check_beams(args.beams)
+        length = check_length(args.length or "medium")
+        runtime = RuntimeOptions.from_env(device=args.device, engine=args.engine)
+        resolve_device(runtime.device, runtime.engine)  # --device cuda without CUDA: one line now, before any output
+        group_chars = args.group_chars or env_int(GROUP_CHARS_ENV, DEFAULT_GROUP_CHARS)
+        source = args.source or "auto"
         route("", source)  # names the valid languages when --source is not one of them
-        cache = getattr(args, "cache", None)
-        cache_mb = getattr(args, "translation_cache_mb", None)
-        cache_mb = DEFAULT_CACHE_MB if cache_mb is None else cache_mb
-        parse_spec(cache)  # names the valid caches
+        cache_mb = DEFAULT_CACHE_MB if args.translation_cache_mb is None else args.translation_cache_mb
+        parse_spec(args.cache)  # names the valid caches
         if cache_mb < 1:
             raise InvalidInputError(f"--translation-cache-mb must be at least 1, got {cache_mb}")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    max_mb = getattr(args, "max_file_mb", None)
     return Config(
         in_dir=in_dir,
         out_dir=out_dir,
         report=report,
         suffixes=suffixes,
-        summary=bool(getattr(args, "summary", False)),
-        force=bool(getattr(args, "force", False)),
-        quiet=bool(getattr(args, "quiet", False)),
+        summary=bool(args.summary),
+        force=bool(args.force),
+        quiet=bool(args.quiet),
         length=length,
         beams=beams,
         group_chars=group_chars,
         runtime=runtime,
-        translation_model=getattr(args, "translation_model", None),
-        summary_model=getattr(args, "summary_model", None),
-        max_file_bytes=int(max_mb * 2**20) if max_mb else MAX_FILE_BYTES,
+        translation_model=args.translation_model,
+        summary_model=args.summary_model,
+        max_file_bytes=int(args.max_file_mb * 2**20) if args.max_file_mb else MAX_FILE_BYTES,
         source=source,
-        cache=cache,
+        cache=args.cache,
         cache_mb=cache_mb,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..io import atomic_write
@@ -13,10 +14,36 @@ from .plan import Walk
 STATUSES = ("done", "skipped", "failed", "unsupported")
 
 
+@dataclass(frozen=True)
+class FileResult:
+    """What became of one file in this run: a line of the report's ``files``.
+
+    ``status`` is one of :data:`STATUSES`; ``reason`` says why a file was skipped or failed;
+    ``least_confident`` lists the sentences the model was least sure of (number, source,
+    English, score)."""
+
+    path: str
+    status: str
+    rank: int | None = None
+    reason: str | None = None
+    outputs: list[str] = field(default_factory=list)
+    format: str | None = None
+    encoding: str | None = None
+    units: int | None = None
+    language: str | None = None
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    least_confident: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report's JSON object: fields that are not set are left out."""
+        return {k: v for k, v in asdict(self).items() if k in ("path", "status") or v not in (None, [])}
+
+
 def write_report(
     cfg: Config,
     walk: Walk,
-    results: list[dict[str, Any]],
+    results: list[FileResult],
     options: dict[str, Any],
     *,
     sentences: int,
@@ -26,11 +53,8 @@ def write_report(
 ) -> dict[str, Any]:
     """Write ``cfg.report`` and return its content: every file with its status, what was left
     out, and the outputs removed because the current sources and options no longer produce them."""
-    files = sorted(
-        results
-        + [{"path": rel, "status": "unsupported", "reason": "unsupported file type"} for rel in walk.unsupported],
-        key=lambda r: r["path"],
-    )
+    unsupported = [FileResult(rel, "unsupported", reason="unsupported file type") for rel in walk.unsupported]
+    files = [r.to_dict() for r in sorted(results + unsupported, key=lambda r: r.path)]
     report = {
         "in_dir": str(cfg.in_dir),
         "out_dir": str(cfg.out_dir),

@@ -10,7 +10,7 @@ from typing import Any
 from ..cache import open_cache
 from ..files import Document, read_document, render_document
 from ..io import atomic_write
-from ..language import UnsupportedLanguageError
+from ..language import Route, UnsupportedLanguageError
 from ..models import ModelNotFoundError
 from ..pipeline import run_documents
 from ..results import TranslationAndSummary, least_confident
@@ -21,6 +21,7 @@ from .distributed import Processes
 from .manifest import DONE_STATUSES, MANIFEST_NAME, MANIFEST_PART, REFUSED, ManifestWriter, Record
 from .plan import FileState, SourceFile, WorkGroup, sha256_file
 from .progress import Bars
+from .report import FileResult
 
 logger = logging.getLogger("translator")
 
@@ -76,38 +77,38 @@ class Runner:
             )
         part = MANIFEST_NAME if procs.world == 1 else MANIFEST_PART.format(rank=procs.rank)
         self.writer = ManifestWriter(cfg.out_dir / part)
-        self.results: list[dict[str, Any]] = []
+        self.results: list[FileResult] = []
         self.sentences = 0
 
     def _result(self, f: SourceFile, status: str, **extra: Any) -> None:
-        self.results.append({"path": f.rel, "status": status, "rank": self.procs.rank, **extra})
+        self.results.append(FileResult(f.rel, status, rank=self.procs.rank, **extra))
 
     def _record(
         self, f: SourceFile, status: str, sha: str | None, key: str | None, outputs: list[str], **extra: Any
     ) -> None:
         self.writer.append(
-            {
-                "source": f.rel,
-                "sha256": sha,
-                "options": self.options,
-                "status": status,
-                "group": key,
-                "outputs": outputs,
-                "model": self.translator.model_name,
+            Record(
+                source=f.rel,
+                status=status,
+                sha256=sha,
+                options=self.options,
+                group=key,
+                outputs=tuple(outputs),
+                model=self.translator.model_name,
                 **extra,
-            }
+            )
         )
 
     def is_current(self, f: SourceFile, sha: str, record: Record | None) -> bool:
         """True when ``record`` proves that ``f``'s outputs are up to date (or that the file, in a
         language the model does not translate, has none)."""
-        if not record or record.get("sha256") != sha or record.get("options") != self.options:
+        if not record or record.sha256 != sha or record.options != self.options:
             return False
-        if record.get("status") == REFUSED:
+        if record.status == REFUSED:
             return True
         return bool(
-            record.get("status") in DONE_STATUSES
-            and record.get("outputs") == f.outputs
+            record.status in DONE_STATUSES
+            and list(record.outputs) == f.outputs
             and all((self.cfg.out_dir / out).is_file() for out in f.outputs)
         )
 
@@ -125,12 +126,9 @@ class Runner:
             record = manifest.get(f.rel)
             current = record is not None and self.is_current(f, sha, record)
             failed = bool(
-                record
-                and record.get("status") == "failed"
-                and record.get("sha256") == sha
-                and record.get("options") == self.options
+                record and record.status == "failed" and record.sha256 == sha and record.options == self.options
             )
-            states.append(FileState(index, sha, current, record.get("group") if record else None, failed))
+            states.append(FileState(index, sha, current, record.group if record else None, failed))
         return states
 
     def skip(self, group: WorkGroup, mine: set[str], manifest: dict[str, Record]) -> None:
@@ -138,11 +136,12 @@ class Runner:
         for f, sha in zip(group.files, group.hashes):
             if f.rel not in mine:
                 continue
-            record = manifest.get(f.rel) or {}
-            if record.get("status") == REFUSED:
-                self._refuse(f, sha, group.key, record.get("reason", ""), record.get("language"))
+            record = manifest.get(f.rel) or Record(f.rel, "")
+            if record.status == REFUSED:
+                self._refuse(f, sha, group.key, record.reason or "", record.language)
                 continue
-            info = {key: record.get(key) for key in ("format", "encoding", "units", "language")}
+            info = {"format": record.format, "encoding": record.encoding, "units": record.units}
+            info["language"] = record.language
             self._record(f, "skipped", sha, group.key, f.outputs, **info)
             self._result(f, "skipped", reason="unchanged since the last run", outputs=f.outputs)
 
@@ -159,20 +158,25 @@ class Runner:
             bars.close()
             self.writer.close()
 
-    def _run_documents(self, docs: list[Document], progress: Any = None) -> list[TranslationAndSummary]:
+    def _run_documents(self, docs: list[tuple[Document, Route]], progress: Any = None) -> list[TranslationAndSummary]:
         return run_documents(
-            [doc.units for doc in docs], self.translator, self.summarizer, length=self.cfg.length, progress=progress
+            [doc.units for doc, _ in docs],
+            self.translator,
+            self.summarizer,
+            length=self.cfg.length,
+            routes=[where for _, where in docs],
+            progress=progress,
         )
 
     def _run_group(self, group: WorkGroup, bars: Bars) -> None:
         hashes = dict(zip((f.rel for f in group.files), group.hashes))
-        docs: list[tuple[SourceFile, Document]] = []
+        docs: list[tuple[SourceFile, Document, Route]] = []
         for f in group.files:
             try:
                 doc = read_document(f.path, max_bytes=self.cfg.max_file_bytes)
                 # the pipeline's own decision (from all the units), made before the group's call so
                 # that a refused file leaves the others' batches as they are in every run
-                self.translator.route("\n\n".join(unit for unit in doc.units if unit.strip()))
+                where = self.translator.route("\n\n".join(unit for unit in doc.units if unit.strip()))
             except UnsupportedLanguageError as exc:
                 self._refuse(f, hashes[f.rel], group.key, str(exc), exc.language)
                 bars.file_done()
@@ -181,13 +185,13 @@ class Runner:
                 self._fail(f, hashes[f.rel], group.key, exc)
                 bars.file_done()
                 continue
-            docs.append((f, doc))
+            docs.append((f, doc, where))
         if not docs:
             return
         progress, finish = bars.group()
         results: list[TranslationAndSummary | BaseException]
         try:
-            results = list(self._run_documents([doc for _, doc in docs], progress))
+            results = list(self._run_documents([(doc, where) for _, doc, where in docs], progress))
         except ModelNotFoundError:
             raise
         except Exception as exc:  # one file broke the group (or memory ran out)
@@ -195,9 +199,9 @@ class Runner:
                 results = [exc]
             else:
                 logger.warning("a work group of %d files failed (%s); retrying file by file", len(docs), reason(exc))
-                results = [self._run_alone(doc) for _, doc in docs]
+                results = [self._run_alone(doc, where) for _, doc, where in docs]
         finish()
-        for (f, doc), result in zip(docs, results):
+        for (f, doc, _where), result in zip(docs, results):
             if isinstance(result, UnsupportedLanguageError):  # a paragraph of another language
                 self._refuse(f, hashes[f.rel], group.key, str(result), result.language)
             elif isinstance(result, BaseException):
@@ -206,9 +210,9 @@ class Runner:
                 self._finish_file(f, hashes[f.rel], group.key, doc, result)
             bars.file_done()
 
-    def _run_alone(self, doc: Document) -> TranslationAndSummary | BaseException:
+    def _run_alone(self, doc: Document, where: Route) -> TranslationAndSummary | BaseException:
         try:
-            return self._run_documents([doc])[0]
+            return self._run_documents([(doc, where)])[0]
         except ModelNotFoundError:
             raise
         except Exception as exc:  # recorded as this file's failure
@@ -233,12 +237,10 @@ class Runner:
             {"sentence": n, "source": s.source, "english": s.target, "score": round(s.score, 4)}
             for n, s in least_confident(result.segments, LEAST_CONFIDENT)
         ]
-        extra = {
-            "notes": result.notes,
-            "warnings": list(doc.warnings) + list(result.warnings),
-            "least_confident": doubtful,
-        }
-        self._result(f, "done", outputs=f.outputs, **info, **{k: v for k, v in extra.items() if v})
+        warnings = list(doc.warnings) + list(result.warnings)
+        self._result(
+            f, "done", outputs=f.outputs, **info, notes=result.notes, warnings=warnings, least_confident=doubtful
+        )
 
     def _refuse(self, f: SourceFile, sha: str, key: str, why: str, lang: str | None) -> None:
         logger.info("%s skipped: %s", f.rel, why)

@@ -76,3 +76,17 @@ class Engine(Protocol):
         ``return_scores`` each row is a :class:`ScoredIds` carrying the model's score for exactly
         those ids."""
         ...
+
+    def n_best(
+        self,
+        batch: list[list[int]],
+        *,
+        max_new_tokens: list[int],
+        count: int,
+        num_beams: int = 1,
+        length_penalty: float = 1.0,
+    ) -> list[list[list[int]]]:
+        """Return, for each input, up to ``count`` hypotheses of a beam search at least ``count``
+        wide (``max(num_beams, count)``), best first, each as :meth:`generate` returns a row (no
+        decoder start, forced first token, EOS or padding; at most ``max_new_tokens[i]`` long)."""
+        ...

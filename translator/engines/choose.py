@@ -60,16 +60,23 @@ class FallbackEngine:
     def generate(self, batch: list[list[int]], **options: Any) -> list[list[int]]:
         """See :class:`~translator.engines.base.Engine`; every option (``return_scores``
         included) goes to the engine in use, and to transformers when it retries the batch."""
+        return self._call("generate", batch, options)
+
+    def n_best(self, batch: list[list[int]], **options: Any) -> list[list[list[int]]]:
+        """See :class:`~translator.engines.base.Engine`, with the same fallback as :meth:`generate`."""
+        return self._call("n_best", batch, options)
+
+    def _call(self, method: str, batch: list[list[int]], options: dict[str, Any]) -> Any:
         engine = self._engine
         try:
-            return engine.generate(batch, **options)
+            return getattr(engine, method)(batch, **options)
         except Ct2Unavailable as exc:
             if engine.name != "ct2":
                 raise
             with self._lock:
                 if self._engine is engine:  # one switch, whichever thread failed first
                     self._engine = self._fallback(str(exc))
-            return self._engine.generate(batch, **options)
+            return getattr(self._engine, method)(batch, **options)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

@@ -11,14 +11,23 @@ problem and the fix, so that ``engine="auto"`` can switch to transformers.
 from __future__ import annotations
 
 import logging
-import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ..batching import GPU_MEMORY_SHARE, GPU_POSITIONS, budget_for_memory, plan_batches, sub_batch_budget
 from ..options import env_int
 from .base import Ct2Unavailable, ScoredIds, mean_score
-from .ct2_convert import DTYPE_ALIASES, QUANTIZATIONS, convert, quantization_for, read_vocabulary
+from .ct2_convert import convert, quantization_for, read_vocabulary
+from .ct2_settings import (
+    available_cores,
+    bytes_per_position,
+    compute_type,
+    ct2_device,
+    cuda_free_bytes,
+    thread_split,
+)
 from .cuda_libs import cuda_failure, preload_cublas_once
 from .tokenizer import read_json
 
@@ -40,97 +49,6 @@ ENV_MAX_POSITIONS = "TRANSLATOR_CT2_MAX_POSITIONS"
 """Overrides the decoder positions a sub-batch may hold (:func:`translator.batching.sub_batch_budget`)."""
 SCORE_SHARE = 32
 """A scoring batch (see CT2Engine._rescore) holds 1/SCORE_SHARE of a sub-batch's positions."""
-
-
-# ------------------------------------------------------------------------------ settings
-
-
-def available_cores() -> int:
-    """CPU cores this process may run on (its affinity mask, not the machine's count)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
-def thread_split(
-    cores: int | None = None, kind: str = "translation", *, inter: int | None = None, intra: int | None = None
-) -> tuple[int, int]:
-    """``(inter_threads, intra_threads)`` for a CPU translator; ``inter``/``intra`` given (from
-    RuntimeOptions' ``ct2_inter_threads``/``ct2_intra_threads``) win over the defaults.
-
-    Translation decodes many short sentences: running independent sub-batches side by side (inter)
-    beats splitting each matrix product (intra), as beam search over small batches does not keep
-    several cores busy inside one product: on 2 cores, 2 workers × 1 thread translated about 1.4×
-    faster than 1 × 2. Above 4 cores each worker gets several threads, which keeps the per-worker
-    batches (and memory) reasonable. A summary is one long input (or a few chunks in one batch),
-    which only intra threads can speed up: 1 worker × all cores.
-    """
-    cores = cores or available_cores()
-    default_inter = 1 if kind == "summary" else min(cores, 4)
-    return inter or default_inter, intra or max(1, cores // default_inter)
-
-
-def ct2_device(device: str) -> tuple[str, int]:
-    """``cpu`` → ("cpu", 0); ``cuda``/``cuda:N`` → ("cuda", N). Raises Ct2Unavailable otherwise."""
-    if device == "cpu":
-        return "cpu", 0
-    if device == "cuda" or device.startswith("cuda:"):
-        index = int(device.partition(":")[2] or 0)
-        return "cuda", index
-    raise Ct2Unavailable(f"CTranslate2 runs on CPU or CUDA, not on {device!r}")
-
-
-def compute_type(dtype: str, device: str) -> str:
-    """The CTranslate2 compute type for RuntimeOptions.dtype on ``device``.
-
-    ``auto`` is int8 on CPU (int8 weights and matrix products, float32 elsewhere) and float16 on
-    CUDA (float32 on a GPU without float16); ``float32``, ``int8``, ``float16``, ``bfloat16``,
-    ``int16`` and CTranslate2's mixed names (``int8_float16``...) are taken as they are. Raises
-    ValueError for a type this device cannot run, Ct2Unavailable when CUDA cannot be asked.
-    """
-    kind, _index = ct2_device(device)
-    dtype = (dtype or "auto").strip().lower()
-    dtype = DTYPE_ALIASES.get(dtype, dtype)
-    if dtype not in QUANTIZATIONS + ("auto",):
-        raise ValueError(f"dtype {dtype!r} is not available with the ct2 engine: use auto, " + ", ".join(QUANTIZATIONS))
-    import ctranslate2
-
-    try:
-        supported = ctranslate2.get_supported_compute_types(kind)
-    except RuntimeError as exc:
-        raise Ct2Unavailable(f"CTranslate2 cannot use {device}: {cuda_failure(exc) or exc}") from exc
-    if dtype == "auto":
-        dtype = "int8" if kind == "cpu" else ("float16" if "float16" in supported else "float32")
-    if dtype not in supported:
-        raise ValueError(
-            f"dtype {dtype!r} cannot run on {device} with CTranslate2 here (supported: {', '.join(sorted(supported))})"
-        )
-    return dtype
-
-
-def bytes_per_position(config: dict[str, Any], compute: str) -> int:
-    """Device memory one decoder position of a sub-batch costs (see :meth:`CT2Engine.sub_batches`):
-    the keys and values every decoder layer caches for it (half precision for the ``*float16``
-    types, float32 otherwise), plus the float32 scores over the vocabulary each hypothesis holds
-    while choosing, spread over a hypothesis of 16 positions."""
-    layers = int(config.get("decoder_layers") or config.get("num_hidden_layers") or 6)
-    width = int(config.get("d_model") or config.get("hidden_size") or 1024)
-    vocabulary = int(config.get("vocab_size") or 32000)
-    element = 2 if compute.endswith("16") and compute != "int16" else 4
-    return 2 * layers * width * element + vocabulary * 4 // 16
-
-
-def cuda_free_bytes(index: int) -> int | None:
-    """Free memory of CUDA device ``index`` (PyTorch asked: CTranslate2 cannot tell); None when
-    it cannot be asked."""
-    try:
-        import torch
-
-        free, _total = torch.cuda.mem_get_info(index)
-    except (ImportError, RuntimeError, AssertionError, ValueError):
-        return None
-    return int(free)
 
 
 # ----------------------------------------------------------------------------- the engine
@@ -279,22 +197,76 @@ class CT2Engine:
             min_new_tokens=min_new_tokens,
             return_scores=return_scores,
         )
-        try:
+        with self._cuda_errors():
             return self._generate(batch, max_new_tokens, **options)
+
+    def n_best(
+        self,
+        batch: list[list[int]],
+        *,
+        max_new_tokens: list[int],
+        count: int,
+        num_beams: int = 1,
+        length_penalty: float = 1.0,
+    ) -> list[list[list[int]]]:
+        """See :class:`~translator.engines.base.Engine`: ``num_hypotheses`` of a beam search at
+        least ``count`` wide, in the same length-sorted sub-batches as :meth:`generate` (sized
+        for the wider beam)."""
+        if not batch:
+            return []
+        if len(max_new_tokens) != len(batch):
+            raise ValueError(f"{len(batch)} inputs but {len(max_new_tokens)} max_new_tokens")
+        count = max(1, count)
+        beams = max(num_beams, count)
+        with self._cuda_errors():
+            sources = self._tokens(batch)
+            results: list[list[list[int]]] = [[] for _ in batch]
+            for group in self.sub_batches([len(ids) for ids in batch], max_new_tokens, beams):
+                found = self.translator.translate_batch(
+                    [sources[i] for i in group],
+                    target_prefix=[self.prefix] * len(group) if self.prefix else None,
+                    beam_size=beams,
+                    num_hypotheses=count,
+                    suppress_sequences=self.suppress,
+                    max_input_length=0,
+                    max_decoding_length=max(max_new_tokens[i] for i in group),
+                    length_penalty=length_penalty,
+                    return_end_token=True,
+                )
+                for i, result in zip(group, found):
+                    results[i] = [self._ids(tokens, max_new_tokens[i]) for tokens in result.hypotheses]
+            return results
+
+    @contextmanager
+    def _cuda_errors(self) -> Iterator[None]:
+        """On CUDA, a CUDA library, driver, memory or compute-type error becomes Ct2Unavailable."""
+        try:
+            yield
         except RuntimeError as exc:
             reason = cuda_failure(exc) if self.backend == "cuda" else None
             if reason is None:
                 raise
             raise Ct2Unavailable(f"CTranslate2 failed on {self.device}: {reason}") from exc
 
+    def _tokens(self, batch: list[list[int]]) -> list[list[str]]:
+        """The rows of ids as CTranslate2's tokens. Raises ValueError for an id out of range."""
+        vocabulary = self.vocabulary
+        try:
+            return [[vocabulary[i] for i in ids] for ids in batch]
+        except IndexError:
+            raise ValueError(f"token id out of range for a vocabulary of {len(vocabulary)}") from None
+
+    def _ids(self, tokens: list[str], bound: int) -> list[int]:
+        """A hypothesis' text ids: the forced prefix, padding and EOS left out, cut to ``bound``
+        (the forced prefix counts towards it, as in the hf engine)."""
+        skip = 1 if self.prefix else 0
+        ids = [self.token_id[t] for t in tokens[skip:] if t in self.token_id]
+        return [t for t in ids if t != self.pad_id and t != self.eos_id][: bound - skip]
+
     def _generate(
         self, batch: list[list[int]], max_new_tokens: list[int], *, beam_size: int, return_scores: bool, **options: Any
     ) -> list[list[int]]:
-        vocabulary = self.vocabulary
-        try:
-            sources = [[vocabulary[i] for i in ids] for ids in batch]
-        except IndexError:
-            raise ValueError(f"token id out of range for a vocabulary of {len(vocabulary)}") from None
+        sources = self._tokens(batch)
         groups = self.sub_batches([len(ids) for ids in batch], max_new_tokens, beam_size)
         return self._decode(
             sources, groups, max_new_tokens, beam_size=beam_size, return_scores=return_scores, **options
@@ -380,8 +352,7 @@ class CT2Engine:
             for i, future in zip(group, futures):
                 result = future.result()
                 tokens = result.hypotheses[0]
-                ids = [self.token_id[t] for t in tokens[skip:] if t in self.token_id]
-                ids = [t for t in ids if t != self.pad_id and t != self.eos_id][: max_new_tokens[i] - skip]
+                ids = self._ids(tokens, max_new_tokens[i])
                 if not return_scores:
                     results[i] = ids
                     continue

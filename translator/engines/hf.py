@@ -145,6 +145,55 @@ class HFEngine:
                 results[i] = out
         return results
 
+    def n_best(
+        self,
+        batch: list[list[int]],
+        *,
+        max_new_tokens: list[int],
+        count: int,
+        num_beams: int = 1,
+        length_penalty: float = 1.0,
+    ) -> list[list[list[int]]]:
+        """See :class:`~translator.engines.base.Engine`: ``num_return_sequences`` of a beam search
+        at least ``count`` wide, in length-sorted calls of :attr:`max_batch_tokens` padded source
+        tokens shared by the beams."""
+        if len(max_new_tokens) != len(batch):
+            raise ValueError(f"{len(batch)} inputs but {len(max_new_tokens)} max_new_tokens")
+        count = max(1, count)
+        beams = max(num_beams, count)
+        results: list[list[list[int]]] = [[] for _ in batch]
+        budget = max(1, self.max_batch_tokens * max(1, num_beams) // beams)
+        for chunk in plan_batches([len(ids) for ids in batch], budget):
+            input_ids, attention = self._padded([batch[i] for i in chunk])
+            with torch.inference_mode():
+                output = self.model.generate(
+                    input_ids=input_ids.to(self.device),
+                    attention_mask=attention.to(self.device),
+                    max_new_tokens=max(max_new_tokens[i] for i in chunk),
+                    num_beams=beams,
+                    num_return_sequences=count,
+                    do_sample=False,
+                    length_penalty=length_penalty,
+                    early_stopping=beams > 1,
+                    max_length=None,
+                    min_length=None,
+                    forced_eos_token_id=None,
+                )
+            rows = output.tolist()  # count rows per input, best first
+            for k, i in enumerate(chunk):
+                results[i] = [self._keep(row, max_new_tokens[i])[0] for row in rows[k * count : (k + 1) * count]]
+        return results
+
+    def _padded(self, batch: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """The rows right-padded to the widest, and their attention mask."""
+        width = max(len(ids) for ids in batch)
+        input_ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
+        attention = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, ids in enumerate(batch):
+            input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+            attention[row, : len(ids)] = 1
+        return input_ids, attention
+
     def _generate(
         self,
         batch: list[list[int]],
@@ -157,12 +206,7 @@ class HFEngine:
         length_penalty: float,
         return_scores: bool,
     ) -> list[list[int]]:
-        width = max(len(ids) for ids in batch)
-        input_ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
-        attention = torch.zeros((len(batch), width), dtype=torch.long)
-        for row, ids in enumerate(batch):
-            input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
-            attention[row, : len(ids)] = 1
+        input_ids, attention = self._padded(batch)
         # One bound for the batch; each row is cut to its own bound below, which with greedy
         # decoding gives exactly what the row would get alone.
         limit = max(max_new_tokens)

@@ -1,7 +1,8 @@
 """Tooling for tests, demos and benchmarks: tiny random-weight models with real tokenizers,
 built locally (``translator tiny-models``)."""
 
-from .tiny import BART_SHAPES, MARIAN_SHAPES, MARKER, ModelShape, build_all, build_bart, build_marian, read_marker
+from .shapes import BART_SHAPES, MARIAN_SHAPES, ModelShape
+from .tiny import MARKER, build_all, build_bart, build_marian, read_marker
 
 __all__ = [
     "BART_SHAPES",

@@ -34,12 +34,12 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..io import build_folder
 from ..paths import EXAMPLES
+from .shapes import BART_SHAPES, MARIAN_SHAPES, SHAPE_ALIASES, ModelShape, architecture, save_random_model
 from .tokenizers import (
     BART_BOS_ID,
     BART_EOS_ID,
@@ -64,37 +64,6 @@ BUILDER_VERSION = 1
 _DEFAULT_SOURCE_CORPUS = EXAMPLES / "article-sl.txt"
 _DEFAULT_TARGET_CORPUS = EXAMPLES / "article-en.txt"
 
-
-@dataclass(frozen=True)
-class ModelShape:
-    """Architecture of a built model. ``vocab_size`` None: exactly the trained vocabulary."""
-
-    d_model: int
-    encoder_layers: int
-    decoder_layers: int
-    attention_heads: int
-    ffn_dim: int
-    vocab_size: int | None
-    max_position_embeddings: int
-    activation_function: str
-
-
-MARIAN_SHAPES: dict[str, ModelShape] = {
-    "tiny": ModelShape(64, 2, 2, 4, 128, None, 512, "relu"),
-    # Helsinki-NLP/opus-mt-tc-big-zls-en (transformer-big: post-norm, sinusoidal positions).
-    "opus-mt-tc-big": ModelShape(1024, 6, 6, 16, 4096, 59_883, 1024, "relu"),
-}
-BART_SHAPES: dict[str, ModelShape] = {
-    "tiny": ModelShape(64, 2, 2, 4, 128, None, 1024, "gelu"),
-    # sshleifer/distilbart-cnn-12-6.
-    "distilbart-cnn-12-6": ModelShape(1024, 12, 6, 16, 4096, 50_264, 1024, "gelu"),
-}
-_SHAPE_ALIASES = {
-    "opus-mt-tc-big-zls-en": "opus-mt-tc-big",
-    "Helsinki-NLP/opus-mt-tc-big-zls-en": "opus-mt-tc-big",
-    "distilbart": "distilbart-cnn-12-6",
-    "sshleifer/distilbart-cnn-12-6": "distilbart-cnn-12-6",
-}
 
 _MARIAN_FILES = (
     "config.json",
@@ -216,7 +185,7 @@ def read_marker(path: str | Path) -> dict[str, Any] | None:
 
 
 def _pick_shape(shape: str, shapes: dict[str, ModelShape], what: str) -> tuple[str, ModelShape]:
-    name = _SHAPE_ALIASES.get(shape, shape)
+    name = SHAPE_ALIASES.get(shape, shape)
     if name not in shapes:
         raise ValueError(f"unknown {what} shape {shape!r}: choose one of {', '.join(shapes)}")
     return name, shapes[name]
@@ -297,70 +266,6 @@ def _build(
     return out_dir
 
 
-def _mask_dummies(model: Any, vocab: dict[str, int], trained: int, size: int) -> None:
-    """Make the model never choose a ``<dummy_N>`` id: ``final_logits_bias`` -1e4 there.
-
-    The bias is part of the checkpoint (and CTranslate2 carries a non-zero one over), so a
-    random big-shape model decodes to real pieces, not to ``<dummy_N>`` strings.
-    """
-    import torch
-
-    dummy = [index for token, index in vocab.items() if token.startswith("<dummy_")]
-    if not dummy:
-        return
-    assert len(dummy) == size - trained, (len(dummy), size, trained)
-    with torch.no_grad():
-        model.final_logits_bias[0, torch.tensor(dummy)] = -1e4
-
-
-def _save_random_model(
-    model_class: Any, config: Any, generation: Any, seed: int, vocab: dict[str, int], trained: int, out: Path
-) -> None:
-    """Initialise ``model_class(config)`` from ``seed``, keep it off the ``<dummy_N>`` ids, give it
-    the ``generation`` config (generation_config.json in transformers 5, not config.json) and
-    save it into ``out``."""
-    import torch
-
-    torch.manual_seed(seed)
-    model = model_class(config).eval()
-    _mask_dummies(model, vocab, trained, len(vocab))
-    model.generation_config = generation
-    _save_model(model, out)
-
-
-def _save_model(model: Any, out: Path) -> None:
-    from transformers.utils import logging as hf_logging
-
-    bar = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()  # "Writing model shards" for a single file is noise
-    try:
-        model.save_pretrained(out, max_shard_size="50GB")
-    finally:
-        if bar:
-            hf_logging.enable_progress_bar()
-    if not (out / "model.safetensors").is_file():
-        raise RuntimeError(f"save_pretrained wrote no model.safetensors into {out}")
-
-
-def _architecture(spec: ModelShape, size: int) -> dict[str, Any]:
-    """The config fields a shape sets, for MarianConfig and BartConfig alike."""
-    return dict(
-        vocab_size=size,
-        d_model=spec.d_model,
-        encoder_layers=spec.encoder_layers,
-        decoder_layers=spec.decoder_layers,
-        encoder_attention_heads=spec.attention_heads,
-        decoder_attention_heads=spec.attention_heads,
-        encoder_ffn_dim=spec.ffn_dim,
-        decoder_ffn_dim=spec.ffn_dim,
-        activation_function=spec.activation_function,
-        max_position_embeddings=spec.max_position_embeddings,
-        dropout=0.1,
-        attention_dropout=0.0,
-        activation_dropout=0.0,
-    )
-
-
 # ---------------------------------------------------------------------------------- models
 
 
@@ -373,7 +278,7 @@ def _make_marian(
     size = len(vocab)
     pad_id = vocab["<pad>"]
     config = MarianConfig(
-        **_architecture(spec, size),
+        **architecture(spec, size),
         decoder_vocab_size=size,
         scale_embedding=True,
         share_encoder_decoder_embeddings=True,
@@ -395,7 +300,7 @@ def _make_marian(
         bad_words_ids=[[pad_id]],  # as in the real model: never generate <pad>
         num_beams=1,
     )
-    _save_random_model(MarianMTModel, config, generation, seed, vocab, trained, out)
+    save_random_model(MarianMTModel, config, generation, seed, vocab, trained, out)
     check_marian_tokenizer(out, source_text, size)
     return {
         "model_vocab_size": size,
@@ -410,7 +315,7 @@ def _make_bart(out: Path, spec: ModelShape, text: str, vocab_size: int, seed: in
     vocab, trained = write_bart_tokenizer(out, text, vocab_size, spec.max_position_embeddings, spec.vocab_size)
     size = len(vocab)
     config = BartConfig(
-        **_architecture(spec, size),
+        **architecture(spec, size),
         scale_embedding=False,
         bos_token_id=BART_BOS_ID,
         pad_token_id=BART_PAD_ID,
@@ -434,7 +339,7 @@ def _make_bart(out: Path, spec: ModelShape, text: str, vocab_size: int, seed: in
         forced_eos_token_id=BART_EOS_ID,
         num_beams=1,
     )
-    _save_random_model(BartForConditionalGeneration, config, generation, seed, vocab, trained, out)
+    save_random_model(BartForConditionalGeneration, config, generation, seed, vocab, trained, out)
     return {
         "model_vocab_size": size,
         "trained_vocab_size": trained,

@@ -187,21 +187,21 @@ class Translated:
 def alternatives_for(
     backend: Backend, texts: list[str], english: list[str], routes: list[Route], count: int, *, html: bool
 ) -> list[list[str]]:
-    """Up to ``count`` other English translations of each text, best first: from
-    ``backend.alternatives(texts, count, source=...)`` when the backend has it (one call per
-    source language, for the plain texts it translates), else none. English, blank and HTML texts
-    have none (as in LibreTranslate); an alternative equal to the translation, or to another one
-    before it, is left out."""
+    """Up to ``count`` other English translations of each text, best first
+    (:meth:`Backend.alternatives`: each sentence's n-best hypotheses, one call per source
+    language). English, blank and HTML texts have none (as in LibreTranslate); an alternative
+    equal to the translation, or to another one before it, is left out."""
     found: list[list[str]] = [[] for _ in texts]
-    method = getattr(backend, "alternatives", None)
-    if method is None or html or count < 1:
+    if html or count < 1:
         return found
     by_source: dict[str, list[int]] = {}
     for i, where in enumerate(routes):
         if where.action == "translate":
             by_source.setdefault(where.language, []).append(i)
     for language, indices in by_source.items():
-        lists = method([texts[i] for i in indices], count, source=language)
+        lists = backend.alternatives(
+            [texts[i] for i in indices], count, source=language, exclude=[english[i] for i in indices]
+        )
         for i, candidates in zip(indices, lists):
             unique = [c for n, c in enumerate(candidates) if c != english[i] and c not in candidates[:n]]
             found[i] = [str(c) for c in unique[:count]]
@@ -237,7 +237,13 @@ def translate_texts(
             sent[i], given = _to_translate(docs[i].units, where, source) if docs[i] else ([texts[i]], source)
             by_source.setdefault(given, []).append(i)
     for given, indices in by_source.items():
-        results = backend.run_documents([sent[i] for i in indices], source=given, summary=summary, length=length)
+        results = backend.run_documents(
+            [sent[i] for i in indices],
+            source=given,
+            summary=summary,
+            length=length,
+            routes=[routes[i] for i in indices],  # detected once, above
+        )
         for i, result in zip(indices, results):
             doc = docs[i]
             english[i] = (
