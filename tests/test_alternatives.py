@@ -95,7 +95,7 @@ def test_alternatives_exclude_the_given_translation(tiny_env):
     assert first[0] not in again
 
 
-@pytest.mark.parametrize("count", [-1, 1.5, True, "2"])
+@pytest.mark.parametrize("count", [-1, 1.5, True, "2", 17])
 def test_alternatives_refuse_a_bad_count(tiny_env, count):
     with pytest.raises(InvalidInputError, match="count must be a whole number"):
         Translator().alternatives([SOURCES[0]], count)

@@ -438,6 +438,7 @@ def test_serve_flags_reach_the_settings(tmp_path):
         dict(max_file_bytes=0),
         dict(batch_limit=-1),
         dict(alternatives_limit=-1),
+        dict(alternatives_limit=17),
         dict(url_prefix="translator"),
         dict(url_prefix="/translator/"),
         dict(url_prefix="/a b"),

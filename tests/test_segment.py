@@ -443,6 +443,8 @@ def test_per_language(lang: str, text: str, expected: list[str]) -> None:
         ("sr-Cyrl", "Dobar dan.", "bg"),
         ("sr_Cyrl_RS", "", "bg"),
         ("hbs", "", "hr"),
+        ("cnr", "Dobar dan.", "hr"),
+        ("cnr", "Добар дан.", "bg"),
         ("bg", "", "bg"),
         ("bul", "", "bg"),
         ("mk", "", "bg"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "ALIASES",
     "CANDIDATES",
     "DEFAULT_SOURCE",
     "NAMES",
@@ -88,7 +89,7 @@ _OTHER_NAMES: dict[str, str] = {
 # likely to paste (a text in none of them is called the closest of them, with low confidence).
 CANDIDATES: tuple[str, ...] = (*SUPPORTED_SOURCES, *_OTHER_NAMES)
 NAMES = {**SUPPORTED_SOURCES, **_OTHER_NAMES, UNDETERMINED: "undetermined"}
-_ALIASES = {  # ISO 639-2/3 codes and old tags people pass as source=
+ALIASES = {  # ISO 639-2/3 codes and old tags people pass as source=
     "slv": "sl",
     "hrv": "hr",
     "srp": "sr",
@@ -99,6 +100,7 @@ _ALIASES = {  # ISO 639-2/3 codes and old tags people pass as source=
     "eng": "en",
     "sh": "hr",
     "hbs": "hr",
+    "cnr": "sr",  # Montenegrin: the Serbian rules and route
 }
 
 
@@ -110,6 +112,6 @@ def language_name(code: str) -> str:
 def normalize_code(tag: str) -> tuple[str, str | None]:
     """("sr", "Cyrl") for "sr-Cyrl", "SR_cyrl_RS"; ("sl", None) for "slv" or "sl-SI"."""
     parts = re.split(r"[-_]", (tag or "").strip())
-    code = _ALIASES.get(parts[0].lower(), parts[0].lower())
+    code = ALIASES.get(parts[0].lower(), parts[0].lower())
     script = next((p.title() for p in parts[1:] if p.lower() in ("latn", "cyrl")), None)
     return code, script

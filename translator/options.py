@@ -21,6 +21,7 @@ ENGINES: tuple[str, ...] = ("auto", "hf", "ct2")
 DTYPES: tuple[str, ...] = ("auto", "float32", "float16", "bfloat16", "int8")
 DEVICES_HELP = "auto, cpu, cuda, cuda:N or mps"
 MIN_BEAMS, MAX_BEAMS = 1, 6
+MAX_ALTERNATIVES = 16  # Translator.alternatives: a beam of count + 1 hypotheses, so bounded
 DEFAULT_BEAMS = 4
 # the web page's (translator serve): cli.py's defaults and ui.Settings' without importing gradio
 DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MAX_CHARS = "127.0.0.1", 7860, 100_000

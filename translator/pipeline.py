@@ -80,8 +80,19 @@ def stream(
     length: str | None = None,
     progress: Progress | None = None,
 ) -> Iterator[TranslationAndSummary]:
-    """Yield growing partial results (``summary`` None) as paragraphs finish; the last one is
-    complete, with its summary when ``summarizer`` is given."""
+    """Yield growing partial results as paragraph groups finish (:meth:`Translator.iter_translate_document`).
+
+    Args:
+        text, translator, summarizer, length, progress: as :func:`run`.
+
+    Returns:
+        An iterator of :class:`~translator.results.TranslationAndSummary`: partial ones with
+        ``summary`` None, the last one complete (with its summary when ``summarizer`` is given)
+        and equal to what :func:`run` returns.
+
+    Raises:
+        As :func:`run`, from the first ``next()``.
+    """
     translation = None
     for translation in translator.iter_translate_document(text, progress=progress):
         yield _result(translation, None, None)
@@ -100,12 +111,23 @@ def run_documents(
     progress: Progress | None = None,
 ) -> list[TranslationAndSummary]:
     """Translate several documents, each given as its units (paragraphs, cells, cues), in one
-    go: their sentences share batches, and each document's language is decided from all its
-    units. Each result's ``parts`` holds the English of each unit, ``translation`` the units
-    joined by blank lines, which is also what gets summarised; segment offsets are offsets into
-    their own unit. ``routes`` (one per document, None: detect) are languages decided already, so
-    that a document is not detected twice. Raises UnsupportedLanguageError for a document the model
-    does not translate."""
+    go: their sentences share batches, and each document's language is decided from all its units.
+
+    Args:
+        documents: each document's units, in order.
+        translator, summarizer, length, progress: as :func:`run`.
+        routes: one per document (None: detect): languages decided already, so that a document is
+            not detected twice.
+
+    Returns:
+        One :class:`~translator.results.TranslationAndSummary` per document: ``parts`` the English
+        of each unit, ``translation`` the units joined by blank lines (what gets summarised);
+        segment offsets are offsets into their own unit.
+
+    Raises:
+        UnsupportedLanguageError: a document is in a language the model does not translate.
+        and as :func:`run`.
+    """
     translations = translator.translate_documents(
         [list(units) for units in documents], routes=routes, progress=progress
     )

@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .language_codes import ALIASES
+
 __all__ = ["GENERIC", "RULES", "Rules", "rule_set"]
 
 
@@ -109,19 +111,6 @@ RULES: dict[str, Rules] = {
 }
 GENERIC = Rules()
 
-_ALIASES = {
-    "slv": "sl",
-    "eng": "en",
-    "hrv": "hr",
-    "srp": "sr",
-    "bos": "bs",
-    "bul": "bg",
-    "mkd": "mk",
-    "mac": "mk",
-    "sh": "hr",
-    "hbs": "hr",
-    "cnr": "sr",
-}
 _SERBO_CROATIAN = frozenset({"hr", "bs", "sr"})
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -134,7 +123,7 @@ def rule_set(lang: str, text: str = "") -> str:
     language code. Serbian, Croatian and Bosnian with no script in the tag are looked at: mostly
     Cyrillic ``text`` takes the Cyrillic set."""
     parts = (lang or "").strip().lower().replace("_", "-").split("-")
-    code = _ALIASES.get(parts[0], parts[0])
+    code = ALIASES.get(parts[0], parts[0])
     if not re.fullmatch(r"[a-z]{2}", code):
         return ""
     if code in _SERBO_CROATIAN:

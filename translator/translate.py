@@ -26,7 +26,7 @@ from .engines import LoadedModel, load
 from .errors import InvalidInputError, InvalidTypeError
 from .generation import Progress, n_best, run_jobs
 from .inputs import check_text, check_texts
-from .options import RuntimeOptions, TranslationOptions, model_name
+from .options import MAX_ALTERNATIVES, RuntimeOptions, TranslationOptions, model_name
 from .pieces import Piece
 from .plans import Plan, plan_text, plan_units, stream_groups
 from .results import Segment, Translation
@@ -259,13 +259,13 @@ class Translator:
         so there may be fewer than ``count``; English and blank texts have none.
 
         Raises:
-            InvalidInputError: ``count`` is not a whole number from 0 up, or ``exclude`` does not
-                match ``texts``.
+            InvalidInputError: ``count`` is not a whole number from 0 to
+                :data:`~translator.options.MAX_ALTERNATIVES`, or ``exclude`` does not match ``texts``.
             and as :meth:`translate`.
         """
         texts = check_texts(texts, "alternatives()")
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise InvalidInputError(f"count must be a whole number from 0 up, got {count!r}")
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_ALTERNATIVES:
+            raise InvalidInputError(f"count must be a whole number from 0 to {MAX_ALTERNATIVES}, got {count!r}")
         if exclude is not None and len(exclude) != len(texts):
             raise InvalidInputError(f"{len(texts)} texts but {len(exclude)} translations to exclude")
         plans = [self._plans([text], None)[0] for text in texts]

@@ -13,6 +13,7 @@ from ..options import (
     DEFAULT_HOST,
     DEFAULT_MAX_CHARS,
     DEFAULT_PORT,
+    MAX_ALTERNATIVES,
     MAX_FILE_BYTES,
     ServerLimits,
     check_beams,
@@ -124,6 +125,11 @@ class Settings:
         ):
             if getattr(self, name) < 0:
                 raise InvalidInputError(f"{name} ({flag}) must be 0 or more, got {getattr(self, name)}")
+        if self.alternatives_limit > MAX_ALTERNATIVES:
+            raise InvalidInputError(
+                f"alternatives_limit (--alternatives-limit) must be at most {MAX_ALTERNATIVES}, "
+                f"got {self.alternatives_limit}"
+            )
         prefix = self.url_prefix
         if prefix and (
             not prefix.startswith("/")

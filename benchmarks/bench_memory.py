@@ -1,0 +1,104 @@
+#!/usr/bin/env python
+"""Where the memory of translate + summarise goes, stage by stage, in one process.
+
+    python benchmarks/bench_memory.py           # the full workload of bench_translate.py (35 sentences)
+    python benchmarks/bench_memory.py --quick   # every 2nd sentence
+
+For each stage (import, loading each model, translating, summarising) prints the resident memory
+after it (``VmRSS``), the process's peak so far (``VmHWM``), and the peak of the Python heap during
+the stage (``tracemalloc``: what Python objects took, as against the engines' own C++ buffers),
+and whether torch has been imported (the CTranslate2 path should not need it). The models and the
+workload are those of ``bench_translate.py`` (built once, in a child process, into ``.bench-cache/``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+CACHE = REPO / ".bench-cache"
+
+
+def _status() -> dict[str, int]:
+    """VmRSS and VmHWM of this process, in MiB."""
+    found = {}
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                found[key] = int(value.split()[0]) // 1024
+    return found
+
+
+def _workload(quick: bool) -> dict:
+    """bench_translate.py's workload and models, built in a child process (tokenising it imports
+    torch, which this process must not do before it is measured)."""
+    path = CACHE / f"memory-workload{'-quick' if quick else ''}.json"
+    if not path.is_file():
+        script = (
+            "import json, sys; sys.path.insert(0, sys.argv[1]); import bench_translate as b; "
+            "m, s = b.build_models(b.CACHE); t = b.translation_workload(m, 2000); "
+            "t = b.every_nth(t, b.QUICK_STEP) if sys.argv[3] == '1' else t; "
+            "open(sys.argv[2], 'w').write(json.dumps({'marian': str(m), 'bart': str(s), 'translation': t, "
+            "'summary': b.summary_workload(s)}))"
+        )
+        subprocess.run(
+            [sys.executable, "-c", script, str(REPO / "benchmarks"), str(path), "1" if quick else "0"], check=True
+        )
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="every 2nd sentence of the workload")
+    args = parser.parse_args()
+    workload = _workload(args.quick)
+    marian, bart = Path(workload["marian"]), Path(workload["bart"])
+    sentences = workload["translation"]["sentences"]
+    summary_text = workload["summary"]["text"]
+    rows: list[tuple[str, float, dict[str, int], int]] = []
+    tracemalloc.start()
+
+    def stage(name: str, work) -> object:
+        tracemalloc.reset_peak()
+        started = time.perf_counter()
+        result = work()
+        seconds = time.perf_counter() - started
+        rows.append((name, seconds, _status(), tracemalloc.get_traced_memory()[1] // 2**20))
+        return result
+
+    stage("start", lambda: None)
+    translator_module = stage("import translator", lambda: __import__("translator"))
+    translator = stage(
+        "load the translation model",
+        lambda: translator_module.Translator(str(marian), retry_repetitions=False, source="sl"),
+    )
+    stage("  (its engine)", lambda: translator.model)
+    torch_after_translation = "torch" in sys.modules
+    stage(f"translate {len(sentences)} sentences", lambda: translator.translate(sentences))
+    summarizer = translator_module.Summarizer(str(bart))
+    stage("load the summary model", lambda: summarizer.model)
+    stage("summarise 700 tokens", lambda: summarizer.summarize(summary_text, length="short"))
+    print(f"engines: {translator.model.engine.description} + {summarizer.model.engine.description}")
+    print(f"torch imported by the translation model: {'yes' if torch_after_translation else 'no'}")
+    print("| stage | seconds | RSS after, MiB | peak so far, MiB | Python heap peak, MiB |")
+    print("|---|---:|---:|---:|---:|")
+    for name, seconds, status, heap in rows:
+        print(f"| {name} | {seconds:.1f} | {status['VmRSS']} | {status['VmHWM']} | {heap} |")
+    print(json.dumps({"peak_mib": rows[-1][2]["VmHWM"]}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
