@@ -506,6 +506,11 @@ def _rate(r: dict | None) -> float:
     return r["tokens"] / r["seconds"]
 
 
+def _times(ratio: float, digits: int) -> str:
+    """``1.07x``, or ``(not run)`` where a side of the ratio was not measured."""
+    return "(not run)" if math.isnan(ratio) else f"{ratio:.{digits}f}x"
+
+
 def report(task: str, results: dict[str, dict], raw_configs: list[str]) -> tuple[float, float]:
     print(f"\n{task}:")
     for config in ("naive", "hf", "auto"):
@@ -625,7 +630,7 @@ def main(argv: list[str] | None = None) -> int:
         raw = [c for c in configs if c.startswith("raw")]
         if raw:
             a, b = report("translation", results, raw)
-            lines.append(f"translate: {a:.1f}x naive transformers, {b:.2f}x raw CTranslate2")
+            lines.append(f"translate: {_times(a, 1)} naive transformers, {_times(b, 2)} raw CTranslate2")
     if args.only in (None, "summarize"):
         configs = pick(SUMMARY_CONFIGS)
         results = {c: _spawn(f"summarize:{c}", workload, timeout) for c in configs}
@@ -633,7 +638,7 @@ def main(argv: list[str] | None = None) -> int:
         raw = [c for c in configs if c.startswith("raw")]
         if raw:
             a, b = report("summarisation", results, raw)
-            lines.append(f"summarize: {a:.1f}x naive transformers, {b:.2f}x raw CTranslate2")
+            lines.append(f"summarize: {_times(a, 1)} naive transformers, {_times(b, 2)} raw CTranslate2")
     if args.only is None and wanted is None:
         both = _spawn("both:auto", workload, timeout)
         print("\ntranslate + summarise in one process, default engine:")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..batching import GPU_MEMORY_SHARE, GPU_POSITIONS, budget_for_memory, plan_batches, sub_batch_budget
+from ..memory import share_one_arena
 from ..options import env_int
 from .base import Ct2Unavailable, ScoredIds, mean_score
 from .ct2_convert import convert, quantization_for, read_vocabulary
@@ -96,6 +97,7 @@ class CT2Engine:
         self.path = convert(path, quantization_for(self.compute_type))
         if backend == "cpu":
             self.inter_threads, self.intra_threads = thread_split(kind=kind, inter=inter_threads, intra=intra_threads)
+            share_one_arena()  # before the workers start: translator/memory.py says why
         else:
             self.inter_threads, self.intra_threads = inter_threads or 1, intra_threads or min(4, available_cores())
         given_positions = max_positions or env_int(ENV_MAX_POSITIONS, 0)

@@ -10,14 +10,14 @@ is released when the request ends; after a large one, freed memory is handed bac
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
 import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from ..memory import malloc_trim
 
 logger = logging.getLogger("translator")
 
@@ -47,14 +47,6 @@ def text_cost(chars: int) -> int:
     return 16 * chars
 
 
-def _malloc_trim():
-    name = ctypes.util.find_library("c")
-    try:
-        return ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to call
-        return None
-
-
 class Admission:
     """The server's budget (see the module docstring). Thread-safe."""
 
@@ -65,7 +57,6 @@ class Admission:
         self.reserved = 0
         self.waiting = 0
         self._lock = threading.Lock()
-        self._trim = _malloc_trim()
 
     @contextmanager
     def admit(self, cost: int) -> Iterator[None]:
@@ -98,5 +89,4 @@ class Admission:
     def release_memory(self) -> None:
         """Collect garbage and hand free heap pages back to the system."""
         gc.collect()
-        if self._trim is not None:
-            self._trim(0)
+        malloc_trim()
