@@ -2,7 +2,7 @@
 """Where the memory of translate + summarise goes, stage by stage, in one process.
 
     python benchmarks/bench_memory.py           # the full workload of bench_translate.py (35 sentences)
-    python benchmarks/bench_memory.py --quick   # every 2nd sentence
+    python benchmarks/bench_memory.py --quick   # --quick's 2 in 3 sentences
 
 For each stage (import, loading each model, translating, summarising) prints the resident memory
 after it (``VmRSS``), the process's peak so far (``VmHWM``), and the peak of the Python heap during
@@ -49,7 +49,7 @@ def _workload(quick: bool) -> dict:
         script = (
             "import json, sys; sys.path.insert(0, sys.argv[1]); import bench_translate as b; "
             "m, s = b.build_models(b.CACHE); t = b.translation_workload(m, 2000); "
-            "t = b.every_nth(t, b.QUICK_STEP) if sys.argv[3] == '1' else t; "
+            "t = b.quick_sample(t, *b.QUICK_SHARE) if sys.argv[3] == '1' else t; "
             "open(sys.argv[2], 'w').write(json.dumps({'marian': str(m), 'bart': str(s), 'translation': t, "
             "'summary': b.summary_workload(s)}))"
         )
@@ -61,7 +61,7 @@ def _workload(quick: bool) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="every 2nd sentence of the workload")
+    parser.add_argument("--quick", action="store_true", help="bench_translate.py --quick's workload")
     args = parser.parse_args()
     workload = _workload(args.quick)
     marian, bart = Path(workload["marian"]), Path(workload["bart"])
@@ -92,6 +92,7 @@ def main() -> int:
     stage("summarise 700 tokens", lambda: summarizer.summarize(summary_text, length="short"))
     print(f"engines: {translator.model.engine.description} + {summarizer.model.engine.description}")
     print(f"torch imported by the translation model: {'yes' if torch_after_translation else 'no'}")
+    print(f"torch imported by the end (the summary model too): {'yes' if 'torch' in sys.modules else 'no'}")
     print("| stage | seconds | RSS after, MiB | peak so far, MiB | Python heap peak, MiB |")
     print("|---|---:|---:|---:|---:|")
     for name, seconds, status, heap in rows:

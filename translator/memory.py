@@ -4,10 +4,12 @@ macOS, both do nothing).
 - :func:`share_one_arena`: glibc gives each thread that allocates at the same time as another its
   own malloc arena, and memory freed in one arena serves only that arena's thread. CTranslate2's
   workers (one thread each) grow their attention caches a step at a time, so each arena keeps its
-  own high-water mark: translate + summarise in one process peaked 50-100 MiB higher (measured with
-  ``benchmarks/bench_memory.py`` and ``bench_translate.py``'s one-process row: 1,224-1,238 MiB
-  against 1,126-1,171 MiB with one arena) at the same speed, since the workers allocate a few
-  large buffers a step, not many small ones. Setting ``$MALLOC_ARENA_MAX`` yourself keeps yours.
+  own high-water mark: translate + summarise in one process (``bench_translate.py``'s one-process
+  row, tc-big and distilbart shapes, 2 workers) peaked at 1,224-1,238 MiB with an arena each
+  against 1,133-1,156 MiB with one, at the same speed: the workers allocate a few large buffers a
+  step, not many small ones, so they hardly contend for the one arena. (A fixed mmap threshold,
+  which returns every large buffer at once, cut the peak to ~1,005 MiB but ran 2x slower from the
+  page faults.) Setting ``$MALLOC_ARENA_MAX`` yourself keeps yours.
 - :func:`malloc_trim`: give the freed top of the heap back to the system after a large request.
 """
 
