@@ -26,37 +26,30 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+sys.path.insert(0, str(REPO / "benchmarks"))
 
-CACHE = REPO / ".bench-cache"
+from bench_translate import proc_status  # noqa: E402  (imports neither torch nor translator)
 
 
 def _status() -> dict[str, int]:
     """VmRSS and VmHWM of this process, in MiB."""
-    found = {}
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                found[key] = int(value.split()[0]) // 1024
-    return found
+    return {key: value // 2**20 for key, value in proc_status("VmRSS", "VmHWM").items()}
 
 
 def _workload(quick: bool) -> dict:
-    """bench_translate.py's workload and models, built in a child process (tokenising it imports
-    torch, which this process must not do before it is measured)."""
-    path = CACHE / f"memory-workload{'-quick' if quick else ''}.json"
-    if not path.is_file():
-        script = (
-            "import json, sys; sys.path.insert(0, sys.argv[1]); import bench_translate as b; "
-            "m, s = b.build_models(b.CACHE); t = b.translation_workload(m, 2000); "
-            "t = b.quick_sample(t, *b.QUICK_SHARE) if sys.argv[3] == '1' else t; "
-            "open(sys.argv[2], 'w').write(json.dumps({'marian': str(m), 'bart': str(s), 'translation': t, "
-            "'summary': b.summary_workload(s)}))"
-        )
-        subprocess.run(
-            [sys.executable, "-c", script, str(REPO / "benchmarks"), str(path), "1" if quick else "0"], check=True
-        )
-    return json.loads(path.read_text(encoding="utf-8"))
+    """bench_translate.py's workload, written by its own :func:`write_workload` in a child process
+    (building the models imports torch, which this process must not do before it is measured)."""
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import bench_translate as b; "
+        "m, s = b.build_models(b.CACHE); print(b.write_workload(b.CACHE, m, s, 2000, sys.argv[2] == '1'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(REPO / "benchmarks"), "1" if quick else "0"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(Path(done.stdout.strip().splitlines()[-1]).read_text(encoding="utf-8"))
 
 
 def main() -> int:
@@ -80,11 +73,8 @@ def main() -> int:
 
     stage("start", lambda: None)
     translator_module = stage("import translator", lambda: __import__("translator"))
-    translator = stage(
-        "load the translation model",
-        lambda: translator_module.Translator(str(marian), retry_repetitions=False, source="sl"),
-    )
-    stage("  (its engine)", lambda: translator.model)
+    translator = translator_module.Translator(str(marian), retry_repetitions=False, source="sl")
+    stage("load the translation model", lambda: translator.model)
     torch_after_translation = "torch" in sys.modules
     stage(f"translate {len(sentences)} sentences", lambda: translator.translate(sentences))
     summarizer = translator_module.Summarizer(str(bart))

@@ -139,6 +139,22 @@ def summary_workload(bart: Path) -> dict:
     return {"text": text, "ids": tokenizer(text)["input_ids"]}
 
 
+def write_workload(cache: Path, marian: Path, bart: Path, source_tokens: int, quick: bool) -> Path:
+    """Both tasks' workload (and the models' paths) as JSON in ``cache``, for the children (and
+    bench_memory.py) to read: the full run's, or --quick's share of its sentences."""
+    translation = translation_workload(marian, source_tokens)
+    work = {
+        "marian": str(marian),
+        "bart": str(bart),
+        "naive_seconds": QUICK_NAIVE_SECONDS if quick else None,
+        "translation": quick_sample(translation, *QUICK_SHARE) if quick else translation,
+        "summary": summary_workload(bart),
+    }
+    path = cache / f"workload-{source_tokens}{'-quick' if quick else ''}.json"
+    path.write_text(json.dumps(work), encoding="utf-8")
+    return path
+
+
 # --------------------------------------------------------------------------- measurements
 
 
@@ -148,17 +164,28 @@ def _cpu() -> float:
     return times.user + times.system
 
 
+def proc_status(*keys: str) -> dict[str, int]:
+    """Bytes of this process's memory lines ``keys`` (``VmRSS``, ``VmHWM``) in /proc/self/status;
+    {} off Linux."""
+    found = {}
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                key, _, value = line.partition(":")
+                if key in keys:
+                    found[key] = int(value.split()[0]) * 1024
+    except OSError:
+        pass
+    return found
+
+
 def _peak_rss() -> int:
     """This process's peak resident memory: ``VmHWM`` on Linux. Not ``ru_maxrss``: Linux keeps
     that across ``exec``, so a child reports at least the parent's RSS when it was forked (the
     parent holds tokenizers and, on a first run, the models it built)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
+    peak = proc_status("VmHWM").get("VmHWM")
+    if peak is not None:
+        return peak
     try:
         import resource
 
@@ -608,17 +635,8 @@ def main(argv: list[str] | None = None) -> int:
         ct2_convert.convert(path, "int8")
         if not was:
             converted.append(f"{path.name} {time.perf_counter() - t:.0f} s")
-    work = {
-        "marian": str(marian),
-        "bart": str(bart),
-        "naive_seconds": QUICK_NAIVE_SECONDS if args.quick else None,
-        "translation": translation_workload(marian, source_tokens),
-        "summary": summary_workload(bart),
-    }
-    if args.quick:
-        work["translation"] = quick_sample(work["translation"], *QUICK_SHARE)
-    workload = cache / f"workload-{source_tokens}{'-quick' if args.quick else ''}.json"
-    workload.write_text(json.dumps(work), encoding="utf-8")
+    workload = write_workload(cache, marian, bart, source_tokens, args.quick)
+    work = json.loads(workload.read_text(encoding="utf-8"))
     tw = work["translation"]
     cores = ct2.available_cores()
     print(

@@ -684,3 +684,15 @@ def test_ct2_gpu_sub_batches_follow_the_free_memory(tiny_models, fake_gpu, monke
     assert f"{expected:,} positions a sub-batch" in engine.description  # what bench_gpu.py reports
     monkeypatch.setattr(ct2, "cuda_free_bytes", lambda index: None)  # cannot be asked: the default
     assert ct2.CT2Engine(tiny_models.marian, device="cuda").max_positions == batching.GPU_DEFAULT_POSITIONS
+
+
+def test_ct2_workers_on_cpu_share_one_malloc_arena(tiny_models, monkeypatch):
+    # translator/memory.py: set before CTranslate2 starts its worker threads (its Translator)
+    import ctranslate2
+
+    calls = []
+    real = ctranslate2.Translator
+    monkeypatch.setattr(ct2, "share_one_arena", lambda: calls.append("one arena") or True)
+    monkeypatch.setattr(ctranslate2, "Translator", lambda *a, **k: calls.append("workers") or real(*a, **k))
+    CT2Engine(tiny_models.marian, device="cpu", dtype="float32")
+    assert calls == ["one arena", "workers"]
