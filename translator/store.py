@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 from xml.sax.saxutils import escape, quoteattr
@@ -152,7 +152,7 @@ class Suggestion:
 
     def iso_time(self) -> str:
         """``time`` as ISO 8601 in UTC, to the second."""
-        return datetime.fromtimestamp(self.time, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return datetime.fromtimestamp(self.time, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class SuggestionStore(_Database):

@@ -16,7 +16,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -55,7 +55,7 @@ def slug(text: str) -> str:
 def item_base(published: str | None, title: str, link: str, taken: Callable[[str], bool]) -> str:
     """``<date>-<slug>`` for an item's files, the slug from its original title (else its link's
     last path segment), made unique with "-2", "-3" ... where ``taken(base)``."""
-    date = (published or datetime.now(timezone.utc).isoformat())[:10]
+    date = (published or datetime.now(UTC).isoformat())[:10]
     words = slug(title) or slug(urlsplit(link).path.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]) or "item"
     base, n = f"{date}-{words}", 1
     while taken(base):
@@ -102,12 +102,12 @@ def _date(published: str | None) -> datetime | None:
     except ValueError:
         return None
     if when is not None and when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return when
 
 
 def _human(when: datetime) -> str:
-    when = when.astimezone(timezone.utc)
+    when = when.astimezone(UTC)
     return f"{when.day} {when:%B %Y, %H:%M} UTC"
 
 
@@ -127,7 +127,7 @@ def feed_xml(items: list[ItemRow], *, title: str, link: str) -> bytes:
     ET.SubElement(channel, "description").text = "English translations and summaries of the followed news"
     ET.SubElement(channel, "language").text = "en"
     ET.SubElement(channel, "generator").text = f"translator {__version__}"
-    ET.SubElement(channel, "lastBuildDate").text = format_datetime(datetime.now(timezone.utc))
+    ET.SubElement(channel, "lastBuildDate").text = format_datetime(datetime.now(UTC))
     for row in items:
         item = ET.SubElement(channel, "item")
         ET.SubElement(item, "title").text = row.title_en or row.title or row.link
@@ -180,7 +180,7 @@ def _entry_html(row: ItemRow) -> str:
 def index_html(items: list[ItemRow], *, title: str) -> str:
     """The digest page: English titles, dates, sites, summaries and links, newest first; the full
     translation folded under each."""
-    now = _human(datetime.now(timezone.utc))
+    now = _human(datetime.now(UTC))
     entries = "\n".join(_entry_html(row) for row in items) or "<p>Nothing translated yet.</p>"
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'

@@ -8,7 +8,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -49,7 +49,7 @@ def _iso(parsed: Any) -> str | None:
     if not parsed:
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc).isoformat()
+        return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC).isoformat()
     except (OverflowError, ValueError, TypeError):
         return None
 

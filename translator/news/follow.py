@@ -16,7 +16,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +87,7 @@ def _published(item: FeedItem, article: Article, row: ItemRow | None) -> str:
         return item.published
     if article.published:
         return f"{article.published[:10]}T00:00:00+00:00"
-    return (row.published if row and row.published else None) or datetime.now(timezone.utc).isoformat()
+    return (row.published if row and row.published else None) or datetime.now(UTC).isoformat()
 
 
 def _short(exc: BaseException) -> str:
@@ -114,7 +114,7 @@ class Follower:
         """Read every source, do its items, write the digest and ``DIR/report.json``; return the
         report (``counts``, ``sources``, ``items``, ``sentences``, ``seconds`` ...). Raises
         ModelNotFoundError (nothing can be translated); any other failure is reported."""
-        started, clock = datetime.now(timezone.utc), time.monotonic()
+        started, clock = datetime.now(UTC), time.monotonic()
         sources, work, known = self._read_sources()
         bars = report.Bars(len(work), self.config.progress)
         items: list[dict[str, Any]] = []
