@@ -5,9 +5,16 @@ Catch :class:`TranslatorError` to handle anything the package refuses (bad input
 model, an unreadable file) while letting real bugs through. Each subclass also keeps the builtin
 base it always had (``ValueError``, ``RuntimeError``, ``OSError``), so existing ``except
 ValueError`` code goes on working.
+
+A hint names the fix in the words of the surface the user is on (:func:`surface`): a Python
+caller reads ``source="sl"``, the command line ``--source sl``, a REST client ``"source": "sl"``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 
 class TranslatorError(Exception):
@@ -20,3 +27,35 @@ class InvalidInputError(TranslatorError, ValueError):
 
 class InvalidTypeError(TranslatorError, TypeError):
     """A value of the wrong type given to a public function (``translate(42)``)."""
+
+
+# -- where the user is: a hint names the fix in the words of that surface ------------------------
+
+SURFACES = ("python", "cli", "rest", "page")
+_surface: ContextVar[str] = ContextVar("translator_surface", default="python")
+
+
+def current_surface() -> str:
+    """The surface errors are phrased for now: "python" (the default: ``source="sl"``), "cli"
+    (``--source sl``), "rest" (``"source": "sl"``) or "page" (the page's controls)."""
+    return _surface.get()
+
+
+@contextmanager
+def surface(name: str) -> Iterator[None]:
+    """Phrase the hints of errors raised inside the block for ``name`` (one of :data:`SURFACES`):
+    the command line wraps each command in ``surface("cli")``."""
+    if name not in SURFACES:
+        raise ValueError(f"unknown surface {name!r}: choose one of {', '.join(SURFACES)}")
+    token = _surface.set(name)
+    try:
+        yield
+    finally:
+        _surface.reset(token)
+
+
+def phrased(exc: BaseException, name: str) -> str:
+    """The message of ``exc`` with its hint in the words of surface ``name``: errors whose hint
+    depends on it have ``message_for(surface)``; any other error is ``str(exc)``."""
+    message_for = getattr(exc, "message_for", None)
+    return message_for(name) if callable(message_for) else str(exc)

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from .errors import InvalidInputError
+from .errors import InvalidInputError, current_surface
 
 if TYPE_CHECKING:
     from py3langid.langid import LanguageIdentifier
@@ -94,19 +94,36 @@ _NOTHING = Detection(UNDETERMINED, 0.0, None)
 
 
 class UnsupportedLanguageError(InvalidInputError):
-    """The text is (confidently) in a language the model does not translate."""
+    """The text is (confidently) in a language the model does not translate. The message ends
+    with how to force the source language, in the words of the surface it is raised on
+    (:func:`translator.errors.surface`); :meth:`message_for` phrases it for another."""
 
     def __init__(self, language: str, confidence: float, supported: Iterable[str] = SUPPORTED_SOURCES):
         self.language = language
         self.confidence = confidence
         self.supported = tuple(supported)
+        super().__init__(self.message_for(current_surface()))
+
+    def message_for(self, surface: str) -> str:
+        """The message with its hint for ``surface``: "python", "cli", "rest" or "page"."""
         listed = ", ".join(f"{language_name(code)} ({code})" for code in self.supported)
-        super().__init__(
-            f"the text looks like {language_name(language)} ({language}, confidence "
-            f"{confidence:.2f}), which this model does not translate; it translates {listed} into "
-            f"English and passes English through. If the detection is wrong, force the source "
-            f'language with source="<code>" (for example source="{self.supported[0]}").'
+        return (
+            f"the text looks like {language_name(self.language)} ({self.language}, confidence "
+            f"{self.confidence:.2f}), which this model does not translate; it translates {listed} into "
+            f"English and passes English through. If the detection is wrong, "
+            f"{force_source_hint(surface, self.supported[0])}."
         )
+
+
+def force_source_hint(surface: str, example: str) -> str:
+    """How a user on ``surface`` forces the source language, with ``example`` as the code."""
+    if surface == "cli":
+        return f"force the source language with --source <code> (for example --source {example})"
+    if surface == "rest":
+        return f'force the source language with "source": "<code>" in the request ("source": "{example}")'
+    if surface == "page":
+        return f"choose the language under Options → Source language (for example {language_name(example)})"
+    return f'force the source language with source="<code>" (for example source="{example}")'
 
 
 # ----------------------------------------------------------------------------- the detector

@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 from typing import Literal
 
-from .errors import InvalidInputError, TranslatorError
+from .errors import InvalidInputError, TranslatorError, current_surface
 from .options import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL, check_device, hf_offline
-from .paths import models_dir
+from .paths import models_dir, translator_command
 
 logger = logging.getLogger("translator")
 
@@ -48,7 +48,14 @@ Kind = Literal["translation", "summary"]
 
 
 class ModelNotFoundError(TranslatorError, RuntimeError):
-    """A model is neither on disk nor downloadable. The message says what was tried and the fix."""
+    """A model is neither on disk nor downloadable. The message says what was tried and the fix;
+    ``model`` is the name looked for, ``reason`` the message without its "model X is not
+    available: " opening (for callers that name the model themselves, as the page does)."""
+
+    def __init__(self, message: str, *, model: str | None = None, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.model = model
+        self.reason = reason or message
 
 
 def local_name(name: str) -> str:
@@ -84,14 +91,16 @@ def resolve(name: str) -> Path:
             return given.resolve()
         raise ModelNotFoundError(
             f"folder {given} exists but holds no config.json: it is not a saved model "
-            "(expected the output of save_pretrained or `translator download`)"
+            f"(expected the output of save_pretrained or `{translator_command()} download`)",
+            model=name,
         )
     if _looks_like_path(name):
         raise ModelNotFoundError(
             f"model folder {given} does not exist: pass a folder made by save_pretrained or "
-            "`translator download`, or a Hugging Face model id"
+            f"`{translator_command()} download`, or a Hugging Face model id",
+            model=name,
         )
-    tried.append(f"no folder named {name!r}")
+    tried.append("not a local folder")
 
     hub_id = ALIASES.get(name, name)
     for candidate in (models_dir() / local_name(hub_id), models_dir() / name):
@@ -118,14 +127,20 @@ def resolve(name: str) -> Path:
             return Path(snapshot_download(hub_id, allow_patterns=DOWNLOAD_PATTERNS))
         except (HfHubHTTPError, LocalEntryNotFoundError, HFValidationError, OSError) as exc:
             tried.append(f"download failed ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})")
-    raise ModelNotFoundError(
-        f"model {hub_id!r} is not available: " + "; ".join(tried) + ". "
-        f"Fix: run `translator download {hub_id}` on a machine with internet and copy "
-        f"{models_dir() / local_name(hub_id)} here, set TRANSLATOR_MODELS_DIR to a folder that "
-        "holds it, or pass a local model folder (--translation-model/--summary-model PATH). To try every "
-        "feature offline with tiny random-weight stand-ins (nonsense output): `translator tiny-models "
-        "models/tiny`, then TRANSLATOR_TRANSLATION_MODEL=models/tiny/marian "
-        "TRANSLATOR_SUMMARY_MODEL=models/tiny/bart."
+    reason = "; ".join(tried) + ". " + _fix(hub_id)
+    raise ModelNotFoundError(f"model {hub_id!r} is not available: {reason}", model=hub_id, reason=reason)
+
+
+def _fix(hub_id: str) -> str:
+    """What to do about a model that is not here, as commands that run as written in this shell."""
+    command = translator_command()
+    folder = "--translation-model/--summary-model PATH" if current_surface() == "cli" else "model=PATH"
+    return (
+        f"Fix: run `{command} download {hub_id}` (on a machine with internet, then copy "
+        f"{models_dir() / local_name(hub_id)} here), set TRANSLATOR_MODELS_DIR to a folder that holds it, "
+        f"or pass a local model folder ({folder}). To try every feature offline with tiny random-weight "
+        f"stand-ins (nonsense output): `{command} tiny-models models/tiny`, then "
+        "TRANSLATOR_TRANSLATION_MODEL=models/tiny/marian TRANSLATOR_SUMMARY_MODEL=models/tiny/bart."
     )
 
 

@@ -6,6 +6,10 @@ to import another just to find a folder.
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
+import sys
 from pathlib import Path
 
 from .options import ENV_CACHE_DIR, ENV_CT2_DIR, ENV_MODELS_DIR, env
@@ -64,3 +68,33 @@ def suggestions_path() -> Path:
     """The default suggestions database (``serve --suggestions``, ``translator suggestions``):
     ``suggestions.sqlite`` in :func:`cache_dir`."""
     return cache_dir() / "suggestions.sqlite"
+
+
+def shown_path(path: str | Path) -> str:
+    """``path`` as a user types it in a shell here: relative to the current folder when it lies
+    inside it (``.venv/bin/translator``; ``./x`` for a file right here), else absolute; quoted
+    when it holds spaces or shell characters."""
+    absolute = Path(os.path.abspath(path))  # abspath, not resolve: a venv's python is a symlink
+    try:
+        text = absolute.relative_to(Path.cwd()).as_posix()
+        text = text if "/" in text else f"./{text}"  # a bare name would be looked up on PATH
+    except ValueError:
+        text = str(absolute)
+    return shlex.quote(text)
+
+
+def translator_command() -> str:
+    """How to run the ``translator`` command of this installation from a shell here, as written:
+    ``translator`` when that name finds it on PATH; else its script beside the running
+    interpreter (``.venv/bin/translator`` in a venv that is not activated, the README's install);
+    else ``PYTHON -m translator`` with this interpreter's path. For the fixes messages name."""
+    script = Path(sys.executable).parent / ("translator.exe" if os.name == "nt" else "translator")
+    found = shutil.which("translator")
+    try:
+        if found and os.path.samefile(found, script):
+            return "translator"
+    except OSError:  # no script beside this interpreter
+        pass
+    if script.is_file():
+        return shown_path(script)
+    return f"{shown_path(sys.executable)} -m translator"

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import sys
+from collections.abc import Callable
 
 from ..cache.base import DEFAULT_CACHE_MB
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, surface
 from ..options import (
     DEFAULT_BEAMS,
     DEFAULT_SUMMARY_MODEL,
@@ -25,6 +28,7 @@ logger = logging.getLogger("translator")
 
 
 WARNINGS_SHOWN = 3  # warnings printed by `translate` before "... and N more"
+EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE: what a shell reports for a tool whose reader went away
 
 
 class UsageError(InvalidInputError):
@@ -53,6 +57,16 @@ def _argument_type(check):
     return convert
 
 
+def check_source(value: str) -> str:
+    """``--source``: "auto" or a language the default model translates (tags such as "slv" and
+    "sr-Latn" are accepted); ValueError naming the valid ones. Checked by argparse, so every
+    command refuses a bad one alike: exit code 2 and the same message."""
+    from ..language import route
+
+    route("", value)
+    return value
+
+
 def add_model_options(
     parser: argparse.ArgumentParser,
     *,
@@ -73,6 +87,7 @@ def add_model_options(
         parser.add_argument(
             "--source",
             default="auto",
+            type=_argument_type(check_source),
             metavar="LANG",
             help="source language: auto (detect), sl, hr, sr, bs, bg, mk, or en (copy as is)",
         )
@@ -146,3 +161,31 @@ def _open_cache(args: argparse.Namespace):
 
 def _max_bytes(args: argparse.Namespace) -> int:
     return int(args.max_file_mb * 2**20)
+
+
+def run_command(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run one command with its errors' hints phrased for the command line (``--source sl``, not
+    ``source="sl"``). A reader that closes standard output early (``translator translate - | head
+    -1``) ends the command quietly with :data:`EXIT_PIPE_CLOSED`, as Unix tools do: no
+    traceback and no error line."""
+    try:
+        with surface("cli"):
+            code = command(args)
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_PIPE_CLOSED
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's flush at exit has nowhere to fail."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # a stream put in place by the caller (tests)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)

@@ -6,7 +6,7 @@ import logging
 import sys
 
 from ..errors import TranslatorError
-from .common import UsageError
+from .common import UsageError, run_command
 from .documents import _summarize, _translate
 from .parser import build_parser
 from .serve import _serve
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..files import FileTooLargeError
 
     try:
-        return COMMANDS[args.command](args)
+        return run_command(COMMANDS[args.command], args)
     except UsageError as exc:
         _traceback_if(args.verbose)
         parser.exit(2, f"translator {args.command}: error: {exc}\n")

@@ -141,7 +141,9 @@ class Backend:
         except (RuntimeError, ValueError, OSError) as exc:  # ModelNotFoundError, EngineUnavailable...
             logger.info("%s model %s is not available: %s", kind, worker.model_name, exc)
             metrics.model_ready(kind, False)
-            return ModelStatus(kind, worker.model_name, False, str(exc).strip().splitlines()[0])
+            # the status names the model itself: the detail is the reason and the fix, said once
+            detail = getattr(exc, "reason", None) or str(exc)
+            return ModelStatus(kind, worker.model_name, False, detail.strip().splitlines()[0])
         metrics.time_engine(worker.model.engine, kind)
         metrics.model_ready(kind, True)
         return ModelStatus(kind, worker.model_name, True, description)

@@ -28,7 +28,7 @@ from typing import Any
 
 import gradio as gr
 
-from ..errors import TranslatorError
+from ..errors import TranslatorError, phrased
 from ..models import ModelNotFoundError
 from ..news import fetch_article
 from ..options import SummaryLength
@@ -57,7 +57,7 @@ def friendly_errors(title: str = "Check the input") -> Iterator[None]:
             html.escape(str(exc), quote=False), title="Model not available", duration=None, print_exception=False
         ) from exc
     except (TranslatorError, ValueError, TypeError) as exc:
-        raise gr.Error(html.escape(str(exc), quote=False), title=title, print_exception=False) from exc
+        raise gr.Error(html.escape(phrased(exc, "page"), quote=False), title=title, print_exception=False) from exc
     except Exception as exc:  # the page's boundary: log what broke, show only a reference, keep serving
         reference = uuid.uuid4().hex[:16]
         logger.exception("page request %s failed", reference)

@@ -13,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from ...errors import phrased
 from ...files import FileFormatError, FileTooLargeError
 from ...models import ModelNotFoundError
 from ...store import StoreError
@@ -66,7 +67,7 @@ def error_response(exc: Exception) -> JSONResponse:
         logger.error("rest: %s", exc)
         status, message = 503, "The model is not available on this server yet: the operator's log says why"
     elif isinstance(exc, (FileFormatError, ValueError, TypeError)):
-        status, message = 400, str(exc)
+        status, message = 400, phrased(exc, "rest")
     else:
         raise exc
     body = {"error": message, **({"hint": hint} if hint else {})}

@@ -112,14 +112,14 @@ def check_source(source: str) -> None:
         400,
         f"{source} is not supported",
         hint=f"this server translates {', '.join(SUPPORTED_SOURCES)} "
-        f"into {TARGET}; source=auto detects the language; {PASSTHROUGH} is returned unchanged",
+        f'into {TARGET}; "source": "auto" detects the language; {PASSTHROUGH} is returned unchanged',
     )
 
 
 def unsupported(exc: UnsupportedLanguageError) -> RestError:
     """A text detected in a language the model does not translate, in LibreTranslate's words
     (``"de is not supported"``); what to do goes in the hint."""
-    return RestError(400, f"{exc.language} is not supported", hint=str(exc))
+    return RestError(400, f"{exc.language} is not supported", hint=exc.message_for("rest"))
 
 
 def detect_languages(text: str) -> list[dict[str, Any]]:

@@ -1,0 +1,198 @@
+"""More rough edges a newcomer hit, each fixed (test_newcomer.py has the first ones): a missing
+model named once with a fix that runs as written, hints in the words of the surface the user is
+on, one exit code for a bad --source, a closed stdout ending quietly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from translator import cli
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+GERMAN = (
+    "Die Bundesregierung hat am Mittwoch einen neuen Haushaltsentwurf vorgelegt, der deutlich höhere "
+    "Ausgaben für Verteidigung und Infrastruktur vorsieht.\n\nDer Finanzminister erklärte, dass die "
+    "Schuldenbremse trotzdem eingehalten werde und die Steuern nicht steigen sollen.\n"
+)
+
+
+def without_venv_on_path(monkeypatch) -> None:
+    """A fresh shell after the README's install: the venv exists but is not activated."""
+    kept = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p and Path(p).resolve() != VENV_BIN.resolve()]
+    monkeypatch.setenv("PATH", os.pathsep.join(kept) or os.defpath)
+
+
+# -- 1. the missing model is named once, with the fix -------------------------------------------
+
+
+def test_a_missing_model_is_said_once_at_start_and_on_the_page(tiny_models, tmp_path, monkeypatch):
+    from translator.ui import render
+    from translator.ui.backend import Backend, Settings
+
+    monkeypatch.setenv("TRANSLATOR_MODELS_DIR", str(tmp_path / "models"))
+    backend = Backend(
+        Settings(
+            translation_model="nobody/no-such-model",
+            summary_model=str(tiny_models.bart),
+            device="cpu",
+            translation_cache="off",
+        )
+    )
+    statuses = backend.model_status()
+    [line] = render.startup_lines(statuses)
+    assert line.startswith("error: translation model 'nobody/no-such-model' is not available: "), line
+    assert line.count("not available") == 1 and line.count("'nobody/no-such-model'") == 1, line
+    assert "download nobody/no-such-model" in line and "tiny-models" in line
+    warning = render.model_warning(statuses)
+    assert warning.count("not available") == 1 and "download nobody/no-such-model" in warning
+    assert render.model_info(statuses, {}, 10, 1).count("not available") == 1
+
+
+# -- 12. the fix runs as written -------------------------------------------------------------------
+
+
+def test_the_download_command_in_the_fix_runs_as_written(tmp_path, monkeypatch):
+    from translator import models
+
+    if not (VENV_BIN / "translator").is_file():
+        pytest.skip("the package is not installed beside this interpreter (pip install -e .)")
+    monkeypatch.setenv("TRANSLATOR_MODELS_DIR", str(tmp_path / "models"))
+    # the venv is not activated and the current folder holds it: the path as typed from here
+    without_venv_on_path(monkeypatch)
+    monkeypatch.chdir(VENV_BIN.parent.parent)
+    with pytest.raises(models.ModelNotFoundError) as missing:
+        models.resolve("nobody/no-such-model")
+    relative = (VENV_BIN / "translator").relative_to(Path.cwd()).as_posix()
+    assert f"`{relative} download nobody/no-such-model`" in str(missing.value)
+    assert f"`{relative} tiny-models models/tiny`" in str(missing.value)
+    # from another folder: the absolute path
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(models.ModelNotFoundError) as missing:
+        models.resolve("nobody/no-such-model")
+    assert f"`{VENV_BIN / 'translator'} download nobody/no-such-model`" in str(missing.value)
+    # activated (on PATH): the plain name
+    monkeypatch.setenv("PATH", f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
+    with pytest.raises(models.ModelNotFoundError) as missing:
+        models.resolve("nobody/no-such-model")
+    assert "`translator download nobody/no-such-model`" in str(missing.value)
+
+
+def test_the_printed_fix_really_runs(tmp_path, monkeypatch):
+    """The command the message names, run as a shell would from the same folder."""
+    if not (VENV_BIN / "translator").is_file():
+        pytest.skip("the package is not installed beside this interpreter (pip install -e .)")
+    without_venv_on_path(monkeypatch)
+    monkeypatch.chdir(VENV_BIN.parent.parent)
+    env = {**os.environ, "TRANSLATOR_MODELS_DIR": str(tmp_path / "models")}
+    shown = subprocess.run(
+        [str(VENV_BIN / "translator"), "summarize", "-", "--summary-model", "nobody/no-such-model"],
+        input="Good morning.",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert shown.returncode == 1
+    command = shown.stderr.split("Fix: run `", 1)[1].split("`", 1)[0]
+    assert command.endswith(" download nobody/no-such-model")
+    ran = subprocess.run(
+        command.replace(" download nobody/no-such-model", " --version"),
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert ran.returncode == 0 and ran.stdout.startswith("translator "), ran.stderr
+
+
+# -- 2. hints in the words of the surface ----------------------------------------------------------
+
+
+def test_the_force_the_source_hint_fits_each_surface(tmp_path, capsys, tiny_env):
+    from translator.errors import surface
+    from translator.language import UnsupportedLanguageError, route
+
+    with pytest.raises(UnsupportedLanguageError) as python:
+        route(GERMAN)
+    assert 'source="sl"' in str(python.value)
+    with surface("cli"), pytest.raises(UnsupportedLanguageError) as command_line:
+        route(GERMAN)
+    assert "--source sl" in str(command_line.value) and 'source="' not in str(command_line.value)
+    rest = python.value.message_for("rest")
+    assert '"source": "sl"' in rest and 'source="' not in rest
+    page = python.value.message_for("page")
+    assert "Options → Source language" in page and "source=" not in page
+
+    german = tmp_path / "nemsko.txt"
+    german.write_text(GERMAN, encoding="utf-8")
+    assert cli.main(["translate", str(german), "--beams", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "--source sl" in err and 'source="' not in err
+
+
+def test_rest_and_page_phrase_the_hint_for_their_users():
+    gr = pytest.importorskip("gradio")
+    from translator.language import UnsupportedLanguageError, route
+    from translator.ui.page import friendly_errors
+    from translator.ui.rest import work
+    from translator.ui.rest.replies import error_response
+
+    with pytest.raises(UnsupportedLanguageError) as refused:
+        route(GERMAN)
+    hint = work.unsupported(refused.value).hint
+    assert '"source": "sl"' in hint and 'source="' not in hint
+    body = error_response(refused.value).body.decode()
+    assert '\\"source\\": \\"sl\\"' in body and 'source=\\"' not in body
+    with pytest.raises(gr.Error) as shown, friendly_errors():
+        route(GERMAN)
+    assert "Options → Source language" in shown.value.message and "source=" not in shown.value.message
+
+
+# -- 3. one exit code and message for a bad --source ------------------------------------------------
+
+
+def test_a_bad_source_is_the_same_usage_error_in_translate_and_batch(tmp_path, capsys):
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "a.txt").write_text("Dober dan.", encoding="utf-8")
+    said = {}
+    for command in (["translate", str(source / "a.txt")], ["batch", str(source), str(tmp_path / "out")]):
+        with pytest.raises(SystemExit) as stopped:
+            cli.main([*command, "--source", "xx"])
+        assert stopped.value.code == 2
+        err = capsys.readouterr().err
+        said[command[0]] = err.splitlines()[-1].replace(f"translator {command[0]}:", "translator COMMAND:")
+    assert said["translate"] == said["batch"]
+    assert "--source" in said["batch"] and "'xx'" in said["batch"] and "sl" in said["batch"]
+    assert not (tmp_path / "out").exists()
+
+
+# -- 8. a closed stdout ends quietly ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("json_out", [True, False], ids=["json", "stream"])
+def test_a_closed_stdout_ends_quietly(tiny_env, json_out):
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first byte: `| head -0`, or head already done
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "translator", "translate", "-", "--beams", "1", *(["--json"] if json_out else [])],
+            input=b"Vlada je v \xc4\x8detrtek sprejela predlog prora\xc4\x8duna.\n",
+            stdout=write,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "TRANSLATOR_ENGINE": "hf"},
+            timeout=300,
+        )
+    finally:
+        os.close(write)
+    err = done.stderr.decode()
+    assert done.returncode in (0, 141), err
+    assert "Traceback" not in err and "Broken pipe" not in err and "error" not in err, err
