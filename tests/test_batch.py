@@ -218,7 +218,7 @@ def test_tree_is_mirrored_with_every_format_and_encoding(tiny_env, tmp_path, cap
     assert run_batch(src, out, "--summary", "--length", "short") == 0
     assert digest(src) == before  # sources byte for byte unchanged
     summary_line = capsys.readouterr().err
-    assert re.search(r"12 files done, 0 skipped, 0 failed, 2 unsupported; \d+ sentences", summary_line)
+    assert re.search(r"12 translated, 0 up to date, 0 skipped, 0 failed, 2 unsupported; \d+ sentences", summary_line)
 
     got = {rel: data for rel, data in tree(out).items() if data != b"<folder>"}
     expected = {
@@ -257,7 +257,7 @@ def test_tree_is_mirrored_with_every_format_and_encoding(tiny_env, tmp_path, cap
     assert docx_shape((out / "oblike/dopis.docx").read_bytes()) == docx_shape((src / "oblike/dopis.docx").read_bytes())
 
     rep = report(out)
-    assert rep["counts"] == {"done": 12, "skipped": 0, "failed": 0, "unsupported": 2}
+    assert rep["counts"] == {"done": 12, "up-to-date": 0, "skipped": 0, "failed": 0, "unsupported": 2}
     assert {f["path"] for f in rep["files"] if f["status"] == "unsupported"} == {"oblike/slika.png", "podatki.csv"}
     encodings = {f["path"]: f["encoding"].lower().replace("_", "-") for f in rep["files"] if f["status"] == "done"}
     assert "utf-16" in encodings["enc/utf16.txt"] and "sig" in encodings["enc/bom.txt"]
@@ -421,7 +421,7 @@ def test_bad_files_are_reported_and_the_rest_is_done(tiny_env, tmp_path, capsys)
     assert run_batch(src, out) == 1
     assert digest(src) == before
     err = capsys.readouterr().err
-    assert "3 files done, 0 skipped, 2 failed" in err
+    assert "3 translated, 0 up to date, 0 skipped, 2 failed" in err
     assert re.search(r"failed: binarno\.txt: \w+", err) and re.search(r"failed: pokvarjeno\.docx: \w+", err)
     assert set(tree(out)) == {"dobro.txt", "tudi.md", "cel.docx"}
     files = {f["path"]: f for f in report(out)["files"]}
@@ -468,7 +468,7 @@ def test_languages_english_is_copied_and_others_are_skipped(tiny_env, tmp_path):
     assert files["clanek.txt"]["language"] == "sl"
     # nothing to redo on a rerun: the refused file does not send its work group back to the model
     assert run_batch(src, out) == 0
-    assert set(statuses(out).values()) == {"skipped"}
+    assert statuses(out) == {"clanek.txt": "up-to-date", "english.txt": "up-to-date", "nemsko.txt": "skipped"}
     assert "German" in {f["path"]: f for f in report(out)["files"]}["nemsko.txt"]["reason"]
     # forced, the source language is obeyed
     assert run_batch(src, out, "--source", "sl") == 0

@@ -37,7 +37,7 @@ def test_rerun_skips_and_force_redoes(tiny_env, small_tree, tmp_path):
     first = tree(out)
     stamps = {p: os.stat(out / p) for p in first if (out / p).is_file()}
     assert run_batch(small_tree, out) == 0
-    assert set(statuses(out).values()) == {"skipped"}
+    assert set(statuses(out).values()) == {"up-to-date"}
     assert {r["status"] for r in manifest_lines(out)} == {"skipped"}
     for path, st in stamps.items():
         now = os.stat(out / path)
@@ -54,7 +54,7 @@ def test_rerun_skips_and_force_redoes(tiny_env, small_tree, tmp_path):
     assert run_batch(small_tree, out) == 0
     group = next(g for g in groups_of(small_tree, out, 64_000) if "a/f0.txt" in g)
     assert {p for p, s in statuses(out).items() if s == "done"} == set(group)
-    assert list(statuses(out).values()).count("skipped") == 6 - len(group)
+    assert list(statuses(out).values()).count("up-to-date") == 6 - len(group)
     assert run_batch(small_tree, tmp_path / "clean") == 0
     assert tree(out) == tree(tmp_path / "clean")
 
@@ -113,7 +113,7 @@ def test_resume_with_the_default_engine_gives_the_clean_run(tiny_env, article_tr
     calls.clear()
     assert run_batch(article_tree, out, "--beams", 4) == 0
     check_resumed(article_tree, out, clean, damaged, 1500)
-    assert list(statuses(out).values()).count("skipped") > 4
+    assert list(statuses(out).values()).count("up-to-date") > 4
     # the very pipeline calls of the clean run: the same sentences share the same batches
     assert calls and set(calls) <= clean_calls
 
@@ -213,6 +213,6 @@ def test_a_file_that_always_fails_never_makes_its_neighbours_translate_again(tin
     again = statuses(out)
     assert again["a/broken.docx"] == "failed"
     assert {p: s for p, s in again.items() if p != "a/broken.docx"} == {
-        p: "skipped" for p in first if p != "a/broken.docx"
+        p: "up-to-date" for p in first if p != "a/broken.docx"
     }
     assert all(os.stat(out / p).st_ino == ino for p, ino in stamps.items())  # nothing rewritten

@@ -196,3 +196,80 @@ def test_a_closed_stdout_ends_quietly(tiny_env, json_out):
     err = done.stderr.decode()
     assert done.returncode in (0, 141), err
     assert "Traceback" not in err and "Broken pipe" not in err and "error" not in err, err
+
+
+# -- 4. and 5. a batch rerun: up to date, skipped for its language, summaries no longer wanted --------
+
+SLOVENIAN = [
+    "Vlada je v četrtek sprejela predlog proračuna za prihodnje leto.",
+    "Minister za finance je dejal, da bodo izdatki višji. Opozicija je predlog kritizirala.",
+    "Poslanci bodo o proračunu glasovali prihodnji teden.",
+]
+
+
+def batch_report(out: Path) -> dict:
+    import json
+
+    return json.loads((out / "report.json").read_text(encoding="utf-8"))
+
+
+def batch(*args: object) -> int:
+    return cli.main(["batch", *map(str, args), "--beams", "1", "--quiet"])
+
+
+@pytest.fixture
+def news_folder(tmp_path) -> Path:
+    folder = tmp_path / "in"
+    (folder / "b").mkdir(parents=True)
+    for i in range(5):
+        where = folder / "b" if i % 2 else folder
+        (where / f"clanek{i}.txt").write_text("\n\n".join(SLOVENIAN[i % 3 :]) + "\n", encoding="utf-8")
+    (folder / "nemsko.txt").write_text(GERMAN, encoding="utf-8")
+    return folder
+
+
+def test_a_rerun_counts_up_to_date_apart_from_skipped(tiny_env, news_folder, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TRANSLATOR_ENGINE", "hf")
+    out = tmp_path / "out"
+    assert batch(news_folder, out) == 0
+    first = capsys.readouterr().err
+    assert "5 translated, 0 up to date, 1 skipped (in German, which the model does not translate)" in first
+    assert batch(news_folder, out) == 0
+    again = capsys.readouterr().err
+    assert "0 translated, 5 up to date, 1 skipped (in German, which the model does not translate)" in again
+    report = batch_report(out)
+    assert report["counts"] == {"done": 0, "up-to-date": 5, "skipped": 1, "failed": 0, "unsupported": 0}
+    files = {f["path"]: f for f in report["files"]}
+    assert files["nemsko.txt"]["status"] == "skipped" and files["nemsko.txt"]["language"] == "de"
+    assert files["b/clanek1.txt"]["status"] == "up-to-date"
+
+
+def test_a_rerun_without_summary_keeps_the_translations_and_removes_the_summaries(
+    tiny_env, news_folder, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("TRANSLATOR_ENGINE", "hf")
+    out = tmp_path / "out"
+    assert batch(news_folder, out, "--summary", "--length", "short") == 0
+    summaries = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.summary.txt"))
+    assert len(summaries) == 5
+    english = {p: os.stat(p) for p in out.rglob("clanek?.txt")}
+    (out / "mine.summary.txt").write_text("a summary of my own", encoding="utf-8")  # not the batch's
+
+    assert batch(news_folder, out) == 0
+    report = batch_report(out)
+    assert report["counts"]["done"] == 0 and report["counts"]["up-to-date"] == 5  # nothing translated again
+    for path, before in english.items():  # the very files, untouched
+        now = os.stat(path)
+        assert (now.st_ino, now.st_mtime_ns) == (before.st_ino, before.st_mtime_ns), path
+    assert sorted(report["removed"]) == summaries
+    assert not [p for p in summaries if (out / p).exists()]
+    assert (out / "mine.summary.txt").read_text(encoding="utf-8") == "a summary of my own"
+    # what a clean run without --summary leaves, and a third run has nothing to do
+    clean = tmp_path / "clean"
+    assert batch(news_folder, clean) == 0
+    assert {p.relative_to(clean) for p in clean.rglob("*.txt")} == {
+        p.relative_to(out) for p in out.rglob("*.txt") if p.name != "mine.summary.txt"
+    }
+    assert all((clean / p.relative_to(out)).read_bytes() == p.read_bytes() for p in english)
+    assert batch(news_folder, out) == 0
+    assert batch_report(out)["removed"] == [] and batch_report(out)["counts"]["up-to-date"] == 5

@@ -12,14 +12,18 @@ The run, step by step (every process of a multi-process run does the same walk):
    same whatever the number of processes and whichever earlier run did part of the work.
 5. **Skip** the members of a group whose manifest record says done/skipped with the same source
    sha256, options, outputs and group key, and those outputs exist; ``--force`` skips nothing.
-   The hashing is shared out among the processes.
+   Summaries aside: a record with summaries is up to date for a run without ``--summary`` (its
+   translations are, and the summaries it wrote go at step 8). The hashing is shared out among
+   the processes.
 6. **Shard** the groups left by size: largest first, each into the lightest shard, so that a
    resumed run keeps every process busy too.
 7. **Translate** each group through the pipeline (runner.py). Outputs are written to temporaries
    and renamed into place; the manifest names them before and records them after.
 8. **Finish** (main process, with every process's results): remove the outputs an earlier run
-   wrote that the current sources and options no longer produce, compact the manifest, write the
-   report, print a summary; exit 1 when some file failed.
+   wrote that the current sources and options no longer produce (the summaries of a run with
+   ``--summary`` when this one has none), compact the manifest, write the report, print a summary
+   (translated, up to date, skipped for their language, failed, unsupported); exit 1 when some
+   file failed.
 
 A run killed at any moment leaves complete outputs or none, and a manifest that names every
 output written, so the next run redoes exactly what is missing and leaves OUT_DIR as a clean run
@@ -35,9 +39,9 @@ from typing import Any
 
 from .config import Config, UsageError, configure, inside
 from .distributed import Processes
-from .manifest import DONE_STATUSES, MANIFEST_NAME, compact_manifest, manifest_files, read_manifest, written_outputs
+from .manifest import MANIFEST_NAME, compact_manifest, manifest_files, read_manifest, written_outputs
 from .plan import Walk, assign_outputs, shard_files, walk_tree, work_groups
-from .report import FileResult, print_summary, write_report
+from .report import KEPT_STATUSES, FileResult, print_summary, write_report
 from .tidy import clean_run_temp_files, remove_stale_outputs
 
 
@@ -51,7 +55,7 @@ def _finish(
     processes: int,
 ) -> dict[str, Any]:
     out_dir = cfg.out_dir
-    keep = {out for r in results if r.status in DONE_STATUSES for out in r.outputs}
+    keep = {out for r in results if r.status in KEPT_STATUSES for out in r.outputs}
     written = set().union(*written_outputs(out_dir).values())
     protected = {MANIFEST_NAME} | {p.name for p in manifest_files(out_dir)}
     if inside(cfg.report, out_dir):

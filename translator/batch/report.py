@@ -11,14 +11,19 @@ from ..io import atomic_write
 from .config import Config
 from .plan import Walk
 
-STATUSES = ("done", "skipped", "failed", "unsupported")
+# done: translated in this run; up-to-date: its outputs were already there from an earlier run
+# (nothing to do); skipped: in a language the model does not translate (no outputs); failed;
+# unsupported: a file type the batch does not read
+STATUSES = ("done", "up-to-date", "skipped", "failed", "unsupported")
+KEPT_STATUSES = ("done", "up-to-date")  # the statuses whose outputs stay in OUT_DIR
 
 
 @dataclass(frozen=True)
 class FileResult:
     """What became of one file in this run: a line of the report's ``files``.
 
-    ``status`` is one of :data:`STATUSES`; ``reason`` says why a file was skipped or failed;
+    ``status`` is one of :data:`STATUSES`; ``reason`` says why a file was skipped or failed
+    (a skipped file's ``language`` is the one it was detected in);
     ``least_confident`` lists the sentences the model was least sure of (number, source,
     English, score)."""
 
@@ -75,16 +80,28 @@ def write_report(
     return report
 
 
-def print_summary(report: dict[str, Any], cfg: Config) -> None:
-    """One line of counts on stderr, then one line per failed file."""
+def summary_line(report: dict[str, Any], cfg: Config) -> str:
+    """``translator batch: 0 translated, 5 up to date, 1 skipped (in German, which the model does
+    not translate), 0 failed, 0 unsupported; ...``: each status counted apart."""
+    from ..language import language_name
+
     counts = report["counts"]
     removed = f", {len(report['removed'])} outdated outputs removed" if report["removed"] else ""
-    print(
-        f"translator batch: {counts['done']} files done, {counts['skipped']} skipped, "
+    skipped = f"{counts['skipped']} skipped"
+    languages = sorted({r["language"] for r in report["files"] if r["status"] == "skipped" and r.get("language")})
+    if languages:
+        names = ", ".join(language_name(code) for code in languages)
+        skipped += f" (in {names}, which the model does not translate)"
+    return (
+        f"translator batch: {counts['done']} translated, {counts['up-to-date']} up to date, {skipped}, "
         f"{counts['failed']} failed, {counts['unsupported']} unsupported{removed}; "
-        f"{report['sentences']} sentences; {report['seconds']:.1f} s; report: {cfg.report}",
-        file=sys.stderr,
+        f"{report['sentences']} sentences; {report['seconds']:.1f} s; report: {cfg.report}"
     )
+
+
+def print_summary(report: dict[str, Any], cfg: Config) -> None:
+    """One line of counts on stderr, then one line per failed file."""
+    print(summary_line(report, cfg), file=sys.stderr)
     for r in report["files"]:
         if r["status"] == "failed":
             print(f"  failed: {r['path']}: {r['reason']}", file=sys.stderr)

@@ -29,6 +29,14 @@ LEAST_CONFIDENT = 3  # sentences per file listed in the report for a human to ch
 PIPELINE_VERSION = 2  # bump when outputs of the same source and options would change
 
 
+SUMMARY_OPTIONS = ("summary", "summary_model", "length", "summary_num_beams")
+
+
+def _translation(options: dict[str, Any]) -> dict[str, Any]:
+    """The options a translation depends on: all but the summary's."""
+    return {key: value for key, value in options.items() if key not in SUMMARY_OPTIONS}
+
+
 def reason(exc: BaseException) -> str:
     """One line naming what went wrong: the exception's type and its first line."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
@@ -101,16 +109,19 @@ class Runner:
 
     def is_current(self, f: SourceFile, sha: str, record: Record | None) -> bool:
         """True when ``record`` proves that ``f``'s outputs are up to date (or that the file, in a
-        language the model does not translate, has none)."""
-        if not record or record.sha256 != sha or record.options != self.options:
+        language the model does not translate, has none). The translation depends on the
+        translation options alone: a record with summaries is up to date for a run without
+        ``--summary`` (the summaries it wrote are removed at the end); summaries wanted must come
+        from these very options."""
+        if not record or record.sha256 != sha or _translation(record.options) != _translation(self.options):
             return False
         if record.status == REFUSED:
             return True
-        return bool(
-            record.status in DONE_STATUSES
-            and list(record.outputs) == f.outputs
-            and all((self.cfg.out_dir / out).is_file() for out in f.outputs)
-        )
+        if record.status not in DONE_STATUSES or record.outputs[:1] != (f.output,):
+            return False
+        if f.summary and (record.options != self.options or list(record.outputs) != f.outputs):
+            return False
+        return all((self.cfg.out_dir / out).is_file() for out in f.outputs)
 
     def check(self, files: list[tuple[int, SourceFile]], manifest: dict[str, Record]) -> list[FileState]:
         """Hash ``files`` (index, file) and say which ones the manifest proves up to date. A file
@@ -143,7 +154,7 @@ class Runner:
             info = {"format": record.format, "encoding": record.encoding, "units": record.units}
             info["language"] = record.language
             self._record(f, "skipped", sha, group.key, f.outputs, **info)
-            self._result(f, "skipped", reason="unchanged since the last run", outputs=f.outputs)
+            self._result(f, "up-to-date", reason="unchanged since the last run", outputs=f.outputs)
 
     def translate(self, groups: list[WorkGroup]) -> None:
         """Translate ``groups`` one after another, writing outputs and manifest lines."""
