@@ -60,6 +60,7 @@ from pathlib import Path
 
 from bs4.dammit import EncodingDetector
 
+from translator.extras import needs_extra
 from translator.formats import FileFormatError, FileTooLargeError, MarkupTooComplexError, Parsed, megabytes
 from translator.formats.encoding import decode_text, detect_newline, normalize_newlines
 from translator.formats.epub import Epub
@@ -68,9 +69,7 @@ from translator.formats.limits import check_tags, check_text_bytes
 from translator.formats.markdown import Markdown
 from translator.formats.odf import Odf
 from translator.formats.plain import PlainText
-from translator.formats.slides import Pptx
 from translator.formats.subtitles import Subtitles
-from translator.formats.word import Docx
 from translator.options import MAX_FILE_BYTES
 
 __all__ = [
@@ -103,12 +102,26 @@ _FORMATS = {
     ".srt": "srt",
 }
 
-# Zip-based formats: class(data, name, max_bytes), read as bytes.
+
+def _docx(data: bytes, name: str, max_bytes: int | None) -> Parsed:
+    with needs_extra("office", f"{name}: reading .docx files"):
+        from translator.formats.word import Docx
+    return Docx(data, name, max_bytes)
+
+
+def _pptx(data: bytes, name: str, max_bytes: int | None) -> Parsed:
+    with needs_extra("office", f"{name}: reading .pptx files"):
+        from translator.formats.slides import Pptx
+    return Pptx(data, name, max_bytes)
+
+
+# Zip-based formats: class(data, name, max_bytes), read as bytes. python-docx and python-pptx
+# come with the office extra, so their readers are imported when such a file is read.
 _ZIPPED = {
-    "docx": Docx,
+    "docx": _docx,
     "odt": lambda data, name, max_bytes: Odf(data, name, max_bytes, ".odt"),
     "odp": lambda data, name, max_bytes: Odf(data, name, max_bytes, ".odp"),
-    "pptx": Pptx,
+    "pptx": _pptx,
     "epub": Epub,
 }
 

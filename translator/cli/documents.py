@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+from ..extras import needs_extra
 from ..options import (
     MAX_FILE_BYTES,
 )
@@ -132,6 +133,7 @@ def _translate(args: argparse.Namespace) -> int:
     return 0
 
 
+@needs_extra("news", "translator translate URL")
 def _translate_link(args: argparse.Namespace) -> int:
     """``translator translate URL``: the article at URL (its main text, no menus or comments)
     fetched and translated, title first; ``--json`` adds ``title`` (English) and ``article``."""

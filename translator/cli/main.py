@@ -6,6 +6,7 @@ import logging
 import sys
 
 from ..errors import TranslatorError
+from ..extras import needs_extra
 from .common import UsageError, run_command
 from .documents import _summarize, _translate
 from .parser import build_parser
@@ -38,6 +39,10 @@ COMMANDS = {
     "suggestions": _suggestions,
 }
 
+# The extra (pyproject.toml) each command needs beyond `pip install .`: a missing one is named
+# with its install command instead of a traceback.
+COMMAND_EXTRAS = {"serve": "server", "follow": "news", "evaluate": "evaluate"}
+
 
 def _traceback_if(verbose: bool) -> None:
     """With -v, the traceback of the error being handled goes to stderr before its one line."""
@@ -58,7 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     from ..files import FileTooLargeError
 
     try:
-        return run_command(COMMANDS[args.command], args)
+        extra = COMMAND_EXTRAS.get(args.command)
+        if extra is None:
+            return run_command(COMMANDS[args.command], args)
+        with needs_extra(extra, f"translator {args.command}"):
+            return run_command(COMMANDS[args.command], args)
     except UsageError as exc:
         _traceback_if(args.verbose)
         parser.exit(2, f"translator {args.command}: error: {exc}\n")
