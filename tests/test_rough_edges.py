@@ -5,6 +5,7 @@ on, one exit code for a bad --source, a closed stdout ending quietly."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -273,3 +274,28 @@ def test_a_rerun_without_summary_keeps_the_translations_and_removes_the_summarie
     assert all((clean / p.relative_to(out)).read_bytes() == p.read_bytes() for p in english)
     assert batch(news_folder, out) == 0
     assert batch_report(out)["removed"] == [] and batch_report(out)["counts"]["up-to-date"] == 5
+
+
+# -- 6. one numbering of warnings ------------------------------------------------------------------
+
+
+def test_the_same_text_gets_the_same_warnings_from_translate_and_batch(tiny_env, tmp_path, capsys, monkeypatch):
+    import json
+
+    monkeypatch.setenv("TRANSLATOR_ENGINE", "hf")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = "\n\n".join([*SLOVENIAN, "12. 11. 2025", SLOVENIAN[1]]) + "\n"  # a paragraph with no letter
+    (folder / "clanek.txt").write_text(text, encoding="utf-8")
+    assert cli.main(["translate", str(folder / "clanek.txt"), "--json", "--beams", "1"]) == 0
+    translated = json.loads(capsys.readouterr().out)["warnings"]
+    assert batch(folder, tmp_path / "out") == 0
+    [entry] = batch_report(tmp_path / "out")["files"]
+    assert translated, "the tiny model's English should run into its length limit"
+    assert entry["warnings"] == translated
+    # numbered in the whole document from 1, with the paragraph: the last paragraph's sentences
+    # come after the four of the first three paragraphs; the date line is not counted
+    numbers = [re.match(r"sentence (\d+), paragraph (\d+) \(", w).groups() for w in translated]
+    assert [int(n) for n, _ in numbers] == sorted(int(n) for n, _ in numbers)
+    assert {int(p) for _, p in numbers} <= {1, 2, 3, 4}
+    assert ("5", "4") in numbers or ("6", "4") in numbers

@@ -50,6 +50,37 @@ def least_confident(segments: list[Segment], count: int) -> list[tuple[int, Segm
     return sorted(scored, key=lambda item: (item[1].score, item[0]))[:count]
 
 
+def _has_letter(text: str) -> bool:
+    return any(char.isalpha() for char in text)
+
+
+def numbered_warnings(units: list[list[Segment]]) -> list[str]:
+    """Each segment warning of a document, given as its units' segments (one unit: a text),
+    named by where it is: ``sentence N`` of the whole document, and ``paragraph P`` when the
+    document has more than one, both counted from 1; then the sentence's start and the warning.
+
+    One convention for every entry point, so the same text gets the same words from ``translate``
+    (one text), ``batch`` and a .docx (units): a paragraph is a blank-line separated paragraph of
+    a unit, and one without a letter (a date line, a number alone) is not counted, nor are its
+    pieces (a file read as units has no unit for it)."""
+    keys = [[(u, segment.paragraph) for segment in segments] for u, segments in enumerate(units)]
+    lettered = {key for segs, ks in zip(units, keys) for s, key in zip(segs, ks) if _has_letter(s.source)}
+    many = len(lettered) > 1
+    warnings: list[str] = []
+    sentence = paragraph = 0
+    seen: set[tuple[int, int]] = set()
+    for segments, unit_keys in zip(units, keys):
+        for segment, key in zip(segments, unit_keys):
+            if key in lettered:
+                sentence += 1
+                if key not in seen:
+                    seen.add(key)
+                    paragraph += 1
+            where = f"sentence {max(sentence, 1)}" + (f", paragraph {max(paragraph, 1)}" if many else "")
+            warnings += [f"{where} ({segment.source[:60]!r}): {warning}" for warning in segment.warnings]
+    return warnings
+
+
 @dataclass(frozen=True)
 class Translation:
     """A translated document: ``text`` keeps the source's paragraphs and line breaks.
@@ -72,7 +103,7 @@ class Translation:
     ) -> Translation:
         """The translation of ``text`` from its ``segments`` (in order): each segment's English
         in its place, the whitespace between them copied verbatim, and each segment's warnings
-        named by its sentence number."""
+        named by its sentence (and paragraph) number (:func:`numbered_warnings`)."""
         if not text.strip():
             return cls(text="", model=model)
         parts: list[str] = []
@@ -82,22 +113,18 @@ class Translation:
             parts.append(segment.target)
             cursor = segment.end
         parts.append(text[cursor:])
-        warnings = [
-            f"sentence {index + 1} ({segment.source[:60]!r}): {warning}"
-            for index, segment in enumerate(segments)
-            for warning in segment.warnings
-        ]
-        return cls("".join(parts), segments, warnings, model, language, notes)
+        return cls("".join(parts), segments, numbered_warnings([segments]), model, language, notes)
 
     @classmethod
     def joined(cls, units: list[Translation]) -> Translation:
         """One document's translation from its units' (``parts``: each unit's English; ``text``:
-        the non-blank parts joined by blank lines)."""
+        the non-blank parts joined by blank lines); its warnings are numbered in the whole
+        document, as :meth:`assemble` numbers a text's."""
         parts = [t.text for t in units]
         return cls(
             text="\n\n".join(part for part in parts if part.strip()),
             segments=[segment for t in units for segment in t.segments],
-            warnings=[warning for t in units for warning in t.warnings],
+            warnings=numbered_warnings([t.segments for t in units]),
             model=next((t.model for t in units if t.model), ""),
             language=next((t.language for t in units if t.language), None),
             notes=list(dict.fromkeys(note for t in units for note in t.notes)),
