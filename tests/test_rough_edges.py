@@ -299,3 +299,73 @@ def test_the_same_text_gets_the_same_warnings_from_translate_and_batch(tiny_env,
     assert [int(n) for n, _ in numbers] == sorted(int(n) for n, _ in numbers)
     assert {int(p) for _, p in numbers} <= {1, 2, 3, 4}
     assert ("5", "4") in numbers or ("6", "4") in numbers
+
+
+# -- 7. progress bars on a terminal only -----------------------------------------------------------
+
+
+class Terminal:
+    """A stderr that says it is a terminal, keeping what is written."""
+
+    def __init__(self) -> None:
+        import io
+
+        self.buffer = io.StringIO()
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return self.buffer.write(text)
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("kind", ["batch", "follow"])
+def test_the_bars_are_drawn_on_a_terminal_only(kind, monkeypatch, capsys):
+    from translator.batch.progress import Bars as BatchBars
+    from translator.news.report import Bars as FollowBars
+
+    def run() -> bool:
+        bars = BatchBars(3, True) if kind == "batch" else FollowBars(3, True)
+        progress, finish = bars.group() if kind == "batch" else bars.item()
+        progress(1, 2)
+        progress(2, 2)
+        finish()
+        drawn = bars.drawn
+        bars.close()
+        return drawn
+
+    assert not run()  # capsys: stderr is no terminal
+    assert capsys.readouterr().err == ""
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert run()
+    assert "sentences" in terminal.buffer.getvalue() and "\r" in terminal.buffer.getvalue()
+
+
+def test_follow_writes_plain_lines_to_a_log(tmp_path, tiny_env, capsys):
+    from newssite import NewsSite, publish, rss
+
+    with NewsSite() as site:
+        publish(site, "vlada")
+        site.xml("/rss.xml", rss([("Vlada", site.url("/clanki/vlada.html"), "Thu, 06 Nov 2025 08:00:00 GMT")]))
+        args = ["follow", site.url("/rss.xml"), "--out", str(tmp_path / "digest"), "--pace", "0", "--beams", "1"]
+        assert cli.main(args) == 0  # no --quiet: bars asked for, but stderr is a log here
+    err = capsys.readouterr().err
+    assert "\r" not in err and "\x1b[" not in err and "articles" not in err and "it/s" not in err, err
+    assert "translator follow: 1 new" in err
+
+
+def test_the_libraries_draw_no_bars_into_a_log(tiny_env):
+    done = subprocess.run(
+        [sys.executable, "-m", "translator", "translate", "-", "--beams", "1", "--quiet"],
+        input="Vlada je v četrtek sprejela predlog proračuna.\n",
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in {**os.environ, "TRANSLATOR_ENGINE": "hf"}.items() if k != "HF_HUB_DISABLE_PROGRESS_BARS"},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "\r" not in done.stderr and "Loading weights" not in done.stderr, done.stderr

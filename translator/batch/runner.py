@@ -4,7 +4,6 @@ pipeline, write each file's outputs durably and record them in the manifest."""
 from __future__ import annotations
 
 import logging
-import sys
 from typing import Any
 
 from ..cache import open_cache
@@ -159,7 +158,7 @@ class Runner:
     def translate(self, groups: list[WorkGroup]) -> None:
         """Translate ``groups`` one after another, writing outputs and manifest lines."""
         label = f"[rank {self.procs.rank}] " if self.procs.world > 1 else ""
-        show = not self.cfg.quiet and self.procs.local_rank == 0 and sys.stderr.isatty()
+        show = not self.cfg.quiet and self.procs.local_rank == 0  # and on a terminal: Bars sees to it
         files = sum(len(g.files) for g in groups)
         bars = Bars(files, show and files > 0, label)
         try:

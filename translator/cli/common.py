@@ -6,10 +6,12 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from ..cache.base import DEFAULT_CACHE_MB
 from ..errors import InvalidInputError, surface
+from ..io import is_terminal
 from ..options import (
     DEFAULT_BEAMS,
     DEFAULT_SUMMARY_MODEL,
@@ -28,6 +30,7 @@ logger = logging.getLogger("translator")
 
 
 WARNINGS_SHOWN = 3  # warnings printed by `translate` before "... and N more"
+HUB_BARS = "HF_HUB_DISABLE_PROGRESS_BARS"
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE: what a shell reports for a tool whose reader went away
 
 
@@ -165,17 +168,39 @@ def _max_bytes(args: argparse.Namespace) -> int:
 
 def run_command(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Run one command with its errors' hints phrased for the command line (``--source sl``, not
-    ``source="sl"``). A reader that closes standard output early (``translator translate - | head
-    -1``) ends the command quietly with :data:`EXIT_PIPE_CLOSED`, as Unix tools do: no
-    traceback and no error line."""
+    ``source="sl"``), and progress bars only on a terminal. A reader that closes standard output
+    early (``translator translate - | head -1``) ends the command quietly with
+    :data:`EXIT_PIPE_CLOSED`, as Unix tools do: no traceback and no error line."""
     try:
-        with surface("cli"):
+        with surface("cli"), _library_bars(is_terminal()):
             code = command(args)
             sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
         return code
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_PIPE_CLOSED
+
+
+@contextmanager
+def _library_bars(shown: bool) -> Iterator[None]:
+    """Off the terminal, the libraries' bars too (transformers' "Loading weights", the Hub's
+    downloads): they read HF_HUB_DISABLE_PROGRESS_BARS when first imported, during the command,
+    or are switched off here when already imported (commands run in one process, as in the tests).
+    A value the user set is kept; ours is taken back after the command."""
+    if shown or HUB_BARS in os.environ:
+        yield
+        return
+    os.environ[HUB_BARS] = "1"
+    loaded = sys.modules.get("transformers.utils.logging")
+    was_on = loaded is not None and loaded.is_progress_bar_enabled()
+    if was_on:
+        loaded.disable_progress_bar()
+    try:
+        yield
+    finally:
+        os.environ.pop(HUB_BARS, None)
+        if was_on:
+            loaded.enable_progress_bar()
 
 
 def _silence_stdout() -> None:

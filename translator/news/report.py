@@ -1,6 +1,6 @@
 """The end of a follow round: ``DIR/report.json`` (written atomically), the one-line summary and a
 line per failure on stderr; and the round's progress bars (items, and sentences within them), as
-the folder batch shows them.
+the folder batch shows them (on a terminal only).
 """
 
 from __future__ import annotations
@@ -11,56 +11,29 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..io import atomic_write
+from ..io import ProgressBars, atomic_write
 
 ITEM_STATUSES = ("new", "updated", "unchanged", "skipped", "failed")
 
 
-class Bars:
-    """An items bar and a sentences bar on stderr (tqdm); every method is a no-op when disabled."""
+class Bars(ProgressBars):
+    """An articles bar and a sentences bar on stderr (the shared :class:`translator.io.ProgressBars`):
+    every method is a no-op when disabled or when stderr is not a terminal (cron, systemd)."""
 
     def __init__(self, items: int, enabled: bool) -> None:
-        self.items: Any = None
-        self.sentences: Any = None
-        self._base = 0
-        if enabled and items:
-            from tqdm import tqdm
-
-            self.items = tqdm(
-                total=items, unit="item", desc="articles", position=0, file=sys.stderr, dynamic_ncols=True
-            )
-            self.sentences = tqdm(
-                total=0, unit="sent", desc="sentences", position=1, file=sys.stderr, dynamic_ncols=True
-            )
+        super().__init__(items, enabled, unit="item", desc="articles")
 
     def item(self) -> tuple[Callable[[int, int], None], Callable[[], int]]:
         """A ``progress(done, total)`` callback for one item's translation, and a ``finish()``
         that closes the item and returns how many sentences it had."""
-        base = self._base
-        state = {"done": 0, "total": 0}
-
-        def progress(done: int, total: int) -> None:
-            state["total"] = total
-            if self.sentences is not None:
-                self.sentences.total = base + total
-                self.sentences.update(done - state["done"])
-            state["done"] = done
+        progress, finish_part = self.part()
 
         def finish() -> int:
-            self._base = base + state["total"]
-            if self.sentences is not None:
-                self.sentences.total = self.sentences.n = self._base
-                self.sentences.refresh()
-            if self.items is not None:
-                self.items.update(1)
-            return state["total"]
+            sentences = finish_part()
+            self.step()
+            return sentences
 
         return progress, finish
-
-    def close(self) -> None:
-        for bar in (self.sentences, self.items):
-            if bar is not None:
-                bar.close()
 
 
 def counts(items: list[dict[str, Any]], sources: list[dict[str, Any]]) -> dict[str, int]:
