@@ -369,3 +369,40 @@ def test_the_libraries_draw_no_bars_into_a_log(tiny_env):
     )
     assert done.returncode == 0, done.stderr
     assert "\r" not in done.stderr and "Loading weights" not in done.stderr, done.stderr
+
+
+# -- 9. help from the format registry; a description for every command -------------------------------
+
+
+def subparsers(parser, path=()):
+    """(command path, parser) for every subcommand of ``parser``, nested ones too."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*path, name), sub
+                yield from subparsers(sub, (*path, name))
+
+
+def test_every_subcommand_has_a_description():
+    parser = cli.build_parser()
+    found = dict(subparsers(parser))
+    assert {("download",), ("tiny-models",), ("keys", "add"), ("translate",), ("batch",)} <= set(found)
+    missing = [" ".join(path) for path, sub in found.items() if not (sub.description or "").strip()]
+    assert missing == []
+
+
+def test_translate_help_lists_every_format_the_files_module_reads(capsys):
+    from translator.files import SUPPORTED_SUFFIXES, format_for
+
+    with pytest.raises(SystemExit):
+        cli.main(["translate", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    for suffix in SUPPORTED_SUFFIXES:
+        format_for(f"x{suffix}")  # each one listed is read
+        assert f" {suffix} " in shown or f"({suffix} " in shown or f" {suffix})" in shown, suffix
+    with pytest.raises(SystemExit):
+        cli.main(["batch", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert all(suffix in shown for suffix in (".odt", ".pptx", ".epub"))

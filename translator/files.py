@@ -61,7 +61,15 @@ from pathlib import Path
 from bs4.dammit import EncodingDetector
 
 from translator.extras import needs_extra
-from translator.formats import FileFormatError, FileTooLargeError, MarkupTooComplexError, Parsed, megabytes
+from translator.formats import (
+    FORMATS,
+    SUPPORTED_SUFFIXES,
+    FileFormatError,
+    FileTooLargeError,
+    MarkupTooComplexError,
+    Parsed,
+    megabytes,
+)
 from translator.formats.encoding import decode_text, detect_newline, normalize_newlines
 from translator.formats.epub import Epub
 from translator.formats.html import Html
@@ -86,21 +94,6 @@ __all__ = [
     "read_document",
     "render_document",
 ]
-
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".odt", ".odp", ".pptx", ".epub", ".srt")
-_FORMATS = {
-    ".txt": "txt",
-    ".md": "md",
-    ".markdown": "md",
-    ".html": "html",
-    ".htm": "html",
-    ".docx": "docx",
-    ".odt": "odt",
-    ".odp": "odp",
-    ".pptx": "pptx",
-    ".epub": "epub",
-    ".srt": "srt",
-}
 
 
 def _docx(data: bytes, name: str, max_bytes: int | None) -> Parsed:
@@ -149,10 +142,10 @@ def format_for(name: str | Path) -> str:
     """The format ("txt", "md", "html", "docx", "odt", "odp", "pptx", "epub", "srt") for a file
     name; raises FileFormatError."""
     suffix = Path(name).suffix.lower()
-    if suffix not in _FORMATS:
+    if suffix not in FORMATS:
         shown = f"'{suffix}'" if suffix else "(no suffix)"
         raise FileFormatError(f"{name}: unsupported file type {shown} (supported: {', '.join(SUPPORTED_SUFFIXES)})")
-    return _FORMATS[suffix]
+    return FORMATS[suffix]
 
 
 def read_document(path: str | Path, max_bytes: int | None = MAX_FILE_BYTES, max_chars: int | None = None) -> Document:

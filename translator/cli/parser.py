@@ -39,12 +39,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_serve_arguments(p)
 
-    p = commands.add_parser("download", help="save models into models/ for offline use", formatter_class=HelpFormatter)
+    p = commands.add_parser(
+        "download",
+        help="save models into models/ for offline use",
+        formatter_class=HelpFormatter,
+        description="Download models from the Hugging Face Hub into models/ (or $TRANSLATOR_MODELS_DIR), "
+        "where every command finds them without a network: run it on a machine with internet and copy "
+        "the folder to one without.",
+    )
     p.add_argument("names", nargs="*", help="Hub ids or aliases (default: the two default models)")
     p.add_argument("--ct2", action="store_true", help="also convert them for the CTranslate2 engine")
 
     p = commands.add_parser(
-        "tiny-models", help="build tiny random-weight models for offline demos and tests", formatter_class=HelpFormatter
+        "tiny-models",
+        help="build tiny random-weight models for offline demos and tests",
+        formatter_class=HelpFormatter,
+        description="Build a tiny MarianMT and a tiny BART with random weights and real tokenizers, in "
+        "seconds and offline: every feature works with them, but their English is nonsense. Point "
+        "$TRANSLATOR_TRANSLATION_MODEL and $TRANSLATOR_SUMMARY_MODEL at them.",
     )
     p.add_argument("out_dir", nargs="?", default="models/tiny", help="where to put marian/ and bart/")
 
@@ -54,19 +66,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_document_commands(commands: argparse._SubParsersAction) -> None:
     """translate, summarize and batch."""
+    from ..formats import SUPPORTED_SUFFIXES
+
+    suffixes = " ".join(SUPPORTED_SUFFIXES)  # the format registry: the help lists what is read
     p = commands.add_parser(
         "translate",
         help="translate a file or stdin to English",
         formatter_class=HelpFormatter,
-        description="Translate a file (.txt .md .html .docx .srt) or stdin. Structured formats "
+        description=f"Translate a file ({suffixes}), stdin or a news article's link. Structured formats "
         "keep their structure: -o FILE writes the translated file in the same "
-        "format; .md/.html/.srt are printed as such.",
+        "format; text formats (.md, .html, .srt ...) are printed as such.",
     )
     p.add_argument(
         "input",
         nargs="?",
         default="-",
-        help="a .txt/.md/.html/.docx/.srt file, - for stdin, or an http(s) link to a news article",
+        help=f"a file ({suffixes}), - for stdin, or an http(s) link to a news article",
     )
     p.add_argument(
         "-o",
@@ -87,13 +102,23 @@ def _add_document_commands(commands: argparse._SubParsersAction) -> None:
     add_cache_options(p)
 
     p = commands.add_parser(
-        "summarize", help="summarise English text from a file or stdin", formatter_class=HelpFormatter
+        "summarize",
+        help="summarise English text from a file or stdin",
+        formatter_class=HelpFormatter,
+        description="Summarise English text (a file of any format translate reads, or stdin) with the "
+        "summary model; Slovenian text is translated first by `translate --summary`.",
     )
     p.add_argument("input", nargs="?", default="-", help="a text file, or - for stdin")
     add_model_options(p, translation=False)
 
     p = commands.add_parser(
-        "batch", help="translate every file of a folder into another folder", formatter_class=HelpFormatter
+        "batch",
+        help="translate every file of a folder into another folder",
+        formatter_class=HelpFormatter,
+        description=f"Translate every document of IN_DIR ({suffixes}) into a mirror tree in OUT_DIR, "
+        "each in its own format, resumably: a rerun does only what changed, and removes the outputs "
+        "the current sources and options no longer produce. OUT_DIR/report.json says what became of "
+        "each file.",
     )
     p.add_argument("in_dir", help="folder of Slovenian documents (read only, never modified)")
     p.add_argument("out_dir", help="folder for the English documents (mirrors IN_DIR)")

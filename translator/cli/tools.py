@@ -119,7 +119,12 @@ def _download(args: argparse.Namespace) -> int:
 
 def add_cache_command(commands: argparse._SubParsersAction) -> None:
     """``translator cache stats|clear [--cache SPEC]``."""
-    p = commands.add_parser("cache", help="show or empty the translation cache", formatter_class=HelpFormatter)
+    p = commands.add_parser(
+        "cache",
+        help="show or empty the translation cache",
+        formatter_class=HelpFormatter,
+        description="Show how much the translation cache (--cache) holds, or empty it.",
+    )
     p.add_argument("action", choices=("stats", "clear"), help="stats: entries, bytes and path; clear: empty it")
     p.add_argument(
         "--cache",
@@ -144,7 +149,11 @@ def add_admin_commands(commands: argparse._SubParsersAction) -> None:
     """``translator keys add|remove|list`` and ``translator suggestions export`` (README: Keys and
     limits): they work on the server's databases while it runs, without importing the page."""
     p = commands.add_parser(
-        "keys", help="add, remove or list the REST API's keys (no restart needed)", formatter_class=HelpFormatter
+        "keys",
+        help="add, remove or list the REST API's keys (no restart needed)",
+        formatter_class=HelpFormatter,
+        description="Add, remove or list the REST API's keys and their limits in the keys database; a "
+        "running server sees the change at once.",
     )
     actions = p.add_subparsers(dest="keys_action", required=True, metavar="ACTION")
     for name, text in (
@@ -152,7 +161,9 @@ def add_admin_commands(commands: argparse._SubParsersAction) -> None:
         ("remove", "remove a key"),
         ("list", "list the keys and their limits"),
     ):
-        action = actions.add_parser(name, help=text, formatter_class=HelpFormatter)
+        action = actions.add_parser(
+            name, help=text, formatter_class=HelpFormatter, description=text[0].upper() + text[1:] + "."
+        )
         if name != "list":
             action.add_argument("key", nargs="?" if name == "add" else None, metavar="KEY")
         if name == "add":
@@ -181,6 +192,8 @@ def add_admin_commands(commands: argparse._SubParsersAction) -> None:
         "suggestions",
         help="export the translations users suggested (serve --suggestions)",
         formatter_class=HelpFormatter,
+        description="Export the translations users suggested (POST /suggest on a server started with "
+        "--suggestions) as JSON lines or TMX.",
     )
     p.add_argument("action", choices=("export",), help="write every suggestion out")
     p.add_argument("--format", choices=("jsonl", "tmx"), default="jsonl", help="JSON lines, or TMX 1.4")

@@ -12,6 +12,23 @@ from typing import Protocol
 
 from translator.errors import TranslatorError
 
+# The registry of the formats read: each suffix and its format (translator.files has the readers).
+# Everything that lists formats (the CLI's help, the REST API's, the page's upload) reads it here.
+FORMATS: dict[str, str] = {
+    ".txt": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".docx": "docx",
+    ".odt": "odt",
+    ".odp": "odp",
+    ".pptx": "pptx",
+    ".epub": "epub",
+    ".srt": "srt",
+}
+SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(FORMATS)
+
 
 class FileFormatError(TranslatorError, ValueError):
     """A file that cannot be read or written: unsupported, undecodable, binary or corrupt.

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ...formats import SUPPORTED_SUFFIXES
 from ...options import SummaryLength
 
 ApiKeyField = Field(None, description="API key (required when the server has a keys file)")
@@ -51,7 +52,7 @@ class SummarizeRequest(Params):
 
 class TranslateFileRequest(BaseModel):
     file: str = Field(
-        description="The document: .txt .md .html .docx .srt and the other formats /frontend/settings lists",
+        description=f"The document: {' '.join(SUPPORTED_SUFFIXES)} (/frontend/settings lists them too)",
         json_schema_extra={"format": "binary"},
     )
     source: str = Field(description='Source language code, or "auto"', examples=["auto"])
