@@ -14,6 +14,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from needs import missing_programs
 
 from translator import Translator, cli
 from translator.cache import (
@@ -271,7 +272,7 @@ def test_two_processes_writing_at_once_do_not_fail(tmp_path):
 def redis_url():
     server = shutil.which("redis-server")
     if server is None:
-        pytest.skip("apt-get install redis-server")
+        pytest.skip(missing_programs({"redis-server": (None, "redis-server")}))
     redis = pytest.importorskip("redis")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

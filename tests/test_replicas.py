@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 from hostile import SLOVENIAN, free_port
+from needs import missing_programs
 from prometheus_client.parser import text_string_to_metric_families
 
 pytestmark = pytest.mark.slow  # three servers and two interpreters importing torch and gradio
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.slow  # three servers and two interpreters importing to
 REPO = Path(__file__).resolve().parent.parent
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
 REDIS = shutil.which("redis-server")
-MISSING = "apt-get install redis-server nginx-light"
+PROGRAMS = {"redis-server": (REDIS, "redis-server"), "nginx": (NGINX, "nginx-light")}
 REQ_LIMIT = 5
 API = (
     r"^/(translate|translate_file|detect|languages|summarize|suggest|spec|frontend/settings|health(/.*)?"
@@ -111,8 +112,9 @@ def total(found: dict, name: str, **labels: str) -> float:
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
-    if not REDIS or not NGINX:
-        pytest.skip(f"redis-server or nginx is missing: {MISSING}")
+    missing = missing_programs(PROGRAMS)
+    if missing:
+        pytest.skip(missing)
     import redis
 
     port = free_port()

@@ -406,3 +406,28 @@ def test_translate_help_lists_every_format_the_files_module_reads(capsys):
         cli.main(["batch", "--help"])
     shown = " ".join(capsys.readouterr().out.split())
     assert all(suffix in shown for suffix in (".odt", ".pptx", ".epub"))
+
+
+# -- 10. a skip names exactly what is missing ---------------------------------------------------------
+
+
+def test_a_skip_names_only_the_missing_program_and_its_package():
+    from needs import missing_programs
+
+    found = ("/usr/bin/redis-server", "redis-server")
+    assert missing_programs({"redis-server": found, "nginx": (None, "nginx-light")}) == (
+        "nginx is missing: apt-get install -y nginx-light"
+    )
+    assert missing_programs({"redis-server": (None, "redis-server"), "nginx": (None, "nginx-light")}) == (
+        "redis-server and nginx are missing: apt-get install -y redis-server nginx-light"
+    )
+    assert missing_programs({"redis-server": found}) is None
+
+
+def test_the_replicas_skip_says_what_is_missing_here():
+    import test_replicas
+
+    said = test_replicas.missing_programs(test_replicas.PROGRAMS)
+    for name, (path, package) in test_replicas.PROGRAMS.items():
+        assert (path is None) == (said is not None and f"{name} " in said.split(":")[0]), said
+        assert (path is None) == (said is not None and package in said.split(":", 1)[1]), said
