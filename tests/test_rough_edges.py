@@ -431,3 +431,31 @@ def test_the_replicas_skip_says_what_is_missing_here():
     for name, (path, package) in test_replicas.PROGRAMS.items():
         assert (path is None) == (said is not None and f"{name} " in said.split(":")[0]), said
         assert (path is None) == (said is not None and package in said.split(":", 1)[1]), said
+
+
+# -- 11. a busy port is said before anything heavy loads ----------------------------------------------
+
+
+def test_app_py_on_a_busy_port_says_so_before_loading_the_page_or_the_models(tiny_env):
+    """The real path, ``python app.py`` in a fresh interpreter: test_newcomer's in-process test
+    had gradio imported already, so the seconds spent importing it (and then loading the
+    models) before the port was checked never showed."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", str(REPO / "app.py"), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=300,
+        )
+    assert done.returncode == 1
+    said = [line for line in done.stderr.splitlines() if not line.startswith("import time:")]
+    assert len(said) == 1 and said[0].startswith(f"translator serve: error: cannot listen on 127.0.0.1:{port} ")
+    assert said[0].endswith("choose another with --port")
+    imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in done.stderr.splitlines() if "|" in line}
+    assert not imported & {"gradio", "torch", "transformers", "ctranslate2", "uvicorn"}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
 import sys
 import tempfile
 import uuid
@@ -124,6 +125,24 @@ def remove_stale_builds(target: Path) -> None:
     for leftover in target.parent.glob(f".{target.name}.building-*"):
         logger.info("removing %s, left over by an interrupted build", leftover)
         shutil.rmtree(leftover, ignore_errors=True)
+
+
+# -- a port to listen on ------------------------------------------------------------------------
+
+
+def check_port(host: str, port: int) -> None:
+    """OSError naming ``--port`` when ``host``:``port`` cannot be listened on. Here, away from the
+    page (gradio) and the models, so that ``python app.py`` on a busy port says so at once, before
+    seconds of imports and model loading."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise OSError(
+                f"cannot listen on {host}:{port} ({exc.strerror}): the port is busy or not "
+                "allowed; choose another with --port"
+            ) from None
 
 
 # -- progress on a terminal --------------------------------------------------------------------

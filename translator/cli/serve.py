@@ -284,6 +284,10 @@ def serve_settings(args: argparse.Namespace):
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from ..io import check_port
+
+    if args.port:  # a busy port is said at once: before gradio is imported and the models load
+        check_port(args.host, args.port)
     from ..ui import launch
 
     launch(serve_settings(args))

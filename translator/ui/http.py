@@ -211,17 +211,3 @@ def free_port(host: str, first: int = 7860, tries: int = 100) -> int:
                 continue
             return port
     raise OSError(f"no free port on {host} from {first} to {first + tries - 1}: pass --port")
-
-
-def check_port(host: str, port: int) -> None:
-    """OSError naming ``--port`` when ``host``:``port`` cannot be listened on (before the models
-    load, so a busy port is said at once)."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise OSError(
-                f"cannot listen on {host}:{port} ({exc.strerror}): the port is busy or not "
-                "allowed; choose another with --port"
-            ) from None

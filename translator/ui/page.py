@@ -29,13 +29,13 @@ from typing import Any
 import gradio as gr
 
 from ..errors import TranslatorError, phrased
+from ..io import check_port
 from ..models import ModelNotFoundError
 from ..news import fetch_article
 from ..options import SummaryLength
 from . import render
 from .backend import Backend, Settings, read_upload
 from .downloads import KEEP_S
-from .http import check_port
 from .layout import DESCRIPTION, TITLE, input_column, output_column, page_options
 from .rest.news import server_fetch_limits
 from .server import serve
