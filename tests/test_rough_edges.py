@@ -85,6 +85,19 @@ def test_the_download_command_in_the_fix_runs_as_written(tmp_path, monkeypatch):
     assert "`translator download nobody/no-such-model`" in str(missing.value)
 
 
+def test_the_command_lines_hints_name_the_command_as_it_runs_here(tmp_path, monkeypatch, capsys):
+    if not (VENV_BIN / "translator").is_file():
+        pytest.skip("the package is not installed beside this interpreter (pip install -e .)")
+    without_venv_on_path(monkeypatch)
+    monkeypatch.chdir(VENV_BIN.parent.parent)
+    relative = (VENV_BIN / "translator").relative_to(Path.cwd()).as_posix()
+    with pytest.raises(SystemExit):
+        cli.main(["translate", str(tmp_path)])
+    assert f"`{relative} batch {tmp_path} OUT_DIR`" in capsys.readouterr().err
+    assert cli.main(["tiny-models", str(tmp_path / "tiny")]) == 0
+    assert capsys.readouterr().out.rstrip().endswith(f"{relative} serve")
+
+
 def test_the_printed_fix_really_runs(tmp_path, monkeypatch):
     """The command the message names, run as a shell would from the same folder."""
     if not (VENV_BIN / "translator").is_file():

@@ -12,6 +12,7 @@ from ..extras import needs_extra
 from ..options import (
     MAX_FILE_BYTES,
 )
+from ..paths import translator_command
 from .common import WARNINGS_SHOWN, UsageError, _max_bytes, _open_cache
 
 logger = logging.getLogger("translator")
@@ -23,7 +24,9 @@ def _input_path(source: str) -> Path | None:
         return None
     path = Path(source)
     if path.is_dir():
-        raise UsageError(f"{source} is a folder: translate a whole folder with `translator batch {source} OUT_DIR`")
+        raise UsageError(
+            f"{source} is a folder: translate a whole folder with `{translator_command()} batch {source} OUT_DIR`"
+        )
     if not path.is_file():
         raise FileNotFoundError(f"{source}: no such file")
     return path
@@ -185,7 +188,7 @@ def _summarize(args: argparse.Namespace) -> int:
     if found.language != language.PASSTHROUGH and found.confidence > 0:
         print(
             f"warning: the text looks {language.language_name(found.language)} ({found.language}), but the "
-            "summary model reads English: `translator translate --summary` translates it first",
+            f"summary model reads English: `{translator_command()} translate --summary` translates it first",
             file=sys.stderr,
         )
     _translator, summarizer = _engines(args, translation=False, summary=True)

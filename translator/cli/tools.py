@@ -11,6 +11,7 @@ from ..options import (
     DEFAULT_SUMMARY_MODEL,
     DEFAULT_TRANSLATION_MODEL,
 )
+from ..paths import translator_command
 from .common import (
     HelpFormatter,
     UsageError,
@@ -248,7 +249,7 @@ def _tiny(args: argparse.Namespace) -> int:
 
     marian, bart = build_all(Path(args.out_dir))
     print(f"tiny MarianMT: {marian}\ntiny BART: {bart}")
-    print(f"try: TRANSLATOR_TRANSLATION_MODEL={marian} TRANSLATOR_SUMMARY_MODEL={bart} python app.py")
+    print(f"try: TRANSLATOR_TRANSLATION_MODEL={marian} TRANSLATOR_SUMMARY_MODEL={bart} {translator_command()} serve")
     return 0
 
 

@@ -80,7 +80,7 @@ class DetectedLanguage(BaseModel):
 class TranslateResponse(BaseModel):
     translatedText: str | list[str] = Field(description="The English (a list for a list)")
     detectedLanguage: DetectedLanguage | list[DetectedLanguage] | None = Field(
-        None, description='Only for source="auto": the language of each text'
+        None, description='Only for "source": "auto": the language of each text'
     )
     alternatives: list[str] | list[list[str]] | None = Field(
         None, description="Only with alternatives > 0: other translations of the text (a list per text for a list)"
