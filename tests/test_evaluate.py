@@ -314,21 +314,24 @@ def test_limit_keeps_the_first_lines_aligned(tmp_path):
     assert data.first(2) == EvalData(["a", "b"], [["x", "y"]], data.origin)
 
 
-def test_flores_is_fetched_extracted_and_cached_by_sacrebleu(sacrebleu_cache, tmp_path, monkeypatch):
-    """The FLORES-200 path end to end, from a local copy of the tarball's layout (file:// URL)."""
+@pytest.mark.parametrize(("name", "split"), [("flores200", "devtest"), ("flores200/dev", "dev")])
+def test_flores_is_fetched_extracted_and_cached_by_sacrebleu(sacrebleu_cache, tmp_path, monkeypatch, name, split):
+    """The FLORES-200 path end to end, from a local copy of the tarball's layout (file:// URL);
+    read again offline, it is found in sacrebleu's cache where sacrebleu put it."""
     import tarfile
 
     from translator.evaluation import data as data_module
 
-    tree = tmp_path / "tree" / "flores200_dataset" / "devtest"
+    tree = tmp_path / "tree" / "flores200_dataset" / split
     tree.mkdir(parents=True)
-    write_lines(tree / "slv_Latn.devtest", ["Dober dan.", "Hvala."])
-    write_lines(tree / "eng_Latn.devtest", ["Good day.", "Thanks."])
+    write_lines(tree / f"slv_Latn.{split}", ["Dober dan.", "Hvala."])
+    write_lines(tree / f"eng_Latn.{split}", ["Good day.", "Thanks."])
     tarball = tmp_path / "flores200_dataset.tar.gz"
     with tarfile.open(tarball, "w:gz") as archive:
         archive.add(tmp_path / "tree" / "flores200_dataset", arcname="flores200_dataset")
     monkeypatch.setattr(data_module, "FLORES_URL", tarball.as_uri())
-    data = from_testset("flores200", "sl-en", offline=False)
+    data = from_testset(name, "sl-en", offline=False)
     assert (data.sources, data.references) == (["Dober dan.", "Hvala."], [["Good day.", "Thanks."]])
-    assert (sacrebleu_cache / "flores200" / "flores200.sl-en.src").is_file()
-    assert from_testset("flores200", "sl-en", offline=True) == data  # cached: no download needed
+    assert (sacrebleu_cache / name / f"{name.replace('/', '_')}.sl-en.src").is_file()
+    tarball.unlink()  # no second download possible
+    assert from_testset(name, "sl-en", offline=True) == data  # cached: no download needed

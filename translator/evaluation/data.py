@@ -9,6 +9,7 @@ place (it is translated to an empty hypothesis, so every file stays line-aligned
 from __future__ import annotations
 
 import csv
+import glob
 import hashlib
 import json
 import re
@@ -249,9 +250,16 @@ def _dataset(name: str, langpair: str):
     return dataset
 
 
-def _cached_files(dataset, langpair: str) -> list[str]:
-    # sacrebleu's own cache layout (~/.sacrebleu or $SACREBLEU): DATASET/DATASET.LANGPAIR.FIELD
-    return [dataset._get_txt_file_path(langpair, field) for field in dataset.fieldnames(langpair)]
+def _is_cached(dataset, langpair: str) -> bool:
+    """Whether sacrebleu's cache holds the test set's source and a reference, found from
+    sacrebleu's documented cache layout (``$SACREBLEU``, default ``~/.sacrebleu``:
+    DATASET/DATASET.LANGPAIR.FIELD) without asking the dataset, whose methods download what is
+    missing (and some, WMT's XML sets, already to list their fields)."""
+    import sacrebleu.dataset.base
+
+    folder = Path(sacrebleu.dataset.base.SACREBLEU_DIR, dataset.name)
+    prefix = f"{dataset.name.replace('/', '_')}.{langpair}."
+    return (folder / f"{prefix}src").is_file() and any(folder.glob(f"{glob.escape(prefix)}ref*"))
 
 
 def from_testset(name: str, langpair: str, *, offline: bool) -> EvalData:
@@ -266,7 +274,7 @@ def from_testset(name: str, langpair: str, *, offline: bool) -> EvalData:
         f"--langpair {langpair}` fills sacrebleu's cache; copy ~/.sacrebleu/ here) or get its source and "
         "reference files elsewhere and pass --src FILE --ref FILE"
     )
-    if offline and not all(Path(file).is_file() for file in _cached_files(dataset, langpair)):
+    if offline and not _is_cached(dataset, langpair):
         raise DatasetUnavailable(
             f"test set {name} {langpair} is not in sacrebleu's cache and HF_HUB_OFFLINE=1 "
             f"forbids downloading it: {manual}"
