@@ -7,7 +7,8 @@ share private names among themselves):
 * ``x._y`` where ``x`` is bound by an import of another package in that file (``sacrebleu._z``,
   ``dataset.base._z`` rooted at an imported name), and ``obj._y`` on any object when no module
   of the package defines a ``_y`` (a function, class, variable, attribute or argument of that
-  name): then ``_y`` belongs to another package's object (``dataset._get_txt_file_path``);
+  name; setting ``obj._Class__slot`` does not define it): then ``_y`` belongs to another
+  package's object (``dataset._get_txt_file_path``, ``splitter._SentenceSplitter__prefixes``);
 * a subclass of a class from another package's implementation module (a module path of three or
   more parts, such as ``uvicorn.protocols.http.h11_impl``): it depends on that class's internals.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -47,6 +49,10 @@ ALLOWED: dict[tuple[str, str], str] = {
         for name in ("_SubParsersAction", "_ArgumentGroup")
     },
 }
+
+
+# ``obj._Class__slot``: a double-underscore attribute of class ``Class``, from outside it
+_MANGLED = re.compile(r"_[A-Za-z]\w*?__\w+")
 
 
 def _dunder(name: str) -> bool:
@@ -103,7 +109,7 @@ def _defined(trees: list[ast.Module]) -> set[str]:
                 names.add(node.name)
             elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 names.add(node.id)
-            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) and not _MANGLED.match(node.attr):
                 names.add(node.attr)
             elif isinstance(node, ast.arg):
                 names.add(node.arg)
@@ -178,6 +184,7 @@ dataset._outdir, self._private.upper()._upper_cased
 
 def _mine(self):
     self._private = 1
+    splitter._SentenceSplitter__prefixes = {}
 """
     assert _findings(source) == [
         "import uvicorn._types",
@@ -188,4 +195,5 @@ def _mine(self):
         "base.Dataset._clean (sacrebleu.dataset.base)",
         "dataset._outdir (not defined in translator/)",
         "self._private.upper()._upper_cased (not defined in translator/)",
+        "splitter._SentenceSplitter__prefixes (not defined in translator/)",
     ]

@@ -240,6 +240,15 @@ def test_other_languages_use_generic_rules(lang: str) -> None:
     assert split_sentences(text, lang=lang) == ["Das ist gut.", "Wir gehen heim!", "Kommst du? ja."]
 
 
+@pytest.mark.parametrize("lang", ["xx", "hr", "not a language"])
+def test_moses_for_a_language_it_lacks_has_no_abbreviations(lang: str) -> None:
+    # its generic rules, not English's abbreviation list ("Mr." would hold the sentence together)
+    from translator.segment import _splitter
+
+    assert _splitter(lang).split("He met Mr. Smith today.") == ["He met Mr.", "Smith today."]
+    assert _splitter("en").split("He met Mr. Smith today.") == ["He met Mr. Smith today."]
+
+
 # --- the Slovenian misses seen on news treebank text ----------------------------------------
 
 SLOVENIAN_NEWS = [

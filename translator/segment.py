@@ -85,20 +85,21 @@ _BYLINE = re.compile(r"\((?!(?:i{1,3}|iv|vi{0,3}|ix|x)\))[^\W\d_]{2,8}(?:/[^\W\d
 
 @functools.cache
 def _splitter(code: str) -> SentenceSplitter:
-    """The Moses splitter for ``code``; for languages it lacks, its rules without any abbreviations."""
+    """The Moses splitter for ``code``; for languages it lacks, its rules without any abbreviations
+    (an empty non-breaking prefix file: the splitter reads it when it is made)."""
+    import tempfile
+    from pathlib import Path
+
     from sentence_splitter import SentenceSplitter, SentenceSplitterException
 
     try:
         return SentenceSplitter(language=code)
     except SentenceSplitterException:
-        pass
-    splitter = SentenceSplitter(language="en")
-    try:
-        # the generic rules: drop the English abbreviation list (a private slot; keep it if renamed)
-        splitter._SentenceSplitter__non_breaking_prefixes = {}
-    except AttributeError:
-        logger.debug("segment: using English abbreviations for language %r", code)
-    return splitter
+        logger.debug("segment: no abbreviations for language %r", code)
+    with tempfile.TemporaryDirectory(prefix="translator-splitter-") as folder:
+        empty = Path(folder, "none.txt")
+        empty.touch()
+        return SentenceSplitter(language="en", non_breaking_prefix_file=str(empty))  # "en": any valid code
 
 
 def clip(word: str) -> str:
