@@ -165,8 +165,3 @@ class SqliteCache:
             except sqlite3.Error as exc:
                 raise CacheUnavailable(f"translation cache {self.path} cannot be cleared: {exc}") from exc
         return removed
-
-    def journal_mode(self) -> str:
-        """SQLite's journal mode for this file (``"wal"``)."""
-        with self._lock:
-            return str(self._connection().execute("PRAGMA journal_mode").fetchone()[0]).lower()

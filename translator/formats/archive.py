@@ -8,8 +8,8 @@ It stops as soon as the total passes ``max_bytes``, a member inflates more than
 :data:`~translator.formats.limits.RATIO_FLOOR`, or a member's size or CRC differs from its
 header; the output is discarded, so memory stays near one chunk. Once it has passed, the
 headers are known to be true and zipfile (python-docx) reads exactly what was checked.
-:func:`read_member` gives a member's bytes through the same counting, for readers that parse
-parts themselves, and :func:`read_members` every member's bytes, counted against one budget.
+:func:`read_members` gives every member's bytes through the same counting, against one budget,
+for readers that parse parts themselves.
 XML members that declare entities (``<!ENTITY``, the billion laughs) are refused: office formats
 and e-books never use them. :func:`with_source_dates` dates a rewritten zip's entries as the
 source's, so the same translation always gives the same bytes.
@@ -127,12 +127,6 @@ def _declared_infos(data: bytes, name: str, max_bytes: int | None, kind: str) ->
             max_bytes,
         )
     return infos
-
-
-def read_member(data: bytes, info: zipfile.ZipInfo, name: str, max_bytes: int | None) -> bytes:
-    """The inflated bytes of one member, counted as in :func:`check_archive` (``max_bytes`` for
-    this member alone). Returns the bytes; raises as :func:`check_archive`."""
-    return b"".join(_checked_chunks(data, info, name, max_bytes, [0]))
 
 
 def _checked_chunks(

@@ -18,7 +18,6 @@ from ...formats import megabytes
 from ...inputs import InvalidTextError, check_encodable
 
 JSON_TYPES = ("application/json",)
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 MAX_FIELDS = 50  # fields in a query string or form
 
 
