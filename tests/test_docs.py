@@ -52,6 +52,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from needs import missing_programs
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
@@ -434,6 +435,10 @@ def same_shape(sample: object, real: object, path: str = "$") -> list[str]:
 @pytest.mark.parametrize("page", RUN_PAGES, ids=[page.name for page in RUN_PAGES])
 def test_the_page_runs_as_written(page, docs_env, monkeypatch, capsys):
     root, env, server = docs_env
+    if any(block.runs and block.lang == "bash" and "curl " in block.code for block in blocks(page)):
+        reason = missing_programs({"curl": (shutil.which("curl"), "curl")})
+        if reason:
+            pytest.skip(f"the page's commands call curl, and {reason}")
     folder = checkout_like(root / page.stem)
     scripts = root / f"{page.stem}-blocks"
     scripts.mkdir()
@@ -567,9 +572,7 @@ def test_the_configuration_table_is_built_from_the_code():
     assert f"| `--port` | {DEFAULT_PORT} |" in table
     assert "| `--header-timeout` `SECONDS` | 10.0 |" in table
     serve = next(
-        action.choices["serve"]
-        for action in build_parser()._actions
-        if isinstance(action, argparse._SubParsersAction)
+        action.choices["serve"] for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)
     )
     flags = [s for a in serve._actions for s in a.option_strings if s.startswith("--") and s != "--help"]
     section = table.split("### `translator serve`", 1)[1].split("### ", 1)[0]
@@ -589,5 +592,7 @@ def test_every_public_name_has_its_reference_entry():
     import translator
 
     python_page = (DOCS / "python.md").read_text(encoding="utf-8")
-    missing = [name for name in translator.__all__ if name != "__version__" and f"::: translator.{name}\n" not in python_page]
+    missing = [
+        name for name in translator.__all__ if name != "__version__" and f"::: translator.{name}\n" not in python_page
+    ]
     assert missing == []

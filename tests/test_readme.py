@@ -11,19 +11,19 @@ REPO = Path(__file__).resolve().parent.parent
 README_PATH = REPO / "README.md"
 README = README_PATH.read_text(encoding="utf-8")
 
-SETUP = """```bash
+INSTALL = (
+    "python3 -m venv .venv && .venv/bin/pip install --require-hashes -r requirements.txt && "
+    ".venv/bin/pip install --no-deps -e . && .venv/bin/python app.py"
+)
+SETUP = f"""```bash
 # 1. install (pinned versions from requirements.txt) and start the page and the REST API on
 #    http://127.0.0.1:7860; it keeps serving until you press Ctrl-C
-python3 -m venv .venv && .venv/bin/pip install --require-hashes -r requirements.txt && .venv/bin/pip install --no-deps -e . && .venv/bin/python app.py
+{INSTALL}
 
 # 2. in a second terminal, in the same folder: run the tests (no network; they build tiny models)
 .venv/bin/python -m pytest
 ```
 """
-INSTALL = (
-    "python3 -m venv .venv && .venv/bin/pip install --require-hashes -r requirements.txt && "
-    ".venv/bin/pip install --no-deps -e . && .venv/bin/python app.py"
-)
 
 
 def test_the_readme_is_at_most_15_kb():
@@ -62,7 +62,14 @@ def test_setup_names_what_the_tests_need_and_the_quick_subset():
 def test_every_way_of_use_has_an_example_and_a_page():
     for page in ("page", "python", "batch", "cli", "rest", "news"):
         assert f"(docs/{page}.md)" in README
-    for example in ("translator serve", "```python", "translator batch", "translator translate", "curl -s", "translator follow"):
+    for example in (
+        "translator serve",
+        "```python",
+        "translator batch",
+        "translator translate",
+        "curl -s",
+        "translator follow",
+    ):
         assert example in README
 
 

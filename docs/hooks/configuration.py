@@ -48,8 +48,7 @@ WHAT: dict[str, str] = {
     "XDG_CACHE_HOME": "the user's cache folder (default: `~/.cache`)",
     "TRANSLATOR_AUTH": "the page's login, `USER:PASSWORD` (the default of `translator serve --auth`)",
     "TRANSLATOR_METRICS_TOKEN": "bearer token for `/metrics` (the default of `--metrics-auth-token`)",
-    "TRANSLATOR_BATCH_GROUP_CHARS": "characters of source per work group of the folder batch "
-    "(`1`: every file alone)",
+    "TRANSLATOR_BATCH_GROUP_CHARS": "characters of source per work group of the folder batch (`1`: every file alone)",
     "TRANSLATOR_BATCH_TIMEOUT": "seconds a process of a folder batch waits for the others (7 days)",
     "HF_HUB_OFFLINE": "`1`: never download a model (or a test set)",
     "WORLD_SIZE": "the processes a launcher (`torchrun`, `accelerate launch`) started",
@@ -64,8 +63,7 @@ READ_BY_LIBRARIES: dict[str, tuple[str, str, str]] = {
     "FORWARDED_ALLOW_IPS": (
         "uvicorn",
         "`127.0.0.1`",
-        "the proxies whose `X-Forwarded-For` is believed, with `translator serve --trust-forwarded-for` "
-        "(`*`: any)",
+        "the proxies whose `X-Forwarded-For` is believed, with `translator serve --trust-forwarded-for` (`*`: any)",
     ),
     "CUDA_VISIBLE_DEVICES": ("CUDA", "all GPUs", "the GPUs a process sees (one server process per GPU)"),
     "SACREBLEU": ("sacrebleu", "`~/.sacrebleu`", "where `translator evaluate --testset` caches test sets"),
@@ -197,7 +195,13 @@ def environment_table() -> str:
             default = f"`{entry['default']:,}`" if isinstance(entry["default"], int) else f"`{entry['default']}`"
         where = ", ".join(f"`{m}`" for m in entry["modules"])
         rows.append(f"| `{name}` | {default or 'unset'} | {_cell(what)} | {where} |")
-    rows += ["", "Read by the libraries underneath:", "", "| variable | default | what | read by |", "|---|---|---|---|"]
+    rows += [
+        "",
+        "Read by the libraries underneath:",
+        "",
+        "| variable | default | what | read by |",
+        "|---|---|---|---|",
+    ]
     for name, (library, default, what) in READ_BY_LIBRARIES.items():
         rows.append(f"| `{name}` | {default} | {_cell(what)} | {library} |")
     return "\n".join(rows)
@@ -276,12 +280,11 @@ def configuration_markdown() -> str:
         + environment_table()
         + "\n\n## Flags of every command\n\n"
         + "Every flag of every `translator` command (`python app.py` takes exactly `translator serve`'s), "
-        "from the parser the command line uses.\n\n"
-        + flags_markdown()
+        "from the parser the command line uses.\n\n" + flags_markdown()
     )
 
 
-def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ARG001 (MkDocs' signature)
+def on_page_markdown(markdown: str, page, config, files) -> str:  # MkDocs passes all four
     if MARKER in markdown:
         return markdown.replace(MARKER, configuration_markdown())
     return markdown
