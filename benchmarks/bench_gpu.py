@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import bench_translate as shared
+import bench_common as shared  # first: sets HF_HUB_OFFLINE, puts the repository on sys.path
 
 NAIVE_SECONDS = 10.0
 WARM_CALLS = 3
@@ -115,7 +115,7 @@ def _project(engine: str, marian: Path, work: dict, device: str) -> tuple[str, C
 
     translator = Translator(str(marian), engine=engine, device=device, retry_repetitions=False)
     loaded = translator.model.engine
-    counts = shared._count_engine_tokens(loaded)
+    counts = shared.count_engine_tokens(loaded)
 
     def call() -> int:
         counts.clear()
@@ -279,9 +279,9 @@ def main(args: argparse.Namespace) -> int:
     results = {}
     for config in CONFIGS:
         if config in wanted:
-            results[config] = shared._spawn(config, workload, 1200, script)
+            results[config] = shared.spawn(config, workload, 1200, script)
             print(f"{config}: {json.dumps(results[config])}", flush=True)
-    seed = shared._spawn("seed", workload, 1200, script)
+    seed = shared.spawn("seed", workload, 1200, script)
     table = report(results, seed, work)
     print("\n" + table)
     if getattr(args, "out", None):

@@ -28,7 +28,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from bench_translate import proc_status  # noqa: E402  (imports neither torch nor translator)
+from bench_common import proc_status  # noqa: E402  (imports neither torch nor translator)
 
 
 def _status() -> dict[str, int]:

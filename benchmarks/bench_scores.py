@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-import bench_translate  # noqa: E402  (sets HF_HUB_OFFLINE before transformers is imported)
+import bench_common  # noqa: E402  (sets HF_HUB_OFFLINE before transformers is imported)
 
 
 def _batches(ids: list[list[int]]) -> list[list[int]]:
@@ -48,7 +48,7 @@ def time_engine(marian: Path, engine_name: str, work: dict, rounds: int, beams: 
     batches = _batches(ids)
 
     def run(scores: bool) -> tuple[float, float, int, list[float | None]]:
-        started, cpu = time.perf_counter(), bench_translate._cpu()
+        started, cpu = time.perf_counter(), bench_common.cpu_seconds()
         tokens = 0
         found: list[float | None] = []
         for batch in batches:
@@ -60,7 +60,7 @@ def time_engine(marian: Path, engine_name: str, work: dict, rounds: int, beams: 
             )
             tokens += sum(map(len, out))
             found += [getattr(row, "score", None) for row in out]
-        return time.perf_counter() - started, bench_translate._cpu() - cpu, tokens, found
+        return time.perf_counter() - started, bench_common.cpu_seconds() - cpu, tokens, found
 
     engine.generate([ids[0]], max_new_tokens=[4], num_beams=beams)  # warm-up
     seconds: dict[bool, list[float]] = {False: [], True: []}
@@ -92,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", default="auto", help="comma-separated: auto, ct2, hf")
     parser.add_argument("--source-tokens", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=4, help="runs of each mode")
-    parser.add_argument("--beams", type=int, default=bench_translate.BEAMS)
-    parser.add_argument("--cache", default=str(bench_translate.CACHE))
+    parser.add_argument("--beams", type=int, default=bench_common.BEAMS)
+    parser.add_argument("--cache", default=str(bench_common.CACHE))
     parser.add_argument(
         "--bounds",
         choices=["mixed", "one"],
@@ -111,8 +111,8 @@ def main(argv: list[str] | None = None) -> int:
 
         marian, _bart = build_all(Path(args.cache) / "tiny")
     else:
-        marian, _bart = bench_translate.build_models(Path(args.cache))
-    work = bench_translate.translation_workload(marian, args.source_tokens)
+        marian, _bart = bench_common.build_models(Path(args.cache))
+    work = bench_common.translation_workload(marian, args.source_tokens)
     print(
         f"{len(work['ids'])} sentences, {sum(map(len, work['ids']))} source tokens, "
         f"beam {args.beams}, {args.bounds} bounds, {args.rounds} runs of each mode"

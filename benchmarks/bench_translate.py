@@ -43,75 +43,31 @@ import argparse
 import json
 import math
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+from bench_common import (  # first: puts the repository on sys.path, sets HF_HUB_OFFLINE
+    BEAMS,
+    CACHE,
+    REPO,
+    RESULT_MARK,
+    build_models,
+    count_engine_tokens,
+    cpu_seconds,
+    machine_busy_seconds,
+    proc_status,
+    spawn,
+    translation_workload,
+)
 
-CACHE = REPO / ".bench-cache"
-RESULT_MARK = "BENCH-RESULT "
+SCRIPT = Path(__file__).resolve()
 SUMMARY_INPUT_TOKENS = 700
 SUMMARY_OUTPUT_TOKENS = 100
-BEAMS = 4
 
 
 # --------------------------------------------------------------------------- the workload
-
-
-def build_models(cache: Path) -> tuple[Path, Path]:
-    from translator.testing import build_bart, build_marian
-
-    marian = build_marian(cache / "marian-opus-mt-tc-big", shape="opus-mt-tc-big")
-    bart = build_bart(cache / "bart-distilbart-cnn-12-6", shape="distilbart-cnn-12-6")
-    return marian, bart
-
-
-def _rotate(sentence: str, k: int) -> str:
-    """``sentence`` with its words rotated by ``k`` (end punctuation kept at the end)."""
-    body = sentence.rstrip('.!?"«» ')
-    end = sentence[len(body) :]
-    words = body.split()
-    if len(words) < 2:
-        return sentence
-    k %= len(words)
-    return " ".join(words[k:] + words[:k]) + end
-
-
-def translation_workload(marian: Path, source_tokens: int) -> dict:
-    """Unique single-sentence documents totalling about ``source_tokens`` tokens, and their bounds."""
-    from transformers import AutoTokenizer
-
-    from translator.options import TranslationOptions
-    from translator.segment import split_sentences
-
-    tokenizer = AutoTokenizer.from_pretrained(marian)
-    article = (REPO / "examples" / "article-sl.txt").read_text(encoding="utf-8")
-    base = [s.strip() for s in split_sentences(article) if any(c.isalpha() for c in s)]
-    sentences: list[str] = []
-    seen: set[str] = set()
-    total = 0
-    copy = 0
-    while total < source_tokens and copy < 1000:
-        for sentence in base:
-            candidate = _rotate(sentence, copy)
-            if candidate in seen or split_sentences(candidate) != [candidate]:
-                continue
-            seen.add(candidate)
-            sentences.append(candidate)
-            total += len(tokenizer(candidate)["input_ids"])
-            if total >= source_tokens:
-                break
-        copy += 1
-    ids = tokenizer(sentences)["input_ids"]
-    options = TranslationOptions()
-    bounds = [min(512, int(options.max_length_ratio * len(x)) + options.max_length_offset) for x in ids]
-    return {"sentences": sentences, "ids": ids, "bounds": bounds}
 
 
 def quick_sample(work: dict, keep: int, of: int) -> dict:
@@ -158,27 +114,6 @@ def write_workload(cache: Path, marian: Path, bart: Path, source_tokens: int, qu
 # --------------------------------------------------------------------------- measurements
 
 
-def _cpu() -> float:
-    """CPU seconds this process has used (all its threads)."""
-    times = os.times()
-    return times.user + times.system
-
-
-def proc_status(*keys: str) -> dict[str, int]:
-    """Bytes of this process's memory lines ``keys`` (``VmRSS``, ``VmHWM``) in /proc/self/status;
-    {} off Linux."""
-    found = {}
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                key, _, value = line.partition(":")
-                if key in keys:
-                    found[key] = int(value.split()[0]) * 1024
-    except OSError:
-        pass
-    return found
-
-
 def _peak_rss() -> int:
     """This process's peak resident memory: ``VmHWM`` on Linux. Not ``ru_maxrss``: Linux keeps
     that across ``exec``, so a child reports at least the parent's RSS when it was forked (the
@@ -197,19 +132,6 @@ def _peak_rss() -> int:
         return psutil.Process().memory_info().rss
 
 
-def _count_engine_tokens(engine) -> list[int]:
-    counts: list[int] = []
-    real = engine.generate
-
-    def counting(batch, **kwargs):
-        out = real(batch, **kwargs)
-        counts.extend(len(o) for o in out)
-        return out
-
-    engine.generate = counting
-    return counts
-
-
 def _raw_translator(path: Path, inter: int, intra: int):
     import ctranslate2
 
@@ -223,7 +145,7 @@ def _raw_translator(path: Path, inter: int, intra: int):
 
 def run_translation(config: str, marian: Path, work: dict, naive_seconds: float | None = None) -> dict:
     sentences, ids, bounds = work["sentences"], work["ids"], work["bounds"]
-    started, cpu0 = time.perf_counter(), _cpu()
+    started, cpu0 = time.perf_counter(), cpu_seconds()
     if config == "naive":
         import torch
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
@@ -233,7 +155,7 @@ def run_translation(config: str, marian: Path, work: dict, naive_seconds: float 
         load = time.perf_counter() - started
         model.generate(**tokenizer("Dober dan.", return_tensors="pt"), num_beams=BEAMS, max_new_tokens=4)
         tokens = 0
-        started, cpu0 = time.perf_counter(), _cpu()
+        started, cpu0 = time.perf_counter(), cpu_seconds()
         for sentence, bound in zip(sentences, bounds):
             inputs = tokenizer(sentence, return_tensors="pt")
             output = model.generate(**inputs, num_beams=BEAMS, max_new_tokens=bound)
@@ -250,8 +172,8 @@ def run_translation(config: str, marian: Path, work: dict, naive_seconds: float 
         engine = translator.model.engine
         load = time.perf_counter() - started
         translator.translate("Dober dan.")
-        counts = _count_engine_tokens(engine)
-        started, cpu0 = time.perf_counter(), _cpu()
+        counts = count_engine_tokens(engine)
+        started, cpu0 = time.perf_counter(), cpu_seconds()
         translator.translate(sentences)
         seconds = time.perf_counter() - started
         tokens = sum(counts)
@@ -260,7 +182,7 @@ def run_translation(config: str, marian: Path, work: dict, naive_seconds: float 
             "seconds": seconds,
             "tokens": tokens,
             "rss": _peak_rss(),
-            "cpu": (_cpu() - cpu0) / seconds,
+            "cpu": (cpu_seconds() - cpu0) / seconds,
             "engine": engine.description,
         }
     elif config.startswith("raw"):
@@ -277,7 +199,7 @@ def run_translation(config: str, marian: Path, work: dict, naive_seconds: float 
         options = TranslationOptions()
         batches = plan_batches([len(x) for x in ids], options.batch_tokens, max_rows=options.max_batch_sentences)
         tokens = 0
-        started, cpu0 = time.perf_counter(), _cpu()
+        started, cpu0 = time.perf_counter(), cpu_seconds()
         common = dict(beam_size=BEAMS, max_input_length=0, return_scores=False)
         if style.startswith("fine"):
             # the expert's way: sorted by length, small batches (``fineN``: N source tokens
@@ -319,7 +241,7 @@ def run_translation(config: str, marian: Path, work: dict, naive_seconds: float 
         "seconds": seconds,
         "tokens": tokens,
         "rss": _peak_rss(),
-        "cpu": (_cpu() - cpu0) / seconds,
+        "cpu": (cpu_seconds() - cpu0) / seconds,
         "engine": config,
     }
 
@@ -333,11 +255,11 @@ def _fastest(call: Callable[[], int], repeats: int = SUMMARY_REPEATS) -> tuple[f
     """(seconds, tokens, CPU share) of the fastest of ``repeats`` calls of ``call`` (-> tokens)."""
     best: tuple[float, int, float] | None = None
     for _ in range(repeats):
-        started, cpu0 = time.perf_counter(), _cpu()
+        started, cpu0 = time.perf_counter(), cpu_seconds()
         tokens = call()
         seconds = time.perf_counter() - started
         if best is None or seconds < best[0]:
-            best = (seconds, tokens, (_cpu() - cpu0) / seconds)
+            best = (seconds, tokens, (cpu_seconds() - cpu0) / seconds)
     assert best is not None
     return best
 
@@ -379,7 +301,7 @@ def run_summary(config: str, bart: Path, work: dict, naive_seconds: float | None
         engine_name = engine.description
         load = time.perf_counter() - started
         summarizer.summarize("Warm up.", length="short")
-        counts = _count_engine_tokens(engine)
+        counts = count_engine_tokens(engine)
 
         def call() -> int:
             counts.clear()
@@ -477,52 +399,13 @@ BUSY_LOAD = 0.5  # load average per core, from other processes, above which a ru
 BUSY_SAMPLE_SECONDS = 3.0  # how long the machine is watched before a run (see _busy_share)
 
 
-def _machine_busy_seconds() -> float | None:
-    """CPU seconds every process on the machine has used (``/proc/stat``); None off Linux."""
-    try:
-        with open("/proc/stat", encoding="ascii") as stat:
-            fields = [int(x) for x in stat.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def _children_cpu() -> float:
-    import resource
-
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _spawn(name: str, workload: Path, timeout: float, script: Path = Path(__file__).resolve()) -> dict:
-    """Run ``script --child name`` in its own process; its result, or {"error": ...}, with the
-    share of the cores other processes used meanwhile (``others``: the machine's CPU time from
-    /proc/stat less the child's own)."""
-    command = [sys.executable, str(script), "--child", name, "--workload", str(workload)]
-    busy, own, started = _machine_busy_seconds(), _children_cpu(), time.perf_counter()
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout:.0f} s"}
-    others = None
-    if busy is not None:
-        elapsed = time.perf_counter() - started
-        others = max(0.0, (_machine_busy_seconds() - busy) - (_children_cpu() - own)) / (elapsed * os.cpu_count())
-    for line in done.stdout.splitlines():
-        if line.startswith(RESULT_MARK):
-            return {**json.loads(line[len(RESULT_MARK) :]), "others": others}
-    tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-    return {"error": f"exit {done.returncode}: {tail[:200]}"}
-
-
 def _busy_share(seconds: float = BUSY_SAMPLE_SECONDS) -> float | None:
     """The share of the cores other processes use now, watched for ``seconds`` (None off Linux).
     Not the 1-minute load average: it still counts a run that has just ended (a second benchmark
     started right after a first one saw 1.6 on 2 cores with the machine idle)."""
-    before = _machine_busy_seconds()
+    before = machine_busy_seconds()
     time.sleep(seconds)
-    after = _machine_busy_seconds()
+    after = machine_busy_seconds()
     return None if before is None or after is None else (after - before) / (seconds * (os.cpu_count() or 1))
 
 
@@ -672,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = []
     if args.only in (None, "translate"):
         configs = pick(TRANSLATION_CONFIGS)
-        results = {c: _spawn(f"translate:{c}", workload, timeout) for c in configs}
+        results = {c: spawn(f"translate:{c}", workload, timeout, SCRIPT) for c in configs}
         spawned += results.values()
         raw = [c for c in configs if c.startswith("raw")]
         if raw:
@@ -680,14 +563,14 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(f"translate: {_times(a, 1)} naive transformers, {_times(b, 2)} raw CTranslate2")
     if args.only in (None, "summarize"):
         configs = pick(SUMMARY_CONFIGS)
-        results = {c: _spawn(f"summarize:{c}", workload, timeout) for c in configs}
+        results = {c: spawn(f"summarize:{c}", workload, timeout, SCRIPT) for c in configs}
         spawned += results.values()
         raw = [c for c in configs if c.startswith("raw")]
         if raw:
             a, b = report("summarisation", results, raw)
             lines.append(f"summarize: {_times(a, 1)} naive transformers, {_times(b, 2)} raw CTranslate2")
     if args.only is None and wanted is None and not args.quick:  # the full run measures it
-        both = _spawn("both:auto", workload, timeout)
+        both = spawn("both:auto", workload, timeout, SCRIPT)
         print("\ntranslate + summarise in one process, default engine:")
         print(
             _row("peak memory", both)
