@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 
 import httpx
+from servers import launch_tiny
 
 from translator.options import ServerLimits
-from translator.ui import Settings, launch
 
 MAX_CHARS = 5_000
 MAX_FILE_BYTES = 2 * 2**20
@@ -20,25 +19,10 @@ LIMITS = ServerLimits(header_timeout_s=2, body_timeout_s=2, keep_alive_s=2, max_
 _INTERNALS = re.compile(r"/tmp/|/work/|/home/|/root/|site-packages|Traceback|File \"|[A-Za-z]+Error\(|<[a-z_.]+ object")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start(tiny_models, **options):
     """A server like ``python app.py`` on a free port; ``.local_url``, ``.close()``, ``.backend``."""
-    options = {
-        "limits": LIMITS,
-        "max_chars": MAX_CHARS,
-        "max_file_bytes": MAX_FILE_BYTES,
-        "num_beams": 1,
-        "device": "cpu",
-        "port": free_port(),
-        **options,
-    }
-    settings = Settings(translation_model=str(tiny_models.marian), summary_model=str(tiny_models.bart), **options)
-    return launch(settings, prevent_thread_lock=True, quiet=True)
+    limits = {"limits": LIMITS, "max_chars": MAX_CHARS, "max_file_bytes": MAX_FILE_BYTES}
+    return launch_tiny(tiny_models, **{**limits, **options})
 
 
 def refusal(response: httpx.Response, status: int) -> str:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from servers import free_port
 from test_batch import (
     MANIFEST,
     PARAGRAPHS,
@@ -54,12 +54,6 @@ def _env(tiny_models, **extra: str) -> dict[str, str]:
         env.pop(name, None)
     env.update(extra)
     return env
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _mixed_tree(src: Path) -> None:
@@ -147,7 +141,7 @@ def test_accelerate_launch_runs_two_processes(tiny_env, tiny_models, tmp_path, m
             "--dynamo_backend",
             "no",
             "--main_process_port",
-            str(_free_port()),
+            str(free_port()),
             "-m",
             "translator",
             "batch",

@@ -8,19 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from servers import launch_tiny
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    # gradio's queue, not this project, trips these pandas deprecation notices
-    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting:DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning"),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parent.parent
@@ -41,12 +35,6 @@ def paragraphs(text: str) -> list[str]:
     return [p for p in re.split(r"\n[ \t]*\n", text.strip()) if p.strip()]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
@@ -58,24 +46,13 @@ def browser():
         browser.close()
 
 
-def start(translation_model: str, summary_model: str):
-    from translator.ui import Settings, launch
-
-    settings = Settings(
-        translation_model=translation_model,
-        summary_model=summary_model,
-        device="cpu",
-        max_chars=20_000,
-        num_beams=1,
-        host="127.0.0.1",
-        port=free_port(),
-    )
-    return launch(settings, prevent_thread_lock=True, quiet=True)
+def start(tiny_models):
+    return launch_tiny(tiny_models, max_chars=20_000, host="127.0.0.1")
 
 
 @pytest.fixture(scope="module")
 def server(tiny_models):
-    demo = start(str(tiny_models.marian), str(tiny_models.bart))
+    demo = start(tiny_models)
     yield demo.local_url
     demo.close()
 
@@ -192,7 +169,7 @@ def test_empty_input_shows_an_error_and_the_page_stays_usable(page, tmp_path):
 
 
 def test_a_missing_model_is_named_as_the_page_loads(browser, tiny_models, tmp_path):
-    demo = start(str(tmp_path / "no-such-model"), str(tiny_models.bart))
+    demo = start(tiny_models.__class__(marian=tmp_path / "no-such-model", bart=tiny_models.bart))
     context = offline_context(browser)
     try:
         page = context.new_page()

@@ -6,15 +6,14 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import shutil
-import socket
 import sqlite3
 import subprocess
 import threading
-import time
 from types import SimpleNamespace
 
 import pytest
 from needs import missing_programs
+from servers import free_port, stop, wait_until
 
 from translator import Translator, cli
 from translator.cache import (
@@ -273,26 +272,20 @@ def redis_url():
     if server is None:
         pytest.skip(missing_programs({"redis-server": (None, "redis-server")}))
     redis = pytest.importorskip("redis")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     url = f"redis://127.0.0.1:{port}/0"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if redis.Redis.from_url(url).ping():
-                break
-        except redis.ConnectionError:
-            assert process.poll() is None and time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(30)
+    client = redis.Redis.from_url(url)
+    try:
+        wait_until(client.ping, "redis-server", 30, process=process)
+        yield url
+    finally:
+        client.close()
+        stop(process)
 
 
 @pytest.mark.slow  # starts redis-server
@@ -323,9 +316,7 @@ def test_redis_cache(redis_url, tiny_models, seed_article, generate_spy):
 
 
 def test_redis_that_does_not_answer_is_named():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     with pytest.raises(CacheUnavailable, match=f"127.0.0.1:{port}"):
         open_cache(f"redis://:secret@127.0.0.1:{port}/0")
 

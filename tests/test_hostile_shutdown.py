@@ -7,47 +7,31 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-from hostile import SLOVENIAN, free_port
+from hostile import SLOVENIAN
+from servers import app_server, tiny_model_env, wait_until
 
 pytestmark = pytest.mark.slow  # a fresh interpreter importing torch and gradio
 
-REPO = Path(__file__).resolve().parent.parent
+
+def in_flight(url: str) -> float:
+    """``translator_http_requests_in_flight`` of the server at ``url`` (this request included)."""
+    answer = httpx.get(url + "metrics", timeout=10)
+    [value] = [
+        line.split()[-1] for line in answer.text.splitlines() if line.startswith("translator_http_requests_in_flight ")
+    ]
+    return float(value)
 
 
-def serve(tiny_models, tmp: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "TMPDIR": str(tmp),
-        "GRADIO_TEMP_DIR": str(tmp / "gradio"),
-        "TRANSLATOR_TRANSLATION_MODEL": str(tiny_models.marian),
-        "TRANSLATOR_SUMMARY_MODEL": str(tiny_models.bart),
-    }
-    server = subprocess.Popen(
-        [sys.executable, str(REPO / "app.py"), "--port", str(port), "--beams", "1", "--device", "cpu", "--grace", "20"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 180
-    while True:
-        assert server.poll() is None, server.stdout.read()
-        assert time.monotonic() < deadline, "the server did not start"
-        try:
-            if httpx.get(url + "health", timeout=5).status_code == 200:
-                return server, url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
+def refuses_connections(url: str) -> bool:
+    try:
+        httpx.get(url + "health", timeout=5)
+    except httpx.TransportError:
+        return True
+    return False
 
 
 def leftovers(tmp: Path) -> list[str]:
@@ -59,8 +43,10 @@ def leftovers(tmp: Path) -> list[str]:
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_lets_the_request_in_flight_finish_then_removes_every_folder(tiny_models, tmp_path, sig):
-    server, url = serve(tiny_models, tmp_path)
-    try:
+    env = tiny_model_env(tiny_models, TMPDIR=str(tmp_path), GRADIO_TEMP_DIR=str(tmp_path / "gradio"))
+    args = ["--beams", "1", "--device", "cpu", "--grace", "20", "--metrics"]
+    with app_server(args, env) as server:
+        url = server.url
         upload = httpx.post(
             url + "translate_file",
             files={"file": ("clanek.txt", SLOVENIAN.encode())},
@@ -71,17 +57,16 @@ def test_a_signal_lets_the_request_in_flight_finish_then_removes_every_folder(ti
         assert any(name.startswith("translator-rest-") for name in os.listdir(tmp_path))
 
         # a request in flight: its body is half sent when the signal comes
+        idle = in_flight(url)
         body = json.dumps({"q": SLOVENIAN, "source": "sl", "target": "en"}).encode()
-        sock = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1].strip("/"))), timeout=60)
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=60)
         sock.sendall(
             b"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body[:10]
         )
-        time.sleep(0.5)  # the headers are read; the body is not complete
-        server.send_signal(sig)
-        time.sleep(1.0)
-        with pytest.raises(httpx.TransportError):  # no longer accepting
-            httpx.get(url + "health", timeout=5)
+        wait_until(lambda: in_flight(url) > idle, "the headers read, the body not complete")
+        server.process.send_signal(sig)
+        wait_until(lambda: refuses_connections(url), "no longer accepting", 30)
         sock.sendall(body[10:])  # the rest arrives after the signal: the answer proves it was waited for
         answer = b""
         while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
@@ -92,9 +77,6 @@ def test_a_signal_lets_the_request_in_flight_finish_then_removes_every_folder(ti
         sock.close()
         assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
         assert b"translatedText" in answer
-        server.wait(timeout=60)
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
-    assert leftovers(tmp_path) == [], server.stdout.read()
+        server.process.wait(timeout=60)
+        output = server.output()
+    assert leftovers(tmp_path) == [], output

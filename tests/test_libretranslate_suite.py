@@ -21,11 +21,7 @@ from translator.language import PASSTHROUGH, SUPPORTED_SOURCES
 from translator.store import ApiKey, KeyStore, SuggestionStore
 from translator.ui.rest import access, work
 
-pytestmark = [
-    pytest.mark.slow,  # real servers on free ports
-    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting:DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning"),
-]
+pytestmark = pytest.mark.slow  # real servers on free ports
 
 HELLO = "Dober dan, kako ste?"  # LibreTranslate's "Hello": a text to translate
 LISTED = {*SUPPORTED_SOURCES, PASSTHROUGH}

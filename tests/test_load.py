@@ -6,7 +6,6 @@ the memory of this process (which hosts the server) is printed, not judged (benc
 
 from __future__ import annotations
 
-import socket
 import statistics
 import threading
 import time
@@ -14,19 +13,14 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
+from servers import launch_tiny
 
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("gradio_client")
 psutil = pytest.importorskip("psutil")
 from gradio_client import Client  # noqa: E402
 
-from translator.ui import Settings, launch  # noqa: E402
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting:DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning"),
-]
+pytestmark = pytest.mark.slow
 
 CLIENTS = 32
 PAGE_CLIENTS = 8  # of the 32, these call the page's gradio API; the others the REST API
@@ -39,12 +33,6 @@ SLOVENIAN = [
     "Košarkarji so na tekmi v Stožicah premagali goste z 89:77.",
 ]
 ENGLISH = "The government adopted the budget on Thursday. The opposition disagrees with it."
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def rest_calls(url: str, http: httpx.Client, key: str) -> list[tuple[str, Callable[[int], None]]]:
@@ -125,16 +113,7 @@ def page_calls(client: Client) -> list[tuple[str, Callable[[int], None]]]:
 def test_32_clients_for_30_seconds_stay_correct_fast_to_refuse_and_flat(tiny_models, tmp_path):
     keys = tmp_path / "keys.txt"
     keys.write_text(f"load-key 0\ntight-key {TIGHT_LIMIT}\n", encoding="utf-8")
-    settings = Settings(
-        translation_model=str(tiny_models.marian),
-        summary_model=str(tiny_models.bart),
-        device="cpu",
-        num_beams=1,
-        max_chars=5_000,
-        api_keys_file=str(keys),
-        port=free_port(),
-    )
-    demo = launch(settings, prevent_thread_lock=True, quiet=True)
+    demo = launch_tiny(tiny_models, max_chars=5_000, api_keys_file=str(keys))
     url = demo.local_url
     process = psutil.Process()
     done = Counter()

@@ -372,6 +372,7 @@ def test_the_server_refuses_private_links_by_default(site, tiny_models):
     assert "loopback" in answer.json()["error"] and "--allow-private-urls" in answer.json()["error"]
 
 
+@pytest.mark.slow  # two real servers, one after the other
 def test_the_real_server_wires_translate_url_and_the_page_fetches_a_pasted_link(site, tiny_models):
     """app.py's server: /translate_url refuses the loopback site unless --allow-private-urls,
     and the page translates the article behind a pasted link under the same rule."""

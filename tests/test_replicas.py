@@ -7,24 +7,22 @@ translated by one is a cache hit on the other, and a ``translatedFileUrl`` downl
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
-import sys
-import time
 import urllib.error
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
-from hostile import SLOVENIAN, free_port
+from hostile import SLOVENIAN
 from needs import missing_programs
 from prometheus_client.parser import text_string_to_metric_families
+from servers import app_server, free_port, stop, tiny_model_env, wait_until
 
 pytestmark = pytest.mark.slow  # three servers and two interpreters importing torch and gradio
 
-REPO = Path(__file__).resolve().parent.parent
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
 REDIS = shutil.which("redis-server")
 PROGRAMS = {"redis-server": (REDIS, "redis-server"), "nginx": (NGINX, "nginx-light")}
@@ -65,32 +63,6 @@ http {{
 """
 
 
-def wait_for(
-    check, what: str, deadline_s: float = 240, process: subprocess.Popen | None = None, log: Path | None = None
-) -> None:
-    deadline = time.monotonic() + deadline_s
-    while True:
-        if process is not None and process.poll() is not None:
-            pytest.fail(f"{what} exited: {log.read_text()[-3000:] if log else ''}")
-        try:
-            if check():
-                return
-        except Exception:  # noqa: BLE001, S110 - not listening yet: httpx's, redis's or the OS's error
-            pass
-        assert time.monotonic() < deadline, f"{what} did not start"
-        time.sleep(0.3)
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def metrics(url: str) -> dict[tuple[str, tuple], float]:
     answer = httpx.get(url + "metrics", timeout=30)
     assert answer.status_code == 200, answer.text
@@ -126,7 +98,7 @@ def redis_url(tmp_path_factory):
     )
     url = f"redis://127.0.0.1:{port}/0"
     client = redis.Redis.from_url(url)
-    wait_for(client.ping, "redis-server", 30, server)
+    wait_until(client.ping, "redis-server", 30, process=server)
     yield url
     client.close()
     stop(server)
@@ -135,58 +107,18 @@ def redis_url(tmp_path_factory):
 @pytest.fixture(scope="module")
 def replicas(tiny_models, redis_url, tmp_path_factory):
     """Two ``python app.py`` processes on one Redis: their URLs and log files."""
-    started = []
-    for name in ("a", "b"):
-        folder = tmp_path_factory.mktemp(f"replica-{name}")
-        port = free_port()
-        env = {
-            **os.environ,
-            "TMPDIR": str(folder),
-            "GRADIO_TEMP_DIR": str(folder / "gradio"),
-            "TRANSLATOR_TRANSLATION_MODEL": str(tiny_models.marian),
-            "TRANSLATOR_SUMMARY_MODEL": str(tiny_models.bart),
-        }
-        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-        log = folder / "server.log"
-        with log.open("w") as out:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    str(REPO / "app.py"),
-                    "--port",
-                    str(port),
-                    "--beams",
-                    "1",
-                    "--device",
-                    "cpu",
-                    "--shared-storage",
-                    redis_url,
-                    "--req-limit",
-                    str(REQ_LIMIT),
-                    "--metrics",
-                    "--log-format",
-                    "json",
-                    "--grace",
-                    "2",
-                    "--trust-forwarded-for",
-                ],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        started.append((process, f"http://127.0.0.1:{port}/", log))
-    try:
-        for process, url, log in started:
-            wait_for(
-                lambda url=url: httpx.get(url + "health/ready", timeout=5).status_code == 200,
-                f"replica {url}",
-                process=process,
-                log=log,
-            )
-        yield [(url, log) for _process, url, log in started]
-    finally:
-        for process, _url, _log in started:
-            stop(process)
+    args = ["--beams", "1", "--device", "cpu", "--shared-storage", redis_url, "--req-limit", str(REQ_LIMIT)]
+    args += ["--metrics", "--log-format", "json", "--grace", "2", "--trust-forwarded-for"]
+    with contextlib.ExitStack() as stack:
+        started = []
+        for name in ("a", "b"):  # both start at once; then each is waited for
+            folder = tmp_path_factory.mktemp(f"replica-{name}")
+            env = tiny_model_env(tiny_models, TMPDIR=str(folder), GRADIO_TEMP_DIR=str(folder / "gradio"))
+            env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+            started.append(stack.enter_context(app_server(args, env, log=folder / "server.log", wait=False)))
+        for replica in started:
+            replica.wait_ready("health/ready")
+        yield [(replica.url, replica.log) for replica in started]
 
 
 @pytest.fixture(scope="module")
@@ -205,12 +137,12 @@ def balancer(replicas, tmp_path_factory):
     )
     url = f"http://127.0.0.1:{port}/"
     try:
-        wait_for(
+        wait_until(
             lambda: httpx.get(url + "health/live", timeout=5).status_code == 200,
             "nginx",
             30,
-            nginx,
-            prefix / "error.log",
+            process=nginx,
+            log=prefix / "error.log",
         )
         yield url
     finally:
@@ -302,13 +234,16 @@ def test_access_lines_are_json(balancer, replicas):
 
     answer = httpx.get(balancer + "languages", timeout=30)
     request_id = answer.headers["x-request-id"]
-    time.sleep(0.5)
-    lines = [
-        json.loads(line)
-        for _url, log in replicas
-        for line in log.read_text().splitlines()
-        if line.startswith("{") and request_id in line
-    ]
+
+    def logged() -> list[dict]:
+        return [
+            json.loads(line)
+            for _url, log in replicas
+            for line in log.read_text().splitlines()
+            if line.startswith("{") and request_id in line
+        ]
+
+    lines = wait_until(logged, "the access line of the request", 30)  # written once the answer is sent
     assert len(lines) == 1
     [entry] = lines
     assert entry["logger"] == "translator.access" and entry["route"] == "/languages" and entry["status"] == 200

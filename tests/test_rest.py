@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import zipfile
 from pathlib import Path
 
 import pytest
+from servers import app_server, launch_tiny, tiny_model_env, wait_until
 
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("libretranslatepy")
@@ -23,16 +19,12 @@ from libretranslatepy import LibreTranslateAPI  # noqa: E402
 
 from translator import cli  # noqa: E402
 from translator.language import SUPPORTED_SOURCES  # noqa: E402
-from translator.ui import Settings, launch  # noqa: E402
+from translator.ui import Settings  # noqa: E402
 from translator.ui.downloads import safe_name  # noqa: E402
 from translator.ui.rest import AccessPolicy, load_api_keys, parse_api_keys  # noqa: E402
 from translator.ui.rest.access import AccessDenied  # noqa: E402
 
-pytestmark = [
-    pytest.mark.slow,  # a real server on a free port
-    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting:DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning"),
-]
+pytestmark = pytest.mark.slow  # a real server on a free port
 
 REPO = Path(__file__).resolve().parent.parent
 MAX_CHARS = 3_000
@@ -50,24 +42,8 @@ SL = {"source": "sl", "target": "en"}
 AUTO = {"source": "auto", "target": "en"}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start(tiny_models, **options):
-    settings = Settings(
-        translation_model=str(tiny_models.marian),
-        summary_model=str(tiny_models.bart),
-        device="cpu",
-        num_beams=1,
-        max_chars=MAX_CHARS,
-        max_file_bytes=MAX_FILE_BYTES,
-        port=free_port(),
-        **options,
-    )
-    return launch(settings, prevent_thread_lock=True, quiet=True)
+    return launch_tiny(tiny_models, **{"max_chars": MAX_CHARS, "max_file_bytes": MAX_FILE_BYTES, **options})
 
 
 @pytest.fixture(scope="module")
@@ -684,10 +660,10 @@ def test_readiness_is_503_while_loading_and_when_a_model_is_missing(tiny_models,
         first = httpx.get(demo.local_url + "health/ready", timeout=10)
         assert first.status_code == 503 and first.json()["status"] == "loading"
         assert httpx.get(demo.local_url + "health", timeout=10).json() == {"status": "ok"}  # it answers
-        deadline = time.monotonic() + 60
-        while (health := httpx.get(demo.local_url + "health/ready", timeout=10)).status_code != 200:
-            assert time.monotonic() < deadline, health.text
-            time.sleep(0.2)
+        health = wait_until(
+            lambda: (answer := httpx.get(demo.local_url + "health/ready", timeout=10)).status_code == 200 and answer,
+            "the models loading in the background",
+        )
         assert health.json()["status"] == "ok"
     finally:
         demo.close()
@@ -707,35 +683,7 @@ def test_readiness_is_503_while_loading_and_when_a_model_is_missing(tiny_models,
 
 @pytest.mark.slow  # a fresh interpreter importing torch and gradio
 def test_python_app_py_serves_the_page_and_the_api_on_one_port(tiny_models):
-    port = free_port()
-    env = {
-        **os.environ,
-        "TRANSLATOR_TRANSLATION_MODEL": str(tiny_models.marian),
-        "TRANSLATOR_SUMMARY_MODEL": str(tiny_models.bart),
-        "TRANSLATOR_DEVICE": "cpu",
-    }
-    server = subprocess.Popen(
-        [sys.executable, str(REPO / "app.py"), "--port", str(port), "--beams", "1"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert server.poll() is None, server.stdout.read()
-            try:
-                if httpx.get(url + "health", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline
-            time.sleep(0.5)
-        english = LibreTranslateAPI(url).translate(SLOVENIAN, "sl", "en")
+    with app_server(["--beams", "1"], tiny_model_env(tiny_models, TRANSLATOR_DEVICE="cpu")) as served:
+        english = LibreTranslateAPI(served.url).translate(SLOVENIAN, "sl", "en")
         assert english.strip() and english != SLOVENIAN
-        assert httpx.get(url, timeout=10).status_code == 200  # the page, same port
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        assert httpx.get(served.url, timeout=10).status_code == 200  # the page, same port

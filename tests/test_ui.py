@@ -7,13 +7,13 @@ import dataclasses
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from servers import free_port
 
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client  # noqa: E402
@@ -25,21 +25,10 @@ from translator.results import Segment  # noqa: E402
 from translator.ui import Settings, launch, render  # noqa: E402
 from translator.ui.backend import Backend, ModelStatus, read_upload  # noqa: E402
 
-pytestmark = [
-    pytest.mark.slow,  # a real server and gradio_client
-    # gradio's queue, not this project, trips these pandas deprecation notices
-    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting:DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning"),
-]
+pytestmark = pytest.mark.slow  # a real server and gradio_client
 
 REPO = Path(__file__).resolve().parent.parent
 MAX_CHARS = 10_000  # four copies of the seed article (about 2,000 characters each) fit
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def paragraphs(text: str) -> list[str]:
