@@ -9,12 +9,17 @@ runs. Then: four zip bombs at once, 14 slow connections, the RSS after everythin
 baseline, and SIGTERM (the temp folder must be empty afterwards). Targets (issue "safe to put on
 the internet"): every refusal under 5 s; each upload under +300 MiB; four bombs at once under
 +1 GiB; RSS back within 10 % of the baseline; 14 slow connections closed within 60 s; nothing
-left in the temp folder.
+left in the temp folder; after 50 abandoned 100,000-character requests, a small request answered
+within 5 s of their clients leaving.
+
+    python benchmarks/bench_hostile.py --only abandoned   # just that case (and framing)
 """
 
 from __future__ import annotations
 
+import argparse
 import concurrent.futures
+import json
 import os
 import signal
 import socket
@@ -223,7 +228,80 @@ def slow_connections(url: str, head: bytes, count: int = 14) -> float:
     return time.monotonic() - started if not open_ else float("inf")
 
 
+def abandoned(url: str, count: int = 50, chars: int = 100_000, patience_s: float = 5.0) -> None:
+    """``count`` clients post ``chars`` characters each and leave after ``patience_s``; then a
+    small request, retried at once after a 503, until it is answered. Prints how many of the
+    crowd were admitted and the seconds from their leaving to the small answer."""
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    sentence = "Poročilo številka {} je bilo sprejeto v četrtek. "
+    socks = []
+    for i in range(count):
+        text = "".join(sentence.format(f"{i}-{n}") for n in range(chars // 50))[:chars]
+        body = json.dumps({"q": text, "source": "sl", "target": "en"}).encode()
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.sendall(
+            b"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        socks.append(sock)
+    time.sleep(patience_s)
+    refused = 0
+    for sock in socks:
+        sock.settimeout(0.01)
+        try:
+            refused += sock.recv(64).startswith(b"HTTP/1.1 503")
+        except (TimeoutError, OSError):
+            pass
+        sock.close()
+    left = time.perf_counter()
+    tries = 0
+    while True:
+        tries += 1
+        answer = post(url, "translate", json={"q": "Dober dan.", "source": "sl", "target": "en"})
+        if answer.status_code != 503:
+            break
+        time.sleep(0.05)
+    seconds = time.perf_counter() - left
+    name = f"{count} abandoned {chars:,}-char requests, then 1 small"
+    print(f"| {name:<42} | {answer.status_code:>6} | {seconds:7.2f} |                 |")
+    print(f"|   ({count - refused} admitted, {refused} refused 503 at once; the small one took {tries} tries)")
+
+
+def framing(url: str) -> None:
+    """Content-Length with Transfer-Encoding, and Content-Length 2^64+1: answered at once."""
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    for name, head in (
+        ("Content-Length + Transfer-Encoding", b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+        ("Content-Length: 2^64+1", b"Content-Length: 18446744073709551617\r\n\r\n"),
+    ):
+        started = time.perf_counter()
+        with socket.create_connection(("127.0.0.1", port), timeout=120) as sock:
+            sock.sendall(b"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + head)
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        status = answer.split(b" ", 2)[1].decode() if answer else "closed"
+        print(f"| {name:<42} | {status:>6} | {time.perf_counter() - started:7.2f} |                 |")
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--only", choices=["abandoned"], help="run only this case (and the framing cases)")
+    args = parser.parse_args()
+    if args.only:
+        tmp = Path(tempfile.mkdtemp(prefix="bench-hostile-"))
+        server, url = start(tmp)
+        try:
+            post(url, "translate", json={"q": SLOVENIAN, "source": "sl", "target": "en"})
+            print(f"| {'input':<42} | status | seconds | peak RSS growth |")
+            print(f"|{'-' * 44}|-------:|--------:|----------------:|")
+            framing(url)
+            abandoned(url)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=60)
+        return 0
     tmp = Path(tempfile.mkdtemp(prefix="bench-hostile-"))
     bomb = lying_docx(CACHE / "bomb-1.9g.docx", inflated=1900 * MIB, declared=900_000)
     server, url = start(tmp)
@@ -266,6 +344,8 @@ def main() -> int:
     ):
         closed = slow_connections(url, head)
         print(f"| {name:<42} | closed | {closed:7.2f} |                 |")
+    framing(url)
+    abandoned(url)
     time.sleep(2)
     after = sampler.rss()
     print(f"\nRSS after everything: {after / MIB:.0f} MiB ({(after - baseline) / baseline:+.1%} of the baseline)")

@@ -37,6 +37,7 @@ def engines(tiny_models):
 
 
 def follower(site: NewsSite, out: Path, engines, *sources: str, **options) -> Follower:
+    options.setdefault("allow_private", True)
     config = FollowConfig(sources=sources, out_dir=out, pace_s=0, limits=FetchLimits(timeout_s=2), **options)
     return Follower(config, *engines)
 
@@ -210,6 +211,7 @@ def test_the_command_line(site, tmp_path, tiny_env, capsys):
     feed_of(site, ["vlada"], extra=[("Izgubljeno", site.url("/clanki/izgubljeno.html"), DATES[1])])
     out = tmp_path / "digest"
     args = ["follow", site.url("/rss.xml"), "--out", str(out), "--once", "--pace", "0", "--beams", "1", "--quiet"]
+    args.append("--allow-private-urls")
     assert main(args) == 1  # one item failed
     err = capsys.readouterr().err
     assert "translator follow: 1 new, 0 updated, 0 unchanged, 0 skipped, 1 failed" in err

@@ -218,7 +218,8 @@ def pinned_site(site, seen: list[httpx.Request]) -> httpx.MockTransport:
         if request.url.path == "/to-intranet":
             return httpx.Response(301, headers={"Location": "http://intranet.test/admin"})
         title, paragraphs = ARTICLES["vlada"]
-        return httpx.Response(200, text=article_page(title, paragraphs), headers={"Content-Type": "text/html"})
+        body = httpx.ByteStream(article_page(title, paragraphs).encode())  # streamed, as from a server
+        return httpx.Response(200, stream=body, headers={"Content-Type": "text/html"})
 
     return httpx.MockTransport(handler)
 

@@ -44,7 +44,8 @@ class ServerLimits:
     - ``max_json_depth``: nesting of a JSON body ([ and {) beyond which it is refused (400).
     - ``work_budget_mb``: the memory that document work (files, HTML, long texts) may reserve at
       once, each request by its size; ``max_waiting``: REST requests working or waiting for a
-      model at once. Beyond either the server answers 503 with ``Retry-After``.
+      model at once; ``max_waiting_chars``: the characters of those requests. Beyond any the
+      server answers 503 with ``Retry-After``.
     - ``grace_s``: on SIGTERM/SIGINT, how long in-flight requests may finish before the server
       stops and removes its temporary and download folders.
     """
@@ -56,6 +57,7 @@ class ServerLimits:
     max_json_depth: int = 32
     work_budget_mb: int = 1024
     max_waiting: int = 64
+    max_waiting_chars: int = 1_000_000
     grace_s: float = 20.0
     retry_after_s: int = 5
 
@@ -63,7 +65,14 @@ class ServerLimits:
         for name in ("header_timeout_s", "body_timeout_s", "keep_alive_s", "grace_s"):
             if not getattr(self, name) > 0:
                 raise InvalidInputError(f"{name} must be more than 0 seconds, got {getattr(self, name)}")
-        for name in ("max_connections", "max_json_depth", "work_budget_mb", "max_waiting", "retry_after_s"):
+        for name in (
+            "max_connections",
+            "max_json_depth",
+            "work_budget_mb",
+            "max_waiting",
+            "max_waiting_chars",
+            "retry_after_s",
+        ):
             if getattr(self, name) < 1:
                 raise InvalidInputError(f"{name} must be at least 1, got {getattr(self, name)}")
 

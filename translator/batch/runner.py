@@ -4,6 +4,7 @@ pipeline, write each file's outputs durably and record them in the manifest."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from ..cache import open_cache
@@ -34,6 +35,24 @@ SUMMARY_OPTIONS = ("summary", "summary_model", "length", "summary_num_beams")
 def _translation(options: dict[str, Any]) -> dict[str, Any]:
     """The options a translation depends on: all but the summary's."""
     return {key: value for key, value in options.items() if key not in SUMMARY_OPTIONS}
+
+
+class OutsideOut(OSError):
+    """An output path that leads outside OUT (through a symlinked folder or file)."""
+
+
+def inside(out: Path, rel: str) -> Path:
+    """Where ``OUT/rel`` really is, its folders' symlinks resolved. Raises OutsideOut when that
+    is not inside OUT itself (``OUT/sub`` a symlink to a folder elsewhere), or when the file is a
+    symlink: a batch writes only inside OUT."""
+    root = out.resolve()
+    path = out / rel
+    folder = path.parent.resolve()
+    if not folder.is_relative_to(root):
+        raise OutsideOut(f"{rel}: its folder in OUT leads outside OUT (to {folder}); not written there")
+    if path.is_symlink():
+        raise OutsideOut(f"{rel}: a symlink in OUT; not written through")
+    return folder / path.name
 
 
 def reason(exc: BaseException) -> str:
@@ -232,11 +251,12 @@ class Runner:
         out = self.cfg.out_dir
         try:
             data = render_document(doc, result.parts)
+            targets = [inside(out, rel) for rel in f.outputs]  # before anything is written
             # named before they are written: a run killed in between still knows they are ours
             self._record(f, "writing", sha, key, f.outputs)
-            atomic_write(out / f.output, data)
+            atomic_write(targets[0], data)
             if f.summary:
-                atomic_write(out / f.summary, ((result.summary or "").strip() + "\n").encode("utf-8"))
+                atomic_write(targets[1], ((result.summary or "").strip() + "\n").encode("utf-8"))
         except Exception as exc:  # a render that does not fit, a full disk: this file only
             self._fail(f, sha, key, exc)
             return

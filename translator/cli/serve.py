@@ -205,6 +205,7 @@ LIMIT_FLAGS = {  # ServerLimits field → (flag, type, help); README "Running it
     "max_json_depth": ("--max-json-depth", int, "deepest nesting of a JSON body; beyond: 400"),
     "work_budget_mb": ("--work-budget-mb", int, "memory the documents in progress may reserve; beyond: 503"),
     "max_waiting": ("--max-waiting", int, "REST requests working or waiting for a model; beyond: 503"),
+    "max_waiting_chars": ("--max-waiting-chars", int, "characters of REST requests working or waiting; beyond: 503"),
     "grace_s": ("--grace", float, "seconds in-flight requests may finish after SIGTERM/SIGINT"),
 }
 

@@ -66,6 +66,12 @@ def add_follow_command(commands: argparse._SubParsersAction) -> None:
         help="fetch every item's article each round (no conditional GETs): catches articles edited "
         "without a change in their feed",
     )
+    p.add_argument(
+        "--allow-private-urls",
+        action="store_true",
+        help="let links from feeds and pages (items, redirects, discovered feeds) reach loopback and "
+        "private addresses too; by default only the FEED_OR_SITE links given here may",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     add_model_options(p)
     add_cache_options(p)
@@ -85,6 +91,7 @@ def _follow(args: argparse.Namespace) -> int:
             limits=FetchLimits(max_bytes=int(args.max_page_mb * 2**20), timeout_s=args.timeout),
             length=args.length,
             recheck=args.recheck,
+            allow_private=args.allow_private_urls,
             progress=not args.quiet,
         )
     except ValueError as exc:

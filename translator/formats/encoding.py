@@ -139,12 +139,28 @@ def _bomless_utf16(data: bytes) -> str | None:
     return None
 
 
-def _codec_label(name: str) -> str | None:
-    """Our label for a codec name: "cp1250", "iso-8859-2", "utf-8" ...; None if unknown."""
+_NOT_CHARSETS = ("idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined", "mbcs", "oem")
+
+
+def text_codec(name: str) -> str | None:
+    """Python's name for the text encoding a charset label names (``latin2`` -> ``iso8859-2``);
+    None for a label that names no codec (``x-bogus``) or a codec that is not a character set
+    (``rot13``, ``base64``, ``hex``, ``idna``, ``unicode_escape`` ...): callers then detect the
+    encoding, as browsers ignore such a label."""
     try:
-        codec = codecs.lookup(name).name
-    except LookupError:
+        codec = codecs.lookup(name.strip())
+        "a".encode(codec.name)  # LookupError for the bytes-to-bytes and str-to-str codecs
+    except UnicodeError:
+        pass  # a text encoding without "a" ("undefined" is refused below)
+    except (LookupError, ValueError, TypeError):
         return None
+    return None if codec.name in _NOT_CHARSETS else codec.name
+
+
+def _codec_label(name: str) -> str | None:
+    """Our label for a codec name: "cp1250", "iso-8859-2", "utf-8" ...; None if unknown or not
+    a text encoding."""
+    codec = text_codec(name)
     return "iso-8859-2" if codec == "iso8859-2" else codec
 
 

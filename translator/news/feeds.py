@@ -127,12 +127,15 @@ def read_feed(
     allow_private: bool = True,
     resolver: Resolver | None = None,
     pace: Pacer | None = None,
+    trust_first: bool = False,
 ) -> tuple[Feed | None, Fetched]:
     """Fetch and parse the feed at ``url``, or the first feed a site page at ``url`` names.
 
     ``validators`` (ETag, Last-Modified) of the last read make it a conditional GET: when the
     server answers 304 the feed is None. Returns the feed and the answer it came from (its
     ``final_url`` is the feed's address, its ``etag``/``last_modified`` the next validators).
+    ``trust_first``: ``url`` itself may be at a private address (the operator named it); its
+    redirects and the feed a page names obey ``allow_private``.
     Raises FeedError (not a feed; a page naming no feed), UrlRefused and FetchError.
     """
     etag, modified = validators
@@ -142,7 +145,7 @@ def read_feed(
     if modified:
         headers["If-Modified-Since"] = modified
     options: dict[str, Any] = {"limits": limits, "allow_private": allow_private, "resolver": resolver, "pace": pace}
-    fetched = fetch(url, accept=FEED_TYPES + PAGE_TYPES, headers=headers, **options)
+    fetched = fetch(url, accept=FEED_TYPES + PAGE_TYPES, headers=headers, trust_first=trust_first, **options)
     if fetched.not_modified:
         return None, fetched
     if is_page(fetched):

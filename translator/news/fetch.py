@@ -22,9 +22,10 @@ from bs4.dammit import EncodingDetector
 
 from .._version import __version__
 from ..formats import FileFormatError
-from ..formats.encoding import decode_text
-from .errors import FetchError
-from .urls import Resolver, check_public_url, split_url
+from ..formats.encoding import decode_text, text_codec
+from .decode import ACCEPT_ENCODING, decoded, encodings
+from .errors import FetchError, UrlRefused
+from .urls import Resolver, check_public_url, parse_url, split_url
 
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = (
@@ -99,10 +100,7 @@ def decode_page(data: bytes, name: str, declared: str | None) -> str:
 
 
 def _codec(name: str | None) -> str | None:
-    try:
-        return codecs.lookup(name).name if name else None
-    except LookupError:
-        return None
+    return text_codec(name) if name else None
 
 
 def _utf8(data: bytes) -> bool:
@@ -157,7 +155,7 @@ def _plan_hop(url: str, allow_private: bool, resolver: Resolver | None) -> _Hop:
     scheme, host, _port = split_url(url)
     if allow_private:
         return _Hop(url, [url])
-    parsed = httpx.URL(url)
+    parsed = parse_url(url)
     targets = [str(parsed.copy_with(host=str(ip))) for ip in check_public_url(url, resolver)]
     hop = _Hop(url, targets, {"Host": parsed.netloc.decode("ascii")})
     if scheme == "https":
@@ -175,13 +173,15 @@ def fetch(
     headers: dict[str, str] | None = None,
     pace: Pacer | None = None,
     transport: httpx.BaseTransport | None = None,
+    trust_first: bool = False,
 ) -> Fetched:
     """GET ``url`` within ``limits``, following redirects here (each hop checked again).
 
     ``accept``: the media types taken (a response without a Content-Type is taken too, and must
     then decode as text). ``headers``: extra request headers (``If-None-Match`` ...); a 304 answer
     comes back as ``Fetched.status == 304``. ``pace`` spaces requests to one host; ``transport``
-    replaces httpx's network transport (tests).
+    replaces httpx's network transport (tests). ``trust_first``: ``url`` itself may be at a
+    private address (a link the operator gave) while its redirects obey ``allow_private``.
     Raises UrlRefused (a bad scheme; a non-public address unless ``allow_private``) and FetchError
     (unresolvable or unreachable host, HTTP status >= 400, too many redirects or a loop, a type not
     in ``accept``, past ``limits.max_bytes`` or ``limits.timeout_s``).
@@ -192,12 +192,12 @@ def fetch(
     current = url
     with httpx.Client(trust_env=allow_private, follow_redirects=False, verify=True, transport=transport) as client:
         while True:
-            hop = _plan_hop(current, allow_private, resolver)
+            hop = _plan_hop(current, allow_private or (trust_first and current == url), resolver)
             if pace is not None:
                 pace.wait(split_url(current)[1])
             request_headers = {
                 "User-Agent": limits.user_agent,
-                "Accept-Encoding": "gzip, deflate",
+                "Accept-Encoding": ACCEPT_ENCODING,
                 **(headers or {}),
                 **hop.headers,
             }
@@ -205,8 +205,8 @@ def fetch(
             if isinstance(result, Fetched):
                 return result
             try:
-                following = str(httpx.URL(current).join(result))
-            except (httpx.InvalidURL, ValueError) as exc:
+                following = str(parse_url(str(httpx.URL(current).join(result))))
+            except (httpx.InvalidURL, ValueError, UnicodeError, UrlRefused) as exc:
                 raise FetchError(f"{url}: a redirect to a bad link ({result!r}: {exc})") from None
             if following in seen:
                 raise FetchError(f"{url}: redirect loop ({' -> '.join(seen + [following])})")
@@ -264,11 +264,9 @@ def _read(
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limits.max_bytes:
         raise FetchError(_too_large(url, limits))
-    chunks, size = [], 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > limits.max_bytes:
-            raise FetchError(_too_large(url, limits))
+    codings = encodings(response.headers.get("content-encoding", ""), url)
+    chunks = []
+    for chunk in decoded(response.iter_raw(), codings, limits.max_bytes, url):
         if time.monotonic() > deadline:
             raise FetchError(f"{asked}: no complete answer within {limits.timeout_s:g} s")
         chunks.append(chunk)

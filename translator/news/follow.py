@@ -54,7 +54,9 @@ def parse_interval(text: str) -> float:
 class FollowConfig:
     """What to follow and how: ``sources`` (feeds or sites), ``out_dir``, ``every_s`` (None: one
     round), ``max_items`` looked at per source and round, ``keep`` items in feed.xml/index.html,
-    ``pace_s`` between requests to one host, fetch ``limits``, ``allow_private`` addresses,
+    ``pace_s`` between requests to one host, fetch ``limits``, ``allow_private``: links that
+    come from a feed or a page (items, redirects, discovered feeds) may be at private addresses
+    too (by default only the sources themselves may be; everything else must be public),
     summary ``length``, ``recheck`` every item's article each round, ``progress`` bars."""
 
     sources: tuple[str, ...]
@@ -64,7 +66,7 @@ class FollowConfig:
     keep: int = 100
     pace_s: float = 1.0
     limits: FetchLimits = field(default_factory=FetchLimits)
-    allow_private: bool = True
+    allow_private: bool = False
     length: str | None = None
     recheck: bool = False
     progress: bool = False
@@ -179,9 +181,10 @@ class Follower:
                 allow_private=self.config.allow_private,
                 resolver=self.config.resolver,
                 pace=self.pacer,
+                trust_first=url == source,
             )
-        except TranslatorError as exc:
-            logger.info("follow: %s: %s", source, exc)
+        except Exception as exc:  # each source fails alone: the round goes on
+            logger.info("follow: %s: %s", source, exc, exc_info=not isinstance(exc, TranslatorError))
             # a remembered feed address that stopped working: find the site's feed again next time
             self.state.save_feed(
                 FeedRow(

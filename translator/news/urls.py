@@ -10,9 +10,11 @@ name that resolves again to something else (DNS rebinding) is never followed.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Callable
-from urllib.parse import urlsplit
+
+import httpx
 
 from .errors import FetchError, UrlRefused
 
@@ -20,6 +22,7 @@ IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], list[str]]  # (host, port) -> the addresses it resolves to
 SCHEMES = ("http", "https")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
 ALLOW_HINT = "a server allows them with --allow-private-urls"
 
 
@@ -33,20 +36,42 @@ def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def split_url(url: str) -> tuple[str, str, int]:
-    """``(scheme, host, port)`` of an http(s) link. Raises UrlRefused for another scheme, a link
-    without a host or a bad port."""
+def parse_url(url: str) -> httpx.URL:
+    """``url`` parsed and normalised by httpx, the parser that fetches it, and checked: http(s),
+    a host, and a host name made of DNS labels (ASCII or IDNA, 1-63 characters each, at most 253
+    in all) or an IP address. Raises UrlRefused naming what is wrong: anything httpx refuses
+    (``0177.0.0.1``, ``1.2.3.04``, ``①②⑦.0.0.1``, a tab or a space in the host ...), an empty
+    label (``a..b``), a bad port, another scheme."""
+    if not isinstance(url, str):
+        raise UrlRefused(f"{url!r}: a link must be text")
     try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError as exc:
+        parsed = httpx.URL(url.strip())
+        port = parsed.port
+        host = parsed.raw_host.decode("ascii").lower()
+    except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
         raise UrlRefused(f"{url!r}: not a valid link ({exc})") from None
-    scheme = parts.scheme.lower()
-    if scheme not in SCHEMES:
+    if parsed.scheme not in SCHEMES:
         raise UrlRefused(f"{url!r}: only http:// and https:// links are fetched")
-    if not parts.hostname:
+    if not host:
         raise UrlRefused(f"{url!r}: the link names no host")
-    return scheme, parts.hostname, port or (443 if scheme == "https" else 80)
+    if port is not None and not 0 < port < 65536:
+        raise UrlRefused(f"{url!r}: not a valid link (port {port} is out of range)")
+    if ":" not in host:  # an IPv6 literal was checked by httpx
+        labels = host[:-1].split(".") if host.endswith(".") else host.split(".")
+        if len(host) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+            raise UrlRefused(
+                f"{url!r}: not a valid link ({host!r} is not a host name: labels of letters, digits "
+                "and hyphens, 1-63 characters each, separated by single dots)"
+            )
+    return parsed
+
+
+def split_url(url: str) -> tuple[str, str, int]:
+    """``(scheme, host, port)`` of an http(s) link as :func:`parse_url` reads it (the host in
+    its ASCII form). Raises UrlRefused as ``parse_url``."""
+    parsed = parse_url(url)
+    host = parsed.raw_host.decode("ascii")
+    return parsed.scheme, host, parsed.port or (443 if parsed.scheme == "https" else 80)
 
 
 def _embedded_ipv4(ip: IpAddress) -> ipaddress.IPv4Address | None:

@@ -2,8 +2,9 @@
 ``Retry-After``) instead of running out of memory.
 
 Each request reserves what its work may hold in memory at once (:func:`file_cost`,
-:func:`text_cost`), counted from the bytes actually received, against ``work_budget_mb``; and
-the requests working or waiting for a model are counted against ``max_waiting``. A reservation
+:func:`text_cost`), counted from the bytes actually received, against ``work_budget_mb``; the
+requests working or waiting for a model are counted against ``max_waiting``, and their
+characters against ``max_waiting_chars`` (a few long texts are as much queue as many short ones). A reservation
 is released when the request ends; after a large one, freed memory is handed back to the system
 (glibc's ``malloc_trim``), so the server's resident memory returns near its baseline.
 """
@@ -50,18 +51,21 @@ def text_cost(chars: int) -> int:
 class Admission:
     """The server's budget (see the module docstring). Thread-safe."""
 
-    def __init__(self, budget_bytes: int, max_waiting: int, retry_after: int) -> None:
+    def __init__(self, budget_bytes: int, max_waiting: int, retry_after: int, max_waiting_chars: int = 10**6) -> None:
         self.budget_bytes = budget_bytes
         self.max_waiting = max_waiting
+        self.max_waiting_chars = max_waiting_chars
         self.retry_after = retry_after
         self.reserved = 0
         self.waiting = 0
+        self.waiting_chars = 0
         self._lock = threading.Lock()
 
     @contextmanager
-    def admit(self, cost: int) -> Iterator[None]:
-        """Hold ``cost`` bytes of the budget and one waiting place while the block runs. Raises
-        Busy at once when either is spent (a request larger than the whole budget runs alone)."""
+    def admit(self, cost: int, chars: int = 0) -> Iterator[None]:
+        """Hold ``cost`` bytes of the budget, one waiting place and ``chars`` characters of the
+        queue while the block runs. Raises Busy at once when any is spent (a request larger than
+        the whole budget, or than ``max_waiting_chars``, runs alone)."""
         with self._lock:
             if self.waiting >= self.max_waiting:
                 raise Busy(
@@ -74,14 +78,22 @@ class Admission:
                     f"The server is busy with other documents: try again in {self.retry_after} seconds",
                     self.retry_after,
                 )
+            if self.waiting_chars and self.waiting_chars + chars > self.max_waiting_chars:
+                raise Busy(
+                    f"Too much text waiting ({self.waiting_chars:,} characters, the limit is "
+                    f"{self.max_waiting_chars:,}): try again in {self.retry_after} seconds",
+                    self.retry_after,
+                )
             self.reserved += cost
             self.waiting += 1
+            self.waiting_chars += chars
         try:
             yield
         finally:
             with self._lock:
                 self.reserved -= cost
                 self.waiting -= 1
+                self.waiting_chars -= chars
                 idle = self.reserved == 0
             if cost > TRIM_AFTER_BYTES and idle:
                 self.release_memory()

@@ -31,6 +31,7 @@ from ..results import TranslationAndSummary
 from ..summarize import Summarizer
 from ..translate import Progress, Translator
 from . import metrics
+from .abandon import Watch
 from .downloads import Downloads
 from .settings import Settings
 
@@ -210,15 +211,23 @@ class Backend:
         length: str = "medium",
         num_beams: object = None,
         routes: Sequence[Route | None] | None = None,
+        watch: Watch | None = None,
     ) -> list[TranslationAndSummary]:
         """Translate several documents from ``source``, each given as its units (REST lists,
         HTML, uploaded files), in one pipeline call under the same gates as :meth:`run`; each
         result's ``parts`` holds the English of each unit. ``routes``: each document's language
-        where the caller has detected it already. The caller checks the sizes. Raises as
-        :meth:`run`."""
+        where the caller has detected it already. ``watch``: the request's client; once it is
+        gone the work stops before the model and after any batch (Abandoned). The caller checks
+        the sizes. Raises as :meth:`run`."""
         translator, summarizer, length = self._workers(summary, length, num_beams, source)
         with self._holding(summarizer is not None):
-            results = pipeline.run_documents(documents, translator, summarizer, length=length, routes=routes)
+            progress = None
+            if watch is not None:
+                watch.check()  # it waited for the model: is anyone still waiting for it?
+                progress = watch.progress
+            results = pipeline.run_documents(
+                documents, translator, summarizer, length=length, routes=routes, progress=progress
+            )
         self._counted(results)
         return results
 
@@ -230,12 +239,15 @@ class Backend:
         source: str,
         exclude: Sequence[str] | None = None,
         num_beams: object = None,
+        watch: Watch | None = None,
     ) -> list[list[str]]:
         """Up to ``count`` other translations of each text from ``source``, best first, none equal
         to ``exclude[i]`` (the translation already given): :meth:`Translator.alternatives`, under
         the translation gate. Raises as :meth:`run`."""
         translator, _summarizer, _length = self._workers(False, "medium", num_beams, source)
         with self._holding(False):
+            if watch is not None:
+                watch.check()
             return translator.alternatives(texts, count, exclude=exclude)
 
     def _counted(self, results: list[TranslationAndSummary]) -> None:
@@ -259,13 +271,21 @@ class Backend:
             yield
 
     def summarize(
-        self, english: object, length: str = "medium", num_beams: object = None, endpoint: str = "the page"
+        self,
+        english: object,
+        length: str = "medium",
+        num_beams: object = None,
+        endpoint: str = "the page",
+        watch: Watch | None = None,
     ) -> str:
-        """A summary of English text (the ``/summarize`` endpoint)."""
+        """A summary of English text (the ``/summarize`` endpoint); dropped (Abandoned) when
+        ``watch`` says its client left while it waited for the model."""
         english = self.check_input(english, "English text", endpoint)
         length = check_length(length)
         summarizer = self.summarizer(self.settings.num_beams if num_beams is None else num_beams)
         with metrics.waiting_for(self._gates["summary"], "summary"):
+            if watch is not None:
+                watch.check()
             return pipeline.summarize(english, summarizer, length=length)
 
     # -- files -------------------------------------------------------------------------------

@@ -14,6 +14,11 @@ requests finish within ``grace_s``, then the app's shutdown removes its folders)
 for tests (``close()``), with ``timeout_keep_alive`` from :class:`translator.options.ServerLimits`.
 The connection cap is the protocol's too: a connection past ``max_connections`` gets a JSON 503
 with ``Retry-After`` at once (uvicorn's own ``limit_concurrency`` answers in plain text).
+
+Framing is checked before any route sees a request (:func:`framing_problem`): a request with both
+``Content-Length`` and ``Transfer-Encoding`` (RFC 9112 section 6.1: a smuggling attempt), or a
+``Content-Length`` no body could have, is refused with a JSON 400 and its connection closed, so
+nothing hidden in its body is ever read as a request. h11's own refusals are JSON 400s too.
 """
 
 from __future__ import annotations
@@ -28,13 +33,53 @@ from typing import Any
 
 import h11
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.h11_impl import DEFAULT_MAX_INCOMPLETE_EVENT_SIZE, H11Protocol
 
 from ..options import ServerLimits
 
 logger = logging.getLogger("translator")
 
 _RECEIVED = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED, h11.ERROR)
+MAX_CONTENT_LENGTH = 2**53  # far above anything served; larger is impossible, not merely too large
+
+
+def framing_problem(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """Why a request's framing headers (h11's, names lower-case) are refused: both
+    ``Content-Length`` and ``Transfer-Encoding``, or a ``Content-Length`` that is not one
+    number up to :data:`MAX_CONTENT_LENGTH`; None when they are fine."""
+    names = [name.lower() for name, _value in headers]
+    if b"content-length" in names and b"transfer-encoding" in names:
+        return (
+            "Invalid request: both Content-Length and Transfer-Encoding are given; send one of "
+            "them (RFC 9112 section 6.1)"
+        )
+    for name, value in headers:
+        if name.lower() != b"content-length":
+            continue
+        text = value.strip()
+        if not text.isdigit() or len(text) > 20 or int(text) > MAX_CONTENT_LENGTH:
+            shown = text[:40].decode("latin-1")
+            return f"Invalid request: Content-Length {shown!r} is not a possible body size"
+    return None
+
+
+class _FramedConnection(h11.Connection):
+    """h11's server connection that also refuses what :func:`framing_problem` finds, and keeps
+    the reason of a refusal (``problem``) for the answer."""
+
+    problem: str | None = None
+
+    def next_event(self) -> Any:
+        try:
+            event = super().next_event()
+        except h11.RemoteProtocolError as exc:
+            self.problem = self.problem or f"Invalid HTTP request: {exc}"
+            raise
+        if isinstance(event, h11.Request):
+            self.problem = framing_problem(list(event.headers))
+            if self.problem is not None:
+                raise h11.RemoteProtocolError(self.problem, 400)
+        return event
 
 
 class DeadlineProtocol(H11Protocol):
@@ -46,10 +91,30 @@ class DeadlineProtocol(H11Protocol):
     max_connections = 256
     retry_after_s = 5
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        self.conn = _FramedConnection(
+            h11.SERVER, config.h11_max_incomplete_event_size or DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
+        )
         self._deadline: asyncio.TimerHandle | None = None
         self._phase = ""
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to a request it cannot read, as JSON naming the problem; the
+        connection is closed."""
+        problem = getattr(self.conn, "problem", None) or f"Invalid HTTP request: {msg}"
+        logger.info("http: refused %s: %s", _peer(self.client), problem)
+        self._disarm()
+        body = json.dumps({"error": problem}, ensure_ascii=True).encode("ascii")
+        headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
+        headers.append((b"content-length", str(len(body)).encode()))
+        try:
+            self.transport.write(self.conn.send(h11.Response(status_code=400, headers=headers, reason=b"Bad Request")))
+            self.transport.write(self.conn.send(h11.Data(data=body)))
+            self.transport.write(self.conn.send(h11.EndOfMessage()))
+        except h11.LocalProtocolError:  # a response had started: just close
+            pass
+        self.transport.close()
 
     def _arm(self, phase: str) -> None:
         self._disarm()

@@ -22,6 +22,7 @@ from ...news import FetchError, FetchLimits, NotAnArticle, UrlRefused, fetch_art
 from ...news.english import english_article, units
 from ...news.urls import Resolver
 from ...options import SummaryLength
+from ..abandon import watched
 from ..admission import text_cost
 from . import work
 from .body import RestError
@@ -102,14 +103,16 @@ def news_router(
         counted(request, size)
         if size > grant.char_limit:
             raise work.too_long(size, grant.char_limit)
-        with api.admission.admit(text_cost(size)):
-            [result] = await api._in_thread(
-                api.backend.run_documents,
-                [units(article)],
-                source=call.source,
-                summary=call.summary,
-                length=call.length,
-            )
+        with api.admission.admit(text_cost(size), size):
+            async with watched(request) as watch:
+                [result] = await api._in_thread(
+                    api.backend.run_documents,
+                    [units(article)],
+                    source=call.source,
+                    summary=call.summary,
+                    length=call.length,
+                    watch=watch,
+                )
         english = english_article(article, result)
         text = english.result.translation
         answer: dict[str, Any] = {

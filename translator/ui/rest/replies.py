@@ -17,6 +17,7 @@ from ...errors import phrased
 from ...files import FileFormatError, FileTooLargeError
 from ...models import ModelNotFoundError
 from ...store import StoreError
+from ..abandon import Abandoned
 from ..admission import Busy
 from ..downloads import StorageUnavailable
 from .access import AccessDenied
@@ -28,6 +29,7 @@ JSON_AND_FORMS = ("application/json", "application/x-www-form-urlencoded", "mult
 Model = TypeVar("Model", bound=BaseModel)
 # every failure error_response() answers; anything else reaches the server's edge (500, logged)
 KNOWN_FAILURES = (
+    Abandoned,
     RestError,
     AccessDenied,
     Busy,
@@ -52,6 +54,9 @@ def error_response(exc: Exception) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
     elif isinstance(exc, FileTooLargeError):
         status, message = 413, f"{exc} (the server's --max-file-mb and --max-chars set the limits)"
+    elif isinstance(exc, Abandoned):  # nobody reads this answer: the client has gone
+        logger.info("rest: %s", exc)
+        status, message = 499, str(exc)
     elif isinstance(exc, Busy):
         status, message = 503, exc.message
         headers = {"Retry-After": str(exc.retry_after)}

@@ -28,6 +28,7 @@ from ...language import identify
 from ...paths import api_keys_path, suggestions_path
 from ...store import KeyStore, Suggestion, SuggestionStore
 from .. import metrics
+from ..abandon import watched
 from ..admission import Admission, file_cost, text_cost
 from ..backend import Backend, Settings
 from ..downloads import open_downloads, safe_name
@@ -70,7 +71,9 @@ class RestService:
         # English may run longer than the source: a translated file may be twice --max-file-mb
         self.downloads = open_downloads(settings.shared_storage, 2 * settings.max_file_bytes)
         limits = settings.limits
-        self.admission = Admission(limits.work_budget_mb * 2**20, limits.max_waiting, limits.retry_after_s)
+        self.admission = Admission(
+            limits.work_budget_mb * 2**20, limits.max_waiting, limits.retry_after_s, limits.max_waiting_chars
+        )
         self.batch_limit = min(settings.batch_limit or work.MAX_TEXTS, work.MAX_TEXTS)
         # JSON and URL-encoded forms spell a character in at most 6 bytes ("\u0161", "%C5%A1")
         self.text_body_limit = 8 * settings.max_chars + 64 * 2**10
@@ -175,17 +178,19 @@ class RestService:
         work.check_target(call.target)
         if call.format not in ("text", "html"):
             raise RestError(400, f"{call.format} format is not supported")
-        with self.admission.admit(text_cost(size)):
-            result = await self._in_thread(
-                work.translate_texts,
-                self.backend,
-                texts,
-                source=call.source,
-                html=call.format == "html",
-                summary=call.summary,
-                length=call.length,
-                alternatives=call.alternatives,
-            )
+        with self.admission.admit(text_cost(size), size):
+            async with watched(request) as watch:
+                result = await self._in_thread(
+                    work.translate_texts,
+                    self.backend,
+                    texts,
+                    source=call.source,
+                    html=call.format == "html",
+                    summary=call.summary,
+                    length=call.length,
+                    alternatives=call.alternatives,
+                    watch=watch,
+                )
         return result.to_dict(single=single, auto=call.source == "auto")
 
     async def _detect(self, request: Request, params: dict[str, Any], grant: Grant) -> list[dict[str, Any]]:
@@ -202,8 +207,11 @@ class RestService:
         work.check_sizes(
             [call.q], batch=False, batch_limit=1, char_limit=grant.char_limit, total_limit=grant.total_limit
         )
-        with self.admission.admit(text_cost(len(call.q))):
-            summary = await self._in_thread(self.backend.summarize, call.q, call.length, endpoint="/summarize")
+        with self.admission.admit(text_cost(len(call.q)), len(call.q)):
+            async with watched(request) as watch:
+                summary = await self._in_thread(
+                    self.backend.summarize, call.q, call.length, endpoint="/summarize", watch=watch
+                )
         return {"summary": summary}
 
     async def _translate_file(self, request: Request, params: dict[str, Any], grant: Grant) -> dict[str, Any]:
@@ -230,15 +238,17 @@ class RestService:
         check_file_size(name, size, self.settings.max_file_bytes, limit)  # before reading it
         with self.admission.admit(file_cost(name, size, self.settings.max_file_bytes)):
             data = await upload.read()
-            translated, _route = await self._in_thread(
-                work.translate_file,
-                self.backend,
-                data,
-                name,
-                source=source,
-                char_limit=limit,
-                max_bytes=self.settings.max_file_bytes,
-            )
+            async with watched(request) as watch:
+                translated, _route = await self._in_thread(
+                    work.translate_file,
+                    self.backend,
+                    data,
+                    name,
+                    source=source,
+                    char_limit=limit,
+                    max_bytes=self.settings.max_file_bytes,
+                    watch=watch,
+                )
             del data
             stored = await self._in_thread(self.downloads.save, name, translated)
         return {"translatedFileUrl": str(request.url_for("download_file", filename=stored))}

@@ -27,6 +27,7 @@ from ...language import (
     route,
 )
 from ...results import TranslationAndSummary
+from ..abandon import Watch
 from ..backend import Backend
 from .body import RestError
 
@@ -217,6 +218,7 @@ def translate_texts(
     summary: bool = False,
     length: str = "medium",
     alternatives: int = 0,
+    watch: Watch | None = None,
 ) -> Translated:
     """Translate each text (plain, or HTML whose markup is kept) from ``source`` ("auto":
     detected per text); English and empty texts come back unchanged, as do English paragraphs
@@ -224,7 +226,8 @@ def translate_texts(
     the translator is given, usually one), so their sentences share batches. With
     ``alternatives`` > 0 each text also gets its alternatives (:func:`alternatives_for`). Raises
     RestError (400 for a text in a language the model does not translate), ModelNotFoundError,
-    ValueError."""
+    ValueError, and Abandoned once ``watch`` says the client left (checked before the model and
+    after every batch)."""
     docs = [read_bytes(text.encode("utf-8"), "q.html", None) if html else None for text in texts]
     routes = [_route(document_text(doc) if doc else text, source) for doc, text in zip(docs, texts)]
     english = list(texts)
@@ -243,6 +246,7 @@ def translate_texts(
             summary=summary,
             length=length,
             routes=[routes[i] for i in indices],  # detected once, above
+            watch=watch,
         )
         for i, result in zip(indices, results):
             doc = docs[i]
@@ -254,13 +258,22 @@ def translate_texts(
         for i, text in enumerate(texts):
             if routes[i].action == "passthrough":
                 plain = document_text(docs[i]) if docs[i] else text
-                summaries[i] = backend.summarize(plain, length, endpoint="/translate") if plain.strip() else ""
+                summaries[i] = (
+                    backend.summarize(plain, length, endpoint="/translate", watch=watch) if plain.strip() else ""
+                )
     others = alternatives_for(backend, texts, english, routes, alternatives, html=html) if alternatives else None
     return Translated(english, routes, summaries, others)
 
 
 def translate_file(
-    backend: Backend, data: bytes, name: str, *, source: str, char_limit: int, max_bytes: int
+    backend: Backend,
+    data: bytes,
+    name: str,
+    *,
+    source: str,
+    char_limit: int,
+    max_bytes: int,
+    watch: Watch | None = None,
 ) -> tuple[bytes, Route]:
     """The translated file (same format, structure kept) and the source's route. English comes
     back byte for byte. Raises FileTooLargeError past ``max_bytes`` or when a text file is larger
@@ -275,5 +288,5 @@ def translate_file(
     if where.action == "passthrough" or not doc.units:
         return data, where
     sent, given = _to_translate(doc.units, where, source)
-    [result] = backend.run_documents([sent], source=given)
+    [result] = backend.run_documents([sent], source=given, watch=watch)
     return render_document(doc, _parts(doc.units, sent, result)), where
