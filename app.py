@@ -1,7 +1,7 @@
 """Start the web page: ``python app.py [--host 127.0.0.1] [--port 7860] [--auth USER:PASSWORD] ...``.
 
 The same as ``translator serve ...``: its options live in translator/cli.py (``python app.py --help``
-lists them), the page in translator/ui/.
+lists them), the page in translator/server/.
 """
 
 import sys

@@ -33,10 +33,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from translator.cache import SqliteCache, model_identity  # noqa: E402
+from translator.core.cache import SqliteCache  # noqa: E402
+from translator.core.translate import Translator  # noqa: E402
+from translator.engines.models import model_identity  # noqa: E402
 from translator.paths import SEED_ARTICLE  # noqa: E402
 from translator.testing import build_marian  # noqa: E402
-from translator.translate import Translator  # noqa: E402
 
 
 class Timed:

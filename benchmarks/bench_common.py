@@ -52,7 +52,7 @@ def translation_workload(marian: Path, source_tokens: int) -> dict:
     from transformers import AutoTokenizer
 
     from translator.options import TranslationOptions
-    from translator.segment import split_sentences
+    from translator.text.segment import split_sentences
 
     tokenizer = AutoTokenizer.from_pretrained(marian)
     article = (REPO / "examples" / "article-sl.txt").read_text(encoding="utf-8")

@@ -25,9 +25,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from translator.core.translate import Translator  # noqa: E402
 from translator.paths import SEED_ARTICLE  # noqa: E402
 from translator.testing import build_marian  # noqa: E402
-from translator.translate import Translator  # noqa: E402
 
 ROUNDS = 2  # each way, alternating; the best of each is compared
 

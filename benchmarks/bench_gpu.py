@@ -128,8 +128,8 @@ def _project(engine: str, marian: Path, work: dict, device: str) -> tuple[str, C
 def _raw_ct2(marian: Path, work: dict, device: str) -> tuple[str, Callable[[], int]]:
     import ctranslate2
 
-    from translator.batching import plan_batches
     from translator.engines import ct2_convert, cuda_libs
+    from translator.engines.batching import plan_batches
     from translator.options import TranslationOptions
 
     compute = "float16" if device.startswith("cuda") else "int8"
@@ -161,7 +161,8 @@ def _raw_ct2(marian: Path, work: dict, device: str) -> tuple[str, Callable[[], i
 
 
 def _seed_article(marian: Path, bart: Path, device: str) -> tuple[str, Callable[[], int]]:
-    from translator import Summarizer, Translator, pipeline
+    from translator import Summarizer, Translator
+    from translator.core import pipeline
 
     translator, summarizer = Translator(str(marian), device=device), Summarizer(str(bart), device=device)
     article = shared.REPO.joinpath("examples", "article-sl.txt").read_text(encoding="utf-8")

@@ -12,13 +12,13 @@ tune anything: trust its numbers more.
 Candidates (each runs in its own process, so load time and peak memory are its own; the lingua
 ones need ``pip install lingua-language-detector``, no dependency of the project, else skipped):
   lingua-all     lingua-language-detector, all 75 languages, high accuracy mode
-  lingua-cand    lingua restricted to translator.language.CANDIDATES (those it knows)
+  lingua-cand    lingua restricted to translator.text.language.CANDIDATES (those it knows)
   lingua-low     the same restricted set in low accuracy mode (trigrams only)
   py3langid-all  py3langid, all its labels
   py3langid-cand py3langid restricted to CANDIDATES
-  project        translator.language.detect/route: py3langid-cand, the model's sources weighed
+  project        translator.text.language.detect/route: py3langid-cand, the model's sources weighed
                  together, Serbian Latin told apart by its ekavian forms
-  project-mixed  translator.language.detect_paragraphs: each sentence is the last paragraph of a
+  project-mixed  translator.text.language.detect_paragraphs: each sentence is the last paragraph of a
                  document whose first six paragraphs are Slovenian (English for Slovenian
                  sentences), as an English quote sits in a Slovenian article
 
@@ -77,7 +77,7 @@ def _lingua(kind: str):
     """A text -> code function for one lingua configuration."""
     from lingua import IsoCode639_1, LanguageDetectorBuilder
 
-    from translator.language import CANDIDATES
+    from translator.text.language import CANDIDATES
 
     if kind == "lingua-all":
         builder = LanguageDetectorBuilder.from_all_languages()
@@ -98,7 +98,7 @@ def _lingua(kind: str):
 def _py3langid(kind: str):
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    from translator.language import CANDIDATES
+    from translator.text.language import CANDIDATES
 
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     if kind == "py3langid-cand":
@@ -107,13 +107,13 @@ def _py3langid(kind: str):
 
 
 def _action(code: str) -> str:
-    from translator.language import PASSTHROUGH, SUPPORTED_SOURCES
+    from translator.text.language import PASSTHROUGH, SUPPORTED_SOURCES
 
     return "translate" if code in SUPPORTED_SOURCES else "passthrough" if code == PASSTHROUGH else "refuse"
 
 
 def _project_route(text: str) -> str:
-    from translator.language import UnsupportedLanguageError, route
+    from translator.text.language import UnsupportedLanguageError, route
 
     try:
         return route(text).action
@@ -129,7 +129,7 @@ def child(kind: str) -> dict:
     elif kind.startswith("py3langid"):
         detect = _py3langid(kind)
     elif kind == "project-mixed":
-        from translator.language import detect_paragraphs
+        from translator.text.language import detect_paragraphs
 
         dev = load_sets()["dev"]
 
@@ -137,7 +137,7 @@ def child(kind: str) -> dict:
             context = dev["en" if _gold(label) == "sl" else "sl"][:CONTEXT]
             return detect_paragraphs([*context, text])[-1].language
     else:
-        from translator.language import detect as project_detect
+        from translator.text.language import detect as project_detect
 
         def detect(text: str) -> str:
             return project_detect(text).language

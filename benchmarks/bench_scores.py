@@ -29,7 +29,7 @@ import bench_common  # noqa: E402  (sets HF_HUB_OFFLINE before transformers is i
 
 
 def _batches(ids: list[list[int]]) -> list[list[int]]:
-    from translator.batching import plan_batches
+    from translator.engines.batching import plan_batches
     from translator.options import TranslationOptions
 
     options = TranslationOptions()

@@ -4,8 +4,8 @@
     python benchmarks/bench_segment.py                  # about 2 seconds
     python benchmarks/bench_segment.py --errors         # and every boundary missed or added
     python benchmarks/bench_segment.py --module before=/tmp/segment_before.py
-        # adds a column for another copy of translator/segment.py, for example the last commit's:
-        # git show HEAD:translator/segment.py > /tmp/segment_before.py
+        # adds a column for another copy of translator/text/segment.py, for example the last commit's:
+        # git show HEAD:translator/text/segment.py > /tmp/segment_before.py
 
 Gold text is in benchmarks/data/segment/: one file per language ("sr-Latn" and "sr-Cyrl" are both
 Serbian; the file name is passed as ``lang``), one sentence per line, a blank line between
@@ -17,7 +17,7 @@ Columns:
   moses    the ``sentence_splitter`` package alone (Koehn's Moses rules) with the non-breaking
            prefixes it ships for the language (only Slovenian among these), otherwise none: the
            generic rules that Croatian, Serbian, Bulgarian and Macedonian text used to get
-  project  translator.segment.sentence_spans(text, lang)
+  project  translator.text.segment.sentence_spans(text, lang)
 
 Limits, honestly: no treebank can be downloaded here (PyPI only, and no package on it is known to
 ship UD/SETimes/news text segmented into sentences for these languages), so the gold text was written
@@ -138,7 +138,7 @@ def moses(text: str, lang: str) -> list[tuple[int, int]]:
 
 
 def project(text: str, lang: str) -> list[tuple[int, int]]:
-    from translator.segment import sentence_spans
+    from translator.text.segment import sentence_spans
 
     return sentence_spans(text, lang)
 

@@ -186,7 +186,7 @@ def run_translation(config: str, marian: Path, work: dict, naive_seconds: float 
             "engine": engine.description,
         }
     elif config.startswith("raw"):
-        from translator.batching import plan_batches
+        from translator.engines.batching import plan_batches
         from translator.options import TranslationOptions
 
         _, split, style = config.split("-")  # raw-2x1-split

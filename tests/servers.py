@@ -169,9 +169,9 @@ def app_server(
 
 def launch_tiny(tiny_models, **options):
     """The app (page and REST API) in this process on a free port, with the tiny models on the
-    CPU and beam 1 unless ``options`` (fields of :class:`translator.ui.Settings`) say otherwise;
+    CPU and beam 1 unless ``options`` (fields of :class:`translator.server.Settings`) say otherwise;
     ``.local_url``, ``.close()``."""
-    from translator.ui import Settings, launch
+    from translator.server import Settings, launch
 
     options = {"device": "cpu", "num_beams": 1, "port": free_port(), **options}
     settings = Settings(translation_model=str(tiny_models.marian), summary_model=str(tiny_models.bart), **options)

@@ -24,7 +24,7 @@ from translator.batch.config import GROUP_CHARS_ENV
 from translator.batch.manifest import MANIFEST_NAME as MANIFEST
 from translator.batch.plan import group_files, walk_tree
 from translator.cli import main as cli_main
-from translator.files import SUPPORTED_SUFFIXES
+from translator.formats.files import SUPPORTED_SUFFIXES
 
 REPO = Path(__file__).resolve().parent.parent
 

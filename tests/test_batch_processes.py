@@ -30,7 +30,7 @@ from test_batch import (
 )
 
 from translator.batch.config import GROUP_CHARS_ENV
-from translator.io import TMP_SUFFIX
+from translator.system.durable import TMP_SUFFIX
 
 pytestmark = pytest.mark.slow
 

@@ -26,7 +26,7 @@ from test_batch import (  # fixtures are imported for pytest to find them
 )
 
 from translator.batch.config import GROUP_CHARS_ENV
-from translator.io import TMP_SUFFIX
+from translator.system.durable import TMP_SUFFIX
 
 pytestmark = pytest.mark.slow  # whole folders translated, killed and run again
 

@@ -1,4 +1,4 @@
-"""The one batching algorithm (translator/batching.py) and its users: the budget holds, every row
+"""The one batching algorithm (translator/engines/batching.py) and its users: the budget holds, every row
 comes back in its place, a row over the budget runs alone, the workers all get work, and the
 sizes follow the cores and the device. Behaviour only: no timing here."""
 
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from translator import batching
-from translator.batching import batch_cost, budget_for_memory, plan_batches, sub_batch_budget
+from translator.engines import batching
 from translator.engines import tokenizer as tokenizers
+from translator.engines.batching import batch_cost, budget_for_memory, plan_batches, sub_batch_budget
 from translator.engines.ct2 import CT2Engine
 
 LENGTHS = [5, 50, 7, 48, 6, 49, 100, 12, 33, 3, 27, 61]
@@ -200,7 +200,7 @@ def test_the_ct2_path_never_imports_torch(tiny_models):
 
 
 def test_auto_device_asks_ctranslate2_before_torch(monkeypatch):
-    from translator import models
+    from translator.engines import models
 
     monkeypatch.setattr(models, "_torch_loaded", lambda: False)
     monkeypatch.setattr(models, "_ct2_cuda_devices", lambda: 2)

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.requests import Request
 
-from translator.inputs import check_encodable
-from translator.ui.guard import json_depth
-from translator.ui.rest.body import RestError, close_files, read_params
+from translator.server.guard import json_depth
+from translator.server.rest.body import RestError, close_files, read_params
+from translator.text.inputs import check_encodable
 
 LIMIT = 4096
 MEDIA = st.sampled_from(

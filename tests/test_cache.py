@@ -16,7 +16,7 @@ from needs import missing_programs
 from servers import free_port, stop, wait_until
 
 from translator import Translator, cli
-from translator.cache import (
+from translator.core.cache import (
     CachedPiece,
     CacheUnavailable,
     SqliteCache,
@@ -24,7 +24,7 @@ from translator.cache import (
     parse_spec,
     server_cache_spec,
 )
-from translator.cache import sqlite as sqlite_store
+from translator.core.cache import sqlite as sqlite_store
 from translator.paths import translation_cache_path
 
 ENGINES = [pytest.param("hf", id="hf"), pytest.param("ct2", id="ct2")]
@@ -75,7 +75,7 @@ def test_the_same_article_again_never_reaches_the_model_and_is_identical(
     again = translator.translate_document(seed_article)
     assert calls == []
     same(again, first)
-    assert translator.cache.hits == len({s.source for s in first.segments if s.translated})
+    assert translator.core.cache.hits == len({s.source for s in first.segments if s.translated})
     # streaming reads the same cache: every group is a hit
     streamed = list(translator.iter_translate_document(seed_article))[-1]
     assert calls == []
@@ -133,7 +133,7 @@ def test_other_options_models_or_engines_miss_instead_of_hitting(
 
 def test_a_translator_takes_a_spec_and_options_do_not_hold_the_cache(tiny_models, tmp_path):
     translator = Translator(str(tiny_models.marian), cache=str(tmp_path / "spec.sqlite"))
-    assert isinstance(translator.cache, SqliteCache)
+    assert isinstance(translator.core.cache, SqliteCache)
     assert "cache" not in {f.name for f in dataclasses.fields(translator.options)}
     assert Translator(str(tiny_models.marian)).cache is None
     with pytest.raises(ValueError, match="redis://"):
@@ -354,7 +354,7 @@ def test_cli_translate_twice_with_a_cache_then_stats_and_clear(tiny_env, seed_ar
 
 def test_serve_and_batch_options(tmp_path):
     from translator.batch.config import UsageError, configure
-    from translator.ui import Settings
+    from translator.server import Settings
 
     parser = cli.build_parser()
     settings = cli.serve_settings(parser.parse_args(["serve"]))
@@ -389,7 +389,7 @@ def test_serve_and_batch_options(tmp_path):
 
 
 def test_a_backend_shares_one_cache_between_its_translators(tiny_models, tmp_path):
-    from translator.ui.backend import Backend, Settings
+    from translator.server.backend import Backend, Settings
 
     backend = Backend(
         Settings(

@@ -229,7 +229,7 @@ def test_a_file_past_the_size_limit_names_the_flag(tmp_path, capsys):
 def test_summarize_goes_through_the_pipeline(tiny_env, capsys, monkeypatch):
     from io import StringIO
 
-    from translator import pipeline
+    from translator.core import pipeline
 
     calls = []
     real = pipeline.summarize

@@ -19,7 +19,7 @@ from translator.engines import load
 from translator.engines.ct2 import CT2Engine
 from translator.options import RuntimeOptions
 from translator.results import Segment
-from translator.ui import render
+from translator.server.page import render
 
 TOLERANCE = 1e-4  # float32 on both engines; the log-softmax is summed in a different order
 # A row cut at its bound is scored by CTranslate2 with one forward pass (score_batch): the model's

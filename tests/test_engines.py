@@ -12,12 +12,12 @@ import threading
 
 import pytest
 
-from translator import Summarizer, Translator, models, split_sentences
-from translator.engines import FallbackEngine, clear_cache, create_engine, ct2, ct2_convert, cuda_libs, hf, load
+from translator import Summarizer, Translator, split_sentences
+from translator.core.generation import is_repetitive
+from translator.engines import FallbackEngine, clear_cache, create_engine, ct2, ct2_convert, cuda_libs, hf, load, models
 from translator.engines.ct2 import CT2Engine, Ct2Unavailable
-from translator.generation import is_repetitive
-from translator.io import build_folder
 from translator.options import RuntimeOptions
+from translator.system.durable import build_folder
 
 ENGLISH = (
     "The government will discuss the budget next week, the minister told reporters. "
@@ -659,7 +659,7 @@ def test_hf_uses_sdpa_where_the_model_has_it(tiny_models, fsmt_model):
 
 
 def test_ct2_gpu_sub_batches_follow_the_free_memory(tiny_models, fake_gpu, monkeypatch):
-    from translator import batching
+    from translator.engines import batching
 
     big = {"decoder_layers": 6, "d_model": 1024, "vocab_size": 59_883}  # opus-mt-tc-big
     per_position = ct2.bytes_per_position(big, "float16")
@@ -687,7 +687,7 @@ def test_ct2_gpu_sub_batches_follow_the_free_memory(tiny_models, fake_gpu, monke
 
 
 def test_ct2_workers_on_cpu_share_one_malloc_arena(tiny_models, monkeypatch):
-    # translator/memory.py: set before CTranslate2 starts its worker threads (its Translator)
+    # translator/system/allocator.py: set before CTranslate2 starts its worker threads (its Translator)
     import ctranslate2
 
     calls = []

@@ -131,7 +131,7 @@ def test_missing_and_empty_inputs_are_errors(tmp_path, capsys):
 
 
 def test_compare_runs_every_configuration_on_the_same_sentences(tiny_env, aligned, generate_spy, monkeypatch, capsys):
-    from translator import pipeline
+    from translator.core import pipeline
 
     seen = []
     real = pipeline.run_documents

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from lxml import etree
 from markdown_it import MarkdownIt
 
-from translator.files import (
+from translator.formats.files import (
     SUPPORTED_SUFFIXES,
     Document,
     FileFormatError,
@@ -812,7 +812,7 @@ def _bomb(tmp_path, filler_mb: int):
 
 
 def test_a_docx_bomb_is_refused_before_it_is_unpacked(tmp_path):
-    from translator.files import FileTooLargeError
+    from translator.formats.files import FileTooLargeError
 
     path = _bomb(tmp_path, 80)
     assert path.stat().st_size < 2**20  # small on disk
@@ -824,7 +824,7 @@ def test_a_docx_bomb_is_refused_before_it_is_unpacked(tmp_path):
 
 
 def test_size_limits_apply_to_every_format(tmp_path):
-    from translator.files import FileTooLargeError
+    from translator.formats.files import FileTooLargeError
 
     text = tmp_path / "big.txt"
     text.write_text("Dober dan. " * 20_000, encoding="utf-8")

@@ -27,8 +27,8 @@ def site():
 
 @pytest.fixture(scope="module")
 def engines(tiny_models):
-    from translator.summarize import Summarizer
-    from translator.translate import Translator
+    from translator.core.summarize import Summarizer
+    from translator.core.translate import Translator
 
     return (
         Translator(str(tiny_models.marian), device="cpu", num_beams=1),

@@ -15,7 +15,7 @@ import pytest
 from hostile import SLOVENIAN, refusal, start
 
 from translator.options import ServerLimits
-from translator.ui import abandon
+from translator.server import abandon
 
 pytestmark = pytest.mark.slow  # a real server on a free port
 

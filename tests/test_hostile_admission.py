@@ -11,7 +11,7 @@ import pytest
 from hostile import SLOVENIAN, refusal, start
 
 from translator.options import ServerLimits
-from translator.ui.admission import Admission, Busy, file_cost, text_cost
+from translator.server.admission import Admission, Busy, file_cost, text_cost
 
 pytestmark = pytest.mark.slow  # a real server on a free port
 

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from hostile import refusal, start, still_serves
 
-from translator.ui.downloads import MAX_NAME_BYTES, safe_name
+from translator.server.downloads import MAX_NAME_BYTES, safe_name
 
 pytestmark = pytest.mark.slow  # a real server on a free port
 

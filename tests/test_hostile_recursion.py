@@ -7,7 +7,7 @@ import httpx
 import pytest
 from hostile import refusal, start, still_serves
 
-from translator.ui.guard import json_depth
+from translator.server.guard import json_depth
 
 pytestmark = pytest.mark.slow  # a real server on a free port
 

@@ -12,7 +12,7 @@ import pytest
 from hostile import refusal, start, still_serves
 
 from translator import InvalidTextError, Translator
-from translator.inputs import check_encodable
+from translator.text.inputs import check_encodable
 
 pytestmark = pytest.mark.slow  # a real server on a free port
 

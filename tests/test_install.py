@@ -17,7 +17,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from translator.extras import EXTRAS, MissingExtraError, needs_extra
+from translator.errors import EXTRAS, MissingExtraError, needs_extra
 
 REPO = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""Language detection and routing (translator.language): the real detector, no mocks of it."""
+"""Language detection and routing (translator.text.language): the real detector, no mocks of it."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from translator import language
-from translator.language import (
+from translator.text import language
+from translator.text.language import (
     SUPPORTED_SOURCES,
     Detection,
     Route,

@@ -1,5 +1,6 @@
-"""The layering of DESIGN.md holds: import-linter's contracts (pyproject.toml) are kept, and
-every module of the package sits in one of the layers."""
+"""The layering of docs/architecture.md holds: import-linter's contracts (pyproject.toml) are
+kept, every module of the package sits in one of the layers, each folder is one layer that says
+what it may import, and the picture of the graph in the docs is the code's."""
 
 from __future__ import annotations
 
@@ -66,3 +67,28 @@ def test_no_function_over_80_lines():
                 if size > MAX_FUNCTION_LINES:
                     long[f"{path.relative_to(REPO).as_posix()}:{node.name}"] = size
     assert long == {}, "split these functions"
+
+
+def test_the_package_top_holds_at_most_eight_modules():
+    top = sorted(p.name for p in (REPO / "translator").glob("*.py"))
+    assert len(top) <= 8, top
+
+
+def test_every_folder_says_what_it_may_import():
+    import ast
+
+    for init in sorted((REPO / "translator").glob("*/__init__.py")):
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+        assert "Layer:" in doc, f"{init.relative_to(REPO)}: its docstring names no layer"
+
+
+def test_the_import_graph_in_the_docs_is_the_codes():
+    sys.path.insert(0, str(REPO / "scripts"))
+    try:
+        import import_graph
+    finally:
+        sys.path.pop(0)
+    committed = (REPO / "docs" / "import-graph.dot").read_text(encoding="utf-8")
+    assert committed == import_graph.dot_source(), "run scripts/import_graph.py and commit docs/import-graph.*"
+    edges = import_graph.layer_edges()
+    assert ("cli", "core") in edges and ("core", "cli") not in edges

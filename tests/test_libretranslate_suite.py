@@ -17,9 +17,9 @@ import httpx
 import pytest
 from hostile import start
 
-from translator.language import PASSTHROUGH, SUPPORTED_SOURCES
-from translator.store import ApiKey, KeyStore, SuggestionStore
-from translator.ui.rest import access, work
+from translator.server.rest import access, work
+from translator.system.records import ApiKey, KeyStore, SuggestionStore
+from translator.text.language import PASSTHROUGH, SUPPORTED_SOURCES
 
 pytestmark = pytest.mark.slow  # real servers on free ports
 

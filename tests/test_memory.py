@@ -1,4 +1,4 @@
-"""translator/memory.py: the glibc allocator knobs, and that they stay out of the way elsewhere."""
+"""translator/system/allocator.py: the glibc allocator knobs, and that they stay out of the way elsewhere."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import platform
 
 import pytest
 
-from translator import memory
+from translator.system import memory
 
 GLIBC = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc" and ctypes.util.find_library("c")
 

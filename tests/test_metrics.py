@@ -20,7 +20,7 @@ from hostile import SLOVENIAN, start
 from prometheus_client.parser import text_string_to_metric_families
 
 from translator import cli
-from translator.ui import logs, metrics
+from translator.server import logs, metrics
 
 pytestmark = pytest.mark.slow  # real servers on free ports
 
@@ -239,7 +239,7 @@ def test_the_flags_reach_the_settings(monkeypatch):
 
 MULTIPROCESS_SCRIPT = textwrap.dedent("""
     import multiprocessing
-    from translator.ui import metrics
+    from translator.server import metrics
 
     def work(n):
         metrics.SENTENCES.inc(n)

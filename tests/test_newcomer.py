@@ -12,7 +12,7 @@ from translator import cli
 
 
 def test_a_busy_port_is_named_with_port_before_the_models_load(monkeypatch, capsys):
-    import translator.ui.page as page
+    import translator.server.page.page as page
 
     def never(_settings):
         raise AssertionError("the models were loaded before the port was checked")

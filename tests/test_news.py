@@ -325,10 +325,10 @@ def rest_client(tiny_models, **options):
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    from translator.ui import Settings
-    from translator.ui.backend import Backend
-    from translator.ui.rest import RestApi
-    from translator.ui.rest.news import news_router
+    from translator.server import Settings
+    from translator.server.backend import Backend
+    from translator.server.rest import RestApi
+    from translator.server.rest.news import news_router
 
     settings = Settings(
         translation_model=str(tiny_models.marian),

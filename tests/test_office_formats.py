@@ -14,8 +14,10 @@ import pytest
 from lxml import etree
 from office import EPUB_MIME, NCX, ODT_MIME, OPF, UNITS, XHTML_HEAD, build, epub, odf_content, odp, odt, package
 
-from translator import pipeline
-from translator.files import (
+from translator.core import pipeline
+from translator.formats import limits
+from translator.formats import package as package_module
+from translator.formats.files import (
     SUPPORTED_SUFFIXES,
     FileFormatError,
     FileTooLargeError,
@@ -24,8 +26,6 @@ from translator.files import (
     read_bytes,
     render_document,
 )
-from translator.formats import limits
-from translator.formats import package as package_module
 
 FORMATS = (".odt", ".odp", ".pptx", ".epub")
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -414,6 +414,6 @@ def test_the_cli_prints_the_text_of_a_package_and_writes_it_with_o(tiny_env, tmp
     assert captured.out.strip() and f"-o FILE{suffix}" in captured.err
     out = tmp_path / f"english{suffix}"
     assert cli.main(["translate", str(source), "-o", str(out), "--beams", "1"]) == 0
-    from translator.files import read_document
+    from translator.formats.files import read_document
 
     assert read_document(out).units

@@ -30,12 +30,12 @@ PACKAGE = "translator"
 ALLOWED: dict[tuple[str, str], str] = {
     # (files, as a glob; the finding): why it stays
     (
-        "translator/ui/http.py",
+        "translator/server/http.py",
         "subclass of uvicorn.protocols.http.h11_impl.H11Protocol",
     ): "uvicorn has no public hook for per-phase (headers/body) read deadlines; its Config takes "
     "the protocol class as `http=` (documented), and DeadlineProtocol only adds timers around "
     "H11Protocol's asyncio.Protocol methods, reading its `conn` (the h11 connection)",
-    ("translator/cache/redis_store.py", "parts._replace (not defined in translator/)"): "namedtuple's "
+    ("translator/core/cache/redis_store.py", "parts._replace (not defined in translator/)"): "namedtuple's "
     "_replace is documented API (named with an underscore so that it cannot clash with a field)",
     **{
         ("translator/formats/*.py", f"etree.{name} (lxml.etree)"): "lxml's element classes are "
@@ -167,7 +167,7 @@ import uvicorn._types
 from bs4.builder._htmlparser import BeautifulSoupHTMLParser
 from bs4 import _typing, BeautifulSoup
 from uvicorn.protocols.http.h11_impl import H11Protocol
-from translator.models import _offline
+from translator.engines.models import _offline
 from . import _version
 
 class Mine(H11Protocol):

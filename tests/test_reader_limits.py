@@ -11,8 +11,9 @@ import zipfile
 import docx
 import pytest
 
-import translator.files as files
-from translator.files import (
+import translator.formats.files as files
+from translator.formats import archive, limits
+from translator.formats.files import (
     FileFormatError,
     FileTooLargeError,
     MarkupTooComplexError,
@@ -20,7 +21,6 @@ from translator.files import (
     read_document,
     render_document,
 )
-from translator.formats import archive, limits
 from translator.formats.limits import (
     INFLATE_CHUNK,
     MAX_MARKDOWN_MARKS,

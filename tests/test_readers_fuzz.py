@@ -12,7 +12,7 @@ import office
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from translator.files import Document, FileFormatError, read_bytes, render_document
+from translator.formats.files import Document, FileFormatError, read_bytes, render_document
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MAX_BYTES = 4 * 2**20

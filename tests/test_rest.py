@@ -18,11 +18,11 @@ pytest.importorskip("libretranslatepy")
 from libretranslatepy import LibreTranslateAPI  # noqa: E402
 
 from translator import cli  # noqa: E402
-from translator.language import SUPPORTED_SOURCES  # noqa: E402
-from translator.ui import Settings  # noqa: E402
-from translator.ui.downloads import safe_name  # noqa: E402
-from translator.ui.rest import AccessPolicy, load_api_keys, parse_api_keys  # noqa: E402
-from translator.ui.rest.access import AccessDenied  # noqa: E402
+from translator.server import Settings  # noqa: E402
+from translator.server.downloads import safe_name  # noqa: E402
+from translator.server.rest import AccessPolicy, load_api_keys, parse_api_keys  # noqa: E402
+from translator.server.rest.access import AccessDenied  # noqa: E402
+from translator.text.language import SUPPORTED_SOURCES  # noqa: E402
 
 pytestmark = pytest.mark.slow  # a real server on a free port
 
@@ -218,8 +218,8 @@ def test_bad_requests_are_400_with_libretranslate_messages(url):
 
 
 def test_alternatives_come_from_the_backend_when_it_has_them():
-    from translator.language import Route
-    from translator.ui.rest import work
+    from translator.server.rest import work
+    from translator.text.language import Route
 
     class Backend:
         def __init__(self) -> None:

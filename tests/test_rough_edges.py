@@ -34,8 +34,8 @@ def without_venv_on_path(monkeypatch) -> None:
 
 
 def test_a_missing_model_is_said_once_at_start_and_on_the_page(tiny_models, tmp_path, monkeypatch):
-    from translator.ui import render
-    from translator.ui.backend import Backend, Settings
+    from translator.server.backend import Backend, Settings
+    from translator.server.page import render
 
     monkeypatch.setenv("TRANSLATOR_MODELS_DIR", str(tmp_path / "models"))
     backend = Backend(
@@ -60,7 +60,7 @@ def test_a_missing_model_is_said_once_at_start_and_on_the_page(tiny_models, tmp_
 
 
 def test_the_download_command_in_the_fix_runs_as_written(tmp_path, monkeypatch):
-    from translator import models
+    from translator.engines import models
 
     if not (VENV_BIN / "translator").is_file():
         pytest.skip("the package is not installed beside this interpreter (pip install -e .)")
@@ -132,7 +132,7 @@ def test_the_printed_fix_really_runs(tmp_path, monkeypatch):
 
 def test_the_force_the_source_hint_fits_each_surface(tmp_path, capsys, tiny_env):
     from translator.errors import surface
-    from translator.language import UnsupportedLanguageError, route
+    from translator.text.language import UnsupportedLanguageError, route
 
     with pytest.raises(UnsupportedLanguageError) as python:
         route(GERMAN)
@@ -154,10 +154,10 @@ def test_the_force_the_source_hint_fits_each_surface(tmp_path, capsys, tiny_env)
 
 def test_rest_and_page_phrase_the_hint_for_their_users():
     gr = pytest.importorskip("gradio")
-    from translator.language import UnsupportedLanguageError, route
-    from translator.ui.page import friendly_errors
-    from translator.ui.rest import work
-    from translator.ui.rest.replies import error_response
+    from translator.server.page.page import friendly_errors
+    from translator.server.rest import work
+    from translator.server.rest.replies import error_response
+    from translator.text.language import UnsupportedLanguageError, route
 
     with pytest.raises(UnsupportedLanguageError) as refused:
         route(GERMAN)
@@ -407,7 +407,7 @@ def test_every_subcommand_has_a_description():
 
 
 def test_translate_help_lists_every_format_the_files_module_reads(capsys):
-    from translator.files import SUPPORTED_SUFFIXES, format_for
+    from translator.formats.files import SUPPORTED_SUFFIXES, format_for
 
     with pytest.raises(SystemExit):
         cli.main(["translate", "--help"])

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from translator import pipeline
-from translator.language import UnsupportedLanguageError
-from translator.translate import Translator
+from translator.core import pipeline
+from translator.core.translate import Translator
+from translator.text.language import UnsupportedLanguageError
 
 SLOVENIAN = (
     "Vlada je v četrtek sprejela predlog proračuna za prihodnji leti. Minister za finance je "
@@ -119,8 +119,8 @@ def test_units_are_routed_by_their_whole_document(tiny_env):
 
 
 def test_the_page_status_names_the_language_and_the_notes(monkeypatch):
-    from translator.ui import Settings
-    from translator.ui.render import status_text
+    from translator.server import Settings
+    from translator.server.page.render import status_text
 
     monkeypatch.setenv("TRANSLATOR_TRANSLATION_MODEL", "/no/such/model")
     result = pipeline.run(ENGLISH, Translator())

@@ -1,4 +1,4 @@
-"""Tests for translator.segment and translator.pieces: Slovenian sentence splitting, long-sentence
+"""Tests for translator.text.segment and translator.text.pieces: Slovenian sentence splitting, long-sentence
 cuts, no-loss invariants."""
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from translator import segment
-from translator.pieces import Piece, segment_document, split_long
-from translator.segment import sentence_spans, split_sentences
-from translator.segment_rules import RULES, rule_set
+from translator.text import segment
+from translator.text.pieces import Piece, segment_document, split_long
+from translator.text.segment import sentence_spans, split_sentences
+from translator.text.segment_rules import RULES, rule_set
 
 ARTICLE = Path(__file__).resolve().parent.parent / "examples" / "article-sl.txt"
 GOLD = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "segment"
@@ -243,7 +243,7 @@ def test_other_languages_use_generic_rules(lang: str) -> None:
 @pytest.mark.parametrize("lang", ["xx", "hr", "not a language"])
 def test_moses_for_a_language_it_lacks_has_no_abbreviations(lang: str) -> None:
     # its generic rules, not English's abbreviation list ("Mr." would hold the sentence together)
-    from translator.segment import _splitter
+    from translator.text.segment import _splitter
 
     assert _splitter(lang).split("He met Mr. Smith today.") == ["He met Mr.", "Smith today."]
     assert _splitter("en").split("He met Mr. Smith today.") == ["He met Mr. Smith today."]
@@ -941,7 +941,7 @@ def test_import_is_cheap() -> None:
     import subprocess
     import sys
 
-    code = "import sys, translator.segment; print('sentence_splitter' in sys.modules, 'regex' in sys.modules)"
+    code = "import sys, translator.text.segment; print('sentence_splitter' in sys.modules, 'regex' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

@@ -1,4 +1,4 @@
-"""The server's durable records (translator/store.py): API keys and translation suggestions in
+"""The server's durable records (translator/system/records.py): API keys and translation suggestions in
 SQLite, ``translator keys`` and ``translator suggestions export`` (JSON lines and TMX 1.4), all
 without the web page."""
 
@@ -15,7 +15,7 @@ import pytest
 
 from translator import cli
 from translator.errors import InvalidInputError, TranslatorError
-from translator.store import ApiKey, KeyStore, StoreError, Suggestion, SuggestionStore, export_suggestions
+from translator.system.records import ApiKey, KeyStore, StoreError, Suggestion, SuggestionStore, export_suggestions
 
 REPO = Path(__file__).resolve().parent.parent
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from translator import Summarizer, summarize
-from translator.summarize import chunk_sentences
+from translator.core.summarize import chunk_sentences
 
 ENGLISH = (
     "The government will discuss the budget next week, the minister told reporters. "

@@ -8,9 +8,10 @@ import threading
 
 import pytest
 
-from translator import ModelNotFoundError, Translation, Translator, engines, models, translate, translate_and_summarize
-from translator.batching import plan_batches
-from translator.generation import is_repetitive
+from translator import ModelNotFoundError, Translation, Translator, engines, translate, translate_and_summarize
+from translator.core.generation import is_repetitive
+from translator.engines import models
+from translator.engines.batching import plan_batches
 
 
 def squeeze(text: str) -> str:
@@ -343,8 +344,8 @@ def test_property_no_loss_on_messy_documents(tiny_models):
 
 
 def test_stream_groups_start_small_then_double():
-    from translator.pieces import Piece
-    from translator.plans import stream_groups
+    from translator.core.plans import stream_groups
+    from translator.text.pieces import Piece
 
     pieces = [Piece(start=i * 10, end=i * 10 + 9, paragraph=i // 5, translatable=True) for i in range(40)]
     sizes = [len(group) for group in stream_groups(pieces, first_pieces=2, min_group=2)]
@@ -376,7 +377,7 @@ def test_segments_and_the_whitespace_between_them_give_back_the_source(tiny_env,
 
 
 def test_one_route_detects_a_document_once(tiny_env, monkeypatch):
-    from translator import language
+    from translator.text import language
 
     calls = []
     real = language._detect
@@ -410,7 +411,7 @@ def test_units_and_texts_share_one_route(tiny_env):
 
 
 def test_notes_are_typed_and_english_parts_named(tiny_env):
-    from translator.plans import Note
+    from translator.core.plans import Note
 
     assert str(Note("english")) == "already English: copied unchanged"
     assert str(Note("paragraphs", (2, 3))) == "already English, copied unchanged: paragraphs 2, 3"

@@ -20,10 +20,11 @@ from gradio_client import Client  # noqa: E402
 from gradio_client.exceptions import AppError  # noqa: E402
 
 from translator import cli  # noqa: E402
-from translator.io import TMP_SUFFIX  # noqa: E402
 from translator.results import Segment  # noqa: E402
-from translator.ui import Settings, launch, render  # noqa: E402
-from translator.ui.backend import Backend, ModelStatus, read_upload  # noqa: E402
+from translator.server import Settings, launch  # noqa: E402
+from translator.server.backend import Backend, ModelStatus, read_upload  # noqa: E402
+from translator.server.page import render  # noqa: E402
+from translator.system.durable import TMP_SUFFIX  # noqa: E402
 
 pytestmark = pytest.mark.slow  # a real server and gradio_client
 
@@ -420,7 +421,7 @@ def test_app_py_is_translator_serve_and_nothing_happens_at_import():
     )
     probe = (
         "import os, sys; import translator.cli; translator.cli.build_parser(); "
-        "print('gradio' in sys.modules); import translator.ui; "
+        "print('gradio' in sys.modules); import translator.server; "
         "print(os.environ.get('GRADIO_ANALYTICS_ENABLED'), os.environ.get('HF_HUB_DISABLE_TELEMETRY'))"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
@@ -440,12 +441,12 @@ def test_the_sentence_view_names_the_source_language_and_the_selector_forces_one
 
 
 def test_a_missing_model_warning_is_whole_and_names_the_offline_try_out(tmp_path):
-    from translator.ui.backend import ModelStatus
+    from translator.server.backend import ModelStatus
 
     detail = "model folder x does not exist: " + "word " * 200 + "the end"
     warning = render.model_warning([ModelStatus("translation", "x", False, detail)])
     assert warning.rstrip().endswith("the end")
-    from translator import models
+    from translator.engines import models
 
     with pytest.raises(models.ModelNotFoundError, match="translator tiny-models"):
         models.resolve("nobody/no-such-model-anywhere")

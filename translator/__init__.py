@@ -1,18 +1,18 @@
-"""Slovenian news → English, condensed. See README.md for the tour."""
+"""Slovenian news → English, condensed. The docs (docs/, built with MkDocs) give the tour."""
 
-from ._version import __version__
-from .api import split_sentences, summarize, translate, translate_and_summarize
-from .cache import CacheUnavailable
-from .engines import EngineUnavailable
-from .errors import InvalidInputError, InvalidTypeError, TranslatorError
-from .formats import FileFormatError, FileTooLargeError, MarkupTooComplexError
-from .inputs import InvalidTextError
-from .language import UnsupportedLanguageError
-from .models import ModelNotFoundError
-from .options import RuntimeOptions, SummaryOptions, TranslationOptions
-from .results import Segment, Translation, TranslationAndSummary
-from .summarize import Summarizer
-from .translate import Translator
+from translator._version import __version__
+from translator.api import split_sentences, summarize, translate, translate_and_summarize
+from translator.core.cache import CacheUnavailable
+from translator.core.summarize import Summarizer
+from translator.core.translate import Translator
+from translator.engines import EngineUnavailable
+from translator.engines.models import ModelNotFoundError
+from translator.errors import InvalidInputError, InvalidTypeError, TranslatorError
+from translator.formats import FileFormatError, FileTooLargeError, MarkupTooComplexError
+from translator.options import RuntimeOptions, SummaryOptions, TranslationOptions
+from translator.results import Segment, Translation, TranslationAndSummary
+from translator.text.inputs import InvalidTextError
+from translator.text.language import UnsupportedLanguageError
 
 __all__ = [
     "__version__",

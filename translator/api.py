@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import overload
 
-from . import pipeline
-from .errors import InvalidTypeError
-from .inputs import check_texts
-from .results import TranslationAndSummary
-from .segment import split_sentences as _split_sentences
-from .summarize import Summarizer
-from .translate import Progress, Translator
+from translator.core import pipeline
+from translator.core.summarize import Summarizer
+from translator.core.translate import Progress, Translator
+from translator.errors import InvalidTypeError
+from translator.results import TranslationAndSummary
+from translator.text.inputs import check_texts
+from translator.text.segment import split_sentences as _split_sentences
 
 
 @overload

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .errors import InvalidInputError
+from translator.errors import InvalidInputError
 
 Engine = Literal["auto", "hf", "ct2"]
 SummaryLength = Literal["short", "medium", "long"]
@@ -31,7 +31,7 @@ MAX_FILE_BYTES = 64 * 2**20  # a document's size once unpacked (--max-file-mb); 
 
 @dataclass(frozen=True)
 class ServerLimits:
-    """What a public server allows a client (``translator serve`` flags; README "Running it in
+    """What a public server allows a client (``translator serve`` flags; docs: rest.md, "Running it in
     public"). Every size is counted as it arrives, never taken from a header.
 
     - ``header_timeout_s``: a request's line and headers must arrive within this many seconds of
@@ -80,7 +80,7 @@ class ServerLimits:
 DEFAULT_TRANSLATION_MODEL = "Helsinki-NLP/opus-mt-tc-big-zls-en"
 DEFAULT_SUMMARY_MODEL = "sshleifer/distilbart-cnn-12-6"
 
-# The environment variables the project reads (README: "Models and offline use").
+# The environment variables the project reads (docs: configuration.md, generated from this module).
 ENV_TRANSLATION_MODEL = "TRANSLATOR_TRANSLATION_MODEL"
 ENV_SUMMARY_MODEL = "TRANSLATOR_SUMMARY_MODEL"
 ENV_DEVICE = "TRANSLATOR_DEVICE"
@@ -131,7 +131,7 @@ ENV_METRICS_TOKEN = "TRANSLATOR_METRICS_TOKEN"
 
 def env(name: str) -> str | None:
     """The environment variable ``name``, stripped; None when unset or empty. The one place the
-    package reads its environment (README: "Settings")."""
+    package reads its environment (docs: configuration.md)."""
     value = os.environ.get(name, "").strip()
     return value or None
 
@@ -200,7 +200,7 @@ class TranslationOptions:
     # switch off for bulk jobs on a model that loops often.
     scores: bool = True
     # Source languages the model translates (ISO 639-1); empty: the default model's South Slavic
-    # ones (translator.language.SUPPORTED_SOURCES). Set it for another MarianMT pair, e.g. ("de",).
+    # ones (translator.text.language.SUPPORTED_SOURCES). Set it for another MarianMT pair, e.g. ("de",).
     sources: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:

@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from .options import ENV_CACHE_DIR, ENV_CT2_DIR, ENV_MODELS_DIR, env
+from translator.options import ENV_CACHE_DIR, ENV_CT2_DIR, ENV_MODELS_DIR, env
 
 TRANSLATION_CACHE_NAME = "translations.sqlite"
 

@@ -134,7 +134,7 @@ class Translation:
 
 @dataclass(frozen=True)
 class TranslationAndSummary:
-    """What every entry point gets from :func:`translator.pipeline.run`.
+    """What every entry point gets from :func:`translator.core.pipeline.run`.
 
     ``summary`` is None when no summary was asked for, ``""`` for empty English. ``parts`` is the
     English of each input unit when the pipeline was given a document as units (the folder batch).

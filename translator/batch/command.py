@@ -37,12 +37,12 @@ import sys
 import time
 from typing import Any
 
-from .config import Config, UsageError, configure, inside
-from .distributed import Processes
-from .manifest import MANIFEST_NAME, compact_manifest, manifest_files, read_manifest, written_outputs
-from .plan import Walk, assign_outputs, shard_files, walk_tree, work_groups
-from .report import KEPT_STATUSES, FileResult, print_summary, write_report
-from .tidy import clean_run_temp_files, remove_stale_outputs
+from translator.batch.config import Config, UsageError, configure, inside
+from translator.batch.distributed import Processes
+from translator.batch.manifest import MANIFEST_NAME, compact_manifest, manifest_files, read_manifest, written_outputs
+from translator.batch.plan import Walk, assign_outputs, shard_files, walk_tree, work_groups
+from translator.batch.report import KEPT_STATUSES, FileResult, print_summary, write_report
+from translator.batch.tidy import clean_run_temp_files, remove_stale_outputs
 
 
 def _finish(
@@ -75,8 +75,8 @@ def main(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"translator batch: error: {exc}", file=sys.stderr)
         return 2
-    from ..files import SUPPORTED_SUFFIXES, output_suffix
-    from .runner import Runner
+    from translator.batch.runner import Runner
+    from translator.formats.files import SUPPORTED_SUFFIXES, output_suffix
 
     procs = Processes()
     try:

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from ..cache import DEFAULT_CACHE_MB, parse_spec
-from ..errors import InvalidInputError, TranslatorError
-from ..options import MAX_FILE_BYTES, RuntimeOptions, check_beams, check_length, env_int
+from translator.core.cache import DEFAULT_CACHE_MB, parse_spec
+from translator.errors import InvalidInputError, TranslatorError
+from translator.options import MAX_FILE_BYTES, RuntimeOptions, check_beams, check_length, env_int
 
 REPORT_NAME = "report.json"
 # Source bytes of a work group, the files whose sentences share translate calls (plan.py); 1
@@ -128,9 +128,9 @@ def _folders(args: BatchArgs) -> tuple[Path, Path, Path]:
 
 def configure(namespace: argparse.Namespace) -> Config:
     """Check the arguments and the runtime settings; raise UsageError for anything a user must fix."""
-    from ..files import SUPPORTED_SUFFIXES
-    from ..language import route
-    from ..models import resolve_device
+    from translator.engines.models import resolve_device
+    from translator.formats.files import SUPPORTED_SUFFIXES
+    from translator.text.language import route
 
     args = BatchArgs.from_namespace(namespace)
     in_dir, out_dir, report = _folders(args)

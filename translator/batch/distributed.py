@@ -13,7 +13,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from ..options import env_int, launched_processes
+from translator.options import env_int, launched_processes
 
 logger = logging.getLogger("translator")
 

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import IO, Any
 
-from ..io import atomic_write
+from translator.system.durable import atomic_write
 
 MANIFEST_NAME = ".translator-manifest.jsonl"
 MANIFEST_PART = ".translator-manifest.rank{rank}.jsonl"

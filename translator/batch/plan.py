@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import inside
+from translator.batch.config import inside
 
 SUMMARY_SUFFIX = ".summary.txt"
 

@@ -1,11 +1,11 @@
 """Progress bars of a batch run on stderr: files, and sentences within the current work group
-(the shared :class:`translator.io.ProgressBars`, drawn on a terminal only)."""
+(the shared :class:`translator.system.durable.ProgressBars`, drawn on a terminal only)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..io import ProgressBars
+from translator.system.terminal import ProgressBars
 
 
 class Bars(ProgressBars):

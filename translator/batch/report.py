@@ -7,9 +7,9 @@ import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..io import atomic_write
-from .config import Config
-from .plan import Walk
+from translator.batch.config import Config
+from translator.batch.plan import Walk
+from translator.system.durable import atomic_write
 
 # done: translated in this run; up-to-date: its outputs were already there from an earlier run
 # (nothing to do); skipped: in a language the model does not translate (no outputs); failed;
@@ -83,7 +83,7 @@ def write_report(
 def summary_line(report: dict[str, Any], cfg: Config) -> str:
     """``translator batch: 0 translated, 5 up to date, 1 skipped (in German, which the model does
     not translate), 0 failed, 0 unsupported; ...``: each status counted apart."""
-    from ..language import language_name
+    from translator.text.language import language_name
 
     counts = report["counts"]
     removed = f", {len(report['removed'])} outdated outputs removed" if report["removed"] else ""

@@ -7,21 +7,21 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ..cache import open_cache
-from ..files import Document, read_document, render_document
-from ..io import atomic_write
-from ..language import Route, UnsupportedLanguageError
-from ..models import ModelNotFoundError
-from ..pipeline import run_documents
-from ..results import TranslationAndSummary, least_confident
-from ..summarize import Summarizer
-from ..translate import Translator
-from .config import Config
-from .distributed import Processes
-from .manifest import DONE_STATUSES, MANIFEST_NAME, MANIFEST_PART, REFUSED, ManifestWriter, Record
-from .plan import FileState, SourceFile, WorkGroup, sha256_file
-from .progress import Bars
-from .report import FileResult
+from translator.batch.config import Config
+from translator.batch.distributed import Processes
+from translator.batch.manifest import DONE_STATUSES, MANIFEST_NAME, MANIFEST_PART, REFUSED, ManifestWriter, Record
+from translator.batch.plan import FileState, SourceFile, WorkGroup, sha256_file
+from translator.batch.progress import Bars
+from translator.batch.report import FileResult
+from translator.core.cache import open_cache
+from translator.core.pipeline import run_documents
+from translator.core.summarize import Summarizer
+from translator.core.translate import Translator
+from translator.engines.models import ModelNotFoundError
+from translator.formats.files import Document, read_document, render_document
+from translator.results import TranslationAndSummary, least_confident
+from translator.system.durable import atomic_write
+from translator.text.language import Route, UnsupportedLanguageError
 
 logger = logging.getLogger("translator")
 

@@ -9,8 +9,8 @@ import os
 from collections.abc import Collection, Iterable
 from pathlib import Path, PurePosixPath
 
-from ..io import TMP_SUFFIX, clean_temp_files
-from .config import inside
+from translator.batch.config import inside
+from translator.system.durable import TMP_SUFFIX, clean_temp_files
 
 logger = logging.getLogger("translator")
 

@@ -9,10 +9,9 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from ..cache.base import DEFAULT_CACHE_MB
-from ..errors import InvalidInputError, surface
-from ..io import is_terminal
-from ..options import (
+from translator.core.cache.base import DEFAULT_CACHE_MB
+from translator.errors import InvalidInputError, surface
+from translator.options import (
     DEFAULT_BEAMS,
     DEFAULT_SUMMARY_MODEL,
     DEFAULT_TRANSLATION_MODEL,
@@ -25,6 +24,7 @@ from ..options import (
     check_beams,
     check_device,
 )
+from translator.system.terminal import is_terminal
 
 logger = logging.getLogger("translator")
 
@@ -64,7 +64,7 @@ def check_source(value: str) -> str:
     """``--source``: "auto" or a language the default model translates (tags such as "slv" and
     "sr-Latn" are accepted); ValueError naming the valid ones. Checked by argparse, so every
     command refuses a bad one alike: exit code 2 and the same message."""
-    from ..language import route
+    from translator.text.language import route
 
     route("", value)
     return value
@@ -132,7 +132,7 @@ def add_file_limit(parser: argparse.ArgumentParser) -> None:
 
 
 def add_cache_options(parser: argparse.ArgumentParser) -> None:
-    """--cache [SPEC] and --translation-cache-mb: the sentence cache (README: Translation cache)."""
+    """--cache [SPEC] and --translation-cache-mb: the sentence cache (docs: operating.md, Translation cache)."""
     parser.add_argument(
         "--cache",
         nargs="?",
@@ -154,7 +154,7 @@ def add_cache_options(parser: argparse.ArgumentParser) -> None:
 
 def _open_cache(args: argparse.Namespace):
     """The translation cache ``--cache`` names (None: none); UsageError for a bad spec or size."""
-    from ..cache import open_cache
+    from translator.core.cache import open_cache
 
     try:
         return open_cache(getattr(args, "cache", None), getattr(args, "translation_cache_mb", DEFAULT_CACHE_MB))

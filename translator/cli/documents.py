@@ -8,12 +8,10 @@ import logging
 import sys
 from pathlib import Path
 
-from ..extras import needs_extra
-from ..options import (
-    MAX_FILE_BYTES,
-)
-from ..paths import translator_command
-from .common import WARNINGS_SHOWN, UsageError, _max_bytes, _open_cache
+from translator.cli.common import WARNINGS_SHOWN, UsageError, _max_bytes, _open_cache
+from translator.errors import needs_extra
+from translator.options import MAX_FILE_BYTES
+from translator.paths import translator_command
 
 logger = logging.getLogger("translator")
 
@@ -36,7 +34,7 @@ def _read_stdin() -> str:
     """Standard input decoded as a text file is (BOM, UTF-8, the Slovenian code pages ...), so
     bytes the terminal's encoding cannot decode never reach the model as lone surrogates.
     Raises FileFormatError for binary input."""
-    from ..formats.encoding import decode_text, normalize_newlines
+    from translator.formats.encoding import decode_text, normalize_newlines
 
     raw = getattr(sys.stdin, "buffer", None)
     if raw is None:  # a text stream put in place by the caller (tests, embedding)
@@ -52,7 +50,7 @@ def _read_text(source: str, max_bytes: int = MAX_FILE_BYTES) -> str:
     path = _input_path(source)
     if path is None:
         return _read_stdin()
-    from ..files import document_text, read_document
+    from translator.formats.files import document_text, read_document
 
     return document_text(read_document(path, max_bytes))
 
@@ -71,8 +69,8 @@ def _print_warnings(warnings: list[str], quiet: bool) -> None:
 
 
 def _engines(args: argparse.Namespace, *, translation: bool = True, summary: bool = False):
-    from ..summarize import Summarizer
-    from ..translate import Translator
+    from translator.core.summarize import Summarizer
+    from translator.core.translate import Translator
 
     common = dict(device=args.device, engine=args.engine, num_beams=args.beams)
     translator = (
@@ -85,9 +83,9 @@ def _engines(args: argparse.Namespace, *, translation: bool = True, summary: boo
 
 
 def _translate(args: argparse.Namespace) -> int:
-    from .. import pipeline
-    from ..files import read_document, render_document
-    from ..io import atomic_write
+    from translator.core import pipeline
+    from translator.formats.files import read_document, render_document
+    from translator.system.durable import atomic_write
 
     if args.input.lower().startswith(("http://", "https://")):
         return _translate_link(args)
@@ -140,8 +138,8 @@ def _translate(args: argparse.Namespace) -> int:
 def _translate_link(args: argparse.Namespace) -> int:
     """``translator translate URL``: the article at URL (its main text, no menus or comments)
     fetched and translated, title first; ``--json`` adds ``title`` (English) and ``article``."""
-    from ..io import atomic_write
-    from ..news import FetchLimits, fetch_article, translate_article
+    from translator.news import FetchLimits, fetch_article, translate_article
+    from translator.system.durable import atomic_write
 
     article = fetch_article(args.input, limits=FetchLimits(max_bytes=_max_bytes(args)))
     translator, summarizer = _engines(args, summary=args.summary)
@@ -165,7 +163,7 @@ def _translate_link(args: argparse.Namespace) -> int:
 
 def _stream_to_stdout(text, translator, summarizer, length):
     """Print the English as it grows (the first paragraph within seconds); return the result."""
-    from .. import pipeline
+    from translator.core import pipeline
 
     printed = ""
     result = None
@@ -182,7 +180,8 @@ def _stream_to_stdout(text, translator, summarizer, length):
 
 def _summarize(args: argparse.Namespace) -> int:
     text = _read_text(args.input)
-    from .. import language, pipeline
+    from translator.core import pipeline
+    from translator.text import language
 
     found = language.identify(text)  # the decision translate and the server make for source=auto
     if found.language != language.PASSTHROUGH and found.confidence > 0:

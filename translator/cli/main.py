@@ -5,22 +5,12 @@ from __future__ import annotations
 import logging
 import sys
 
-from ..errors import TranslatorError
-from ..extras import needs_extra
-from .common import UsageError, run_command
-from .documents import _summarize, _translate
-from .parser import build_parser
-from .serve import _serve
-from .tools import (
-    _batch,
-    _cache,
-    _download,
-    _evaluate,
-    _follow,
-    _keys,
-    _suggestions,
-    _tiny,
-)
+from translator.cli.common import UsageError, run_command
+from translator.cli.documents import _summarize, _translate
+from translator.cli.parser import build_parser
+from translator.cli.serve import _serve
+from translator.cli.tools import _batch, _cache, _download, _evaluate, _follow, _keys, _suggestions, _tiny
+from translator.errors import TranslatorError, needs_extra
 
 logger = logging.getLogger("translator")
 
@@ -60,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
-    from ..files import FileTooLargeError
+    from translator.formats.files import FileTooLargeError
 
     try:
         extra = COMMAND_EXTRAS.get(args.command)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 
-from .._version import __version__
-from .common import HelpFormatter, add_cache_options, add_file_limit, add_model_options
-from .serve import add_serve_arguments
-from .tools import add_admin_commands, add_cache_command, add_follow_command
+from translator._version import __version__
+from translator.cli.common import HelpFormatter, add_cache_options, add_file_limit, add_model_options
+from translator.cli.serve import add_serve_arguments
+from translator.cli.tools import add_admin_commands, add_cache_command, add_follow_command
 
 logger = logging.getLogger("translator")
 
@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_document_commands(commands: argparse._SubParsersAction) -> None:
     """translate, summarize and batch."""
-    from ..formats import SUPPORTED_SUFFIXES
+    from translator.formats import SUPPORTED_SUFFIXES
 
     suffixes = " ".join(SUPPORTED_SUFFIXES)  # the format registry: the help lists what is read
     p = commands.add_parser(
@@ -136,7 +136,7 @@ def _add_document_commands(commands: argparse._SubParsersAction) -> None:
 
 def _add_evaluate_command(commands: argparse._SubParsersAction) -> None:
     """translator evaluate."""
-    from ..options import DTYPES
+    from translator.options import DTYPES
 
     p = commands.add_parser(
         "evaluate",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 
-from ..cache.base import DEFAULT_CACHE_MB
-from ..options import (
+from translator.cli.common import UsageError, _max_bytes, add_file_limit, add_model_options
+from translator.core.cache.base import DEFAULT_CACHE_MB
+from translator.options import (
     DEFAULT_BEAMS,
     DEFAULT_HOST,
     DEFAULT_MAX_CHARS,
@@ -15,7 +16,6 @@ from ..options import (
     ENV_METRICS_TOKEN,
     env,
 )
-from .common import UsageError, _max_bytes, add_file_limit, add_model_options
 
 logger = logging.getLogger("translator")
 
@@ -106,7 +106,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
 
 
 def add_key_arguments(group: argparse._ArgumentGroup) -> None:
-    """API keys, as LibreTranslate's flags (README: Keys and limits)."""
+    """API keys, as LibreTranslate's flags (docs: rest.md, Keys and limits)."""
     group.add_argument(
         "--api-keys",
         nargs="?",
@@ -174,8 +174,8 @@ def add_libretranslate_arguments(group: argparse._ArgumentGroup) -> None:
 
 
 def add_operations_arguments(parser: argparse.ArgumentParser) -> None:
-    """Metrics, logs (README: Operating it)."""
-    group = parser.add_argument_group("operating it (README: Operating it)")
+    """Metrics, logs (docs: operating.md)."""
+    group = parser.add_argument_group("operating it (docs: operating.md)")
     group.add_argument("--metrics", action="store_true", help="serve Prometheus metrics at /metrics")
     group.add_argument(
         "--metrics-auth-token",
@@ -197,7 +197,7 @@ def add_operations_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-LIMIT_FLAGS = {  # ServerLimits field → (flag, type, help); README "Running it in public"
+LIMIT_FLAGS = {  # ServerLimits field → (flag, type, help); docs: rest.md, "Running it in public"
     "header_timeout_s": ("--header-timeout", float, "seconds for a request's line and headers to arrive"),
     "body_timeout_s": ("--body-timeout", float, "seconds for a request's body to arrive after its headers"),
     "keep_alive_s": ("--keep-alive", float, "seconds an idle keep-alive connection stays open"),
@@ -214,10 +214,10 @@ def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
     """The limits of a public server (translator.options.ServerLimits)."""
     from dataclasses import fields
 
-    from ..options import ServerLimits
+    from translator.options import ServerLimits
 
     defaults = ServerLimits()
-    group = parser.add_argument_group("limits for a public server (README: Running it in public)")
+    group = parser.add_argument_group("limits for a public server (docs: rest.md)")
     for item in fields(ServerLimits):
         if item.name in LIMIT_FLAGS:
             flag, kind, text = LIMIT_FLAGS[item.name]
@@ -233,9 +233,9 @@ def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
 
 def serve_settings(args: argparse.Namespace):
     """The page's ``Settings`` from ``translator serve``'s options; UsageError for a bad value."""
-    from ..options import ServerLimits
-    from ..ui import Settings
-    from ..ui.rest import load_api_keys
+    from translator.options import ServerLimits
+    from translator.server import Settings
+    from translator.server.rest import load_api_keys
 
     try:
         limits = ServerLimits(**{name: getattr(args, name) for name in LIMIT_FLAGS})
@@ -285,11 +285,11 @@ def serve_settings(args: argparse.Namespace):
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from ..io import check_port
+    from translator.system.ports import check_port
 
     if args.port:  # a busy port is said at once: before gradio is imported and the models load
         check_port(args.host, args.port)
-    from ..ui import launch
+    from translator.server import launch
 
     launch(serve_settings(args))
     return 0

@@ -7,12 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from ..options import (
-    DEFAULT_SUMMARY_MODEL,
-    DEFAULT_TRANSLATION_MODEL,
-)
-from ..paths import translator_command
-from .common import (
+from translator.cli.common import (
     HelpFormatter,
     UsageError,
     _argument_type,
@@ -20,20 +15,22 @@ from .common import (
     add_cache_options,
     add_model_options,
 )
-from .documents import _engines
+from translator.cli.documents import _engines
+from translator.options import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL
+from translator.paths import translator_command
 
 logger = logging.getLogger("translator")
 
 
 def check_interval(value: str) -> float:
     """``--every``: seconds in 90, 30s, 15m, 1h; ValueError otherwise."""
-    from ..news.follow import parse_interval
+    from translator.news.follow import parse_interval
 
     return parse_interval(value)
 
 
 def add_follow_command(commands: argparse._SubParsersAction) -> None:
-    """``translator follow FEED_OR_SITE... --out DIR [--once | --every 15m]`` (README: Follow the news)."""
+    """``translator follow FEED_OR_SITE... --out DIR [--once | --every 15m]`` (docs: news.md)."""
     p = commands.add_parser(
         "follow",
         help="follow news feeds or sites: each new article translated and summarised "
@@ -78,7 +75,7 @@ def add_follow_command(commands: argparse._SubParsersAction) -> None:
 
 
 def _follow(args: argparse.Namespace) -> int:
-    from ..news import FetchLimits, FollowConfig, follow
+    from translator.news import FetchLimits, FollowConfig, follow
 
     try:
         config = FollowConfig(
@@ -101,13 +98,13 @@ def _follow(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from ..batch import main as batch_main
+    from translator.batch import main as batch_main
 
     return batch_main(args)
 
 
 def _download(args: argparse.Namespace) -> int:
-    from .. import models
+    from translator.engines import models
 
     names = args.names or [DEFAULT_TRANSLATION_MODEL, DEFAULT_SUMMARY_MODEL]
     failed = 0
@@ -116,7 +113,7 @@ def _download(args: argparse.Namespace) -> int:
             folder = models.download(name)
             print(f"{name}: saved in {folder}")
             if args.ct2:
-                from ..engines.ct2_convert import convert
+                from translator.engines.ct2_convert import convert
 
                 print(f"{name}: CTranslate2 copy in {convert(folder)}")
         except models.ModelNotFoundError as exc:
@@ -154,7 +151,7 @@ def _cache(args: argparse.Namespace) -> int:
 
 
 def add_admin_commands(commands: argparse._SubParsersAction) -> None:
-    """``translator keys add|remove|list`` and ``translator suggestions export`` (README: Keys and
+    """``translator keys add|remove|list`` and ``translator suggestions export`` (docs: rest.md, Keys and
     limits): they work on the server's databases while it runs, without importing the page."""
     p = commands.add_parser(
         "keys",
@@ -214,8 +211,8 @@ def add_admin_commands(commands: argparse._SubParsersAction) -> None:
 def _keys(args: argparse.Namespace) -> int:
     import uuid
 
-    from ..paths import api_keys_path
-    from ..store import ApiKey, KeyStore
+    from translator.paths import api_keys_path
+    from translator.system.records import ApiKey, KeyStore
 
     store = KeyStore(args.api_keys_db_path or api_keys_path())
     if args.keys_action == "add":
@@ -236,9 +233,9 @@ def _keys(args: argparse.Namespace) -> int:
 def _suggestions(args: argparse.Namespace) -> int:
     import io
 
-    from ..io import atomic_write
-    from ..paths import suggestions_path
-    from ..store import SuggestionStore, export_suggestions
+    from translator.paths import suggestions_path
+    from translator.system.durable import atomic_write
+    from translator.system.records import SuggestionStore, export_suggestions
 
     store = SuggestionStore(args.suggestions_db_path or suggestions_path())
     if args.output is None:
@@ -252,7 +249,7 @@ def _suggestions(args: argparse.Namespace) -> int:
 
 
 def _tiny(args: argparse.Namespace) -> int:
-    from ..testing import build_all
+    from translator.testing import build_all
 
     marian, bart = build_all(Path(args.out_dir))
     print(f"tiny MarianMT: {marian}\ntiny BART: {bart}")
@@ -263,6 +260,6 @@ def _tiny(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     if bool(args.src) != bool(args.ref):
         raise UsageError("--src and --ref go together: the source lines and their line-aligned references")
-    from ..evaluation import main as evaluate_main
+    from translator.evaluation import main as evaluate_main
 
     return evaluate_main(args)

@@ -4,12 +4,15 @@ reassembly live above them (translate.py, summarize.py) and are shared by every 
 ``hf`` (transformers, :mod:`.hf`), ``ct2`` (CTranslate2, :mod:`.ct2`, converted by
 :mod:`.ct2_convert`), the ``auto`` choice (:mod:`.choose`) and one loaded copy per model
 (:mod:`.loaded`).
+
+Layer: imports text, system and the base modules (options, results, paths, errors); never formats,
+testing, core or above.
 """
 
-from ..options import ENGINES
-from .base import Ct2Unavailable, Engine, EngineUnavailable, ScoredIds
-from .choose import FallbackEngine, create_engine
-from .loaded import LoadedModel, clear_cache, load
+from translator.engines.base import Ct2Unavailable, Engine, EngineUnavailable, ScoredIds
+from translator.engines.choose import FallbackEngine, create_engine
+from translator.engines.loaded import LoadedModel, clear_cache, load
+from translator.options import ENGINES
 
 __all__ = [
     "ENGINES",

@@ -8,7 +8,7 @@ import math
 from collections.abc import Iterable
 from typing import Protocol
 
-from ..errors import TranslatorError
+from translator.errors import TranslatorError
 
 
 class EngineUnavailable(TranslatorError, RuntimeError):

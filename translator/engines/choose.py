@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..options import check_engine
-from .base import Ct2Unavailable, Engine
+from translator.engines.base import Ct2Unavailable, Engine
+from translator.options import check_engine
 
 logger = logging.getLogger("translator")
 
@@ -25,7 +25,7 @@ def _hf_dtype(dtype: str, device: str) -> str:
 
 
 def _transformers(path: Path, *, kind: str, device: str, dtype: str, reason: str) -> Engine:
-    from .hf import HFEngine
+    from translator.engines.hf import HFEngine
 
     logger.warning("engine auto: using transformers for %s model %s because %s", kind, path.name, reason)
     engine = HFEngine(path, device=device, dtype=_hf_dtype(dtype, device))
@@ -107,10 +107,10 @@ def create_engine(
     """
     engine = check_engine(engine)
     if engine == "hf":
-        from .hf import HFEngine
+        from translator.engines.hf import HFEngine
 
         return HFEngine(path, device=device, dtype=dtype)
-    from .ct2 import CT2Engine
+    from translator.engines.ct2 import CT2Engine
 
     def ct2() -> CT2Engine:
         return CT2Engine(

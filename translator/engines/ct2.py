@@ -16,12 +16,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..batching import GPU_MEMORY_SHARE, GPU_POSITIONS, budget_for_memory, plan_batches, sub_batch_budget
-from ..memory import share_one_arena
-from ..options import env_int
-from .base import Ct2Unavailable, ScoredIds, mean_score
-from .ct2_convert import convert, quantization_for, read_vocabulary
-from .ct2_settings import (
+from translator.engines.base import Ct2Unavailable, ScoredIds, mean_score
+from translator.engines.batching import (
+    GPU_MEMORY_SHARE,
+    GPU_POSITIONS,
+    budget_for_memory,
+    plan_batches,
+    sub_batch_budget,
+)
+from translator.engines.ct2_convert import convert, quantization_for, read_vocabulary
+from translator.engines.ct2_settings import (
     available_cores,
     bytes_per_position,
     compute_type,
@@ -29,8 +33,10 @@ from .ct2_settings import (
     cuda_free_bytes,
     thread_split,
 )
-from .cuda_libs import cuda_failure, preload_cublas_once
-from .tokenizer import read_json
+from translator.engines.cuda_libs import cuda_failure, preload_cublas_once
+from translator.engines.tokenizer import read_json
+from translator.options import env_int
+from translator.system.allocator import share_one_arena
 
 logger = logging.getLogger("translator")
 
@@ -47,7 +53,7 @@ __all__ = [
 ]
 
 ENV_MAX_POSITIONS = "TRANSLATOR_CT2_MAX_POSITIONS"
-"""Overrides the decoder positions a sub-batch may hold (:func:`translator.batching.sub_batch_budget`)."""
+"""Overrides the decoder positions a sub-batch may hold (:func:`translator.engines.batching.sub_batch_budget`)."""
 SCORE_SHARE = 32
 """A scoring batch (see CT2Engine._rescore) holds 1/SCORE_SHARE of a sub-batch's positions."""
 
@@ -97,7 +103,7 @@ class CT2Engine:
         self.path = convert(path, quantization_for(self.compute_type))
         if backend == "cpu":
             self.inter_threads, self.intra_threads = thread_split(kind=kind, inter=inter_threads, intra=intra_threads)
-            share_one_arena()  # before the workers start: translator/memory.py says why
+            share_one_arena()  # before the workers start: translator/system/allocator.py says why
         else:
             self.inter_threads, self.intra_threads = inter_threads or 1, intra_threads or min(4, available_cores())
         given_positions = max_positions or env_int(ENV_MAX_POSITIONS, 0)
@@ -126,7 +132,7 @@ class CT2Engine:
             self.probe()
 
     def _positions_budget(self, index: int) -> int:
-        """Decoder positions a sub-batch may hold (:func:`translator.batching.sub_batch_budget`):
+        """Decoder positions a sub-batch may hold (:func:`translator.engines.batching.sub_batch_budget`):
         on a GPU, what :data:`GPU_MEMORY_SHARE` of its free memory holds once the model is loaded
         (:func:`bytes_per_position`), or the fixed default where the free memory cannot be asked."""
         if self.backend == "cpu":
@@ -283,7 +289,7 @@ class CT2Engine:
         A forward pass holds the scores over the whole vocabulary for every target position
         (240 kB a position for a 60k vocabulary: 5 times a decoding position's attention cache),
         so the rows are scored in length-sorted batches of 1/:data:`SCORE_SHARE` of the decoding
-        budget (:func:`~translator.batching.plan_batches`), which the workers run side by side;
+        budget (:func:`~translator.engines.batching.plan_batches`), which the workers run side by side;
         in one batch, the 25 cut rows of a 2,000-token request took 1.5 GB."""
         prefix = list(self.prefix or [])
         targets = [prefix + [self.vocabulary[t] for t in results[i]] for i in rows]
@@ -378,7 +384,7 @@ class CT2Engine:
     def sub_batches(self, lengths: list[int], bounds: list[int], beams: int = 1) -> list[list[int]]:
         """Indices sorted by length, cut into contiguous groups (little padding, tight decoding
         bounds) of at most :attr:`max_positions` decoder positions, ``rows × beams × (source +
-        bound)`` (:func:`~translator.batching.plan_batches`), and at least one per worker. Each
+        bound)`` (:func:`~translator.engines.batching.plan_batches`), and at least one per worker. Each
         worker holds one group at a time, so the budget also bounds memory: the attention caches
         are about 48 kB a position for a transformer-big."""
         return plan_batches(lengths, self.max_positions, bounds=bounds, beams=beams, parts=self.inter_threads)

@@ -11,7 +11,7 @@ ahead of time with ``translator download --ct2``) into a cache folder:
 Each converted copy is ``<name>-<quantization>-<key>``, where the key hashes the source folder's
 resolved path and the name, size and mtime of each of its files (plus the CTranslate2 version), so
 two models, or two versions of one model, never share a copy. Conversion builds a hidden temporary
-folder and renames it into place (:func:`translator.io.build_folder`), so a half-converted folder
+folder and renames it into place (:func:`translator.system.durable.build_folder`), so a half-converted folder
 is never used; a file lock makes a second process wait for the first instead of converting twice
 (and the rename keeps the first complete copy where locks are not available). A large model
 converts in a child process: loading the transformers model takes about twice the memory of the
@@ -36,9 +36,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..io import build_folder, remove_stale_builds
-from ..paths import ct2_dir, models_dir, user_cache_dir
-from .base import Ct2Unavailable
+from translator.engines.base import Ct2Unavailable
+from translator.paths import ct2_dir, models_dir, user_cache_dir
+from translator.system.durable import build_folder, remove_stale_builds
 
 logger = logging.getLogger("translator")
 
@@ -221,7 +221,7 @@ def _write_marker(tmp: Path, source: Path, quantization: str) -> None:
 
 def _vocabulary_check(source: Path, vocabulary: list[str]) -> dict[str, Any]:
     """The engine passes token ids through as vocabulary indices: make sure they agree."""
-    from .tokenizer import load_tokenizer
+    from translator.engines.tokenizer import load_tokenizer
 
     tokenizer = load_tokenizer(source)
     tokens = tokenizer.convert_ids_to_tokens(list(range(len(vocabulary))))

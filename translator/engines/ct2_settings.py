@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .base import Ct2Unavailable
-from .ct2_convert import DTYPE_ALIASES, QUANTIZATIONS
-from .cuda_libs import cuda_failure
+from translator.engines.base import Ct2Unavailable
+from translator.engines.ct2_convert import DTYPE_ALIASES, QUANTIZATIONS
+from translator.engines.cuda_libs import cuda_failure
 
 __all__ = ["available_cores", "bytes_per_position", "compute_type", "ct2_device", "cuda_free_bytes", "thread_split"]
 

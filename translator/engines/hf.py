@@ -10,17 +10,17 @@ from typing import Any
 import torch
 from transformers import LogitsProcessor, LogitsProcessorList
 
-from .. import batching
-from ..batching import budget_for_memory, plan_batches
-from ..options import DEFAULT_BEAMS
-from .base import ScoredIds, mean_score
+from translator.engines import batching
+from translator.engines.base import ScoredIds, mean_score
+from translator.engines.batching import budget_for_memory, plan_batches
+from translator.options import DEFAULT_BEAMS
 
 logger = logging.getLogger("translator")
 
 _DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 CPU_BATCH_TOKENS = 2048
 GPU_BATCH_TOKENS = (2048, 65536)  # the smallest and largest call sized from a GPU's free memory
-GPU_MEMORY_SHARE = batching.GPU_MEMORY_SHARE  # of the free memory at load (see translator.batching)
+GPU_MEMORY_SHARE = batching.GPU_MEMORY_SHARE  # of the free memory at load (see translator.engines.batching)
 OUTPUT_RATIO = 3  # decoder positions per source token: the bound is 2 × source + 16, plus the source
 WARM_UP_SHAPES = ((1, 8), (16, 32), (64, 48))  # (rows, source tokens) of the warm-up batches
 WARM_UP_TOKENS = 16
@@ -59,7 +59,7 @@ def batch_tokens_for_memory(
 ) -> int:
     """Padded source tokens per ``generate`` call that ``share`` of ``free_bytes`` holds at
     ``per_token`` bytes each (:func:`bytes_per_source_token`), within ``limits``
-    (:func:`translator.batching.budget_for_memory`)."""
+    (:func:`translator.engines.batching.budget_for_memory`)."""
     return budget_for_memory(free_bytes, per_token, share=share, limits=limits)
 
 

@@ -14,12 +14,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ..cache import model_identity
-from ..models import Kind, resolve, resolve_device
-from ..options import RuntimeOptions, model_name
-from .base import Engine
-from .choose import create_engine
-from .tokenizer import load_tokenizer, read_json
+from translator.engines.base import Engine
+from translator.engines.choose import create_engine
+from translator.engines.models import Kind, model_identity, resolve, resolve_device
+from translator.engines.tokenizer import load_tokenizer, read_json
+from translator.options import RuntimeOptions, model_name
 
 logger = logging.getLogger("translator")
 
@@ -60,7 +59,7 @@ class LoadedModel:
 
     @cached_property
     def identity(self) -> str:
-        """A fingerprint of the model folder's files (:func:`translator.cache.model_identity`),
+        """A fingerprint of the model folder's files (:func:`translator.engines.models.model_identity`),
         computed on first use; part of every translation cache key. Raises OSError."""
         return model_identity(self.path)
 

@@ -7,17 +7,17 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from ..errors import InvalidInputError
-from .configs import RunConfig, check_config, parse_config
-from .data import EvalData, from_files, from_table, from_testset
-from .report import Report, render_text
-from .runner import evaluate
+from translator.errors import InvalidInputError
+from translator.evaluation.configs import RunConfig, check_config, parse_config
+from translator.evaluation.data import EvalData, from_files, from_table, from_testset
+from translator.evaluation.report import Report, render_text
+from translator.evaluation.runner import evaluate
 
 
 def load_data(args: argparse.Namespace) -> EvalData:
     """The lines ``args`` name: ``--testset``/``--langpair``, ``--data`` or ``--src``/``--ref``."""
     if args.testset:
-        from ..models import _offline
+        from translator.engines.models import _offline
 
         data = from_testset(args.testset, args.langpair, offline=_offline())
     elif args.data:
@@ -55,7 +55,7 @@ def hypotheses_path(path: Path, index: int, count: int) -> Path:
 
 def write_hypotheses(report: Report, path: Path) -> Report:
     """Write each run's hypotheses, one per line (atomically); return the report naming the files."""
-    from ..io import atomic_write
+    from translator.system.durable import atomic_write
 
     runs = []
     for index, run in enumerate(report.runs):

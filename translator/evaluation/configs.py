@@ -14,14 +14,8 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..errors import InvalidInputError
-from ..options import (
-    DTYPES,
-    SummaryOptions,
-    TranslationOptions,
-    check_device,
-    check_engine,
-)
+from translator.errors import InvalidInputError
+from translator.options import DTYPES, SummaryOptions, TranslationOptions, check_device, check_engine
 
 TASKS = ("translation", "summary")
 RUNTIME_KEYS = ("model", "engine", "device", "dtype")

@@ -18,7 +18,7 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InvalidInputError, TranslatorError
+from translator.errors import InvalidInputError, TranslatorError
 
 # Source and reference field names tried, in order, in a JSONL file when none is given.
 SOURCE_FIELDS = ("source", "src", "article", "document", "text")

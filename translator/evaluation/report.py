@@ -6,9 +6,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .configs import RunConfig
-from .measure import format_bytes
-from .scores import MetricScore
+from translator.evaluation.configs import RunConfig
+from translator.evaluation.measure import format_bytes
+from translator.evaluation.scores import MetricScore
 
 SOURCE_SHOWN = 70  # characters of each text shown in the worst-lines list
 

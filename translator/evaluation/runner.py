@@ -3,7 +3,7 @@ score it.
 
 Translation: every source line is its own document (``pipeline.run_documents``), so sentence
 splitting, batching, guards and retries are exactly those of ``translator translate``. Summaries:
-every source line is one English document for :class:`~translator.summarize.Summarizer`.
+every source line is one English document for :class:`~translator.core.summarize.Summarizer`.
 An empty source line gives an empty hypothesis in its place (see :mod:`.scores` for how scores
 treat it).
 """
@@ -16,11 +16,11 @@ import re
 import time
 from collections.abc import Callable, Sequence
 
-from .configs import RunConfig, check_config
-from .data import EvalData, source_fingerprint
-from .measure import PeakMemory
-from .report import LineResult, Report, RunResult
-from .scores import corpus_scores, line_scores
+from translator.evaluation.configs import RunConfig, check_config
+from translator.evaluation.data import EvalData, source_fingerprint
+from translator.evaluation.measure import PeakMemory
+from translator.evaluation.report import LineResult, Report, RunResult
+from translator.evaluation.scores import corpus_scores, line_scores
 
 DEFAULT_WORST = 10
 # Every character Python or an editor may take for a line break: a hypothesis stays one line.
@@ -49,22 +49,22 @@ def count_output_tokens(tokenizer, texts: list[str]) -> int:
 def _worker(task: str, config: RunConfig):
     runtime = dict(device=config.device, engine=config.engine, dtype=config.dtype)
     if task == "translation":
-        from ..translate import Translator
+        from translator.core.translate import Translator
 
         extra = {"source": config.lang} if config.lang else {}
         return Translator(config.model, **runtime, **extra, **config.options)
-    from ..summarize import Summarizer
+    from translator.core.summarize import Summarizer
 
     return Summarizer(config.model, **runtime, **config.options)
 
 
 def _generate(task: str, worker, sources: list[str]) -> tuple[list[str], list[float | None]]:
     if task == "translation":
-        from ..pipeline import run_documents
+        from translator.core.pipeline import run_documents
 
         results = run_documents([[line] for line in sources], worker)
         return [one_line(r.translation) for r in results], [line_confidence(r.segments) for r in results]
-    from ..pipeline import summarize
+    from translator.core.pipeline import summarize
 
     return [one_line(summarize(document, worker)) for document in sources], [None] * len(sources)
 
@@ -135,7 +135,7 @@ def evaluate(
     Between configurations the loaded models are dropped (``engines.clear_cache``) so each peak
     memory is its own. Raises ValueError when there is nothing to translate.
     """
-    from ..engines import clear_cache
+    from translator.engines import clear_cache
 
     if not configs:
         raise ValueError("no configuration to evaluate")

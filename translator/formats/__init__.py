@@ -1,9 +1,11 @@
-"""Readers and writers for the supported document formats; use :mod:`translator.files`.
+"""Readers and writers for the supported document formats; use :mod:`translator.formats.files`.
 
 Each format module exposes a class with ``units`` (texts to translate, in order), ``text``
 (plain text of the document), ``warnings`` and ``render(translations) -> str | bytes``.
-Text formats see and return text with ``"\\n"`` line endings; :mod:`translator.files` does
+Text formats see and return text with ``"\\n"`` line endings; :mod:`translator.formats.files` does
 the decoding, encoding and line-ending conversion.
+
+Layer: imports text, system and the base modules; never engines, testing, core or above.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Protocol
 
 from translator.errors import TranslatorError
 
-# The registry of the formats read: each suffix and its format (translator.files has the readers).
+# The registry of the formats read: each suffix and its format (translator.formats.files has the readers).
 # Everything that lists formats (the CLI's help, the REST API's, the page's upload) reads it here.
 FORMATS: dict[str, str] = {
     ".txt": "txt",

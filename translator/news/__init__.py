@@ -8,15 +8,18 @@ Modules, one job each: ``urls`` (which links may be fetched: the SSRF rule), ``f
 HTTP), ``article`` (main-text extraction, trafilatura), ``feeds`` (RSS/Atom, feed discovery),
 ``english`` (an article through the pipeline), ``digest`` (the files written), ``state`` (SQLite
 memory), ``report`` (round report, progress bars), ``follow`` (the loop).
+
+Layer: imports core, formats, engines, text, system and the base modules; never cli, server, batch
+or evaluation.
 """
 
-from .article import Article, extract_article, fetch_article
-from .english import EnglishArticle, translate_article
-from .errors import FeedError, FetchError, NotAnArticle, UrlRefused
-from .feeds import Feed, FeedItem, discover_feeds, parse_feed, read_feed
-from .fetch import FetchLimits, Pacer, fetch
-from .follow import FollowConfig, Follower, follow, parse_interval
-from .urls import check_public_url
+from translator.news.article import Article, extract_article, fetch_article
+from translator.news.english import EnglishArticle, translate_article
+from translator.news.errors import FeedError, FetchError, NotAnArticle, UrlRefused
+from translator.news.feeds import Feed, FeedItem, discover_feeds, parse_feed, read_feed
+from translator.news.fetch import FetchLimits, Pacer, fetch
+from translator.news.follow import FollowConfig, Follower, follow, parse_interval
+from translator.news.urls import check_public_url
 
 __all__ = [
     "Article",

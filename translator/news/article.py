@@ -12,10 +12,10 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .. import language
-from .errors import NotAnArticle
-from .fetch import PAGE_TYPES, FetchLimits, Pacer, fetch_text
-from .urls import Resolver
+from translator.news.errors import NotAnArticle
+from translator.news.fetch import PAGE_TYPES, FetchLimits, Pacer, fetch_text
+from translator.news.urls import Resolver
+from translator.text import language
 
 # trafilatura falls back to cruder extractors (which keep headings, bylines, and lose paragraphs)
 # when its main extraction is shorter than this; its default, 250 characters, is a short news item

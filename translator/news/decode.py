@@ -14,7 +14,7 @@ import importlib.util
 import zlib
 from collections.abc import Iterable, Iterator
 
-from .errors import FetchError
+from translator.news.errors import FetchError
 
 PIECE = 64 * 2**10
 SUPPORTED = ("gzip", "x-gzip", "deflate", "br", "identity")

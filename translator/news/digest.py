@@ -1,4 +1,4 @@
-"""What ``translator follow`` writes into DIR, every file atomically (translator/io.py):
+"""What ``translator follow`` writes into DIR, every file atomically (translator/system/durable.py):
 
 - ``items/<date>-<slug>.json``: the project's one result shape with the English ``title`` and the
   ``article`` metadata (:meth:`EnglishArticle.to_dict`),
@@ -22,10 +22,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
-from .._version import __version__
-from ..io import atomic_write
-from .english import EnglishArticle
-from .state import ItemRow
+from translator._version import __version__
+from translator.news.english import EnglishArticle
+from translator.news.state import ItemRow
+from translator.system.durable import atomic_write
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 MAX_SLUG = 60

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .. import pipeline
-from ..results import Segment, TranslationAndSummary
-from ..summarize import Summarizer
-from ..translate import Progress, Translator
-from .article import Article
+from translator.core import pipeline
+from translator.core.summarize import Summarizer
+from translator.core.translate import Progress, Translator
+from translator.news.article import Article
+from translator.results import Segment, TranslationAndSummary
 
 
 @dataclass(frozen=True)

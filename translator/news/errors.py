@@ -3,7 +3,7 @@ whose message names the link and what went wrong."""
 
 from __future__ import annotations
 
-from ..errors import InvalidInputError, TranslatorError
+from translator.errors import InvalidInputError, TranslatorError
 
 
 class UrlRefused(InvalidInputError):

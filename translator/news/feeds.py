@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
-from .errors import FeedError
-from .fetch import FEED_TYPES, PAGE_TYPES, Fetched, FetchLimits, Pacer, fetch
-from .urls import Resolver
+from translator.news.errors import FeedError
+from translator.news.fetch import FEED_TYPES, PAGE_TYPES, Fetched, FetchLimits, Pacer, fetch
+from translator.news.urls import Resolver
 
 FEED_LINK_TYPES = ("application/rss+xml", "application/atom+xml")
 

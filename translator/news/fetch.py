@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 import httpx
 from bs4.dammit import EncodingDetector
 
-from .._version import __version__
-from ..formats import FileFormatError
-from ..formats.encoding import decode_text, text_codec
-from .decode import ACCEPT_ENCODING, decoded, encodings
-from .errors import FetchError, UrlRefused
-from .urls import Resolver, check_public_url, parse_url, split_url
+from translator._version import __version__
+from translator.formats import FileFormatError
+from translator.formats.encoding import decode_text, text_codec
+from translator.news.decode import ACCEPT_ENCODING, decoded, encodings
+from translator.news.errors import FetchError, UrlRefused
+from translator.news.urls import Resolver, check_public_url, parse_url, split_url
 
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = (

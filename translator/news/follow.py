@@ -20,19 +20,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidInputError, TranslatorError
-from ..language import UnsupportedLanguageError
-from ..models import ModelNotFoundError
-from ..summarize import Summarizer
-from ..translate import Translator
-from . import digest, report
-from .article import Article, fetch_article
-from .english import translate_article
-from .errors import NotAnArticle
-from .feeds import FeedItem, read_feed
-from .fetch import FetchLimits, Pacer
-from .state import FeedRow, ItemRow, State
-from .urls import Resolver
+from translator.core.summarize import Summarizer
+from translator.core.translate import Translator
+from translator.engines.models import ModelNotFoundError
+from translator.errors import InvalidInputError, TranslatorError
+from translator.news import digest, report
+from translator.news.article import Article, fetch_article
+from translator.news.english import translate_article
+from translator.news.errors import NotAnArticle
+from translator.news.feeds import FeedItem, read_feed
+from translator.news.fetch import FetchLimits, Pacer
+from translator.news.state import FeedRow, ItemRow, State
+from translator.news.urls import Resolver
+from translator.text.language import UnsupportedLanguageError
 
 logger = logging.getLogger("translator")
 

@@ -11,13 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..io import ProgressBars, atomic_write
+from translator.system.durable import atomic_write
+from translator.system.terminal import ProgressBars
 
 ITEM_STATUSES = ("new", "updated", "unchanged", "skipped", "failed")
 
 
 class Bars(ProgressBars):
-    """An articles bar and a sentences bar on stderr (the shared :class:`translator.io.ProgressBars`):
+    """An articles bar and a sentences bar on stderr (the shared :class:`translator.system.durable.ProgressBars`):
     every method is a no-op when disabled or when stderr is not a terminal (cron, systemd)."""
 
     def __init__(self, items: int, enabled: bool) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import httpx
 
-from .errors import FetchError, UrlRefused
+from translator.news.errors import FetchError, UrlRefused
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], list[str]]  # (host, port) -> the addresses it resolves to

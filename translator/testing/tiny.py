@@ -23,7 +23,7 @@ models never choose end-of-sentence on their own: always bound generation with `
 Builds are deterministic (same arguments, same files) and idempotent: a folder that already
 holds a complete build with the same arguments (see ``tiny-build.json``, written last) is
 returned untouched. A build goes to a temporary sibling folder first and is renamed into place
-(:func:`translator.io.build_folder`).
+(:func:`translator.system.durable.build_folder`).
 """
 
 from __future__ import annotations
@@ -37,10 +37,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..io import build_folder
-from ..paths import EXAMPLES
-from .shapes import BART_SHAPES, MARIAN_SHAPES, SHAPE_ALIASES, ModelShape, architecture, save_random_model
-from .tokenizers import (
+from translator.paths import EXAMPLES
+from translator.system.durable import build_folder
+from translator.testing.shapes import (
+    BART_SHAPES,
+    MARIAN_SHAPES,
+    SHAPE_ALIASES,
+    ModelShape,
+    architecture,
+    save_random_model,
+)
+from translator.testing.tokenizers import (
     BART_BOS_ID,
     BART_EOS_ID,
     BART_MASK_ID,

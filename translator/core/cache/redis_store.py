@@ -1,0 +1,116 @@
+"""The translation cache on a Redis server, shared by several machines."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+from translator.core.cache.base import DEFAULT_CACHE_MB, CachedPiece, CacheStats, CacheUnavailable, chunks, pieces
+
+logger = logging.getLogger("translator")
+
+
+def _redacted(url: str) -> str:
+    """``url`` without its password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+class RedisCache:
+    """A translation cache on a Redis server (the maintained ``redis`` client): keys
+    ``translator:tc:<sha256>``, JSON values, each with a sliding expiry of ``ttl_s`` seconds
+    (renewed on every hit; None: none). Redis does the eviction: give it ``maxmemory`` and
+    ``maxmemory-policy allkeys-lru``; ``max_bytes`` is kept for :meth:`stats` only. Raises
+    CacheUnavailable when the server does not answer."""
+
+    PREFIX = "translator:tc:"
+
+    def __init__(
+        self, url: str, max_bytes: int = DEFAULT_CACHE_MB * 2**20, *, ttl_s: int | None = 30 * 24 * 3600
+    ) -> None:
+        self.where = _redacted(url)
+        try:
+            import redis
+        except ImportError as exc:
+            raise CacheUnavailable(
+                f"translation cache {self.where}: the redis client is missing ({exc}); fix: pip install redis"
+            ) from exc
+        self.max_bytes = int(max_bytes)
+        self.ttl_s = ttl_s
+        self.hits = self.misses = 0
+        self._errors = (redis.RedisError, OSError)
+        self._lock = threading.Lock()
+        try:
+            self._client = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=10)
+            self._client.ping()
+        except (redis.RedisError, OSError, ValueError) as exc:
+            raise CacheUnavailable(f"translation cache {self.where} does not answer: {exc}") from exc
+
+    def _count(self, asked: int, found: int) -> None:
+        with self._lock:
+            self.hits += found
+            self.misses += asked - found
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, CachedPiece]:
+        """See :class:`TranslationCache`: one round trip per 500 keys (GETEX renews the expiry)."""
+        keys = list(dict.fromkeys(keys))
+        values: dict[str, bytes | None] = {}
+        try:
+            for chunk in chunks(keys):
+                pipe = self._client.pipeline(transaction=False)
+                for key in chunk:
+                    if self.ttl_s:
+                        pipe.getex(self.PREFIX + key, ex=self.ttl_s)
+                    else:
+                        pipe.get(self.PREFIX + key)
+                values.update(zip(chunk, pipe.execute()))
+        except self._errors as exc:
+            logger.warning("translation cache %s: could not read (%s); translating without it", self.where, exc)
+        found = pieces(values)
+        self._count(len(keys), len(found))
+        return found
+
+    def put_many(self, items: Mapping[str, CachedPiece]) -> None:
+        """See :class:`TranslationCache`."""
+        try:
+            keys = list(items)
+            for chunk in chunks(keys):
+                pipe = self._client.pipeline(transaction=False)
+                for key in chunk:
+                    pipe.set(self.PREFIX + key, items[key].to_json().encode("utf-8", "surrogatepass"), ex=self.ttl_s)
+                pipe.execute()
+        except self._errors as exc:
+            logger.warning("translation cache %s: could not write (%s)", self.where, exc)
+
+    def _keys(self) -> Iterator[bytes]:
+        return self._client.scan_iter(match=self.PREFIX + "*", count=1000)
+
+    def stats(self) -> CacheStats:
+        """See :class:`TranslationCache`: counts the keys with the prefix (SCAN) and their sizes."""
+        entries = size = 0
+        try:
+            for chunk in chunks(list(self._keys())):
+                pipe = self._client.pipeline(transaction=False)
+                for key in chunk:
+                    pipe.strlen(key)
+                size += sum(len(key) + (length or 0) for key, length in zip(chunk, pipe.execute()))
+                entries += len(chunk)
+        except self._errors as exc:
+            raise CacheUnavailable(f"translation cache {self.where} cannot be read: {exc}") from exc
+        return CacheStats(entries, size, self.where, self.hits, self.misses)
+
+    def clear(self) -> int:
+        """See :class:`TranslationCache`: deletes the keys with the prefix (SCAN, then UNLINK)."""
+        removed = 0
+        try:
+            for chunk in chunks(list(self._keys())):
+                removed += self._client.unlink(*chunk)
+        except self._errors as exc:
+            raise CacheUnavailable(f"translation cache {self.where} cannot be cleared: {exc}") from exc
+        return removed

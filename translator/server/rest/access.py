@@ -1,0 +1,212 @@
+"""Who may call the REST API, how often and how much: API keys, requests per minute, characters.
+
+Keys come from two places, as the operator prefers: the keys file (``--api-keys FILE``, read at
+start) and the keys database (``translator keys add KEY``, read again every few seconds, so keys
+are added and removed without a restart; translator/system/records.py). The keys file has one key per
+line, optionally followed by that key's requests per minute and characters per text; ``#``
+starts a comment::
+
+    # KEY                               REQ_PER_MINUTE  CHAR_LIMIT
+    2f1c7d8e-newsroom                   120             20000
+    5a9b0c3d-intranet                   0               # 0: no request limit
+    9e8d7c6b-trial
+
+As in LibreTranslate, keys give their holders their own limits; a caller without a key is served
+at the server's limits unless ``--require-api-key`` (then 403), and a key the server does not
+know is refused (403 ``Invalid API key``) whenever the server has keys. A client without a limit
+of its own gets the server's (``--req-limit``, ``--char-limit`` per text); the page's
+``--max-chars`` bounds every request. Requests are counted per key, or per client address for
+callers without a key, in a moving one-minute window (the ``limits`` package, as LibreTranslate's
+flask-limiter does); the counters are thread-safe. They live in memory, or with
+``--shared-storage redis://...`` on that Redis server, so that replicas share them (a call
+counts the same whichever replica answers it). When Redis does not answer, calls are let
+through (logged) rather than all refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from limits import RateLimitItemPerMinute
+from limits.errors import ConfigurationError
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from redis.exceptions import RedisError
+
+from translator.system.records import ApiKey, KeyStore, StoreError
+
+logger = logging.getLogger("translator")
+
+MISSING_KEY = "Please contact the server operator to get an API key"
+INVALID_KEY = "Invalid API key"
+KEYS_REFRESH_S = 5.0  # how long the keys database's keys are kept before it is read again
+
+
+class AccessDenied(Exception):
+    """A call refused: ``status`` 403 (key) or 429 (too many requests), ``message`` for the
+    ``{"error": ...}`` body, ``retry_after`` seconds for a 429."""
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+
+
+def _count(value: str, what: str, where: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ValueError(f"{where}: {what} must be a whole number, 0 or more, got {value!r}")
+    return number
+
+
+def parse_api_keys(text: str, source: str = "the keys file") -> dict[str, ApiKey]:
+    """The keys of a keys file's text, by key. Raises ValueError naming the line that is wrong."""
+    keys: dict[str, ApiKey] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        fields = line.split("#", 1)[0].split()
+        if not fields:
+            continue
+        where = f"{source}, line {number}"
+        if len(fields) > 3:
+            raise ValueError(f"{where}: expected KEY [REQ_PER_MINUTE [CHAR_LIMIT]], got {len(fields)} fields")
+        key = fields[0]
+        if key in keys:
+            raise ValueError(f"{where}: the key {key[:4]}… is listed twice")
+        req_limit = _count(fields[1], "REQ_PER_MINUTE", where) if len(fields) > 1 else None
+        char_limit = _count(fields[2], "CHAR_LIMIT", where) if len(fields) > 2 else None
+        if char_limit == 0:
+            raise ValueError(f"{where}: CHAR_LIMIT must be at least 1 (leave it out for the server's limit)")
+        keys[key] = ApiKey(key, req_limit, char_limit)
+    return keys
+
+
+def load_api_keys(path: str | Path) -> dict[str, ApiKey]:
+    """The keys of the file at ``path`` (see the module's docstring). Raises ValueError for a
+    file that is missing, unreadable, wrong or empty, naming it and the fix."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeError) as exc:
+        raise ValueError(f"--api-keys {path}: cannot read the keys file: {exc}") from exc
+    keys = parse_api_keys(text, f"--api-keys {path}")
+    if not keys:
+        raise ValueError(f"--api-keys {path}: the file lists no key (one key per line; # starts a comment)")
+    return keys
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What one admitted call may do: ``char_limit`` characters per text, ``total_limit`` in
+    all (``--max-chars``: a batch's texts together, a document); ``key``: the API key it was
+    admitted with (None: none)."""
+
+    char_limit: int
+    total_limit: int = 2**62
+    key: str | None = None
+
+
+def limits_uri(shared_storage: str) -> str:
+    """The ``limits`` storage URI of a ``--shared-storage`` URI (``unix://`` is ``redis+unix://`` there)."""
+    scheme, sep, rest = shared_storage.partition("://")
+    return f"redis+unix://{rest}" if sep and scheme.lower() == "unix" else shared_storage
+
+
+class AccessPolicy:
+    """The server's keys and limits. :meth:`admit` checks one call and counts it. ``keys`` are
+    the keys file's (None: no file), ``key_store`` the keys database (None: none); with either,
+    or with ``require_key``, the server has keys. ``storage`` is where the counts live:
+    ``memory://`` or a Redis URI (``--shared-storage``); ValueError for one the ``limits``
+    package cannot use."""
+
+    def __init__(
+        self,
+        keys: dict[str, ApiKey] | None,
+        req_limit: int,
+        char_limit: int,
+        max_chars: int,
+        storage: str = "memory://",
+        *,
+        key_store: KeyStore | None = None,
+        require_key: bool = False,
+    ) -> None:
+        self.keys = keys
+        self.key_store = key_store
+        self.require_key = require_key
+        self.req_limit = req_limit
+        self.max_chars = max_chars
+        self.char_limit = min(char_limit, max_chars) if char_limit else max_chars
+        self._stored: tuple[float, dict[str, ApiKey]] = (float("-inf"), {})
+        self._reading = threading.Lock()
+        try:
+            self._limiter = MovingWindowRateLimiter(storage_from_string(limits_uri(storage)))
+        except ConfigurationError as exc:
+            raise ValueError(f"--shared-storage {storage}: cannot count request limits there: {exc}") from exc
+
+    @property
+    def keys_enabled(self) -> bool:
+        """Whether the server has keys (a keys file, the keys database, or --require-api-key)."""
+        return self.keys is not None or self.key_store is not None or self.require_key
+
+    @property
+    def keys_required(self) -> bool:
+        """Whether every call needs a key (``--require-api-key``)."""
+        return self.require_key
+
+    def lookup(self, api_key: str) -> ApiKey | None:
+        """The key ``api_key`` of the keys file or of the keys database (read at most every
+        :data:`KEYS_REFRESH_S` seconds; while it cannot be read, its last keys); None if unknown."""
+        if self.keys is not None and api_key in self.keys:
+            return self.keys[api_key]
+        if self.key_store is None:
+            return None
+        with self._reading:
+            read_at, stored = self._stored
+            if time.monotonic() - read_at >= KEYS_REFRESH_S:
+                try:
+                    stored = self.key_store.keys()
+                except StoreError as exc:
+                    logger.error("rest: %s; the keys read before are used", exc)
+                self._stored = (time.monotonic(), stored)
+        return stored.get(api_key)
+
+    def admit(self, api_key: str | None, client: str) -> Grant:
+        """Check one call's key and count it against its per-minute limit; what it may send.
+        Raises AccessDenied: 403 for an unknown key (when the server has keys) or a missing one
+        (``--require-api-key``), 429 past the limit ("Slowdown: N per 1 minute", as LibreTranslate)."""
+        entry = None
+        if self.keys_enabled and api_key:
+            entry = self.lookup(api_key)
+            if entry is None:
+                raise AccessDenied(403, INVALID_KEY)
+        elif self.require_key:
+            raise AccessDenied(403, MISSING_KEY)
+        req_limit = self.req_limit if entry is None or entry.req_limit is None else entry.req_limit
+        if req_limit:
+            item = RateLimitItemPerMinute(req_limit)
+            who = f"key:{entry.key}" if entry is not None else f"client:{client}"
+            self._count(item, who if entry is None else "a key", who)
+        char_limit = self.char_limit
+        if entry is not None and entry.char_limit is not None:
+            char_limit = min(entry.char_limit, self.max_chars)
+        return Grant(char_limit, self.max_chars, entry.key if entry is not None else None)
+
+    def _count(self, item: RateLimitItemPerMinute, shown: str, who: str) -> None:
+        """Count one call of ``who``; AccessDenied 429 past ``item``."""
+        try:
+            if self._limiter.hit(item, who):
+                return
+            reset = self._limiter.get_window_stats(item, who).reset_time
+        except (RedisError, OSError) as exc:  # the shared storage is down: serve rather than refuse everyone
+            logger.warning("rest: request limits cannot be counted (%s); the call is let through", exc)
+            return
+        retry_after = max(1, round(reset - time.time()))
+        logger.info("rest: %s is over its limit of %s", shown, item)
+        raise AccessDenied(429, f"Slowdown: {item}", retry_after)
