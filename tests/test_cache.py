@@ -75,7 +75,7 @@ def test_the_same_article_again_never_reaches_the_model_and_is_identical(
     again = translator.translate_document(seed_article)
     assert calls == []
     same(again, first)
-    assert translator.core.cache.hits == len({s.source for s in first.segments if s.translated})
+    assert translator.cache.hits == len({s.source for s in first.segments if s.translated})
     # streaming reads the same cache: every group is a hit
     streamed = list(translator.iter_translate_document(seed_article))[-1]
     assert calls == []
@@ -133,7 +133,7 @@ def test_other_options_models_or_engines_miss_instead_of_hitting(
 
 def test_a_translator_takes_a_spec_and_options_do_not_hold_the_cache(tiny_models, tmp_path):
     translator = Translator(str(tiny_models.marian), cache=str(tmp_path / "spec.sqlite"))
-    assert isinstance(translator.core.cache, SqliteCache)
+    assert isinstance(translator.cache, SqliteCache)
     assert "cache" not in {f.name for f in dataclasses.fields(translator.options)}
     assert Translator(str(tiny_models.marian)).cache is None
     with pytest.raises(ValueError, match="redis://"):

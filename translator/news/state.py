@@ -5,12 +5,12 @@ address and validators (ETag, Last-Modified) for conditional GETs.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import time
 from contextlib import closing
 from dataclasses import dataclass, fields
 from pathlib import Path
+
+from translator.system.sqlite import SqliteFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -88,18 +88,13 @@ class State:
     several processes following into one DIR wait on SQLite's locks."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
+        self._file = SqliteFile(path, [s for s in SCHEMA.split(";") if s.strip()], synchronous="NORMAL")
+        with self._file.connection():  # created now: a folder that cannot hold it fails at once
+            pass
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._file.close()
 
     def __enter__(self) -> State:
         return self
@@ -108,7 +103,7 @@ class State:
         self.close()
 
     def _one(self, sql: str, args: tuple) -> tuple | None:
-        with self._lock, closing(self._db.execute(sql, args)) as cursor:
+        with self._file.connection() as db, closing(db.execute(sql, args)) as cursor:
             return cursor.fetchone()
 
     # -- items ------------------------------------------------------------------------------
@@ -123,8 +118,8 @@ class State:
         row.updated_at = time.time()
         values = [getattr(row, name) for name in _ITEM_COLUMNS]
         marks = ", ".join("?" for _ in values)
-        with self._lock:
-            self._db.execute(f"INSERT OR REPLACE INTO items ({', '.join(_ITEM_COLUMNS)}) VALUES ({marks})", values)
+        with self._file.connection() as db:
+            db.execute(f"INSERT OR REPLACE INTO items ({', '.join(_ITEM_COLUMNS)}) VALUES ({marks})", values)
 
     def base_taken(self, base: str, item_id: str) -> bool:
         """Whether another item's files are called ``base``."""
@@ -133,9 +128,9 @@ class State:
     def digest(self, limit: int) -> list[ItemRow]:
         """The ``limit`` newest translated items, newest first (by date, then by when done)."""
         with (
-            self._lock,
+            self._file.connection() as db,
             closing(
-                self._db.execute(
+                db.execute(
                     f"SELECT {', '.join(_ITEM_COLUMNS)} FROM items WHERE status = 'done' AND translation IS NOT NULL "
                     "ORDER BY published DESC, updated_at DESC LIMIT ?",
                     (limit,),
@@ -154,5 +149,5 @@ class State:
         row.checked_at = time.time()
         values = [getattr(row, name) for name in _FEED_COLUMNS]
         marks = ", ".join("?" for _ in values)
-        with self._lock:
-            self._db.execute(f"INSERT OR REPLACE INTO feeds ({', '.join(_FEED_COLUMNS)}) VALUES ({marks})", values)
+        with self._file.connection() as db:
+            db.execute(f"INSERT OR REPLACE INTO feeds ({', '.join(_FEED_COLUMNS)}) VALUES ({marks})", values)

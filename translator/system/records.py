@@ -12,10 +12,8 @@ opened or written) and :class:`translator.errors.InvalidInputError` (a bad key o
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -27,6 +25,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from translator._version import __version__
 from translator.errors import InvalidInputError, TranslatorError
+from translator.system.sqlite import SqliteFile
 
 KEY_PATTERN = re.compile(r"[!-~]{1,200}")  # printable ASCII without spaces: one field of the keys file
 # characters XML 1.0 cannot hold (a TMX file is XML): C0 controls but tab and newlines, and U+FFFE/U+FFFF
@@ -61,44 +60,28 @@ def check_key(key: ApiKey) -> ApiKey:
 
 
 class _Database:
-    """One SQLite file (see the module docstring), created with ``schema`` on first use; one
-    connection per process, shared by its threads under a lock."""
+    """One SQLite file of records (:class:`~translator.system.sqlite.SqliteFile`, ``synchronous=FULL``:
+    a key or a suggestion survives a power cut), created with ``schema`` on first use."""
 
     schema: tuple[str, ...] = ()
     what = "database"
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).expanduser()
-        self._lock = threading.Lock()
-        self._db: sqlite3.Connection | None = None
-        self._pid = 0
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._db is None or self._pid != os.getpid():  # a connection must not cross a fork
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            for statement in self.schema:
-                db.execute(statement)
-            self._db, self._pid = db, os.getpid()
-        return self._db
+        self._file = SqliteFile(self.path, self.schema, synchronous="FULL")
 
     @contextmanager
     def _using(self) -> Iterator[sqlite3.Connection]:
         """The connection, under the lock; StoreError naming the file for any SQLite or OS failure."""
-        with self._lock:
-            try:
-                yield self._connection()
-            except (sqlite3.Error, OSError) as exc:
-                raise StoreError(f"the {self.what} {self.path} cannot be used: {exc}") from exc
+        try:
+            with self._file.connection() as db:
+                yield db
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"the {self.what} {self.path} cannot be used: {exc}") from exc
 
     def close(self) -> None:
         """Close this process's connection (it reopens on the next use)."""
-        with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
+        self._file.close()
 
 
 class KeyStore(_Database):

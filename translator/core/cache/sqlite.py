@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from translator.core.cache.base import DEFAULT_CACHE_MB, CachedPiece, CacheStats, CacheUnavailable, chunks, pieces
+from translator.system.sqlite import SqliteFile, write
 
 logger = logging.getLogger("translator")
 
@@ -37,11 +35,12 @@ _UPSERT = (
 
 
 class SqliteCache:
-    """A translation cache in one SQLite file (WAL mode, ``synchronous=NORMAL``, 30 s busy
-    timeout): several threads and processes may read and write it at once. ``size`` is the bytes
-    of a key and its value; once their total passes ``max_bytes`` the least recently used entries
-    (a hit counts as a use) are removed down to 90% of it. Raises CacheUnavailable when the file
-    cannot be created or opened, ValueError for ``max_bytes`` below 1."""
+    """A translation cache in one SQLite file (:class:`~translator.system.sqlite.SqliteFile`: WAL
+    mode, ``synchronous=NORMAL``, 30 s busy timeout): several threads and processes may read and
+    write it at once. ``size`` is the bytes of a key and its value; once their total passes
+    ``max_bytes`` the least recently used entries (a hit counts as a use) are removed down to 90%
+    of it. Raises CacheUnavailable when the file cannot be created or opened, ValueError for
+    ``max_bytes`` below 1."""
 
     def __init__(self, path: str | Path, max_bytes: int = DEFAULT_CACHE_MB * 2**20) -> None:
         if max_bytes < 1:
@@ -50,40 +49,12 @@ class SqliteCache:
         self.where = str(self.path)
         self.max_bytes = int(max_bytes)
         self.hits = self.misses = 0
-        self._lock = threading.Lock()
-        self._db: sqlite3.Connection | None = None
-        self._pid = 0
-        with self._lock:
-            try:
-                self._connection()
-            except (sqlite3.Error, OSError) as exc:
-                raise CacheUnavailable(f"translation cache {self.path} cannot be opened: {exc}") from exc
-
-    def _connection(self) -> sqlite3.Connection:
-        # a connection must not cross a fork: a child process opens its own
-        if self._db is None or self._pid != os.getpid():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                logger.warning("translation cache %s: WAL mode refused (%s): writers will wait longer", self.path, mode)
-            db.execute("PRAGMA synchronous=NORMAL")
-            with self._write(db):
-                for statement in _SCHEMA:
-                    db.execute(statement)
-            self._db, self._pid = db, os.getpid()
-        return self._db
-
-    @staticmethod
-    @contextmanager
-    def _write(db: sqlite3.Connection) -> Iterator[None]:
-        db.execute("BEGIN IMMEDIATE")
+        self._file = SqliteFile(self.path, _SCHEMA, synchronous="NORMAL")
         try:
-            yield
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+            with self._file.connection():
+                pass
+        except (sqlite3.Error, OSError) as exc:
+            raise CacheUnavailable(f"translation cache {self.path} cannot be opened: {exc}") from exc
 
     def _failed(self, action: str, exc: Exception) -> None:
         logger.warning("translation cache %s: could not %s (%s); translating without it", self.path, action, exc)
@@ -92,15 +63,14 @@ class SqliteCache:
         """See :class:`TranslationCache`; the hits' last use is updated in one write."""
         keys = list(dict.fromkeys(keys))
         values: dict[str, str] = {}
-        with self._lock:
+        with self._file.connection() as db:
             try:
-                db = self._connection()
                 for chunk in chunks(keys):
                     marks = ",".join("?" * len(chunk))
                     values.update(db.execute(f"SELECT key, value FROM entries WHERE key IN ({marks})", chunk))
                 if values:
                     now = time.time()
-                    with self._write(db):
+                    with write(db):
                         for chunk in chunks(list(values)):
                             marks = ",".join("?" * len(chunk))
                             db.execute(f"UPDATE entries SET used = ? WHERE key IN ({marks})", [now, *chunk])
@@ -120,10 +90,9 @@ class SqliteCache:
         for key, piece in items.items():
             value = piece.to_json()
             rows.append((key, value, len(key) + len(value.encode("utf-8", "surrogatepass")), now))
-        with self._lock:
+        with self._file.connection() as db:
             try:
-                db = self._connection()
-                with self._write(db):
+                with write(db):
                     db.executemany(_UPSERT, rows)
                     total = db.execute("SELECT total FROM meta WHERE id = 1").fetchone()[0]
                     if total > self.max_bytes:
@@ -145,9 +114,8 @@ class SqliteCache:
 
     def stats(self) -> CacheStats:
         """See :class:`TranslationCache`."""
-        with self._lock:
+        with self._file.connection() as db:
             try:
-                db = self._connection()
                 entries = db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
                 size = db.execute("SELECT total FROM meta WHERE id = 1").fetchone()[0]
             except sqlite3.Error as exc:
@@ -156,10 +124,9 @@ class SqliteCache:
 
     def clear(self) -> int:
         """See :class:`TranslationCache`."""
-        with self._lock:
+        with self._file.connection() as db:
             try:
-                db = self._connection()
-                with self._write(db):
+                with write(db):
                     removed = db.execute("DELETE FROM entries").rowcount
                     db.execute("UPDATE meta SET total = 0 WHERE id = 1")
             except sqlite3.Error as exc:
