@@ -20,6 +20,7 @@ from translator.core.cache import CacheUnavailable, TranslationCache, open_cache
 from translator.core.summarize import Summarizer
 from translator.core.translate import Progress, Translator
 from translator.engines import models
+from translator.engines.observed import add_observer
 from translator.options import DEFAULT_BEAMS, MAX_FILE_BYTES, RuntimeOptions, check_length, model_name
 from translator.results import TranslationAndSummary
 from translator.server import metrics
@@ -82,6 +83,7 @@ class Backend:
         except CacheUnavailable as exc:  # a read-only home, Redis down: serve, only slower
             logger.warning("%s: serving without a translation cache", exc)
         self._cache_counts = metrics.CacheCounts(self.cache) if self.cache is not None else None
+        add_observer(metrics.observe_model_seconds)  # translator_model_seconds: every engine call
 
     # -- models ------------------------------------------------------------------------------
 
@@ -140,7 +142,6 @@ class Backend:
             # the status names the model itself: the detail is the reason and the fix, said once
             detail = getattr(exc, "reason", None) or str(exc)
             return ModelStatus(kind, worker.model_name, False, detail.strip().splitlines()[0])
-        metrics.time_engine(worker.model.engine, kind)
         metrics.model_ready(kind, True)
         return ModelStatus(kind, worker.model_name, True, description)
 

@@ -4,7 +4,7 @@ The series are module-level ``prometheus_client`` objects in this module's own r
 per process, whatever number of servers it runs (tests run several). They are counted where the
 work happens: :class:`RequestMetrics` (an ASGI middleware) counts every HTTP request by route
 template, method and status and times it; the Backend counts characters and sentences
-translated, times the engine's ``generate`` (:func:`time_engine`), counts requests waiting for a
+translated, times the engine's calls (:func:`observe_model_seconds`), counts requests waiting for a
 model (:func:`waiting_for`) and each model's state; :class:`CacheCounts` carries the translation
 cache's hits and misses over; the REST routes count rate-limit refusals.
 
@@ -210,25 +210,10 @@ def count_translated(results: Sequence[TranslationAndSummary]) -> None:
         CHARACTERS.inc(characters)
 
 
-def time_engine(engine: Any, kind: str) -> None:
-    """Time ``engine.generate`` into ``translator_model_seconds{model=kind}`` from now on (once
-    per engine: a loaded engine is shared by every server of the process)."""
-    if getattr(engine, "_translator_timed", False):
-        return
-    real = engine.generate
-
-    def generate(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return real(*args, **kwargs)
-        finally:
-            MODEL_SECONDS.labels(kind).observe(time.perf_counter() - started)
-
-    try:
-        engine.generate = generate
-        engine._translator_timed = True
-    except AttributeError:  # an engine that takes no attributes: not timed
-        pass
+def observe_model_seconds(kind: str, seconds: float) -> None:
+    """An engine call of the ``kind`` model took ``seconds``: ``translator_model_seconds{model=kind}``
+    (registered with :func:`translator.engines.observed.add_observer` when the server is built)."""
+    MODEL_SECONDS.labels(kind).observe(seconds)
 
 
 def model_ready(kind: str, ready: bool) -> None:
