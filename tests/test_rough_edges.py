@@ -364,7 +364,17 @@ def test_follow_writes_plain_lines_to_a_log(tmp_path, tiny_env, capsys):
     with NewsSite() as site:
         publish(site, "vlada")
         site.xml("/rss.xml", rss([("Vlada", site.url("/clanki/vlada.html"), "Thu, 06 Nov 2025 08:00:00 GMT")]))
-        args = ["follow", site.url("/rss.xml"), "--out", str(tmp_path / "digest"), "--pace", "0", "--beams", "1"]
+        args = [
+            "follow",
+            site.url("/rss.xml"),
+            "--out",
+            str(tmp_path / "digest"),
+            "--pace",
+            "0",
+            "--beams",
+            "1",
+            "--allow-private-urls",
+        ]
         assert cli.main(args) == 0  # no --quiet: bars asked for, but stderr is a log here
     err = capsys.readouterr().err
     assert "\r" not in err and "\x1b[" not in err and "articles" not in err and "it/s" not in err, err
