@@ -6,7 +6,7 @@ model, is cached per process in models.py, so repeated calls do not reload anyth
 
 from __future__ import annotations
 
-from typing import overload
+from typing import Any, overload
 
 from translator.core import pipeline
 from translator.core.summarize import Summarizer
@@ -82,7 +82,7 @@ def summarize(
     length: str = "medium",
     device: str | None = None,
     engine: str | None = None,
-    **options: object,
+    **options: Any,
 ) -> str:
     """Summarise English text of any length (map-reduce over the model's input limit).
 

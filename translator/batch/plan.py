@@ -126,13 +126,12 @@ def assign_outputs(files: list[SourceFile], output_suffix: Callable[[Path], str]
     if not summary:
         return
     taken = {f.output for f in files}
+    names = [sibling(f.rel, Path(f.rel).stem + SUMMARY_SUFFIX) for f in files]
     wanted: dict[str, int] = {}
-    for f in files:
-        f.summary = sibling(f.rel, Path(f.rel).stem + SUMMARY_SUFFIX)
-        wanted[f.summary] = wanted.get(f.summary, 0) + 1
-    for f in files:
-        if f.summary in taken or wanted[f.summary] > 1:
-            f.summary = sibling(f.rel, Path(f.rel).name + SUMMARY_SUFFIX)
+    for name in names:
+        wanted[name] = wanted.get(name, 0) + 1
+    for f, name in zip(files, names):
+        f.summary = sibling(f.rel, Path(f.rel).name + SUMMARY_SUFFIX) if name in taken or wanted[name] > 1 else name
 
 
 def shard_files(sizes: list[int], world: int) -> list[list[int]]:

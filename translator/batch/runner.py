@@ -68,7 +68,7 @@ class Runner:
         self.cfg = cfg
         self.procs = procs
         device = procs.device(cfg.runtime.device)
-        overrides = {"num_beams": cfg.beams} if cfg.beams else {}
+        overrides: dict[str, Any] = {"num_beams": cfg.beams} if cfg.beams else {}
         self.translator = Translator(
             cfg.translation_model,
             device=device,
@@ -266,6 +266,7 @@ class Runner:
         doubtful = [
             {"sentence": n, "source": s.source, "english": s.target, "score": round(s.score, 4)}
             for n, s in least_confident(result.segments, LEAST_CONFIDENT)
+            if s.score is not None  # always: least_confident ranks scored segments only
         ]
         warnings = list(doc.warnings) + list(result.warnings)
         self._result(

@@ -97,7 +97,7 @@ def _translate(args: argparse.Namespace) -> int:
         raise UsageError(f"-o {output}: the output keeps the input's format, so it must end in {path.suffix}")
     if output is not None and path is not None and output.resolve() == path.resolve():
         raise UsageError("-o must differ from the input file (sources are never overwritten)")
-    if structured or (output is not None and path is not None):
+    if path is not None and (structured or output is not None):  # structured only with a path
         doc = read_document(path, _max_bytes(args))
         [result] = pipeline.run_documents([doc.units], translator, summarizer, length=args.length)
         rendered = render_document(doc, result.parts)

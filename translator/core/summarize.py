@@ -11,6 +11,7 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from translator.engines import LoadedModel, load
 from translator.options import RuntimeOptions, SummaryOptions, check_length, model_name
@@ -63,7 +64,7 @@ class Summarizer:
         engine: str | None = None,
         dtype: str | None = None,
         options: SummaryOptions | None = None,
-        **option_overrides: object,
+        **option_overrides: Any,
     ) -> None:
         self.model_name = model_name("summary", model)
         self.runtime = RuntimeOptions.from_env(device=device, engine=engine, dtype=dtype)

@@ -14,11 +14,11 @@ cache in front), and the English is put back in place (:meth:`Translator._assemb
 from __future__ import annotations
 
 import queue
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
-from typing import overload
+from typing import Any, overload
 
 from translator.core.cache import DEFAULT_CACHE_MB, CachedPiece, TranslationCache, context_key, open_cache, piece_key
 from translator.core.generation import Progress, n_best, run_jobs
@@ -71,7 +71,7 @@ class Translator:
         options: TranslationOptions | None = None,
         source: str = "auto",
         cache: TranslationCache | str | None = None,
-        **option_overrides: object,
+        **option_overrides: Any,
     ) -> None:
         self.model_name = model_name("translation", model)
         self.runtime = RuntimeOptions.from_env(device=device, engine=engine, dtype=dtype)
@@ -312,6 +312,7 @@ class Translator:
         if not joined.strip():
             return [Plan([], None) for _ in units]
         route = route or self.route(joined)
+        count: Callable[[str], int]
         if route.action == "passthrough":
             count, budget = len, 1 << 30  # no model needed to copy English
         else:

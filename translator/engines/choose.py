@@ -44,13 +44,23 @@ class FallbackEngine:
         self._fallback = fallback
         self._lock = threading.Lock()
 
+    # name and description: settable, as an Engine's are; they are those of the engine in use
+
     @property
     def name(self) -> str:
         return self._engine.name
 
+    @name.setter
+    def name(self, value: str) -> None:
+        self._engine.name = value
+
     @property
     def description(self) -> str:
         return self._engine.description
+
+    @description.setter
+    def description(self, value: str) -> None:
+        self._engine.description = value
 
     @property
     def engine(self) -> Engine:

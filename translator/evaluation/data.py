@@ -174,13 +174,14 @@ def _from_jsonl(
     names = list(rows[0][1])
     src = _pick(names, source_field, SOURCE_FIELDS, "source", path)
     ref = _pick(names, reference_field, REFERENCE_FIELDS, "reference", path)
-    sources, references = [], []
+    sources: list[str] = []
+    references: list[str] = []
     for number, row in rows:
-        values = [row.get(src), row.get(ref)]
-        if not all(isinstance(value, str) for value in values):
+        source, reference = row.get(src), row.get(ref)
+        if not (isinstance(source, str) and isinstance(reference, str)):
             raise InvalidInputError(f"{path}, line {number}: {src!r} and {ref!r} must both be strings")
-        sources.append(values[0])
-        references.append(values[1])
+        sources.append(source)
+        references.append(reference)
     return sources, references
 
 

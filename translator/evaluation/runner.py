@@ -15,6 +15,7 @@ import gc
 import re
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from translator.evaluation.configs import RunConfig, check_config
 from translator.evaluation.data import EvalData, source_fingerprint
@@ -47,11 +48,11 @@ def count_output_tokens(tokenizer, texts: list[str]) -> int:
 
 
 def _worker(task: str, config: RunConfig):
-    runtime = dict(device=config.device, engine=config.engine, dtype=config.dtype)
+    runtime: dict[str, Any] = dict(device=config.device, engine=config.engine, dtype=config.dtype)
     if task == "translation":
         from translator.core.translate import Translator
 
-        extra = {"source": config.lang} if config.lang else {}
+        extra: dict[str, Any] = {"source": config.lang} if config.lang else {}
         return Translator(config.model, **runtime, **extra, **config.options)
     from translator.core.summarize import Summarizer
 

@@ -190,7 +190,7 @@ def _inflate(raw: memoryview, method: int, name: str, member: str) -> Iterator[b
         raise FileFormatError(f"{name}: {member} uses an unsupported compression method ({method})")
     inflater = zlib.decompressobj(-15)
     start = 0
-    pending = b""
+    pending: bytes | memoryview = b""
     try:
         while not inflater.eof:
             if not pending:

@@ -53,10 +53,10 @@ def decode_text(data: bytes, name: str, declared: str | None = None) -> tuple[st
         if data.startswith(signature):
             raise FileFormatError(f"{name}: looks like {what}, not text; not translated")
     if b"\x00" in data:
-        label = _bomless_utf16(data)
-        if label is None:
+        utf16 = _bomless_utf16(data)
+        if utf16 is None:
             raise FileFormatError(f"{name}: looks binary (NUL bytes), not translated")
-        return _check_text(data.decode(label), name), label, []
+        return _check_text(data.decode(utf16), name), utf16, []
     try:
         return _check_text(data.decode("utf-8"), name), "utf-8", []
     except UnicodeDecodeError:

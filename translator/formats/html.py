@@ -150,7 +150,7 @@ class Html:
                 if new is not None and new != piece.text:
                     piece.ref.replace_with(new)
         self._declare_utf8(soup)
-        prefix = "/" if _writes_self_closing(self._source) else None
+        prefix = "/" if _writes_self_closing(self._source) else ""  # <br/> or <br>
         formatter = _KeepOrderFormatter(entity_substitution=_escape_text, void_element_close_prefix=prefix)
         return soup.decode(formatter=formatter)
 
@@ -247,5 +247,5 @@ def _writes_self_closing(source: str) -> bool:
 
 
 def _no_translate(tag: Tag) -> bool:
-    classes = tag.get("class") or []
+    classes: str | list[str] = tag.get("class") or []
     return str(tag.get("translate", "")).lower() == "no" or "notranslate" in classes

@@ -18,7 +18,8 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from typing import Any
 
-from bs4.builder import HTMLParserTreeBuilder
+# bs4 adds its builders to bs4.builder when it is imported, where type checkers do not see them
+from bs4.builder import HTMLParserTreeBuilder  # type: ignore[attr-defined]
 
 from translator.formats import MarkupTooComplexError
 from translator.formats.limits import MAX_RESCAN, RESCAN_ALLOWANCE

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from typing import Literal
 
 from markdown_it import MarkdownIt
 from markdown_it.helpers import parseLinkDestination, parseLinkLabel, parseLinkTitle
@@ -144,7 +145,7 @@ def _pieces(token: Token, lines: list[str], starts: list[int], next_col: dict[in
             pieces.append(Slot("anchor", content[at : walker.pos], display=child.content))
         elif kind == "html_inline":
             walker.expect(child.content)
-            side = "close" if child.content.startswith("</") else "open"
+            side: Literal["open", "close"] = "close" if child.content.startswith("</") else "open"
             pieces.append(Slot("glue", child.content, side=side))
         elif kind == "link_open" and child.markup == "autolink":
             at = walker.expect("<")

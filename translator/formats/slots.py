@@ -288,7 +288,7 @@ def _keep_word_spaces(
         if not text[rng_a[1] : rng_b[0]]:
             continue  # cut inside a word: no space to place
         between = pieces[a + 1 : b]
-        gap = "".join(p.text if new[j] is None else new[j] for j, p in enumerate(between, a + 1))
+        gap = "".join(p.text if (n := new[j]) is None else n for j, p in enumerate(between, a + 1))
         if re.search(r"\s", _edges(new[a] or "")[1] + gap + _edges(new[b] or "")[0]):
             continue
         sides = {p.side for p in between if p.kind == "glue"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 import srt
 
@@ -96,7 +97,9 @@ def _cue_pieces(cue: str) -> list[Slot]:
             if match.start() > pos:
                 pieces.append(Slot("text", line[pos : match.start()]))
             tag = match.group()
-            side = "close" if tag.startswith("</") else "open" if tag.startswith("<") else None
+            side: Literal["open", "close"] | None = (
+                "close" if tag.startswith("</") else "open" if tag.startswith("<") else None
+            )
             pieces.append(Slot("glue", tag, side=side))
             pos = match.end()
         if pos < len(line):

@@ -108,8 +108,9 @@ def extract_article(page: str, url: str) -> Article:
         deduplicate=False,
         config=_config(),
     )
+    assert not isinstance(document, dict)  # a dict only with as_dict=True
     paragraphs = _paragraphs(document) if document is not None else []
-    if not paragraphs:
+    if document is None or not paragraphs:
         raise NotAnArticle(f"{url}: no article text found on the page")
     text = "\n\n".join(paragraphs)
     title = _clean(document.title or "").replace("\n", " ")

@@ -100,7 +100,7 @@ def discover_feeds(page: str, url: str) -> list[str]:
     root = urljoin(url, str(base["href"])) if base is not None else url
     found = []
     for link in soup.find_all("link", href=True):
-        rel = link.get("rel") or []
+        rel: str | list[str] = link.get("rel") or []
         rels = [rel] if isinstance(rel, str) else list(rel)
         kind = str(link.get("type") or "").split(";")[0].strip().lower()
         if "alternate" in [r.lower() for r in rels] and kind in FEED_LINK_TYPES:

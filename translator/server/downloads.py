@@ -23,7 +23,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 from translator.formats import FileTooLargeError
 from translator.system.durable import atomic_write
@@ -197,7 +197,8 @@ class RedisDownloads:
         if not _STORED.fullmatch(stored):
             return None
         try:
-            return self._client.get(self.PREFIX + stored)
+            # bytes: the client is made without decode_responses, so values are never decoded to str
+            return cast("bytes | None", self._client.get(self.PREFIX + stored))
         except self._errors as exc:
             raise StorageUnavailable(f"the shared storage could not be read: {exc}") from exc
 

@@ -284,7 +284,8 @@ def _make_marian(
     vocab, trained = write_marian_tokenizer(out, source_text, target_text, vocab_size, seed, spec.vocab_size)
     size = len(vocab)
     pad_id = vocab["<pad>"]
-    config = MarianConfig(
+    # the CTranslate2 attributes below are kept by the config but not in its typed signature
+    config = MarianConfig(  # type: ignore[call-arg]
         **architecture(spec, size),
         decoder_vocab_size=size,
         scale_embedding=True,
@@ -321,7 +322,8 @@ def _make_bart(out: Path, spec: ModelShape, text: str, vocab_size: int, seed: in
 
     vocab, trained = write_bart_tokenizer(out, text, vocab_size, spec.max_position_embeddings, spec.vocab_size)
     size = len(vocab)
-    config = BartConfig(
+    # the CTranslate2 attributes below are kept by the config but not in its typed signature
+    config = BartConfig(  # type: ignore[call-arg]
         **architecture(spec, size),
         scale_embedding=False,
         bos_token_id=BART_BOS_ID,

@@ -67,7 +67,9 @@ def _gap_level(before: str, after: str) -> int:
         if last in ";:…" or last in TERMINATORS or core.endswith(".."):
             return _STRONG
         if last == "." and (len(core) < len(before) or _SENTENCE_WORD_END.search(core)):
-            if not is_abbreviation(ABBREV.search(core).group(1)):
+            abbrev = ABBREV.search(core)
+            assert abbrev is not None  # core ends with a period
+            if not is_abbreviation(abbrev.group(1)):
                 return _STRONG
         if last == ",":
             return _MEDIUM

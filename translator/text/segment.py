@@ -13,11 +13,12 @@ longer than a model's budget are cut apart by :mod:`translator.text.pieces`.
 
 from __future__ import annotations
 
+import enum
 import functools
 import logging
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final, Literal
 
 from translator.text.segment_rules import GENERIC, RULES, Rules, rule_set
 
@@ -224,7 +225,9 @@ def _decide_pair(prev: str, before: str, after: str, rules: Rules) -> bool | Non
         return punctuation
     if not (upper or first.isdigit()):
         return None
-    word = ABBREV.search(core).group(1).lstrip(".-")
+    abbrev = ABBREV.search(core)
+    assert abbrev is not None  # core ends with a period (_after_punctuation decides any other end)
+    word = abbrev.group(1).lstrip(".-")
     decided = _after_abbreviation(word, prev, next_core, upper, rules)
     if decided is not _UNDECIDED:
         return decided
@@ -233,10 +236,16 @@ def _decide_pair(prev: str, before: str, after: str, rules: Rules) -> bool | Non
     return None
 
 
-_UNDECIDED = object()  # a step of _decide_pair that leaves the decision to the next one
+class _Undecided(enum.Enum):
+    """What a step of _decide_pair returns when it leaves the decision to the next one."""
+
+    UNDECIDED = enum.auto()
 
 
-def _after_punctuation(core: str, before: str, upper: bool) -> bool | None | object:
+_UNDECIDED: Final = _Undecided.UNDECIDED
+
+
+def _after_punctuation(core: str, before: str, upper: bool) -> bool | None | Literal[_Undecided.UNDECIDED]:
     """The punctuation rules: ?, !, …, ".." and a period before closing quotes end a sentence
     before a capital; anything but a period never does. _UNDECIDED for a bare period."""
     last = core[-1]
@@ -249,7 +258,9 @@ def _after_punctuation(core: str, before: str, upper: bool) -> bool | None | obj
     return _UNDECIDED
 
 
-def _after_abbreviation(word: str, prev: str, next_core: str, upper: bool, rules: Rules) -> bool | None | object:
+def _after_abbreviation(
+    word: str, prev: str, next_core: str, upper: bool, rules: Rules
+) -> bool | None | Literal[_Undecided.UNDECIDED]:
     """The rules for the word before a period: dates, initials, sentence-final abbreviations,
     titles, units after numbers, codes. _UNDECIDED when none applies."""
     lower = word.lower()
@@ -285,7 +296,8 @@ def _after_small_number(prev: str, next_core: str, upper: bool, rules: Rules) ->
     """A number of up to three digits with a period: a list number or an ordinal, or None."""
     if upper and prev.rstrip(CLOSERS)[-1:] in (",", ";", ":"):
         return False  # a ranking list: "40 točk, 2. Može (Slovenija)"
-    if prev.endswith(".") and ABBREV.search(prev).group(1).lower() in rules.articles:
+    abbrev = ABBREV.search(prev) if prev.endswith(".") else None  # ABBREV matches whatever ends with "."
+    if abbrev is not None and abbrev.group(1).lower() in rules.articles:
         return False  # "prema čl. 199. Zakona": articles are numbered with ordinals
     if upper and (prev.lower() in rules.ordinal_preps or _EVENT_ADJECTIVE.fullmatch(next_core)):
         return False  # "na 75. Berlinalu", "začel 20. Blejski strateški forum"

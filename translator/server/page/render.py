@@ -47,6 +47,7 @@ def _check_first_html(segments: list[Segment]) -> str:
         f'<span class="conf">{confidence(s.score):.0%}</span> '
         f'<span class="snippet">{html.escape(_snippet(s.source))}</span></li>'
         for n, s in picks
+        if s.score is not None  # always: check_first ranks scored segments only
     )
     return (
         '<div class="sbs-check" id="check-first"><strong>Check these first</strong> '

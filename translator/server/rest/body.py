@@ -6,7 +6,7 @@ an upload past the limit is refused after at most that many bytes, never buffere
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -37,7 +37,7 @@ class BodyTooLarge(MultiPartException):
     parser closes the files it had opened)."""
 
 
-async def _bounded(request: Request, limit: int, too_large: str) -> AsyncIterator[bytes]:
+async def _bounded(request: Request, limit: int, too_large: str) -> AsyncGenerator[bytes, None]:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(too_large)

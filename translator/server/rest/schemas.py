@@ -5,7 +5,7 @@ itself) and describe the API in the OpenAPI document at ``/docs``.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -137,7 +137,8 @@ class Readiness(BaseModel):
     engines: dict[str, str] = Field(description="Each model's engine (e.g. 'hf on cpu'), or why it is missing")
 
 
-ERRORS = {
+# FastAPI's ``responses`` type (keys: status codes, or "default", "4XX")
+ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": text}
     for status, text in (
         (400, "Invalid request"),

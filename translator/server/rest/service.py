@@ -165,7 +165,7 @@ class RestService:
         params["alternatives"] = work.alternatives_count(params.get("alternatives"), self.settings.alternatives_limit)
         call = validated(TranslateRequest, params)
         single = isinstance(call.q, str)
-        texts = [call.q] if single else call.q
+        texts = [call.q] if isinstance(call.q, str) else call.q
         counted(request, sum(len(text) for text in texts))
         size = work.check_sizes(
             texts,

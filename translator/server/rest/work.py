@@ -237,7 +237,8 @@ def translate_texts(
     for i, where in enumerate(routes):
         if where.action == "translate":
             # plain text: the translator routes it too, and copies English paragraphs
-            sent[i], given = _to_translate(docs[i].units, where, source) if docs[i] else ([texts[i]], source)
+            doc = docs[i]
+            sent[i], given = _to_translate(doc.units, where, source) if doc else ([texts[i]], source)
             by_source.setdefault(given, []).append(i)
     for given, indices in by_source.items():
         results = backend.run_documents(
@@ -257,7 +258,8 @@ def translate_texts(
     if summary:
         for i, text in enumerate(texts):
             if routes[i].action == "passthrough":
-                plain = document_text(docs[i]) if docs[i] else text
+                doc = docs[i]
+                plain = document_text(doc) if doc else text
                 summaries[i] = (
                     backend.summarize(plain, length, endpoint="/translate", watch=watch) if plain.strip() else ""
                 )
