@@ -120,7 +120,7 @@ def add_model_options(
         parser.add_argument("--length", default="medium", choices=list(SUMMARY_LENGTHS), help="summary length")
 
 
-def add_file_limit(parser: argparse.ArgumentParser) -> None:
+def add_file_limit(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     """--max-file-mb: the largest document accepted, once unpacked (a .docx is a zip)."""
     parser.add_argument(
         "--max-file-mb",
@@ -192,15 +192,15 @@ def _library_bars(shown: bool) -> Iterator[None]:
         return
     os.environ[HUB_BARS] = "1"
     loaded = sys.modules.get("transformers.utils.logging")
-    was_on = loaded is not None and loaded.is_progress_bar_enabled()
-    if was_on:
-        loaded.disable_progress_bar()
+    was_on = loaded if loaded is not None and loaded.is_progress_bar_enabled() else None
+    if was_on is not None:
+        was_on.disable_progress_bar()
     try:
         yield
     finally:
         os.environ.pop(HUB_BARS, None)
-        if was_on:
-            loaded.enable_progress_bar()
+        if was_on is not None:
+            was_on.enable_progress_bar()
 
 
 def _silence_stdout() -> None:
