@@ -545,7 +545,7 @@ def test_health_docs_settings_and_the_page_share_the_port(url):
     assert "cdn." not in docs.text  # /docs works offline: Swagger UI's files come from this server
     assert httpx.get(url + "docs-assets/swagger-ui-bundle.js", timeout=10).status_code == 200
     spec = httpx.get(url + "openapi.json", timeout=10).json()
-    assert spec["openapi"] == "3.0.3" and httpx.get(url + "spec", timeout=10).json() == spec
+    assert spec["openapi"].startswith("3.1") and httpx.get(url + "spec", timeout=10).json() == spec
     for path in (
         "/translate",
         "/detect",
@@ -557,8 +557,7 @@ def test_health_docs_settings_and_the_page_share_the_port(url):
         "/health",
     ):
         assert path in spec["paths"], path
-    text = json.dumps(spec)
-    assert '"type": "null"' not in text and '"examples": [' not in text  # OpenAPI 3.1 only
+    assert spec["openapi"].startswith("3.1")  # FastAPI's own document, which Swagger UI 5 reads
     body = spec["paths"]["/translate"]["post"]["requestBody"]["content"]
     assert {"application/json", "application/x-www-form-urlencoded"} <= set(body)
     assert "q" in body["application/json"]["schema"]["properties"]
