@@ -1,4 +1,4 @@
-"""``translator evaluate``: from parsed arguments (cli.py builds the parser) to a printed report."""
+"""``translator evaluate``: from parsed arguments (translator/cli/parser.py builds the parser) to a printed report."""
 
 from __future__ import annotations
 
