@@ -247,7 +247,7 @@ MULTIPROCESS_SCRIPT = textwrap.dedent("""
         metrics.MODEL_READY.labels("translation").set(1)
 
     if __name__ == "__main__":
-        assert metrics.MULTIPROCESS
+        assert metrics.multiprocess_mode()
         context = multiprocessing.get_context("fork")  # the children inherit the imports
         children = [context.Process(target=work, args=(n,)) for n in (3, 4)]
         for child in children:
@@ -257,6 +257,21 @@ MULTIPROCESS_SCRIPT = textwrap.dedent("""
             assert child.exitcode == 0
         print(metrics.exposition().decode())
 """)
+
+
+def test_the_multiprocess_variable_is_read_when_the_app_is_built_not_at_import(tmp_path):
+    code = (
+        "import os\n"
+        "from translator.server import metrics\n"
+        "assert metrics._multiprocess is None, 'read at import'\n"
+        f"os.environ['PROMETHEUS_MULTIPROC_DIR'] = {str(tmp_path)!r}  # set after the import: still seen\n"
+        "assert metrics.multiprocess_mode()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def test_multiprocess_mode_adds_the_processes_up(tmp_path):

@@ -6,7 +6,6 @@ JSON and form bodies, lists, HTML, files, every error status, keys and limits, /
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from pathlib import Path
 
@@ -18,7 +17,6 @@ pytest.importorskip("libretranslatepy")
 from libretranslatepy import LibreTranslateAPI  # noqa: E402
 
 from translator import cli  # noqa: E402
-from translator.server import Settings  # noqa: E402
 from translator.server.downloads import safe_name  # noqa: E402
 from translator.server.rest import AccessPolicy, load_api_keys, parse_api_keys  # noqa: E402
 from translator.server.rest.access import AccessDenied  # noqa: E402
@@ -354,73 +352,6 @@ def test_requests_are_counted_per_client_without_keys():
     unlimited = AccessPolicy(None, 0, 0, 1000)
     for _ in range(100):
         unlimited.admit(None, "10.0.0.1")
-
-
-def test_serve_flags_reach_the_settings(tmp_path):
-    keys = tmp_path / "keys.txt"
-    keys.write_text("k\n")
-    args = cli.build_parser().parse_args(
-        ["serve", "--api-keys", str(keys), "--req-limit", "30", "--char-limit", "5000", "--max-file-mb", "2"]
-    )
-    settings = cli.serve_settings(args)
-    assert (settings.api_keys_file, settings.req_limit, settings.char_limit, settings.max_file_bytes) == (
-        str(keys),
-        30,
-        5000,
-        2 * 2**20,
-    )
-    assert settings.api_keys and settings.keys_enabled and not settings.require_api_key
-    # LibreTranslate's flags, by their names
-    args = cli.build_parser().parse_args(
-        [
-            "serve",
-            "--api-keys",
-            "--api-keys-db-path",
-            str(tmp_path / "k.db"),
-            "--require-api-key",
-            "--batch-limit",
-            "20",
-            "--alternatives-limit",
-            "5",
-            "--suggestions",
-            "--suggestions-db-path",
-            str(tmp_path / "s.db"),
-            "--disable-files-translation",
-            "--disable-web-ui",
-            "--url-prefix",
-            "/translator",
-            "--trust-forwarded-for",
-        ]
-    )
-    settings = cli.serve_settings(args)
-    assert settings.api_keys and settings.api_keys_file is None and settings.api_keys_db == str(tmp_path / "k.db")
-    assert (settings.require_api_key, settings.batch_limit, settings.alternatives_limit, settings.suggestions) == (
-        True,
-        20,
-        5,
-        True,
-    )
-    assert (settings.suggestions_db, settings.disable_files_translation, settings.disable_web_ui) == (
-        str(tmp_path / "s.db"),
-        True,
-        True,
-    )
-    assert (settings.url_prefix, settings.trust_forwarded_for) == ("/translator", True)
-    defaults = cli.serve_settings(cli.build_parser().parse_args(["serve"]))
-    assert not defaults.keys_enabled and not defaults.trust_forwarded_for and defaults.alternatives_limit == 3
-    for bad in (
-        dict(req_limit=-1),
-        dict(char_limit=-5),
-        dict(max_file_bytes=0),
-        dict(batch_limit=-1),
-        dict(alternatives_limit=-1),
-        dict(alternatives_limit=17),
-        dict(url_prefix="translator"),
-        dict(url_prefix="/translator/"),
-        dict(url_prefix="/a b"),
-    ):
-        with pytest.raises(ValueError):
-            Settings(**bad)
 
 
 # -- files -----------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client  # noqa: E402
 from gradio_client.exceptions import AppError  # noqa: E402
 
-from translator import cli  # noqa: E402
 from translator.results import Segment  # noqa: E402
 from translator.server import Settings, launch  # noqa: E402
 from translator.server.backend import Backend, ModelStatus, read_upload  # noqa: E402
@@ -339,61 +338,6 @@ def test_settings_check_their_values():
         with pytest.raises(ValueError):
             Settings(**bad)
     assert "geslo" not in repr(Settings(auth=("ana", "geslo")))
-
-
-def test_serve_options_are_the_cli_s(monkeypatch):
-    monkeypatch.delenv("TRANSLATOR_AUTH", raising=False)
-    parser = cli.build_parser()
-    settings = cli.serve_settings(parser.parse_args(["serve"]))
-    assert settings == Settings()
-    args = parser.parse_args(
-        [
-            "serve",
-            "--host",
-            "0.0.0.0",
-            "--port",
-            "9000",
-            "--share",
-            "--max-chars",
-            "500",
-            "--translation-model",
-            "m",
-            "--summary-model",
-            "s",
-            "--device",
-            "cpu",
-            "--beams",
-            "2",
-            "--concurrency",
-            "3",
-            "--auth",
-            "u:p:q",
-            "-v",
-        ]
-    )
-    assert args.verbose
-    assert cli.serve_settings(args) == Settings(
-        translation_model="m",
-        summary_model="s",
-        device="cpu",
-        num_beams=2,
-        max_chars=500,
-        concurrency=3,
-        host="0.0.0.0",
-        port=9000,
-        share=True,
-        auth=("u", "p:q"),
-    )
-    assert parser.parse_args(["-v", "serve"]).verbose  # the top-level flag is not overridden
-    monkeypatch.setenv("TRANSLATOR_AUTH", "ana:geslo")
-    assert cli.build_parser().parse_args(["serve"]).auth == ("ana", "geslo")
-    for bad in (["--auth", "nocolon"], ["--auth", ":geslo"], ["--beams", "9"], ["--device", "gpu"]):
-        with pytest.raises(SystemExit) as exit_:
-            parser.parse_args(["serve", *bad])
-        assert exit_.value.code == 2
-    with pytest.raises(SystemExit) as exit_:
-        cli.main(["serve", "--max-chars", "0"])
-    assert exit_.value.code == 2
 
 
 @pytest.mark.slow  # three fresh interpreters, one importing gradio

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
+from translator.declare import above, at_least, check, setting
 from translator.errors import InvalidInputError
 
 Engine = Literal["auto", "hf", "ct2"]
@@ -48,33 +51,50 @@ class ServerLimits:
       server answers 503 with ``Retry-After``.
     - ``grace_s``: on SIGTERM/SIGINT, how long in-flight requests may finish before the server
       stops and removes its temporary and download folders.
+
+    Each field is declared once (translator.declare): its flag of ``translator serve``, its help and
+    its check; ``Settings.limits`` gives them their environment variables (``$TRANSLATOR_GRACE_S``).
     """
 
-    header_timeout_s: float = 10.0
-    body_timeout_s: float = 60.0
-    keep_alive_s: float = 5.0
-    max_connections: int = 256
-    max_json_depth: int = 32
-    work_budget_mb: int = 1024
-    max_waiting: int = 64
-    max_waiting_chars: int = 1_000_000
-    grace_s: float = 20.0
-    retry_after_s: int = 5
+    header_timeout_s: float = setting(
+        10.0,
+        "seconds for a request's line and headers to arrive",
+        flag="--header-timeout",
+        check=above(0),
+        metavar="SECONDS",
+    )
+    body_timeout_s: float = setting(
+        60.0,
+        "seconds for a request's body to arrive after its headers",
+        flag="--body-timeout",
+        check=above(0),
+        metavar="SECONDS",
+    )
+    keep_alive_s: float = setting(
+        5.0, "seconds an idle keep-alive connection stays open", flag="--keep-alive", check=above(0), metavar="SECONDS"
+    )
+    max_connections: int = setting(256, "connections and requests at once; beyond: 503", check=at_least(1), metavar="N")
+    max_json_depth: int = setting(32, "deepest nesting of a JSON body; beyond: 400", check=at_least(1), metavar="N")
+    work_budget_mb: int = setting(
+        1024, "memory the documents in progress may reserve; beyond: 503", check=at_least(1), metavar="N"
+    )
+    max_waiting: int = setting(
+        64, "REST requests working or waiting for a model; beyond: 503", check=at_least(1), metavar="N"
+    )
+    max_waiting_chars: int = setting(
+        1_000_000, "characters of REST requests working or waiting; beyond: 503", check=at_least(1), metavar="N"
+    )
+    grace_s: float = setting(
+        20.0,
+        "seconds in-flight requests may finish after SIGTERM/SIGINT",
+        flag="--grace",
+        check=above(0),
+        metavar="SECONDS",
+    )
+    retry_after_s: int = setting(5, flag="", check=at_least(1))  # no flag: the Retry-After of a 503
 
     def __post_init__(self) -> None:
-        for name in ("header_timeout_s", "body_timeout_s", "keep_alive_s", "grace_s"):
-            if not getattr(self, name) > 0:
-                raise InvalidInputError(f"{name} must be more than 0 seconds, got {getattr(self, name)}")
-        for name in (
-            "max_connections",
-            "max_json_depth",
-            "work_budget_mb",
-            "max_waiting",
-            "max_waiting_chars",
-            "retry_after_s",
-        ):
-            if getattr(self, name) < 1:
-                raise InvalidInputError(f"{name} must be at least 1, got {getattr(self, name)}")
+        check(self)
 
 
 DEFAULT_TRANSLATION_MODEL = "Helsinki-NLP/opus-mt-tc-big-zls-en"
@@ -125,8 +145,23 @@ def check_beams(value: object) -> int:
 ENV_MODELS_DIR = "TRANSLATOR_MODELS_DIR"
 ENV_CT2_DIR = "TRANSLATOR_CT2_DIR"
 ENV_CACHE_DIR = "TRANSLATOR_CACHE_DIR"
+ENV_CT2_MAX_POSITIONS = "TRANSLATOR_CT2_MAX_POSITIONS"
+ENV_BATCH_GROUP_CHARS = "TRANSLATOR_BATCH_GROUP_CHARS"
+ENV_BATCH_TIMEOUT = "TRANSLATOR_BATCH_TIMEOUT"  # seconds a process of a batch may wait for the others
+# A server setting's variable is this and its name (translator.server.settings: $TRANSLATOR_REQ_LIMIT);
+# these two keep the names they had before every setting got one.
+SERVER_ENV_PREFIX = "TRANSLATOR_"
 ENV_AUTH = "TRANSLATOR_AUTH"
 ENV_METRICS_TOKEN = "TRANSLATOR_METRICS_TOKEN"
+# The libraries' and the system's, read here too.
+ENV_HF_OFFLINE = "HF_HUB_OFFLINE"
+ENV_WORLD_SIZE = "WORLD_SIZE"
+ENV_XDG_CACHE = "XDG_CACHE_HOME"
+ENV_PROMETHEUS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+ENV_MALLOC_ARENAS = "MALLOC_ARENA_MAX"
+# Set for a library, never read as a setting.
+HUB_BARS_VARIABLE = "HF_HUB_DISABLE_PROGRESS_BARS"
+GRADIO_ANALYTICS_VARIABLE = "GRADIO_ANALYTICS_ENABLED"
 
 
 def env(name: str) -> str | None:
@@ -136,17 +171,31 @@ def env(name: str) -> str | None:
     return value or None
 
 
+@contextmanager
+def set_for_libraries(name: str, value: str) -> Iterator[bool]:
+    """``$name`` set to ``value`` for the libraries during the block (yields True), unless it is set
+    already (yields False: the user's value is kept); ours is taken back after the block."""
+    if name in os.environ:
+        yield False
+        return
+    os.environ[name] = value
+    try:
+        yield True
+    finally:
+        os.environ.pop(name, None)
+
+
 def hf_offline() -> bool:
     """Whether ``$HF_HUB_OFFLINE`` forbids downloads (1, true, yes, on)."""
-    return (env("HF_HUB_OFFLINE") or "").lower() in {"1", "true", "yes", "on"}
+    return (env(ENV_HF_OFFLINE) or "").lower() in {"1", "true", "yes", "on"}
 
 
 def launched_processes() -> int:
     """``$WORLD_SIZE``: the processes a launcher (torchrun, accelerate launch) started; 1 without."""
     try:
-        return max(1, int(env("WORLD_SIZE") or 1))
+        return max(1, int(env(ENV_WORLD_SIZE) or 1))
     except ValueError:
-        raise InvalidInputError(f"$WORLD_SIZE must be a whole number, got {env('WORLD_SIZE')!r}") from None
+        raise InvalidInputError(f"${ENV_WORLD_SIZE} must be a whole number, got {env(ENV_WORLD_SIZE)!r}") from None
 
 
 def env_int(name: str, default: int) -> int:

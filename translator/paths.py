@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from translator.options import ENV_CACHE_DIR, ENV_CT2_DIR, ENV_MODELS_DIR, env
+from translator.options import ENV_CACHE_DIR, ENV_CT2_DIR, ENV_MODELS_DIR, ENV_XDG_CACHE, env
 
 TRANSLATION_CACHE_NAME = "translations.sqlite"
 
@@ -42,7 +42,7 @@ def ct2_dir() -> Path | None:
 def user_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/translator`` (``~/.cache/translator``): for copies that cannot sit
     beside a read-only model folder."""
-    return Path(env("XDG_CACHE_HOME") or Path.home() / ".cache") / "translator"
+    return Path(env(ENV_XDG_CACHE) or Path.home() / ".cache") / "translator"
 
 
 def cache_dir() -> Path:

@@ -8,13 +8,18 @@ replaces it with
   a string or as a module constant), and the constants that declare a variable's name
   (``ENV_*``, ``*_ENV``) where they are used; with its default where the code states one;
 - every flag of every ``translator`` command, from the real argparse parser
-  (``translator.cli.parser.build_parser``): its default and its help, group by group.
+  (``translator.cli.parser.build_parser``): its default and its help, group by group;
+- the server's settings (``translator serve``), each from its one declaration, a field of
+  ``translator.server.settings.Settings`` (translator.declare): its flag, environment variable,
+  default and help, in both tables.
 
-Only what the code cannot say is written here: one line per environment variable on what it
-does (``WHAT``). The build fails when the code reads a variable that has no line, or a line
-names a variable the code no longer reads, so the page cannot drift from the code.
+Only what the code cannot say is written here: one line per environment variable read outside
+the server's settings on what it does (``WHAT``). The build fails when the code reads a variable
+that has no line, or a line names a variable the code no longer reads, so the page cannot drift
+from the code.
 
-``configuration_markdown()`` returns the tables; tests/test_docs.py calls it.
+``configuration_markdown(settings)`` returns the tables (``settings``: the server's Settings, or a
+subclass with more); tests/test_docs.py and tests/test_serve_settings.py call it.
 """
 
 from __future__ import annotations
@@ -46,8 +51,6 @@ WHAT: dict[str, str] = {
     "TRANSLATOR_CACHE_DIR": "the translation cache, the API keys and suggestions databases "
     "(default: `$XDG_CACHE_HOME/translator`)",
     "XDG_CACHE_HOME": "the user's cache folder (default: `~/.cache`)",
-    "TRANSLATOR_AUTH": "the page's login, `USER:PASSWORD` (the default of `translator serve --auth`)",
-    "TRANSLATOR_METRICS_TOKEN": "bearer token for `/metrics` (the default of `--metrics-auth-token`)",
     "TRANSLATOR_BATCH_GROUP_CHARS": "characters of source per work group of the folder batch (`1`: every file alone)",
     "TRANSLATOR_BATCH_TIMEOUT": "seconds a process of a folder batch waits for the others (7 days)",
     "HF_HUB_OFFLINE": "`1`: never download a model (or a test set)",
@@ -173,8 +176,36 @@ def _cell(text: object) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def environment_table() -> str:
-    reads = environment_reads()
+def _settings_class(settings: type | None) -> type:
+    sys.path.insert(0, str(REPO))
+    from translator.server.settings import Settings
+
+    return settings or Settings
+
+
+def declared_flags(settings: type | None = None) -> dict[str, object]:
+    """The server's flags made from its settings' declarations (not those of shared helpers), by dest."""
+    from translator.declare import flags
+
+    return {flag.dest: flag for flag in flags(_settings_class(settings)) if flag.shared is None}
+
+
+def _declared_rows(settings: type | None) -> dict[str, str]:
+    """A row of the environment table for each variable of a server setting, by its name."""
+    rows = {}
+    for flag in declared_flags(settings).values():
+        shown = flag.shown_default(switches=True)
+        default = f"`{shown}`" if shown and flag.default_text is None else shown
+        for name in flag.env:
+            rows[name] = (
+                f"| `{name}` | {_cell(default) or 'unset'} | {_cell(flag.help)} | `translator serve {flag.names[0]}` |"
+            )
+    return rows
+
+
+def environment_table(settings: type | None = None) -> str:
+    declared = _declared_rows(settings)
+    reads = {name: entry for name, entry in environment_reads().items() if name not in declared}
     undocumented = sorted(set(reads) - set(WHAT))
     stale = sorted(set(WHAT) - set(reads))
     if undocumented or stale:
@@ -184,7 +215,10 @@ def environment_table() -> str:
         )
     defaults = _code_defaults()
     rows = ["| variable | default | what | read in |", "|---|---|---|---|"]
-    for name in sorted(reads, key=lambda n: (not n.startswith("TRANSLATOR_"), n)):
+    for name in sorted({*reads, *declared}, key=lambda n: (not n.startswith("TRANSLATOR_"), n)):
+        if name in declared:
+            rows.append(declared[name])
+            continue
         entry = reads[name]
         what = WHAT[name]
         stated = re.search(r"\s*\(default: ([^()]*)\)", what)
@@ -210,7 +244,9 @@ def environment_table() -> str:
 _DEFAULT_IN_HELP = re.compile(r"\s*\(default:?\s*(.*?)\)\s*$")
 
 
-def _flag_row(action: argparse.Action) -> str | None:
+def _flag_row(action: argparse.Action, declared: dict | None = None) -> str | None:
+    """The row of a flag; with ``declared`` (the server's), one more column, the variable, and what
+    the flag's declaration says, where it has one."""
     if action.help == argparse.SUPPRESS or isinstance(action, (argparse._HelpAction, argparse._VersionAction)):
         return None
     if isinstance(action, argparse._SubParsersAction):
@@ -233,7 +269,15 @@ def _flag_row(action: argparse.Action) -> str | None:
         default = str(action.default)
     if not action.option_strings:
         default = default or ("required" if action.nargs in (None, "+") else "")
-    return f"| {names.replace('|', chr(92) + '|')} | {_cell(default) or '–'} | {_cell(help_text)} |"
+    names = names.replace("|", chr(92) + "|")
+    if declared is None:
+        return f"| {names} | {_cell(default) or '–'} | {_cell(help_text)} |"
+    variables = "–"
+    flag = declared.get(action.dest)
+    if flag is not None:
+        default, help_text = flag.shown_default(switches=True), flag.help
+        variables = ", ".join(f"`{name}`" for name in flag.env) or "–"
+    return f"| {names} | {_cell(default) or '–'} | {variables} | {_cell(help_text)} |"
 
 
 def _commands(parser: argparse.ArgumentParser, prefix: str):
@@ -248,39 +292,42 @@ def _commands(parser: argparse.ArgumentParser, prefix: str):
                 yield from _commands(sub, f"{prefix} {name}")
 
 
-def flags_markdown() -> str:
+def flags_markdown(settings: type | None = None) -> str:
     sys.path.insert(0, str(REPO))
     from translator.cli.parser import build_parser
 
     parts = []
-    for command, parser in _commands(build_parser(), "translator"):
+    for command, parser in _commands(build_parser(_settings_class(settings)), "translator"):
         if any(isinstance(a, argparse._SubParsersAction) for a in parser._actions):
             continue
         parts.append(f"### `{command}`\n")
         description = parser.description or ""
         if description:
             parts.append(_cell(description) + "\n")
+        declared = declared_flags(settings) if command == "translator serve" else None
+        header = "| flag | default | variable | what |\n|---|---|---|---|\n" if declared else None
         tables: dict[str, list[str]] = {}
         for group in parser._action_groups:
-            rows = [row for row in map(_flag_row, group._group_actions) if row]
+            rows = [row for row in (_flag_row(action, declared) for action in group._group_actions) if row]
             title = re.sub(r"\s*\(README: [^)]*\)", "", group.title or "")
             if rows:
                 tables.setdefault("" if title in ("options", "positional arguments") else title, []).extend(rows)
         for title, rows in tables.items():
             if title:
                 parts.append(f"**{_cell(title)}**\n")
-            parts.append("| flag | default | what |\n|---|---|---|\n" + "\n".join(rows) + "\n")
+            parts.append((header or "| flag | default | what |\n|---|---|---|\n") + "\n".join(rows) + "\n")
     return "\n".join(parts)
 
 
-def configuration_markdown() -> str:
-    """The generated part of docs/configuration.md."""
+def configuration_markdown(settings: type | None = None) -> str:
+    """The generated part of docs/configuration.md; ``settings``: the server's (default: Settings)."""
     return (
         "## Environment variables\n\n"
-        + environment_table()
+        + environment_table(settings)
         + "\n\n## Flags of every command\n\n"
         + "Every flag of every `translator` command (`python app.py` takes exactly `translator serve`'s), "
-        "from the parser the command line uses.\n\n" + flags_markdown()
+        "from the parser the command line uses. A flag of `translator serve` wins over its variable, "
+        "which wins over the default.\n\n" + flags_markdown(settings)
     )
 
 

@@ -10,12 +10,19 @@ from pathlib import Path
 
 from translator.core.cache import DEFAULT_CACHE_MB, parse_spec
 from translator.errors import InvalidInputError, TranslatorError
-from translator.options import MAX_FILE_BYTES, RuntimeOptions, check_beams, check_length, env_int
+from translator.options import (
+    ENV_BATCH_GROUP_CHARS,
+    MAX_FILE_BYTES,
+    RuntimeOptions,
+    check_beams,
+    check_length,
+    env_int,
+)
 
 REPORT_NAME = "report.json"
 # Source bytes of a work group, the files whose sentences share translate calls (plan.py); 1
 # translates every file alone.
-GROUP_CHARS_ENV = "TRANSLATOR_BATCH_GROUP_CHARS"
+GROUP_CHARS_ENV = ENV_BATCH_GROUP_CHARS  # its variable (options.py names them all)
 DEFAULT_GROUP_CHARS = 64_000
 
 
@@ -140,7 +147,7 @@ def configure(namespace: argparse.Namespace) -> Config:
         length = check_length(args.length or "medium")
         runtime = RuntimeOptions.from_env(device=args.device, engine=args.engine)
         resolve_device(runtime.device, runtime.engine)  # --device cuda without CUDA: one line now, before any output
-        group_chars = args.group_chars or env_int(GROUP_CHARS_ENV, DEFAULT_GROUP_CHARS)
+        group_chars = args.group_chars or env_int(ENV_BATCH_GROUP_CHARS, DEFAULT_GROUP_CHARS)
         source = args.source or "auto"
         route("", source)  # names the valid languages when --source is not one of them
         cache_mb = DEFAULT_CACHE_MB if args.translation_cache_mb is None else args.translation_cache_mb

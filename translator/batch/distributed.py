@@ -13,11 +13,10 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from translator.options import env_int, launched_processes
+from translator.options import ENV_BATCH_TIMEOUT, env_int, launched_processes
 
 logger = logging.getLogger("translator")
 
-TIMEOUT_ENV = "TRANSLATOR_BATCH_TIMEOUT"  # seconds a process may wait for the others
 DEFAULT_TIMEOUT = 7 * 24 * 3600  # one process may translate for days while another waits
 
 
@@ -27,7 +26,7 @@ class Processes:
     def __init__(self) -> None:
         from accelerate import PartialState
 
-        timeout = timedelta(seconds=env_int(TIMEOUT_ENV, DEFAULT_TIMEOUT))
+        timeout = timedelta(seconds=env_int(ENV_BATCH_TIMEOUT, DEFAULT_TIMEOUT))
         # cpu=True: the group's own device is the CPU (gloo), whatever devices the models use
         self.state = PartialState(cpu=True, timeout=timeout)
         launched = launched_processes()

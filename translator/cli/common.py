@@ -17,12 +17,14 @@ from translator.options import (
     DEFAULT_TRANSLATION_MODEL,
     DEVICES_HELP,
     ENGINES,
+    HUB_BARS_VARIABLE,
     MAX_BEAMS,
     MAX_FILE_BYTES,
     MIN_BEAMS,
     SUMMARY_LENGTHS,
     check_beams,
     check_device,
+    set_for_libraries,
 )
 from translator.system.terminal import is_terminal
 
@@ -30,7 +32,7 @@ logger = logging.getLogger("translator")
 
 
 WARNINGS_SHOWN = 3  # warnings printed by `translate` before "... and N more"
-HUB_BARS = "HF_HUB_DISABLE_PROGRESS_BARS"
+HUB_BARS = HUB_BARS_VARIABLE
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE: what a shell reports for a tool whose reader went away
 
 
@@ -187,20 +189,19 @@ def _library_bars(shown: bool) -> Iterator[None]:
     downloads): they read HF_HUB_DISABLE_PROGRESS_BARS when first imported, during the command,
     or are switched off here when already imported (commands run in one process, as in the tests).
     A value the user set is kept; ours is taken back after the command."""
-    if shown or HUB_BARS in os.environ:
+    if shown:
         yield
         return
-    os.environ[HUB_BARS] = "1"
-    loaded = sys.modules.get("transformers.utils.logging")
-    was_on = loaded if loaded is not None and loaded.is_progress_bar_enabled() else None
-    if was_on is not None:
-        was_on.disable_progress_bar()
-    try:
-        yield
-    finally:
-        os.environ.pop(HUB_BARS, None)
+    with set_for_libraries(HUB_BARS, "1") as ours:
+        loaded = sys.modules.get("transformers.utils.logging") if ours else None
+        was_on = loaded if loaded is not None and loaded.is_progress_bar_enabled() else None
         if was_on is not None:
-            was_on.enable_progress_bar()
+            was_on.disable_progress_bar()
+        try:
+            yield
+        finally:
+            if was_on is not None:
+                was_on.enable_progress_bar()
 
 
 def _silence_stdout() -> None:

@@ -9,12 +9,14 @@ from translator._version import __version__
 from translator.cli.common import HelpFormatter, add_cache_options, add_file_limit, add_model_options
 from translator.cli.serve import add_serve_arguments
 from translator.cli.tools import add_admin_commands, add_cache_command, add_follow_command
+from translator.server.settings import Settings
 
 logger = logging.getLogger("translator")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``translator`` command."""
+def build_parser(settings: type[Settings] = Settings) -> argparse.ArgumentParser:
+    """The argument parser of the ``translator`` command; ``serve``'s flags are those of the
+    fields of ``settings`` (a subclass of Settings adds its own)."""
     parser = argparse.ArgumentParser(
         prog="translator",
         description="Translate Slovenian news into English and summarise it.",
@@ -37,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Web page and LibreTranslate-compatible REST API on one port: "
         "Slovenian news → English translation and summary.",
     )
-    add_serve_arguments(p)
+    add_serve_arguments(p, settings)
 
     p = commands.add_parser(
         "download",

@@ -35,7 +35,7 @@ from translator.engines.ct2_settings import (
 )
 from translator.engines.cuda_libs import cuda_failure, preload_cublas_once
 from translator.engines.tokenizer import read_json
-from translator.options import env_int
+from translator.options import ENV_CT2_MAX_POSITIONS, env_int
 from translator.system.allocator import share_one_arena
 
 logger = logging.getLogger("translator")
@@ -52,8 +52,6 @@ __all__ = [
     "thread_split",
 ]
 
-ENV_MAX_POSITIONS = "TRANSLATOR_CT2_MAX_POSITIONS"
-"""Overrides the decoder positions a sub-batch may hold (:func:`translator.engines.batching.sub_batch_budget`)."""
 SCORE_SHARE = 32
 """A scoring batch (see CT2Engine._rescore) holds 1/SCORE_SHARE of a sub-batch's positions."""
 
@@ -106,7 +104,7 @@ class CT2Engine:
             share_one_arena()  # before the workers start: translator/system/allocator.py says why
         else:
             self.inter_threads, self.intra_threads = inter_threads or 1, intra_threads or min(4, available_cores())
-        given_positions = max_positions or env_int(ENV_MAX_POSITIONS, 0)
+        given_positions = max_positions or env_int(ENV_CT2_MAX_POSITIONS, 0)
         try:
             self.translator = ctranslate2.Translator(
                 str(self.path),

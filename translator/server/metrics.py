@@ -10,7 +10,8 @@ cache's hits and misses over; the REST routes count rate-limit refusals.
 
 Several processes: with ``PROMETHEUS_MULTIPROC_DIR`` set (before the process starts) every
 process writes its values into files there and ``/metrics`` of any of them adds them up
-(``prometheus_client``'s multiprocess mode; gauges say how: ``livesum``, ``livemin``).
+(``prometheus_client``'s multiprocess mode; gauges say how: ``livesum``, ``livemin``). Nothing
+here reads it when imported: :func:`multiprocess_mode` does, when the app is built.
 
 Labels stay bounded against hostile clients: a route label is a route's template (``/translate``,
 ``/download_file/{filename:path}``), ``page`` for everything the mounted page serves, or
@@ -41,18 +42,15 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from translator.options import env
+from translator.options import ENV_PROMETHEUS_DIR, env
 from translator.results import TranslationAndSummary
 
-# prometheus_client reads it too, when it is imported: set it before the process starts
-MULTIPROCESS = env("PROMETHEUS_MULTIPROC_DIR") is not None
 SECONDS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
 DISCONNECTED = 499  # no answer was started: the client went away (nginx's code for it)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
-if not MULTIPROCESS:  # the process's memory and CPU (per process only: not added up across processes)
-    ProcessCollector(registry=REGISTRY)
+_multiprocess: bool | None = None  # read by multiprocess_mode(), once
 
 REQUESTS = Counter(
     "translator_http_requests",
@@ -257,10 +255,23 @@ class CacheCounts:
             CACHE_MISSES.inc(misses - seen_misses)
 
 
+def multiprocess_mode() -> bool:
+    """Whether ``$PROMETHEUS_MULTIPROC_DIR`` puts the process in multiprocess mode (prometheus_client
+    reads it too, when imported: set it before the process starts). Read once, when the app is
+    built (server.py) or first needed; outside that mode the registry then gets the process's
+    memory and CPU (per process only: not added up across processes)."""
+    global _multiprocess
+    if _multiprocess is None:
+        _multiprocess = env(ENV_PROMETHEUS_DIR) is not None
+        if not _multiprocess:
+            ProcessCollector(registry=REGISTRY)
+    return _multiprocess
+
+
 def exposition() -> bytes:
     """The metrics in Prometheus's text format: this process's, or with
     ``PROMETHEUS_MULTIPROC_DIR`` every process's added up."""
-    if MULTIPROCESS:
+    if multiprocess_mode():
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry)
@@ -269,7 +280,7 @@ def exposition() -> bytes:
 
 def process_stopped() -> None:
     """In multiprocess mode, drop this process's live gauges (at shutdown)."""
-    if MULTIPROCESS:
+    if multiprocess_mode():
         multiprocess.mark_process_dead(os.getpid())
 
 

@@ -111,6 +111,7 @@ def build_server_app(demo: gr.Blocks, backend: Backend, settings: Settings, page
     # outside the guard: they see its refusals and the request id it gives
     labels = metrics.RouteLabels(metrics.app_routes(app, *routers), page=page)
     if settings.metrics:
+        metrics.multiprocess_mode()  # its environment variable is read now
         app.add_middleware(metrics.RequestMetrics, labels=labels)
     if settings.access_log:
         app.add_middleware(AccessLog, labels=labels)

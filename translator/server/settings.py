@@ -1,156 +1,256 @@
 """What a server is started with (:class:`Settings`): ``translator serve`` / ``python app.py``
-options, checked once when the server is built."""
+options, each declared once (translator.declare), checked once when the server is built."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import argparse
+from dataclasses import dataclass
+from typing import ClassVar, Self
 
 from translator.core.cache import DEFAULT_CACHE_MB, server_cache_spec
-from translator.errors import InvalidInputError
+from translator.declare import Normalised, Rule, at_least, between, build, check, one_of, setting
 from translator.options import (
     DEFAULT_BEAMS,
     DEFAULT_HOST,
     DEFAULT_MAX_CHARS,
     DEFAULT_PORT,
+    ENV_AUTH,
+    ENV_METRICS_TOKEN,
     MAX_ALTERNATIVES,
     MAX_FILE_BYTES,
+    SERVER_ENV_PREFIX,
     ServerLimits,
     check_beams,
     check_device,
     check_engine,
+    env,
 )
 from translator.text.language import route
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "parse_auth"]
+
+# The argument groups of `translator serve --help` (and of docs/configuration.md)
+REST = "REST API (LibreTranslate-compatible, on the same port; docs at /docs)"
+OPERATING = "operating it (docs: operating.md)"
+LIMITS = "limits for a public server (docs: rest.md)"
+# Flags other commands share, made by their helpers (translator/cli/common.py, named in cli/serve.py)
+MODEL_FLAGS, FILE_LIMIT_FLAG = "model", "max-file-mb"
+LOG_FORMATS = ("text", "json")
+
+
+def parse_auth(value: str) -> tuple[str, str] | None:
+    """``USER:PASSWORD`` → ``(user, password)``; ``""`` → None (no login). ArgumentTypeError
+    otherwise (for ``--auth`` and ``$TRANSLATOR_AUTH`` alike)."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise argparse.ArgumentTypeError("--auth expects USER:PASSWORD (both non-empty)")
+    return user, password
+
+
+def _known_source(value: str) -> None:
+    route("", value)  # ValueError naming the valid source languages
+
+
+def _is_login(value: tuple[str, ...]) -> bool:
+    return len(value) == 2 and all(value)
+
+
+def _is_prefix(prefix: str) -> bool:
+    return not prefix or (
+        prefix.startswith("/")
+        and not prefix.endswith("/")
+        and "//" not in prefix
+        and all(c.isalnum() or c in "/-_.~" for c in prefix)
+    )
+
+
+def _keys_file(value: object) -> str | None:
+    return value if isinstance(value, str) else None  # --api-keys FILE (bare --api-keys: True)
+
+
+def _megabytes(value: float) -> int:
+    return int(value * 2**20)
 
 
 @dataclass(frozen=True)
 class Settings:
-    """What the page is started with: ``translator serve`` / ``python app.py`` options.
+    """What the page and the REST API are started with: ``translator serve`` / ``python app.py``
+    options, one field each. A field's metadata (translator.declare) holds its flag, help, group,
+    check and environment variable (``$TRANSLATOR_`` and its name unless it says another), from
+    which the flags (cli/serve.py), :meth:`from_args` and docs/configuration.md are made.
 
     ``None`` for a model, the device or the engine means: the environment, else the default
-    (:meth:`RuntimeOptions.from_env`, :func:`translator.options.model_name`). ``concurrency`` is
-    the requests each model serves at once (None: 1 on CPU, 2 on a GPU). ``num_beams`` is the
-    default of the page's slider and of the API endpoints. ``source`` is the page's source
-    language ("auto": detected per request; the REST API's ``source`` field is the client's own).
-    ``preload`` loads both models when the
-    page is built, so the first request does not wait and a missing model shows at once.
-
-    The REST API (rest/), with LibreTranslate's flags: ``api_keys_file`` (``--api-keys FILE``)
-    lists keys and their limits; ``api_keys`` (``--api-keys``) turns on the keys database at
-    ``api_keys_db`` (None: translator.paths.api_keys_path()); either, or ``require_api_key``
-    (``--require-api-key``: every call needs a key), gives the server keys (an unknown key: 403).
-    ``req_limit`` is the requests per minute of each client without a limit of its own (0: no
-    limit); ``char_limit`` the characters per text (0: ``max_chars`` only, which bounds every
-    request in all); ``batch_limit`` the texts per request (0: 1000); ``alternatives_limit``
-    the most alternatives a call may ask for; ``suggestions`` keeps ``/suggest``'s suggestions
-    in ``suggestions_db`` (None: translator.paths.suggestions_path()); ``max_file_bytes`` the
-    largest document ``/translate_file`` accepts, once unpacked;
-    ``disable_files_translation`` refuses it; ``disable_web_ui`` serves no page;
-    ``url_prefix`` ("" or "/PATH") serves everything under a path; ``trust_forwarded_for`` takes
-    a client's address from ``X-Forwarded-For`` (sent by a trusted proxy, see http.py);
-    ``allow_private_urls`` lets ``/translate_url`` and the page fetch loopback, private and other
-    non-public addresses (an intranet), which are refused by default (server-side request forgery);
-    ``limits`` the timeouts, connection cap and admission budget of a public server.
-    ``translation_cache`` (``--translation-cache``): "all" keeps each sentence's English in
-    the default SQLite file (in Redis when ``shared_storage`` is a ``redis://`` URI), "off" keeps
-    none, a .sqlite path or a Redis URI names the store; a LibreTranslate list of API keys is
-    accepted and means "all" (the cache is per sentence, shared by every client).
-    ``translation_cache_mb`` caps the SQLite file. ``shared_storage`` (``--shared-storage``):
-    ``memory://``, or a Redis URI where replicas share the translation cache, the request limits
-    and the translated files.
-
-    Operations: ``metrics`` serves Prometheus metrics at ``/metrics``, only to
-    ``Authorization: Bearer <metrics_auth_token>`` when that is set; ``log_format`` is "text" or
-    "json" (one object per line); ``access_log`` logs one line per HTTP request.
-    Raises InvalidInputError (a ValueError) naming a bad value.
+    (:meth:`RuntimeOptions.from_env`, :func:`translator.options.model_name`). ``num_beams`` is the
+    default of the page's slider and of the API endpoints; ``source`` the page's source language
+    (the REST API's ``source`` field is the client's own). ``preload`` (no flag) loads both models
+    when the page is built, so the first request does not wait and a missing model shows at once.
+    ``--api-keys [FILE]`` sets two fields: ``api_keys`` (the keys database at ``api_keys_db``) and
+    ``api_keys_file``; either, or ``require_api_key``, gives the server keys (:attr:`keys_enabled`).
+    ``translation_cache``: "all" keeps each sentence's English in the default SQLite file (in Redis
+    when ``shared_storage`` is a ``redis://`` URI), "off" none, a .sqlite path or a Redis URI names
+    the store; a LibreTranslate list of API keys means "all". ``limits``: ServerLimits' own flags.
+    Raises InvalidInputError (a ValueError) naming a bad value and its flag.
     """
 
-    translation_model: str | None = None
-    summary_model: str | None = None
-    device: str | None = None
-    engine: str | None = None
-    num_beams: int = DEFAULT_BEAMS
-    source: str = "auto"
-    max_chars: int = DEFAULT_MAX_CHARS
-    concurrency: int | None = None
-    host: str = DEFAULT_HOST
-    port: int | None = DEFAULT_PORT
-    share: bool = False
-    auth: tuple[str, str] | None = field(default=None, repr=False)
+    env_prefix: ClassVar[str] = SERVER_ENV_PREFIX
+
+    host: str = setting(DEFAULT_HOST, "address to listen on (0.0.0.0 for every network interface)")
+    port: int | None = setting(DEFAULT_PORT, "port to listen on")
+    share: bool = setting(False, "also open a temporary public gradio.live link (needs internet)")
+    translation_model: str | None = setting(None, shared=MODEL_FLAGS)
+    source: str = setting("auto", shared=MODEL_FLAGS, check=_known_source)
+    summary_model: str | None = setting(None, shared=MODEL_FLAGS)
+    device: str | None = setting(None, shared=MODEL_FLAGS, check=check_device)
+    engine: str | None = setting(None, shared=MODEL_FLAGS, check=check_engine)
+    num_beams: int = setting(DEFAULT_BEAMS, shared=MODEL_FLAGS, dest="beams", check=Normalised(check_beams))
+    max_chars: int = setting(DEFAULT_MAX_CHARS, "longest input accepted, in characters", check=at_least(1))
+    concurrency: int | None = setting(
+        None, "requests each model serves at once", default_text="1 on CPU, 2 on a GPU", check=at_least(1)
+    )
+    auth: tuple[str, str] | None = setting(
+        None,
+        "require this login for the page",
+        type=parse_auth,
+        metavar="USER:PASSWORD",
+        env=ENV_AUTH,
+        secret=True,
+        check=Rule(_is_login, "must be a (user, password) pair, both non-empty"),
+    )
     preload: bool = True
-    api_keys_file: str | None = None
-    api_keys: bool = False
-    api_keys_db: str | None = None
-    require_api_key: bool = False
-    req_limit: int = 0
-    char_limit: int = 0
-    batch_limit: int = 0
-    alternatives_limit: int = 3
-    suggestions: bool = False
-    suggestions_db: str | None = None
-    url_prefix: str = ""
-    disable_web_ui: bool = False
-    disable_files_translation: bool = False
-    trust_forwarded_for: bool = False
-    allow_private_urls: bool = False
-    max_file_bytes: int = MAX_FILE_BYTES
-    limits: ServerLimits = field(default_factory=ServerLimits)
-    translation_cache: str = "all"
-    translation_cache_mb: int = DEFAULT_CACHE_MB
-    shared_storage: str = "memory://"
-    metrics: bool = False
-    metrics_auth_token: str | None = field(default=None, repr=False)
-    log_format: str = "text"
-    access_log: bool = True
+    api_keys: bool = setting(
+        False,
+        "give the API keys: the keys database (translator keys add KEY) and, with FILE, one key per line, "
+        "optionally followed by its requests per minute and characters per text (# starts a comment); "
+        "callers without a key get the server's limits",
+        nargs="?",
+        const=True,
+        metavar="FILE",
+        group=REST,
+        from_flag=bool,
+    )
+    api_keys_file: str | None = setting(None, flag="", dest="api_keys", from_flag=_keys_file)
+    api_keys_db: str | None = setting(
+        None,
+        "the keys database",
+        flag="--api-keys-db-path",
+        metavar="PATH",
+        default_text="api_keys.sqlite in $TRANSLATOR_CACHE_DIR or ~/.cache/translator",
+        group=REST,
+    )
+    require_api_key: bool = setting(False, "refuse calls without a key (403); implies --api-keys", group=REST)
+    req_limit: int = setting(
+        0,
+        "requests per minute per client without a limit of its own (0: no limit)",
+        metavar="N",
+        group=REST,
+        check=at_least(0),
+    )
+    char_limit: int = setting(
+        0,
+        "characters per text for callers without a limit of their own (0: --max-chars, which bounds every "
+        "request in all)",
+        metavar="N",
+        group=REST,
+        check=at_least(0),
+    )
+    batch_limit: int = setting(
+        0, "texts in one /translate call (0: at most 1000)", metavar="N", group=REST, check=at_least(0)
+    )
+    alternatives_limit: int = setting(
+        3,
+        "the most alternative translations a call may ask for",
+        metavar="N",
+        group=REST,
+        check=between(0, MAX_ALTERNATIVES),
+    )
+    suggestions: bool = setting(
+        False, "keep the translations users suggest (POST /suggest); translator suggestions export", group=REST
+    )
+    suggestions_db: str | None = setting(
+        None,
+        "where suggestions are kept",
+        flag="--suggestions-db-path",
+        metavar="PATH",
+        default_text="suggestions.sqlite beside the keys database",
+        group=REST,
+    )
+    disable_files_translation: bool = setting(False, "refuse /translate_file (403)", group=REST)
+    disable_web_ui: bool = setting(False, "serve the API only, no web page", group=REST)
+    url_prefix: str = setting(
+        "",
+        "serve everything (API, docs, page) under this path, e.g. /translator",
+        metavar="/PATH",
+        group=REST,
+        check=Rule(_is_prefix, "must look like /translator (a leading /, no trailing /)"),
+    )
+    allow_private_urls: bool = setting(
+        False,
+        "let /translate_url and the page fetch loopback, private, link-local and other non-public addresses",
+        default_text="public addresses only",
+        group=REST,
+    )
+    trust_forwarded_for: bool = setting(
+        False,
+        "take a client's address (for --req-limit) from X-Forwarded-For, as a trusted proxy sets it "
+        "($FORWARDED_ALLOW_IPS: the proxies' addresses, default 127.0.0.1)",
+        group=REST,
+    )
+    max_file_bytes: int = setting(
+        MAX_FILE_BYTES, shared=FILE_LIMIT_FLAG, dest="max_file_mb", from_flag=_megabytes, group=REST, check=at_least(1)
+    )
+    translation_cache: str = setting(
+        "all",
+        "keep each sentence's English for every client: all (the default SQLite file, or Redis with "
+        "--shared-storage redis://...), FILE.sqlite, redis://host:port/db, or off; LibreTranslate's list of "
+        "API keys is accepted and means all",
+        metavar="off|all|SPEC",
+        group=REST,
+    )
+    translation_cache_mb: int = setting(
+        DEFAULT_CACHE_MB,
+        "largest SQLite translation cache; past it the least recently used sentences go",
+        metavar="MB",
+        group=REST,
+        check=at_least(1),
+    )
+    shared_storage: str = setting(
+        "memory://",
+        "memory:// or redis://host:port/db: in Redis, replicas share the translation cache, request limits "
+        "and translated files",
+        metavar="URI",
+        group=REST,
+    )
+    metrics: bool = setting(False, "serve Prometheus metrics at /metrics", group=OPERATING)
+    metrics_auth_token: str | None = setting(
+        None,
+        "serve /metrics only with Authorization: Bearer TOKEN",
+        metavar="TOKEN",
+        env=ENV_METRICS_TOKEN,
+        secret=True,
+        group=OPERATING,
+        check=Rule(lambda token: bool(token.strip()), "must not be empty"),
+    )
+    log_format: str = setting(
+        "text",
+        "json: one JSON object per log line, for log shippers",
+        choices=LOG_FORMATS,
+        group=OPERATING,
+        check=one_of(*LOG_FORMATS),
+    )
+    access_log: bool = setting(True, "log one line per HTTP request, logger translator.access", group=OPERATING)
+    limits: ServerLimits = setting(factory=ServerLimits, nested=True, group=LIMITS)
 
     def __post_init__(self) -> None:
-        if self.device is not None:
-            check_device(self.device)
-        if self.engine is not None:
-            check_engine(self.engine)
-        object.__setattr__(self, "num_beams", check_beams(self.num_beams))
-        route("", self.source)  # ValueError naming the valid source languages
-        if self.max_chars < 1:
-            raise InvalidInputError(f"max_chars (--max-chars) must be at least 1, got {self.max_chars}")
-        if self.concurrency is not None and self.concurrency < 1:
-            raise InvalidInputError(f"concurrency (--concurrency) must be at least 1, got {self.concurrency}")
-        if self.auth is not None and (len(self.auth) != 2 or not all(self.auth)):
-            raise InvalidInputError("auth must be a (user, password) pair, both non-empty")
-        for name, flag in (
-            ("req_limit", "--req-limit"),
-            ("char_limit", "--char-limit"),
-            ("batch_limit", "--batch-limit"),
-            ("alternatives_limit", "--alternatives-limit"),
-        ):
-            if getattr(self, name) < 0:
-                raise InvalidInputError(f"{name} ({flag}) must be 0 or more, got {getattr(self, name)}")
-        if self.alternatives_limit > MAX_ALTERNATIVES:
-            raise InvalidInputError(
-                f"alternatives_limit (--alternatives-limit) must be at most {MAX_ALTERNATIVES}, "
-                f"got {self.alternatives_limit}"
-            )
-        prefix = self.url_prefix
-        if prefix and (
-            not prefix.startswith("/")
-            or prefix.endswith("/")
-            or "//" in prefix
-            or not all(c.isalnum() or c in "/-_.~" for c in prefix)
-        ):
-            raise InvalidInputError(
-                f"url_prefix (--url-prefix) must look like /translator (a leading /, no trailing /), got {prefix!r}"
-            )
-        if self.max_file_bytes < 1:
-            raise InvalidInputError(f"max_file_bytes (--max-file-mb) must be positive, got {self.max_file_bytes}")
-        if self.translation_cache_mb < 1:
-            raise InvalidInputError(
-                f"translation_cache_mb (--translation-cache-mb) must be at least 1, got {self.translation_cache_mb}"
-            )
-        server_cache_spec(self.translation_cache, self.shared_storage)  # ValueError naming the valid ones
-        if self.log_format not in ("text", "json"):
-            raise InvalidInputError(f"log_format (--log-format) must be text or json, got {self.log_format!r}")
-        if self.metrics_auth_token is not None and not self.metrics_auth_token.strip():
-            raise InvalidInputError("metrics_auth_token (--metrics-auth-token) must not be empty")
+        check(self)  # each field's own rules
+        server_cache_spec(self.translation_cache, self.shared_storage)  # the two together; ValueError
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Self:
+        """The settings ``translator serve``'s parsed flags ``args`` give: each from its flag, else
+        its environment variable, else its default. ValueError naming a bad value."""
+        return build(cls, vars(args), env)
 
     @property
     def keys_enabled(self) -> bool:

@@ -20,7 +20,7 @@ import ctypes.util
 import functools
 from typing import Any
 
-from translator.options import env
+from translator.options import ENV_MALLOC_ARENAS, env
 
 __all__ = ["malloc_trim", "share_one_arena"]
 
@@ -41,7 +41,7 @@ def share_one_arena() -> bool:
     """Make threads created from now on share glibc's main arena (``mallopt(M_ARENA_MAX, 1)``),
     unless ``$MALLOC_ARENA_MAX`` is set (glibc has applied it at start). True when set here."""
     libc = _glibc()
-    if libc is None or env("MALLOC_ARENA_MAX") is not None:
+    if libc is None or env(ENV_MALLOC_ARENAS) is not None:
         return False
     return bool(libc.mallopt(M_ARENA_MAX, 1))
 

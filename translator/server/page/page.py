@@ -31,7 +31,7 @@ import gradio as gr
 from translator.engines.models import ModelNotFoundError
 from translator.errors import TranslatorError, phrased
 from translator.news import fetch_article
-from translator.options import SummaryLength
+from translator.options import GRADIO_ANALYTICS_VARIABLE, SummaryLength
 from translator.server.backend import Backend, Settings, read_upload
 from translator.server.downloads import KEEP_S
 from translator.server.page import render
@@ -277,7 +277,7 @@ def launch(
     Raises ValueError for a bad ``--api-keys`` file, OSError naming ``--port`` for a busy port."""
     # no usage analytics or version check (gr.Blocks(analytics_enabled=False) covers the page;
     # this covers anything else gradio builds)
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault(GRADIO_ANALYTICS_VARIABLE, "False")
     if settings.port:
         check_port(settings.host, settings.port)  # a busy port is said before the models load
     demo = build_app(settings)
