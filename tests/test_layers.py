@@ -92,3 +92,19 @@ def test_the_import_graph_in_the_docs_is_the_codes():
     assert committed == import_graph.dot_source(), "run scripts/import_graph.py and commit docs/import-graph.*"
     edges = import_graph.layer_edges()
     assert ("cli", "core") in edges and ("core", "cli") not in edges
+
+
+def test_no_private_name_is_imported_across_modules():
+    """A name with a leading underscore stays in its module: what another module needs is public."""
+    import ast
+
+    crossing = []
+    for path in sorted((REPO / "translator").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("translator"):
+                crossing += [
+                    f"{path.relative_to(REPO)}: {node.module}.{alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith("_") and not alias.name.startswith("__")
+                ]
+    assert crossing == []

@@ -49,7 +49,7 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
-def _argument_type(check):
+def argument_type(check):
     """An argparse ``type=`` that turns the check's ValueError into a one-line usage error."""
 
     def convert(value: str):
@@ -92,7 +92,7 @@ def add_model_options(
         parser.add_argument(
             "--source",
             default="auto",
-            type=_argument_type(check_source),
+            type=argument_type(check_source),
             metavar="LANG",
             help="source language: auto (detect), sl, hr, sr, bs, bg, mk, or en (copy as is)",
         )
@@ -105,7 +105,7 @@ def add_model_options(
     parser.add_argument(
         "--device",
         default=None,
-        type=_argument_type(check_device),
+        type=argument_type(check_device),
         help=f"{DEVICES_HELP} (default: $TRANSLATOR_DEVICE or auto)",
     )
     parser.add_argument(
@@ -113,7 +113,7 @@ def add_model_options(
     )
     parser.add_argument(
         "--beams",
-        type=_argument_type(check_beams),
+        type=argument_type(check_beams),
         default=beams,
         metavar=f"{MIN_BEAMS}-{MAX_BEAMS}",
         help="beam size (1 = greedy: fastest)",
@@ -154,7 +154,7 @@ def add_cache_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _open_cache(args: argparse.Namespace):
+def open_cli_cache(args: argparse.Namespace):
     """The translation cache ``--cache`` names (None: none); UsageError for a bad spec or size."""
     from translator.core.cache import open_cache
 
@@ -164,7 +164,7 @@ def _open_cache(args: argparse.Namespace):
         raise UsageError(str(exc)) from None
 
 
-def _max_bytes(args: argparse.Namespace) -> int:
+def max_file_bytes(args: argparse.Namespace) -> int:
     return int(args.max_file_mb * 2**20)
 
 

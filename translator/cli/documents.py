@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from translator.cli.common import WARNINGS_SHOWN, UsageError, _max_bytes, _open_cache
+from translator.cli.common import WARNINGS_SHOWN, UsageError, max_file_bytes, open_cli_cache
 from translator.errors import needs_extra
 from translator.options import MAX_FILE_BYTES
 from translator.paths import translator_command
@@ -68,13 +68,13 @@ def _print_warnings(warnings: list[str], quiet: bool) -> None:
         )
 
 
-def _engines(args: argparse.Namespace, *, translation: bool = True, summary: bool = False):
+def load_engines(args: argparse.Namespace, *, translation: bool = True, summary: bool = False):
     from translator.core.summarize import Summarizer
     from translator.core.translate import Translator
 
     common = dict(device=args.device, engine=args.engine, num_beams=args.beams)
     translator = (
-        Translator(args.translation_model, source=args.source, cache=_open_cache(args), **common)
+        Translator(args.translation_model, source=args.source, cache=open_cli_cache(args), **common)
         if translation
         else None
     )
@@ -82,7 +82,7 @@ def _engines(args: argparse.Namespace, *, translation: bool = True, summary: boo
     return translator, summarizer
 
 
-def _translate(args: argparse.Namespace) -> int:
+def translate_command(args: argparse.Namespace) -> int:
     from translator.core import pipeline
     from translator.formats.files import read_document, render_document
     from translator.system.durable import atomic_write
@@ -90,7 +90,7 @@ def _translate(args: argparse.Namespace) -> int:
     if args.input.lower().startswith(("http://", "https://")):
         return _translate_link(args)
     path = _input_path(args.input)
-    translator, summarizer = _engines(args, summary=args.summary)
+    translator, summarizer = load_engines(args, summary=args.summary)
     structured = path is not None and path.suffix.lower() not in (".txt", "")
     output = Path(args.output) if args.output else None
     if output is not None and path is not None and output.suffix.lower() != path.suffix.lower():
@@ -98,7 +98,7 @@ def _translate(args: argparse.Namespace) -> int:
     if output is not None and path is not None and output.resolve() == path.resolve():
         raise UsageError("-o must differ from the input file (sources are never overwritten)")
     if path is not None and (structured or output is not None):  # structured only with a path
-        doc = read_document(path, _max_bytes(args))
+        doc = read_document(path, max_file_bytes(args))
         [result] = pipeline.run_documents([doc.units], translator, summarizer, length=args.length)
         rendered = render_document(doc, result.parts)
         if output is not None:
@@ -114,7 +114,7 @@ def _translate(args: argparse.Namespace) -> int:
             else:
                 sys.stdout.write(rendered.decode("utf-8"))
     else:
-        text = _read_stdin() if path is None else _read_text(args.input, _max_bytes(args))
+        text = _read_stdin() if path is None else _read_text(args.input, max_file_bytes(args))
         if args.json or output is not None:
             result = pipeline.run(text, translator, summarizer, length=args.length)
             if output is not None:
@@ -141,8 +141,8 @@ def _translate_link(args: argparse.Namespace) -> int:
     from translator.news import FetchLimits, fetch_article, translate_article
     from translator.system.durable import atomic_write
 
-    article = fetch_article(args.input, limits=FetchLimits(max_bytes=_max_bytes(args)))
-    translator, summarizer = _engines(args, summary=args.summary)
+    article = fetch_article(args.input, limits=FetchLimits(max_bytes=max_file_bytes(args)))
+    translator, summarizer = load_engines(args, summary=args.summary)
     english = translate_article(article, translator, summarizer, length=args.length)
     result = english.result
     text = "\n\n".join(part for part in (english.title, result.translation.strip("\n")) if part) + "\n"
@@ -178,7 +178,7 @@ def _stream_to_stdout(text, translator, summarizer, length):
     return result
 
 
-def _summarize(args: argparse.Namespace) -> int:
+def summarize_command(args: argparse.Namespace) -> int:
     text = _read_text(args.input)
     from translator.core import pipeline
     from translator.text import language
@@ -190,7 +190,7 @@ def _summarize(args: argparse.Namespace) -> int:
             f"summary model reads English: `{translator_command()} translate --summary` translates it first",
             file=sys.stderr,
         )
-    _translator, summarizer = _engines(args, translation=False, summary=True)
+    _translator, summarizer = load_engines(args, translation=False, summary=True)
 
     sys.stdout.write(pipeline.summarize(text, summarizer, length=args.length) + "\n")
     return 0

@@ -6,27 +6,36 @@ import logging
 import sys
 
 from translator.cli.common import UsageError, run_command
-from translator.cli.documents import _summarize, _translate
+from translator.cli.documents import summarize_command, translate_command
 from translator.cli.parser import build_parser
-from translator.cli.serve import _serve
-from translator.cli.tools import _batch, _cache, _download, _evaluate, _follow, _keys, _suggestions, _tiny
+from translator.cli.serve import serve_command
+from translator.cli.tools import (
+    batch_command,
+    cache_command,
+    download_command,
+    evaluate_command,
+    follow_command,
+    keys_command,
+    suggestions_command,
+    tiny_models_command,
+)
 from translator.errors import TranslatorError, needs_extra
 
 logger = logging.getLogger("translator")
 
 
 COMMANDS = {
-    "translate": _translate,
-    "summarize": _summarize,
-    "download": _download,
-    "tiny-models": _tiny,
-    "batch": _batch,
-    "serve": _serve,
-    "evaluate": _evaluate,
-    "cache": _cache,
-    "follow": _follow,
-    "keys": _keys,
-    "suggestions": _suggestions,
+    "translate": translate_command,
+    "summarize": summarize_command,
+    "download": download_command,
+    "tiny-models": tiny_models_command,
+    "batch": batch_command,
+    "serve": serve_command,
+    "evaluate": evaluate_command,
+    "cache": cache_command,
+    "follow": follow_command,
+    "keys": keys_command,
+    "suggestions": suggestions_command,
 }
 
 # The extra (pyproject.toml) each command needs beyond `pip install .`: a missing one is named

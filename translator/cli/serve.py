@@ -53,7 +53,7 @@ def serve_settings(args: argparse.Namespace, settings: type[Settings] = Settings
     return result
 
 
-def _serve(args: argparse.Namespace) -> int:
+def serve_command(args: argparse.Namespace) -> int:
     from translator.system.ports import check_port
 
     settings = serve_settings(args)

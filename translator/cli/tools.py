@@ -10,12 +10,12 @@ from pathlib import Path
 from translator.cli.common import (
     HelpFormatter,
     UsageError,
-    _argument_type,
-    _open_cache,
     add_cache_options,
     add_model_options,
+    argument_type,
+    open_cli_cache,
 )
-from translator.cli.documents import _engines
+from translator.cli.documents import load_engines
 from translator.options import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL
 from translator.paths import translator_command
 
@@ -47,7 +47,7 @@ def add_follow_command(commands: argparse._SubParsersAction) -> None:
     when.add_argument("--once", action="store_true", help="one round, then exit (the default)")
     when.add_argument(
         "--every",
-        type=_argument_type(check_interval),
+        type=argument_type(check_interval),
         default=None,
         metavar="INTERVAL",
         help="a round every INTERVAL (30s, 15m, 1h) until interrupted",
@@ -74,7 +74,7 @@ def add_follow_command(commands: argparse._SubParsersAction) -> None:
     add_cache_options(p)
 
 
-def _follow(args: argparse.Namespace) -> int:
+def follow_command(args: argparse.Namespace) -> int:
     from translator.news import FetchLimits, FollowConfig, follow
 
     try:
@@ -93,17 +93,17 @@ def _follow(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    translator, summarizer = _engines(args, summary=True)
+    translator, summarizer = load_engines(args, summary=True)
     return follow(config, translator, summarizer)
 
 
-def _batch(args: argparse.Namespace) -> int:
+def batch_command(args: argparse.Namespace) -> int:
     from translator.batch import main as batch_main
 
     return batch_main(args)
 
 
-def _download(args: argparse.Namespace) -> int:
+def download_command(args: argparse.Namespace) -> int:
     from translator.engines import models
 
     names = args.names or [DEFAULT_TRANSLATION_MODEL, DEFAULT_SUMMARY_MODEL]
@@ -139,8 +139,8 @@ def add_cache_command(commands: argparse._SubParsersAction) -> None:
     )
 
 
-def _cache(args: argparse.Namespace) -> int:
-    cache = _open_cache(args)
+def cache_command(args: argparse.Namespace) -> int:
+    cache = open_cli_cache(args)
     if cache is None:
         raise UsageError("--cache off names no cache: give on, FILE.sqlite or redis://host:port/db")
     if args.action == "clear":
@@ -208,7 +208,7 @@ def add_admin_commands(commands: argparse._SubParsersAction) -> None:
     )
 
 
-def _keys(args: argparse.Namespace) -> int:
+def keys_command(args: argparse.Namespace) -> int:
     import uuid
 
     from translator.paths import api_keys_path
@@ -230,7 +230,7 @@ def _keys(args: argparse.Namespace) -> int:
     return 0
 
 
-def _suggestions(args: argparse.Namespace) -> int:
+def suggestions_command(args: argparse.Namespace) -> int:
     import io
 
     from translator.paths import suggestions_path
@@ -248,7 +248,7 @@ def _suggestions(args: argparse.Namespace) -> int:
     return 0
 
 
-def _tiny(args: argparse.Namespace) -> int:
+def tiny_models_command(args: argparse.Namespace) -> int:
     from translator.testing import build_all
 
     marian, bart = build_all(Path(args.out_dir))
@@ -257,7 +257,7 @@ def _tiny(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate(args: argparse.Namespace) -> int:
+def evaluate_command(args: argparse.Namespace) -> int:
     if bool(args.src) != bool(args.ref):
         raise UsageError("--src and --ref go together: the source lines and their line-aligned references")
     from translator.evaluation import main as evaluate_main

@@ -195,7 +195,7 @@ class CT2Engine:
             return []
         if len(max_new_tokens) != len(batch):
             raise ValueError(f"{len(batch)} inputs but {len(max_new_tokens)} max_new_tokens")
-        options = dict(
+        options: dict[str, Any] = dict(
             beam_size=max(1, num_beams),
             length_penalty=length_penalty,
             repetition_penalty=repetition_penalty,

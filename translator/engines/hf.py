@@ -130,7 +130,7 @@ class HFEngine:
     ) -> list[list[int]]:
         """See :class:`~translator.engines.base.Engine`: the rows are run in length-sorted calls
         of at most :attr:`max_batch_tokens` padded source tokens."""
-        options = dict(
+        options: dict[str, Any] = dict(
             num_beams=num_beams,
             min_new_tokens=min_new_tokens,
             repetition_penalty=repetition_penalty,
@@ -311,6 +311,8 @@ class StepLogProbs(LogitsProcessor):
         if not self.ids:  # greedy: the chosen token is the best one, on the row's own search row
             result[:, :positions] = values[:, :, 0].T.float().cpu()
             return result
+        if beam_indices is None:  # beam search returns them: generate() asks for them with the scores
+            raise ValueError("per_token needs beam_indices when the search kept several candidates")
         ids = torch.stack(self.ids[:positions])
         origin = beam_indices[:, :positions].long().to(values.device)
         steps = torch.arange(positions, device=values.device)[None, :]

@@ -17,9 +17,9 @@ from translator.evaluation.runner import evaluate
 def load_data(args: argparse.Namespace) -> EvalData:
     """The lines ``args`` name: ``--testset``/``--langpair``, ``--data`` or ``--src``/``--ref``."""
     if args.testset:
-        from translator.engines.models import _offline
+        from translator.options import hf_offline
 
-        data = from_testset(args.testset, args.langpair, offline=_offline())
+        data = from_testset(args.testset, args.langpair, offline=hf_offline())
     elif args.data:
         data = from_table(args.data, args.src_field, args.ref_field)
     else:

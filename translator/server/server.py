@@ -172,10 +172,12 @@ def serve(
     local_url = f"http://{shown_host}:{port}{settings.url_prefix}/"
     # what Blocks.launch would set: Blocks.close() stops the server through demo.server.close()
     # (and sets the page's stop event: a stand-in's when no page is mounted)
-    demo.app = demo.server_app = _mounted_page(app) or SimpleNamespace(
+    # gradio types these for the server Blocks.launch starts itself; this one stands in for it
+    demo.app = demo.server_app = _mounted_page(app) or SimpleNamespace(  # type: ignore[assignment]
         stop_event=threading.Event(), startup_events_triggered=False
     )
-    demo.server, demo.server_name, demo.server_port, demo.local_url = server, settings.host, port, local_url
+    demo.server, demo.server_name = server, settings.host  # type: ignore[assignment]
+    demo.server_port, demo.local_url = port, local_url  # type: ignore[assignment]
     demo.is_running = True
     if not quiet:
         print(
@@ -199,7 +201,8 @@ def _share(demo: gr.Blocks, host: str, port: int) -> None:
     from gradio import networking
 
     try:
-        demo.share_url = networking.setup_tunnel(host, port, demo.share_token, None, None)
+        # gradio types share_url None until Blocks.launch shares
+        demo.share_url = networking.setup_tunnel(host, port, demo.share_token, None, None)  # type: ignore[assignment]
     except Exception as exc:  # no internet, blocked binary...: the local server still serves
         print(f"warning: could not create a share link ({exc}); serving locally only", file=sys.stderr)
         return

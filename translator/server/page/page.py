@@ -129,6 +129,8 @@ class Handlers:
                     disabled,
                     disabled,
                 )
+            if result is None:  # stream() yields at least the whole result
+                raise RuntimeError("the translation gave no result")
             txt, data = backend.write_downloads(result)
         yield (
             result.translation,
