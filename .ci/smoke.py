@@ -93,7 +93,7 @@ def check_news(work: Path) -> None:
             fail(f"translator translate URL failed ({link.returncode}): {link.stderr[-2000:]}")
         out = work / "digest"
         follow = subprocess.run(
-            [TRANSLATOR, "follow", f"{base}/feed.xml", "--out", str(out), "--once"],
+            [TRANSLATOR, "follow", f"{base}/feed.xml", "--out", str(out), "--once", "--allow-private-urls"],
             capture_output=True,
             text=True,
             timeout=600,
