@@ -387,7 +387,7 @@ def test_the_real_server_wires_translate_url_and_the_page_fetches_a_pasted_link(
             answer = httpx.post(
                 demo.local_url + "translate_url", timeout=120, json={"url": link, "source": "auto", "target": "en"}
             )
-            handler = next(f.fn for f in demo.fns.values() if f.name == "on_translate")
+            handler = next(f.fn for f in demo.page.fns.values() if f.name == "on_translate")
             if not allowed:
                 assert answer.status_code == 400 and "loopback" in answer.json()["error"]
                 with pytest.raises(Exception, match="loopback"):

@@ -153,7 +153,7 @@ def test_the_buttons_stream_partial_translations(app, seed_article):
     """The page's buttons run a generator (kept out of the API): the English grows as groups of
     paragraphs finish, and the last step brings the download files."""
     demo, _ = app
-    handler = next(f.fn for f in demo.fns.values() if f.name == "on_translate")
+    handler = next(f.fn for f in demo.page.fns.values() if f.name == "on_translate")
     article = "\n\n".join([seed_article.strip()] * 4)
     steps = list(handler(article, False, "medium", 1, "auto"))
     texts = [step[0] for step in steps]
@@ -374,7 +374,7 @@ def test_app_py_is_translator_serve_and_nothing_happens_at_import():
 
 def test_the_sentence_view_names_the_source_language_and_the_selector_forces_one(app, seed_article):
     demo, _ = app
-    handler = next(f.fn for f in demo.fns.values() if f.name == "on_translate")
+    handler = next(f.fn for f in demo.page.fns.values() if f.name == "on_translate")
     detected = list(handler(seed_article, False, "medium", 1, "auto"))[-1]
     assert "<th>Slovenian</th>" in detected[2] and 'lang="sl"' in detected[2]
     forced = list(handler(seed_article, False, "medium", 1, "hr"))[-1]

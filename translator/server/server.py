@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 from contextlib import asynccontextmanager
-from types import SimpleNamespace
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -144,6 +143,34 @@ def _mounted_page(app: FastAPI) -> Any:
     return next((route.app for route in app.routes if isinstance(route, Mount) and isinstance(route.app, App)), None)
 
 
+@dataclass
+class RunningServer:
+    """What :func:`serve` hands back, the project's own handle: the address (``local_url``, and
+    ``share_url`` with ``--share``), the FastAPI ``app``, the ``backend`` (models, gates), the
+    Gradio ``page`` (None with ``--disable-web-ui``) and the uvicorn ``server``; :meth:`close`
+    stops it, :meth:`wait` blocks until it stops."""
+
+    app: FastAPI
+    backend: Backend
+    page: gr.Blocks | None
+    server: Server
+    local_url: str
+    share_url: str | None = None
+
+    def close(self) -> None:
+        """Stop the server (in-flight requests get the grace period) and wait for it."""
+        self.server.close()
+
+    def wait(self) -> None:
+        """Block until the server stops; Ctrl-C stops it."""
+        thread = self.server.thread
+        try:
+            while thread is not None and thread.is_alive():
+                thread.join(0.5)
+        except KeyboardInterrupt:
+            self.close()
+
+
 def serve(
     demo: gr.Blocks,
     backend: Backend,
@@ -152,13 +179,12 @@ def serve(
     *,
     prevent_thread_lock: bool = False,
     quiet: bool = False,
-) -> FastAPI:
+) -> RunningServer:
     """Serve the page and the REST API with uvicorn on ``settings.host``/``port`` (None: the
     first free port from 7860), with ``settings.limits``' deadlines, connection cap and grace
-    period (http.py). Afterwards ``demo.local_url`` is the server's address and ``demo.close()``
-    stops it. Blocks until the server stops (SIGTERM, SIGINT: in-flight requests finish within
-    the grace period, then the folders are removed) unless ``prevent_thread_lock``; returns the
-    app. Raises OSError naming --port when the port is taken."""
+    period (http.py). Blocks until the server stops (SIGTERM, SIGINT: in-flight requests finish
+    within the grace period, then the folders are removed) unless ``prevent_thread_lock``;
+    returns the :class:`RunningServer`. Raises OSError naming --port when the port is taken."""
     if settings.auth and not settings.require_api_key:
         logger.warning("--auth protects the page; the REST API needs --require-api-key to require keys")
     if settings.api_keys_file and not settings.require_api_key:
@@ -170,40 +196,32 @@ def serve(
     server = Server(app, settings.host, port, settings.limits, proxy_headers=settings.trust_forwarded_for)
     shown_host = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0", "::") else settings.host
     local_url = f"http://{shown_host}:{port}{settings.url_prefix}/"
-    # what Blocks.launch would set: Blocks.close() stops the server through demo.server.close()
-    # (and sets the page's stop event: a stand-in's when no page is mounted)
-    # gradio types these for the server Blocks.launch starts itself; this one stands in for it
-    demo.app = demo.server_app = _mounted_page(app) or SimpleNamespace(  # type: ignore[assignment]
-        stop_event=threading.Event(), startup_events_triggered=False
-    )
-    demo.server, demo.server_name = server, settings.host  # type: ignore[assignment]
-    demo.server_port, demo.local_url = port, local_url  # type: ignore[assignment]
-    demo.is_running = True
+    running = RunningServer(app, backend, None if settings.disable_web_ui else demo, server, local_url)
     if not quiet:
         print(
             f"* Running on local URL:  {local_url}  (REST API: {local_url}translate, docs: {local_url}docs)", flush=True
         )
     if settings.share:
         server.run_in_thread()
-        _share(demo, settings.host, port)
+        running.share_url = _share(demo, settings.host, port)
         if not prevent_thread_lock:
-            demo.block_thread()
+            running.wait()
     elif prevent_thread_lock:
         server.run_in_thread()
     else:
         server.run()  # the main thread: uvicorn handles SIGTERM/SIGINT gracefully
-        demo.is_running = False
-    return app
+    return running
 
 
-def _share(demo: gr.Blocks, host: str, port: int) -> None:
-    """Open a temporary public gradio.live link to the server, as Blocks.launch(share=True)."""
+def _share(demo: gr.Blocks, host: str, port: int) -> str | None:
+    """A temporary public gradio.live link to the server, as Blocks.launch(share=True) opens;
+    None (and a warning) when it cannot be had."""
     from gradio import networking
 
     try:
-        # gradio types share_url None until Blocks.launch shares
-        demo.share_url = networking.setup_tunnel(host, port, demo.share_token, None, None)  # type: ignore[assignment]
+        url = networking.setup_tunnel(host, port, demo.share_token, None, None)
     except Exception as exc:  # no internet, blocked binary...: the local server still serves
         print(f"warning: could not create a share link ({exc}); serving locally only", file=sys.stderr)
-        return
-    print(f"* Running on public URL: {demo.share_url}", flush=True)
+        return None
+    print(f"* Running on public URL: {url}", flush=True)
+    return url

@@ -37,7 +37,7 @@ from translator.server.downloads import KEEP_S
 from translator.server.page import render
 from translator.server.page.layout import DESCRIPTION, TITLE, input_column, output_column, page_options
 from translator.server.rest.news import server_fetch_limits
-from translator.server.server import serve
+from translator.server.server import RunningServer, serve
 from translator.system.ports import check_port
 
 logger = logging.getLogger("translator")
@@ -270,13 +270,14 @@ def build_app(settings: Settings) -> TranslatorApp:
 
 def launch(
     settings: Settings, *, prevent_thread_lock: bool = False, quiet: bool = False, **mount_options: Any
-) -> TranslatorApp:
+) -> RunningServer:
     """Build the page and serve it with the REST API (rest/) on one port, ``settings.host``/
     ``port``: ``translator serve`` and ``python app.py``. Prints one ``models: … ready`` line,
     or an ``error: …`` line per missing model (the server starts anyway and the page shows the
     same message). Blocks until the server stops unless ``prevent_thread_lock=True``; returns
-    the page (``.local_url``, ``.close()``). Extra keyword arguments go to gr.mount_gradio_app.
-    Raises ValueError for a bad ``--api-keys`` file, OSError naming ``--port`` for a busy port."""
+    the :class:`~translator.server.server.RunningServer` (``.local_url``, ``.close()``). Extra
+    keyword arguments go to gr.mount_gradio_app. Raises ValueError for a bad ``--api-keys`` file,
+    OSError naming ``--port`` for a busy port."""
     # no usage analytics or version check (gr.Blocks(analytics_enabled=False) covers the page;
     # this covers anything else gradio builds)
     os.environ.setdefault(GRADIO_ANALYTICS_VARIABLE, "False")
@@ -288,7 +289,7 @@ def launch(
             error = line.startswith("error:")
             if error or not quiet:
                 print(line, file=sys.stderr if error else sys.stdout, flush=True)
-    serve(
+    return serve(
         demo,
         demo.backend,
         settings,
@@ -296,4 +297,3 @@ def launch(
         prevent_thread_lock=prevent_thread_lock,
         quiet=quiet,
     )
-    return demo
