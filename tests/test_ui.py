@@ -394,3 +394,21 @@ def test_a_missing_model_warning_is_whole_and_names_the_offline_try_out(tmp_path
 
     with pytest.raises(models.ModelNotFoundError, match="translator tiny-models"):
         models.resolve("nobody/no-such-model-anywhere")
+
+
+def test_launch_hands_back_the_projects_own_handle_and_close_stops_it(tiny_models):
+    import httpx
+    from servers import launch_tiny
+
+    from translator.server.server import RunningServer
+
+    running = launch_tiny(tiny_models)
+    try:
+        assert isinstance(running, RunningServer)
+        assert httpx.get(running.local_url + "health", timeout=10).json() == {"status": "ok"}
+        assert running.page is not None and running.backend is not None
+        assert running.page.local_url is None  # gradio's own launch state is left alone
+    finally:
+        running.close()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(running.local_url + "health", timeout=5)
