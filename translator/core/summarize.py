@@ -13,8 +13,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from translator.engines import LoadedModel, load
-from translator.options import RuntimeOptions, SummaryOptions, check_length, model_name
+from translator.engines import LoadedModel
+from translator.engines.loaded import LazyModel
+from translator.engines.models import Kind
+from translator.options import SummaryOptions, check_length
 from translator.text.inputs import check_text
 from translator.text.pieces import segment_document
 
@@ -41,7 +43,7 @@ def chunk_sentences(sentences: list[str], counts: list[int], budget: int) -> lis
     return chunks
 
 
-class Summarizer:
+class Summarizer(LazyModel):
     """Summarise English text with a BART-family model; loads it on first use.
 
     Args:
@@ -56,6 +58,8 @@ class Summarizer:
         InvalidInputError: a bad option (beams outside 1-6, an unknown length, device or engine).
     """
 
+    kind: Kind = "summary"
+
     def __init__(
         self,
         model: str | None = None,
@@ -66,17 +70,8 @@ class Summarizer:
         options: SummaryOptions | None = None,
         **option_overrides: Any,
     ) -> None:
-        self.model_name = model_name("summary", model)
-        self.runtime = RuntimeOptions.from_env(device=device, engine=engine, dtype=dtype)
+        super().__init__(model, device, engine, dtype)
         self.options = replace(options or SummaryOptions(), **option_overrides)
-        self._loaded: LoadedModel | None = None
-
-    @property
-    def model(self) -> LoadedModel:
-        """The loaded model (loads it on first access). Raises ModelNotFoundError."""
-        if self._loaded is None:
-            self._loaded = load(self.model_name, "summary", self.runtime)
-        return self._loaded
 
     def summarize(
         self, text: str, *, length: str | None = None, progress: Callable[[int, int], None] | None = None

@@ -23,9 +23,11 @@ from typing import Any, overload
 from translator.core.cache import DEFAULT_CACHE_MB, CachedPiece, TranslationCache, context_key, open_cache, piece_key
 from translator.core.generation import Progress, n_best, run_jobs
 from translator.core.plans import Plan, plan_text, plan_units, stream_groups
-from translator.engines import LoadedModel, load
+from translator.engines import LoadedModel
+from translator.engines.loaded import LazyModel
+from translator.engines.models import Kind
 from translator.errors import InvalidInputError, InvalidTypeError
-from translator.options import MAX_ALTERNATIVES, RuntimeOptions, TranslationOptions, model_name
+from translator.options import MAX_ALTERNATIVES, TranslationOptions
 from translator.results import Segment, Translation
 from translator.text import language
 from translator.text.inputs import check_text, check_texts
@@ -38,7 +40,7 @@ Document = str | Sequence[str]
 Route = language.Route
 
 
-class Translator:
+class Translator(LazyModel):
     """Translate Slovenian (or any source language of the chosen MarianMT model) into English.
 
     Models load on first use and are shared by every Translator in the process.
@@ -61,6 +63,8 @@ class Translator:
         CacheUnavailable: the cache cannot be opened.
     """
 
+    kind: Kind = "translation"
+
     def __init__(
         self,
         model: str | None = None,
@@ -73,27 +77,18 @@ class Translator:
         cache: TranslationCache | str | None = None,
         **option_overrides: Any,
     ) -> None:
-        self.model_name = model_name("translation", model)
-        self.runtime = RuntimeOptions.from_env(device=device, engine=engine, dtype=dtype)
+        super().__init__(model, device, engine, dtype)
         self.options = replace(options or TranslationOptions(), **option_overrides)
         self.sources = tuple(self.options.sources or language.SUPPORTED_SOURCES)
         self.source = source or "auto"
         if self.source.strip().lower() != "auto":
             language.route("", self.source, self.sources)  # a bad source= fails here, naming the valid ones
         self.cache: TranslationCache | None = open_cache(cache, DEFAULT_CACHE_MB) if isinstance(cache, str) else cache
-        self._loaded: LoadedModel | None = None
 
     def route(self, text: str) -> language.Route:
         """What this translator does with ``text``: translate it from ``.language``, pass it
         through (English), or raise UnsupportedLanguageError (a ValueError) naming the language."""
         return language.route(text, self.source, self.sources)
-
-    @property
-    def model(self) -> LoadedModel:
-        """The loaded model (loads it on first access). Raises ModelNotFoundError."""
-        if self._loaded is None:
-            self._loaded = load(self.model_name, "translation", self.runtime)
-        return self._loaded
 
     @overload
     def translate(self, text: str, *, progress: Progress | None = None) -> str: ...

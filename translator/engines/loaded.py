@@ -129,3 +129,23 @@ def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
         _key_locks.clear()
+
+
+class LazyModel:
+    """What the Translator and the Summarizer share: a model of ``kind`` named (or the
+    environment's, else the default), the runtime options it runs with, and the model itself,
+    loaded on first use (:attr:`model`), once per process (:func:`load`)."""
+
+    kind: Kind
+
+    def __init__(self, model: str | None, device: str | None, engine: str | None, dtype: str | None) -> None:
+        self.model_name = model_name(self.kind, model)
+        self.runtime = RuntimeOptions.from_env(device=device, engine=engine, dtype=dtype)
+        self._loaded: LoadedModel | None = None
+
+    @property
+    def model(self) -> LoadedModel:
+        """The loaded model (loads it on first access). Raises ModelNotFoundError."""
+        if self._loaded is None:
+            self._loaded = load(self.model_name, self.kind, self.runtime)
+        return self._loaded
