@@ -130,3 +130,17 @@ def test_a_full_connection_table_answers_503(tiny_models):
         for sock in socks:
             sock.close()
         demo.close()
+
+
+def test_the_deadline_protocol_is_used_with_the_uvicorn_it_was_written_for():
+    """DeadlineProtocol subclasses uvicorn's H11Protocol (an implementation class): another uvicorn
+    release may rename what it overrides, so an upgrade must re-check server/http.py first."""
+    from importlib.metadata import version
+
+    from translator.server.http import WRITTEN_FOR_UVICORN
+
+    installed = ".".join(version("uvicorn").split(".")[:2])
+    assert installed == WRITTEN_FOR_UVICORN, (
+        f"uvicorn {version('uvicorn')} is installed; translator/server/http.py was written for "
+        f"{WRITTEN_FOR_UVICORN}: re-check DeadlineProtocol's overrides, then update WRITTEN_FOR_UVICORN"
+    )

@@ -82,6 +82,12 @@ class _FramedConnection(h11.Connection):
         return event
 
 
+# DeadlineProtocol overrides methods of uvicorn's H11Protocol, an implementation class: it is
+# written for this uvicorn release (pyproject.toml allows no other), and tests/test_hostile_slow.py
+# fails on any other, so an upgrade is a deliberate re-check of the overridden methods.
+WRITTEN_FOR_UVICORN = "0.55"
+
+
 class DeadlineProtocol(H11Protocol):
     """uvicorn's h11 protocol with absolute receipt deadlines (see the module docstring).
     ``header_timeout_s`` and ``body_timeout_s`` are set on a subclass by :func:`protocol_for`."""
