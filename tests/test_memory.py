@@ -7,7 +7,7 @@ import platform
 
 import pytest
 
-from translator.system import memory
+from translator.system import allocator as memory
 
 GLIBC = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc" and ctypes.util.find_library("c")
 
