@@ -203,9 +203,10 @@ class Settings:
     )
     translation_cache: str = setting(
         "all",
-        "keep each sentence's English for every client: all (the default SQLite file, or Redis with "
-        "--shared-storage redis://...), FILE.sqlite, redis://host:port/db, or off; LibreTranslate's list of "
-        "API keys is accepted and means all",
+        "keep each sentence's English: all (the default SQLite file, or Redis with --shared-storage "
+        "redis://...), FILE.sqlite, redis://host:port/db, or off; LibreTranslate's list of API keys is accepted "
+        "and means all. A call with an API key reads and writes entries of that key's own; calls without one "
+        "share theirs",
         metavar="off|all|SPEC",
         group=REST,
     )

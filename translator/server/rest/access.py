@@ -113,7 +113,7 @@ def load_api_keys(path: str | Path) -> dict[str, ApiKey]:
 class Grant:
     """What one admitted call may do: ``char_limit`` characters per text, ``total_limit`` in
     all (``--max-chars``: a batch's texts together, a document); ``key``: the API key it was
-    admitted with (None: none)."""
+    admitted with (None: none), also its translation cache's scope (its entries are its own)."""
 
     char_limit: int
     total_limit: int = 2**62

@@ -215,6 +215,7 @@ class RestService:
                     length=call.length,
                     alternatives=call.alternatives,
                     watch=watch,
+                    scope=grant.key,
                 )
         return result.to_dict(single=single, auto=call.source == "auto")
 
@@ -273,6 +274,7 @@ class RestService:
                     char_limit=limit,
                     max_bytes=self.settings.max_file_bytes,
                     watch=watch,
+                    scope=grant.key,
                 )
             del data
             stored = await self._in_thread(self.downloads.save, name, translated)
