@@ -120,6 +120,7 @@ TODAY_DEFAULTS = {
     "translation_cache": "all",
     "translation_cache_mb": 256,
     "shared_storage": "memory://",
+    "shared_storage_down": "open",
     "metrics": False,
     "metrics_auth_token": None,
     "log_format": "text",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from translator.core import pipeline
-from translator.core.cache import CacheUnavailable, TranslationCache, open_cache, server_cache_spec
+from translator.core.cache import CacheUnavailable, ScopedCache, TranslationCache, open_cache, server_cache_spec
 from translator.core.summarize import Summarizer
 from translator.core.translate import Progress, Translator
 from translator.engines import models
@@ -87,11 +87,17 @@ class Backend:
 
     # -- models ------------------------------------------------------------------------------
 
-    def translator(self, num_beams: object = DEFAULT_BEAMS, source: str | None = None) -> Translator:
+    def translator(
+        self, num_beams: object = DEFAULT_BEAMS, source: str | None = None, scope: str | None = None
+    ) -> Translator:
         """A Translator for the page's model with ``num_beams`` (ValueError unless 1 to 6) from
         ``source`` (None: the page's ``Settings.source``; "auto": detected; ValueError naming the
-        valid codes for a bad one)."""
+        valid codes for a bad one). ``scope``: an API key whose cache entries are its own
+        (None: the entries every caller without a key shares)."""
         runtime = self.runtime
+        cache = self.cache
+        if cache is not None and scope is not None:
+            cache = ScopedCache(cache, scope)
         return Translator(
             self.translation_model,
             device=runtime.device,
@@ -99,7 +105,7 @@ class Backend:
             dtype=runtime.dtype,
             num_beams=num_beams,
             source=source or self.settings.source,
-            cache=self.cache,
+            cache=cache,
         )
 
     def summarizer(self, num_beams: object = DEFAULT_BEAMS) -> Summarizer:
@@ -208,14 +214,15 @@ class Backend:
         num_beams: object = None,
         routes: Sequence[Route | None] | None = None,
         watch: Watch | None = None,
+        scope: str | None = None,
     ) -> list[TranslationAndSummary]:
         """Translate several documents from ``source``, each given as its units (REST lists,
         HTML, uploaded files), in one pipeline call under the same gates as :meth:`run`; each
         result's ``parts`` holds the English of each unit. ``routes``: each document's language
         where the caller has detected it already. ``watch``: the request's client; once it is
-        gone the work stops before the model and after any batch (Abandoned). The caller checks
-        the sizes. Raises as :meth:`run`."""
-        translator, summarizer, length = self._workers(summary, length, num_beams, source)
+        gone the work stops before the model and after any batch (Abandoned). ``scope``: the
+        caller's cache scope (:meth:`translator`). The caller checks the sizes. Raises as :meth:`run`."""
+        translator, summarizer, length = self._workers(summary, length, num_beams, source, scope)
         with self._holding(summarizer is not None):
             progress = None
             if watch is not None:
@@ -251,9 +258,12 @@ class Backend:
         if self._cache_counts is not None:
             self._cache_counts.sync()
 
-    def _workers(self, summary: bool, length: str, num_beams: object, source: str | None = None):
+    def _workers(
+        self, summary: bool, length: str, num_beams: object, source: str | None = None, scope: str | None = None
+    ):
         beams = self.settings.num_beams if num_beams is None else num_beams
-        return self.translator(beams, source), self.summarizer(beams) if summary else None, check_length(length)
+        translator = self.translator(beams, source, scope)
+        return translator, self.summarizer(beams) if summary else None, check_length(length)
 
     @contextmanager
     def _holding(self, summary: bool) -> Iterator[None]:

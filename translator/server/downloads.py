@@ -30,6 +30,7 @@ from translator.system.durable import atomic_write
 
 logger = logging.getLogger("translator")
 
+TIMEOUT_S = 2.0  # socket and connect timeout of each Redis call
 KEEP_S = 30 * 60  # LibreTranslate keeps translated files for 30 minutes too
 _STORED = re.compile(r"[0-9a-f]{32}\.[^/\\]+")
 _UNSAFE = re.compile(r"[^\w.\- ]+")
@@ -174,7 +175,8 @@ class RedisDownloads:
         self.max_bytes = max_bytes
         self.keep_s = keep_s
         self._errors = (redis.RedisError, OSError)
-        self._client = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=10)
+        # short: a stalled Redis answers 503 within seconds (a call waits in a worker thread, never on the loop)
+        self._client = redis.Redis.from_url(url, socket_timeout=TIMEOUT_S, socket_connect_timeout=TIMEOUT_S)
 
     def save(self, name: str, data: bytes) -> str:
         """See :class:`DownloadStore`."""

@@ -6,7 +6,8 @@ work happens: :class:`RequestMetrics` (an ASGI middleware) counts every HTTP req
 template, method and status and times it; the Backend counts characters and sentences
 translated, times the engine's calls (:func:`observe_model_seconds`), counts requests waiting for a
 model (:func:`waiting_for`) and each model's state; :class:`CacheCounts` carries the translation
-cache's hits and misses over; the REST routes count rate-limit refusals.
+cache's hits and misses over; the REST routes count rate-limit refusals and the limited calls
+let through uncounted while the shared storage is down.
 
 Several processes: with ``PROMETHEUS_MULTIPROC_DIR`` set (before the process starts) every
 process writes its values into files there and ``/metrics`` of any of them adds them up
@@ -108,6 +109,11 @@ MODEL_READY = Gauge(
 )
 RATE_LIMITED = Counter(
     "translator_rate_limited", "REST calls refused with 429 (--req-limit or a key's limit)", registry=REGISTRY
+)
+LIMITS_UNCHECKED = Counter(
+    "translator_limits_unchecked",
+    "Limited REST calls let through uncounted while the shared storage did not answer (--shared-storage-down open)",
+    registry=REGISTRY,
 )
 
 

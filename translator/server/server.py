@@ -72,6 +72,7 @@ def build_server_app(demo: gr.Blocks, backend: Backend, settings: Settings, page
             yield
         finally:
             api.downloads.close()
+            api.shared.close()
             backend.downloads.close()
             metrics.process_stopped()
             logger.info("server stopped; download folders removed")

@@ -36,6 +36,7 @@ LIMITS = "limits for a public server (docs: rest.md)"
 # Flags other commands share, made by their helpers (translator/cli/common.py, named in cli/serve.py)
 MODEL_FLAGS, FILE_LIMIT_FLAG = "model", "max-file-mb"
 LOG_FORMATS = ("text", "json")
+STORAGE_DOWN_MODES = ("open", "closed")
 
 
 def parse_auth(value: str) -> tuple[str, str] | None:
@@ -202,9 +203,10 @@ class Settings:
     )
     translation_cache: str = setting(
         "all",
-        "keep each sentence's English for every client: all (the default SQLite file, or Redis with "
-        "--shared-storage redis://...), FILE.sqlite, redis://host:port/db, or off; LibreTranslate's list of "
-        "API keys is accepted and means all",
+        "keep each sentence's English: all (the default SQLite file, or Redis with --shared-storage "
+        "redis://...), FILE.sqlite, redis://host:port/db, or off; LibreTranslate's list of API keys is accepted "
+        "and means all. A call with an API key reads and writes entries of that key's own; calls without one "
+        "share theirs",
         metavar="off|all|SPEC",
         group=REST,
     )
@@ -221,6 +223,14 @@ class Settings:
         "and translated files",
         metavar="URI",
         group=REST,
+    )
+    shared_storage_down: str = setting(
+        "open",
+        "what a call with a request limit gets while the shared storage (Redis) does not answer: open "
+        "serves it uncounted (logged; translator_limits_unchecked_total), closed refuses it (503, Retry-After)",
+        choices=STORAGE_DOWN_MODES,
+        group=REST,
+        check=one_of(*STORAGE_DOWN_MODES),
     )
     metrics: bool = setting(False, "serve Prometheus metrics at /metrics", group=OPERATING)
     metrics_auth_token: str | None = setting(

@@ -14,6 +14,7 @@ Two stores behind one small protocol, :class:`TranslationCache`:
 - :class:`RedisCache`: a Redis server shared by several machines (eviction is Redis's own:
   ``maxmemory`` with ``maxmemory-policy allkeys-lru``, plus a sliding expiry on every entry).
 
+:class:`ScopedCache` gives one client (an API key) a view of a cache that no other reads.
 :func:`open_cache` turns a spec (``off``, ``on``, a ``.sqlite`` path, ``redis://...``) into one.
 Reading or writing never fails a translation: a storage error is logged and counts as a miss.
 """
@@ -21,6 +22,7 @@ Reading or writing never fails a translation: a storage error is logged and coun
 from translator.core.cache.base import DEFAULT_CACHE_MB, CachedPiece, CacheStats, CacheUnavailable, TranslationCache
 from translator.core.cache.keys import OPTIONS_NOT_IN_KEY, context_key, piece_key
 from translator.core.cache.redis_store import RedisCache
+from translator.core.cache.scoped import ScopedCache
 from translator.core.cache.specs import SPECS_HELP, open_cache, parse_spec, server_cache_spec
 from translator.core.cache.sqlite import SqliteCache
 
@@ -32,6 +34,7 @@ __all__ = [
     "CacheUnavailable",
     "CachedPiece",
     "RedisCache",
+    "ScopedCache",
     "SqliteCache",
     "TranslationCache",
     "context_key",

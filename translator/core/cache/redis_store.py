@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
@@ -11,8 +12,11 @@ from translator.core.cache.base import DEFAULT_CACHE_MB, CachedPiece, CacheStats
 
 logger = logging.getLogger("translator")
 
+TIMEOUT_S = 2.0  # socket and connect timeout of each call: a stalled Redis costs a translation this much
+PAUSE_S = 5.0  # after a failed call, the cache is left alone this long (every call would wait TIMEOUT_S)
 
-def _redacted(url: str) -> str:
+
+def redacted(url: str) -> str:
     """``url`` without its password."""
     parts = urlsplit(url)
     if parts.password is None:
@@ -26,15 +30,16 @@ class RedisCache:
     """A translation cache on a Redis server (the maintained ``redis`` client): keys
     ``translator:tc:<sha256>``, JSON values, each with a sliding expiry of ``ttl_s`` seconds
     (renewed on every hit; None: none). Redis does the eviction: give it ``maxmemory`` and
-    ``maxmemory-policy allkeys-lru``; ``max_bytes`` is kept for :meth:`stats` only. Raises
-    CacheUnavailable when the server does not answer."""
+    ``maxmemory-policy allkeys-lru``; ``max_bytes`` is kept for :meth:`stats` only. Each call
+    waits at most :data:`TIMEOUT_S`; after one fails, lookups and writes are skipped (misses)
+    for :data:`PAUSE_S`. Raises CacheUnavailable when the server does not answer at start."""
 
     PREFIX = "translator:tc:"
 
     def __init__(
         self, url: str, max_bytes: int = DEFAULT_CACHE_MB * 2**20, *, ttl_s: int | None = 30 * 24 * 3600
     ) -> None:
-        self.where = _redacted(url)
+        self.where = redacted(url)
         try:
             import redis
         except ImportError as exc:
@@ -46,8 +51,9 @@ class RedisCache:
         self.hits = self.misses = 0
         self._errors = (redis.RedisError, OSError)
         self._lock = threading.Lock()
+        self._paused_until = float("-inf")
         try:
-            self._client = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=10)
+            self._client = redis.Redis.from_url(url, socket_timeout=TIMEOUT_S, socket_connect_timeout=TIMEOUT_S)
             self._client.ping()
         except (redis.RedisError, OSError, ValueError) as exc:
             raise CacheUnavailable(f"translation cache {self.where} does not answer: {exc}") from exc
@@ -57,10 +63,20 @@ class RedisCache:
             self.hits += found
             self.misses += asked - found
 
+    def _paused(self) -> bool:
+        return time.monotonic() < self._paused_until
+
+    def _failed(self, what: str, exc: BaseException) -> None:
+        self._paused_until = time.monotonic() + PAUSE_S
+        logger.warning("translation cache %s: could not %s (%s); left alone for %.0f s", self.where, what, exc, PAUSE_S)
+
     def get_many(self, keys: Sequence[str]) -> dict[str, CachedPiece]:
         """See :class:`TranslationCache`: one round trip per 500 keys (GETEX renews the expiry)."""
         keys = list(dict.fromkeys(keys))
         values: dict[str, bytes | None] = {}
+        if self._paused():
+            self._count(len(keys), 0)
+            return {}
         try:
             for chunk in chunks(keys):
                 pipe = self._client.pipeline(transaction=False)
@@ -71,13 +87,15 @@ class RedisCache:
                         pipe.get(self.PREFIX + key)
                 values.update(zip(chunk, pipe.execute()))
         except self._errors as exc:
-            logger.warning("translation cache %s: could not read (%s); translating without it", self.where, exc)
+            self._failed("read", exc)
         found = pieces(values)
         self._count(len(keys), len(found))
         return found
 
     def put_many(self, items: Mapping[str, CachedPiece]) -> None:
         """See :class:`TranslationCache`."""
+        if self._paused():
+            return
         try:
             keys = list(items)
             for chunk in chunks(keys):
@@ -86,7 +104,7 @@ class RedisCache:
                     pipe.set(self.PREFIX + key, items[key].to_json().encode("utf-8", "surrogatepass"), ex=self.ttl_s)
                 pipe.execute()
         except self._errors as exc:
-            logger.warning("translation cache %s: could not write (%s)", self.where, exc)
+            self._failed("write", exc)
 
     def _keys(self) -> Iterator[bytes]:
         return self._client.scan_iter(match=self.PREFIX + "*", count=1000)

@@ -19,8 +19,12 @@ of its own gets the server's (``--req-limit``, ``--char-limit`` per text); the p
 callers without a key, in a moving one-minute window (the ``limits`` package, as LibreTranslate's
 flask-limiter does); the counters are thread-safe. They live in memory, or with
 ``--shared-storage redis://...`` on that Redis server, so that replicas share them (a call
-counts the same whichever replica answers it). When Redis does not answer, calls are let
-through (logged) rather than all refused.
+counts the same whichever replica answers it). Counting is a blocking call (a Redis round trip
+with a short timeout, a SQLite read for the keys database): :meth:`AccessPolicy.admit` runs in a
+worker thread, never on the event loop. When Redis does not answer (storage.py), a limited call
+is let through uncounted (``--shared-storage-down open``, the default: logged, counted in
+``translator_limits_unchecked_total``) or refused with 503 and ``Retry-After``
+(``--shared-storage-down closed``); calls without a limit never touch Redis.
 """
 
 from __future__ import annotations
@@ -37,12 +41,15 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 
+from translator.server import metrics
+from translator.server.rest.storage import RECHECK_S, TIMEOUT_S, SharedStorage
 from translator.system.records import ApiKey, KeyStore, StoreError
 
 logger = logging.getLogger("translator")
 
 MISSING_KEY = "Please contact the server operator to get an API key"
 INVALID_KEY = "Invalid API key"
+STORAGE_DOWN = "The server's shared storage is not answering, so request limits cannot be checked: try again later"
 KEYS_REFRESH_S = 5.0  # how long the keys database's keys are kept before it is read again
 
 
@@ -106,7 +113,7 @@ def load_api_keys(path: str | Path) -> dict[str, ApiKey]:
 class Grant:
     """What one admitted call may do: ``char_limit`` characters per text, ``total_limit`` in
     all (``--max-chars``: a batch's texts together, a document); ``key``: the API key it was
-    admitted with (None: none)."""
+    admitted with (None: none), also its translation cache's scope (its entries are its own)."""
 
     char_limit: int
     total_limit: int = 2**62
@@ -123,8 +130,9 @@ class AccessPolicy:
     """The server's keys and limits. :meth:`admit` checks one call and counts it. ``keys`` are
     the keys file's (None: no file), ``key_store`` the keys database (None: none); with either,
     or with ``require_key``, the server has keys. ``storage`` is where the counts live:
-    ``memory://`` or a Redis URI (``--shared-storage``); ValueError for one the ``limits``
-    package cannot use."""
+    ``memory://`` or a Redis URI (``--shared-storage``), watched by ``shared``; ``when_down``
+    ("open" or "closed") what a limited call gets while it is down. ValueError for a storage the
+    ``limits`` package cannot use."""
 
     def __init__(
         self,
@@ -136,6 +144,8 @@ class AccessPolicy:
         *,
         key_store: KeyStore | None = None,
         require_key: bool = False,
+        shared: SharedStorage | None = None,
+        when_down: str = "open",
     ) -> None:
         self.keys = keys
         self.key_store = key_store
@@ -145,8 +155,11 @@ class AccessPolicy:
         self.char_limit = min(char_limit, max_chars) if char_limit else max_chars
         self._stored: tuple[float, dict[str, ApiKey]] = (float("-inf"), {})
         self._reading = threading.Lock()
+        self.shared = shared if shared is not None else SharedStorage(storage)
+        self.when_down = when_down
+        timeouts = {"socket_timeout": TIMEOUT_S, "socket_connect_timeout": TIMEOUT_S} if self.shared.watched else {}
         try:
-            self._limiter = MovingWindowRateLimiter(storage_from_string(limits_uri(storage)))
+            self._limiter = MovingWindowRateLimiter(storage_from_string(limits_uri(storage), **timeouts))
         except ConfigurationError as exc:
             raise ValueError(f"--shared-storage {storage}: cannot count request limits there: {exc}") from exc
 
@@ -199,14 +212,29 @@ class AccessPolicy:
         return Grant(char_limit, self.max_chars, entry.key if entry is not None else None)
 
     def _count(self, item: RateLimitItemPerMinute, shown: str, who: str) -> None:
-        """Count one call of ``who``; AccessDenied 429 past ``item``."""
+        """Count one call of ``who`` (blocking: call it off the event loop); AccessDenied 429
+        past ``item``, or 503 while the shared storage is down with ``when_down`` "closed"."""
+        if self.shared.down() is not None:
+            self._unchecked(shown)
+            return
         try:
-            if self._limiter.hit(item, who):
-                return
-            reset = self._limiter.get_window_stats(item, who).reset_time
-        except (RedisError, OSError) as exc:  # the shared storage is down: serve rather than refuse everyone
-            logger.warning("rest: request limits cannot be counted (%s); the call is let through", exc)
+            allowed = self._limiter.hit(item, who)
+            reset = 0.0 if allowed else self._limiter.get_window_stats(item, who).reset_time
+        except (RedisError, OSError) as exc:
+            self.shared.failed(exc)
+            self._unchecked(shown)
+            return
+        self.shared.worked()
+        if allowed:
             return
         retry_after = max(1, round(reset - time.time()))
         logger.info("rest: %s is over its limit of %s", shown, item)
         raise AccessDenied(429, f"Slowdown: {item}", retry_after)
+
+    def _unchecked(self, shown: str) -> None:
+        """A limited call of ``shown`` while the shared storage is down: let through uncounted
+        ("open", counted in the metrics) or refused (AccessDenied 503, "closed")."""
+        if self.when_down == "closed":
+            raise AccessDenied(503, STORAGE_DOWN, max(1, round(RECHECK_S)))
+        metrics.LIMITS_UNCHECKED.inc()
+        logger.debug("rest: %s let through without counting: the shared storage is down", shown)

@@ -112,6 +112,7 @@ def news_router(
                     summary=call.summary,
                     length=call.length,
                     watch=watch,
+                    scope=grant.key,
                 )
         english = english_article(article, result)
         text = english.result.translation

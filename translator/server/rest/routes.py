@@ -198,9 +198,17 @@ class RestApi(RestService):
             "/health/ready",
             response_model=Readiness,
             tags=["health"],
-            responses={503: {"model": Readiness, "description": "Models loading or missing"}},
+            responses={
+                503: {
+                    "model": Readiness,
+                    "description": "Models loading or missing, or shared storage down (--shared-storage-down closed)",
+                }
+            },
         )
         async def health_ready() -> Any:
             """Readiness: 200 once both models are loaded (send traffic), with the engine each
-            runs on; 503 while they load or when one is missing (``engines`` then says why)."""
+            runs on; 503 while they load or when one is missing (``engines`` then says why).
+            With `--shared-storage redis://...`, `shared_storage` says whether Redis answers (as
+            last heard: never waited for); while it does not, `degraded` (200) with
+            `--shared-storage-down open`, `unavailable` (503) with `closed`."""
             return self._readiness()

@@ -133,8 +133,11 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    status: Literal["ok", "loading", "unavailable"]
+    status: Literal["ok", "degraded", "loading", "unavailable"]
     engines: dict[str, str] = Field(description="Each model's engine (e.g. 'hf on cpu'), or why it is missing")
+    shared_storage: Literal["ok", "unavailable"] | None = Field(
+        None, description="With --shared-storage redis://...: whether it answers"
+    )
 
 
 # FastAPI's ``responses`` type (keys: status codes, or "default", "4XX")

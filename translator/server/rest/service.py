@@ -3,8 +3,10 @@ admission and stores, and the work of each call (routes.py gives them their path
 
 Every call is checked in this order, as LibreTranslate does: the body (413 past its size, 400
 if it is not a JSON object or a form), the key and the rate (403, 429, before any work), then
-the parameters (400). The work runs in worker threads and waits on the Backend's per-model
-gates, the same queue the page's requests wait in.
+the parameters (400). The key and the rate are checked in a worker thread of their own pool
+(a SQLite read, a Redis round trip), so a stalled store never holds the event loop; the work runs
+in worker threads and waits on the Backend's per-model gates, the same queue the page's requests
+wait in.
 """
 
 from __future__ import annotations
@@ -35,12 +37,14 @@ from translator.server.rest.access import AccessDenied, AccessPolicy, Grant, loa
 from translator.server.rest.body import RestError, close_files, read_params
 from translator.server.rest.replies import KNOWN_FAILURES, counted, error_response, require, validated
 from translator.server.rest.schemas import DetectRequest, SuggestRequest, SummarizeRequest, TranslateRequest
+from translator.server.rest.storage import SharedStorage
 from translator.system.records import KeyStore, Suggestion, SuggestionStore
 from translator.text.language import identify
 
 logger = logging.getLogger("translator")
 
 WORKER_THREADS = 64  # REST calls working or waiting for a model at once; more wait without a thread
+ADMIT_THREADS = 16  # calls having their key and rate checked at once (apart, so work never delays a 429)
 FRONTEND_TIMEOUT_MS = 500  # LibreTranslate's default: the web page's typing pause before it translates
 FILES_DISABLED = "Files translation are disabled on this server."  # LibreTranslate's words
 SUGGESTIONS_DISABLED = "Suggestions are disabled on this server."
@@ -56,6 +60,7 @@ class RestService:
         self.settings = settings
         keys = load_api_keys(settings.api_keys_file) if settings.api_keys_file else None
         key_store = KeyStore(settings.api_keys_db or api_keys_path()) if settings.keys_enabled else None
+        self.shared = SharedStorage(settings.shared_storage)
         self.policy = AccessPolicy(
             keys,
             settings.req_limit,
@@ -64,6 +69,8 @@ class RestService:
             settings.shared_storage,
             key_store=key_store,
             require_key=settings.require_api_key,
+            shared=self.shared,
+            when_down=settings.shared_storage_down,
         )
         self.suggestions = (
             SuggestionStore(settings.suggestions_db or suggestions_path()) if settings.suggestions else None
@@ -82,6 +89,7 @@ class RestService:
             f"the upload is larger than the limit of {megabytes(settings.max_file_bytes)} (the server's --max-file-mb)"
         )
         self._threads: anyio.CapacityLimiter | None = None
+        self._admitting: anyio.CapacityLimiter | None = None
         self._checking = threading.Lock()
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -90,6 +98,12 @@ class RestService:
         if self._threads is None:
             self._threads = anyio.CapacityLimiter(WORKER_THREADS)
         return await anyio.to_thread.run_sync(partial(function, *args, **kwargs), limiter=self._threads)
+
+    async def _admit(self, api_key: str | None, client: str) -> Grant:
+        """:meth:`AccessPolicy.admit` in a worker thread of its own pool (it may wait on SQLite or Redis)."""
+        if self._admitting is None:
+            self._admitting = anyio.CapacityLimiter(ADMIT_THREADS)
+        return await anyio.to_thread.run_sync(self.policy.admit, api_key, client, limiter=self._admitting)
 
     async def _handle(self, request: Request, run: Work, limit: int, too_large: str | None = None) -> Any:
         """Read the call's parameters (bounded by ``limit`` bytes), admit it (key, rate) and
@@ -101,7 +115,7 @@ class RestService:
             # the socket's peer, or with --trust-forwarded-for the address X-Forwarded-For gives (http.py)
             client = request.client.host if request.client else "unknown"
             api_key = params.get("api_key")
-            grant = self.policy.admit(api_key if isinstance(api_key, str) else None, client)
+            grant = await self._admit(api_key if isinstance(api_key, str) else None, client)
             return await run(request, params, grant)
         except KNOWN_FAILURES as exc:
             if isinstance(exc, AccessDenied) and exc.status == 429:
@@ -125,20 +139,31 @@ class RestService:
 
     def _readiness(self) -> JSONResponse:
         """200 ``{"status": "ok", "engines": ...}`` once both models are ready, else 503 with
-        ``loading`` or ``unavailable``; looks for missing models again in the background."""
+        ``loading`` or ``unavailable``; looks for missing models again in the background. With a
+        Redis shared storage, ``shared_storage``: ``ok``, or ``unavailable`` (as last heard,
+        never waited for): then 503 with ``--shared-storage-down closed``, 200 ``degraded``
+        with ``open`` (the server still serves every call)."""
         statuses = self.backend.cached_status()
         if statuses is None or not all(status.ready for status in statuses):
             self._recheck_models()
+        storage = {}
+        storage_down = False
+        if self.shared.watched:
+            storage_down = self.shared.down() is not None
+            storage = {"shared_storage": "unavailable" if storage_down else "ok"}
         if statuses is None:
-            return JSONResponse({"status": "loading", "engines": {}}, status_code=503)
+            return JSONResponse({"status": "loading", "engines": {}, **storage}, status_code=503)
         ready = all(status.ready for status in statuses)
         # why a model is missing names server folders: the log and the page say it, not the API
         engines = {
             status.kind: status.detail if status.ready else "not available (the server's log says why)"
             for status in statuses
         }
+        status = "ok" if ready else "unavailable"
+        if ready and storage_down:
+            status = "unavailable" if self.settings.shared_storage_down == "closed" else "degraded"
         return JSONResponse(
-            {"status": "ok" if ready else "unavailable", "engines": engines}, status_code=200 if ready else 503
+            {"status": status, "engines": engines, **storage}, status_code=503 if status == "unavailable" else 200
         )
 
     def _frontend_settings(self) -> dict[str, Any]:
@@ -190,6 +215,7 @@ class RestService:
                     length=call.length,
                     alternatives=call.alternatives,
                     watch=watch,
+                    scope=grant.key,
                 )
         return result.to_dict(single=single, auto=call.source == "auto")
 
@@ -248,6 +274,7 @@ class RestService:
                     char_limit=limit,
                     max_bytes=self.settings.max_file_bytes,
                     watch=watch,
+                    scope=grant.key,
                 )
             del data
             stored = await self._in_thread(self.downloads.save, name, translated)

@@ -219,6 +219,7 @@ def translate_texts(
     length: str = "medium",
     alternatives: int = 0,
     watch: Watch | None = None,
+    scope: str | None = None,
 ) -> Translated:
     """Translate each text (plain, or HTML whose markup is kept) from ``source`` ("auto":
     detected per text); English and empty texts come back unchanged, as do English paragraphs
@@ -227,7 +228,7 @@ def translate_texts(
     ``alternatives`` > 0 each text also gets its alternatives (:func:`alternatives_for`). Raises
     RestError (400 for a text in a language the model does not translate), ModelNotFoundError,
     ValueError, and Abandoned once ``watch`` says the client left (checked before the model and
-    after every batch)."""
+    after every batch). ``scope``: the caller's cache scope (its API key; None: shared)."""
     docs = [read_bytes(text.encode("utf-8"), "q.html", None) if html else None for text in texts]
     routes = [_route(document_text(doc) if doc else text, source) for doc, text in zip(docs, texts)]
     english = list(texts)
@@ -248,6 +249,7 @@ def translate_texts(
             length=length,
             routes=[routes[i] for i in indices],  # detected once, above
             watch=watch,
+            scope=scope,
         )
         for i, result in zip(indices, results):
             doc = docs[i]
@@ -276,6 +278,7 @@ def translate_file(
     char_limit: int,
     max_bytes: int,
     watch: Watch | None = None,
+    scope: str | None = None,
 ) -> tuple[bytes, Route]:
     """The translated file (same format, structure kept) and the source's route. English comes
     back byte for byte. Raises FileTooLargeError past ``max_bytes`` or when a text file is larger
@@ -290,5 +293,5 @@ def translate_file(
     if where.action == "passthrough" or not doc.units:
         return data, where
     sent, given = _to_translate(doc.units, where, source)
-    [result] = backend.run_documents([sent], source=given, watch=watch)
+    [result] = backend.run_documents([sent], source=given, watch=watch, scope=scope)
     return render_document(doc, _parts(doc.units, sent, result)), where
