@@ -110,6 +110,8 @@ TODAY_DEFAULTS = {
     "alternatives_limit": 3,
     "suggestions": False,
     "suggestions_db": None,
+    "suggestions_per_client": 1000,
+    "suggestions_mb_per_client": 10.0,
     "url_prefix": "",
     "disable_web_ui": False,
     "disable_files_translation": False,

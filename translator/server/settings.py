@@ -177,6 +177,20 @@ class Settings:
         default_text="suggestions.sqlite beside the keys database",
         group=REST,
     )
+    suggestions_per_client: int = setting(
+        1000,
+        "most suggestions kept from one API key, or from one address without a key; past it: 429",
+        metavar="N",
+        group=REST,
+        check=at_least(1),
+    )
+    suggestions_mb_per_client: float = setting(
+        10.0,
+        "most megabytes of suggestions kept from one API key, or one address without a key; past it: 429",
+        metavar="MB",
+        group=REST,
+        check=at_least(0.001),
+    )
     disable_files_translation: bool = setting(False, "refuse /translate_file (403)", group=REST)
     disable_web_ui: bool = setting(False, "serve the API only, no web page", group=REST)
     url_prefix: str = setting(

@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from translator._version import __version__
 from translator.errors import InvalidInputError, TranslatorError
-from translator.system.sqlite import SqliteFile
+from translator.system.sqlite import SqliteFile, write
 
 KEY_PATTERN = re.compile(r"[!-~]{1,200}")  # printable ASCII without spaces: one field of the keys file
 # characters XML 1.0 cannot hold (a TMX file is XML): C0 controls but tab and newlines, and U+FFFE/U+FFFF
@@ -138,19 +138,39 @@ class Suggestion:
         return datetime.fromtimestamp(self.time, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class SuggestionQuotaExceeded(TranslatorError):
+    """One sender (an API key, or an address without one) has as many suggestions kept, or as
+    many bytes of them, as the server allows; the message names the limit."""
+
+
 class SuggestionStore(_Database):
-    """Translation suggestions in SQLite (``POST /suggest``; ``translator suggestions export``)."""
+    """Translation suggestions in SQLite (``POST /suggest``; ``translator suggestions export``).
+    The same suggestion (q, s, languages) is kept once however often it is sent; each sender
+    (``sender``: its API key, else its address) may keep at most ``max_rows`` suggestions of at
+    most ``max_bytes`` in all (counted in UTF-8)."""
 
     schema = (
         (
             "CREATE TABLE IF NOT EXISTS suggestions (id INTEGER PRIMARY KEY AUTOINCREMENT, q TEXT NOT NULL, "
             "s TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL, api_key TEXT, created REAL NOT NULL)"
         ),
+        # a database from before duplicates were refused keeps the first of each
+        "DELETE FROM suggestions WHERE id NOT IN (SELECT MIN(id) FROM suggestions GROUP BY q, s, source, target)",
+        "CREATE UNIQUE INDEX IF NOT EXISTS suggestions_once ON suggestions (q, s, source, target)",
+        ("CREATE TABLE IF NOT EXISTS senders (sender TEXT PRIMARY KEY, rows INTEGER NOT NULL, bytes INTEGER NOT NULL)"),
     )
     what = "suggestions database"
 
-    def add(self, suggestion: Suggestion) -> None:
-        """Store ``suggestion`` (its ``time``, or now when it is 0) durably. Raises StoreError."""
+    def __init__(self, path: str | Path, max_rows: int = 1000, max_bytes: int = 10 * 2**20) -> None:
+        super().__init__(path)
+        self.max_rows = max_rows
+        self.max_bytes = max_bytes
+
+    def add(self, suggestion: Suggestion, sender: str = "") -> bool:
+        """Store ``suggestion`` (its ``time``, or now when it is 0) durably, counted against
+        ``sender``'s quota; False when the same suggestion is kept already (not counted again).
+        Raises SuggestionQuotaExceeded past the quota, StoreError when the file fails."""
+        size = sum(len(text.encode("utf-8")) for text in (suggestion.q, suggestion.s))
         row = (
             suggestion.q,
             suggestion.s,
@@ -159,10 +179,24 @@ class SuggestionStore(_Database):
             suggestion.api_key,
             suggestion.time or time.time(),
         )
-        with self._using() as db:
-            db.execute(
-                "INSERT INTO suggestions (q, s, source, target, api_key, created) VALUES (?, ?, ?, ?, ?, ?)", row
-            )
+        with self._using() as db, write(db):
+            used = db.execute("SELECT rows, bytes FROM senders WHERE sender = ?", (sender,)).fetchone() or (0, 0)
+            if used[0] + 1 > self.max_rows or used[1] + size > self.max_bytes:
+                raise SuggestionQuotaExceeded(
+                    f"this sender has {used[0]:,} suggestions ({used[1]:,} bytes) kept, the most this server "
+                    f"keeps from one API key or address is {self.max_rows:,} suggestions or {self.max_bytes:,} bytes"
+                )
+            added = db.execute(
+                "INSERT OR IGNORE INTO suggestions (q, s, source, target, api_key, created) VALUES (?, ?, ?, ?, ?, ?)",
+                row,
+            ).rowcount
+            if added:
+                db.execute(
+                    "INSERT INTO senders (sender, rows, bytes) VALUES (?, 1, ?) ON CONFLICT (sender) "
+                    "DO UPDATE SET rows = rows + 1, bytes = bytes + excluded.bytes",
+                    (sender, size),
+                )
+        return bool(added)
 
     def count(self) -> int:
         """How many suggestions are stored. Raises StoreError."""

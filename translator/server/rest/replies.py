@@ -21,7 +21,7 @@ from translator.server.admission import Busy
 from translator.server.downloads import StorageUnavailable
 from translator.server.rest.access import AccessDenied
 from translator.server.rest.body import RestError
-from translator.system.records import StoreError
+from translator.system.records import StoreError, SuggestionQuotaExceeded
 
 logger = logging.getLogger("translator")
 
@@ -37,6 +37,7 @@ KNOWN_FAILURES = (
     ModelNotFoundError,
     StorageUnavailable,
     StoreError,
+    SuggestionQuotaExceeded,
     ValueError,
     TypeError,
 )
@@ -64,6 +65,11 @@ def error_response(exc: Exception) -> JSONResponse:
         logger.error("rest: %s", exc)
         status, message = 503, "The server's shared storage is not answering: try again later"
         headers = {"Retry-After": "5"}
+    elif isinstance(exc, SuggestionQuotaExceeded):
+        status, message = (
+            429,
+            f"{exc}: the operator sets the quota (--suggestions-per-client, --suggestions-mb-per-client)",
+        )
     elif isinstance(exc, StoreError):  # its message names a server file: that goes to the log
         logger.error("rest: %s", exc)
         status, message = 503, "The server cannot store this now: try again later"

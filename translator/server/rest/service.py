@@ -73,7 +73,13 @@ class RestService:
             when_down=settings.shared_storage_down,
         )
         self.suggestions = (
-            SuggestionStore(settings.suggestions_db or suggestions_path()) if settings.suggestions else None
+            SuggestionStore(
+                settings.suggestions_db or suggestions_path(),
+                max_rows=settings.suggestions_per_client,
+                max_bytes=int(settings.suggestions_mb_per_client * 2**20),
+            )
+            if settings.suggestions
+            else None
         )
         # English may run longer than the source: a translated file may be twice --max-file-mb
         self.downloads = open_downloads(settings.shared_storage, 2 * settings.max_file_bytes)
@@ -292,7 +298,9 @@ class RestService:
         source = identify(call.q).language if call.source == "auto" else call.source
         if self.suggestions is None:  # the route refuses before reading the body; this is for callers of _suggest
             raise RestError(403, SUGGESTIONS_DISABLED)
+        # a key's quota is the key's; without one, the address's (with --trust-forwarded-for, the proxy's word)
+        sender = f"key:{grant.key}" if grant.key else f"address:{request.client.host if request.client else 'unknown'}"
         await self._in_thread(
-            self.suggestions.add, Suggestion(call.q, call.s, source, call.target, grant.key, time.time())
+            self.suggestions.add, Suggestion(call.q, call.s, source, call.target, grant.key, time.time()), sender
         )
         return {"success": True}
