@@ -517,10 +517,11 @@ def test_every_page_is_in_the_navigation():
     assert len(listed) == len(set(listed))
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+NOT_HISTORY = [page for page in PAGES if page.name != "changelog.md"]  # the changelog is the history
+
+
+@pytest.mark.parametrize("page", NOT_HISTORY, ids=[page.name for page in NOT_HISTORY])
 def test_no_page_but_the_changelog_narrates_history(page):
-    if page.name == "changelog.md":
-        pytest.skip("the changelog is the history")
     text = prose(page)
     found = [m.group(0) for pattern in HISTORY for m in re.finditer(pattern, text, flags=re.I)]
     assert found == []
