@@ -68,3 +68,19 @@ def test_only_the_helper_opens_sqlite():
         if re.search(r"sqlite3\.connect\(", path.read_text(encoding="utf-8"))
     ]
     assert opened == ["translator/system/sqlite.py"]
+
+
+def test_a_file_replaced_while_open_is_opened_anew(tmp_path):
+    """The server's keys database deleted and made again by `translator keys add`: the running
+    server's store sees the new keys without a restart."""
+    from translator.system.records import ApiKey, KeyStore
+
+    path = tmp_path / "api_keys.sqlite"
+    server_side = KeyStore(path)
+    server_side.add(ApiKey("old-key"))
+    assert set(server_side.keys()) == {"old-key"}
+    path.unlink()
+    for leftover in tmp_path.glob("api_keys.sqlite-*"):  # the WAL and shared-memory files
+        leftover.unlink()
+    KeyStore(path).add(ApiKey("new-key"))  # the operator's command, in another process
+    assert set(server_side.keys()) == {"new-key"}

@@ -5,6 +5,8 @@ each keep one :class:`SqliteFile`. It opens the file in WAL mode (readers never 
 writer; several processes may use it at once) with a busy timeout, creates its schema, and keeps
 one connection per process, shared by that process's threads under a lock. A connection never
 crosses a fork: a child process (the folder batch's workers, uvicorn's) opens its own on first use.
+A file deleted or replaced while it is open (an operator's new keys database) is opened anew at
+its next use, so what is written to the new file is seen without a restart.
 """
 
 from __future__ import annotations
@@ -39,10 +41,22 @@ class SqliteFile:
         self._lock = threading.RLock()
         self._db: sqlite3.Connection | None = None
         self._pid = 0
+        self._file_id: tuple[int, int] | None = None  # (device, inode) of the file opened
+
+    def _identity(self) -> tuple[int, int] | None:
+        try:
+            found = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return found.st_dev, found.st_ino
 
     def _open(self) -> sqlite3.Connection:
         if self._db is not None and self._pid == os.getpid():
-            return self._db
+            if self._identity() == self._file_id:
+                return self._db
+            logger.info("%s was deleted or replaced: opening it anew", self.path)
+            self._db.close()
+            self._db = None
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         try:
@@ -57,7 +71,7 @@ class SqliteFile:
         except BaseException:
             db.close()
             raise
-        self._db, self._pid = db, os.getpid()
+        self._db, self._pid, self._file_id = db, os.getpid(), self._identity()
         return db
 
     @contextmanager
