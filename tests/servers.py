@@ -176,3 +176,36 @@ def launch_tiny(tiny_models, **options):
     options = {"device": "cpu", "num_beams": 1, "port": free_port(), **options}
     settings = Settings(translation_model=str(tiny_models.marian), summary_model=str(tiny_models.bart), **options)
     return launch(settings, prevent_thread_lock=True, quiet=True)
+
+
+@contextlib.contextmanager
+def redis_server(folder: Path) -> Iterator[tuple[subprocess.Popen, str]]:
+    """A real redis-server on a free loopback port, nothing saved to disk, ready (it answers PING);
+    yields the process and its ``redis://`` URL, and stops it afterwards (after SIGCONT, should a
+    test have stopped it). Skips the test, naming the package, where redis-server is missing."""
+    import shutil
+    import signal
+
+    from needs import missing_programs
+
+    program = shutil.which("redis-server")
+    if program is None:
+        pytest.skip(missing_programs({"redis-server": (None, "redis-server")}))
+    import redis
+
+    port = free_port()
+    process = subprocess.Popen(
+        [program, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    try:
+        wait_until(client.ping, "redis-server", 30, process=process)
+        yield process, url
+    finally:
+        client.close()
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGCONT)
+        stop(process)

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
-import shutil
 import sqlite3
-import subprocess
 import threading
 from types import SimpleNamespace
 
 import pytest
-from needs import missing_programs
-from servers import free_port, stop, wait_until
+from servers import free_port, redis_server
 
 from translator import Translator, cli
 from translator.core.cache import (
@@ -267,25 +264,9 @@ def test_two_processes_writing_at_once_do_not_fail(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def redis_url():
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip(missing_programs({"redis-server": (None, "redis-server")}))
-    redis = pytest.importorskip("redis")
-    port = free_port()
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    try:
-        wait_until(client.ping, "redis-server", 30, process=process)
+def redis_url(tmp_path_factory):
+    with redis_server(tmp_path_factory.mktemp("redis")) as (_process, url):
         yield url
-    finally:
-        client.close()
-        stop(process)
 
 
 @pytest.mark.slow  # starts redis-server

@@ -8,24 +8,21 @@ each mode's answer within seconds, and everything is back once Redis continues (
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import subprocess
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 from hostile import SLOVENIAN, refusal, start
-from needs import missing_programs
-from servers import free_port, stop, wait_until
+from servers import redis_server as start_redis
+from servers import wait_until
 
 from translator.server import metrics
 from translator.server.rest import access
 
 pytestmark = pytest.mark.slow  # a redis-server and two servers
 
-REDIS = shutil.which("redis-server")
 SLOW_S = 8  # the limits' Redis timeout in these servers (1 s by default)
 HEALTH_S = 4  # /health's deadline while limited calls wait on the stalled Redis
 ANSWER_S = 30  # generous: a limited call's answer while Redis is stalled (SLOW_S, then the cache's 2 s)
@@ -33,26 +30,8 @@ ANSWER_S = 30  # generous: a limited call's answer while Redis is stalled (SLOW_
 
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory):
-    if missing := missing_programs({"redis-server": (REDIS, "redis-server")}):
-        pytest.skip(missing)
-    import redis
-
-    port = free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    try:
-        wait_until(client.ping, "redis-server", 30, process=process)
-        yield process, url
-    finally:
-        client.close()
-        os.kill(process.pid, signal.SIGCONT)
-        stop(process)
+    with start_redis(tmp_path_factory.mktemp("redis")) as found:
+        yield found
 
 
 @pytest.fixture(scope="module")

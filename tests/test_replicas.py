@@ -19,7 +19,7 @@ import pytest
 from hostile import SLOVENIAN
 from needs import missing_programs
 from prometheus_client.parser import text_string_to_metric_families
-from servers import app_server, free_port, stop, tiny_model_env, wait_until
+from servers import app_server, free_port, redis_server, stop, tiny_model_env, wait_until
 
 pytestmark = pytest.mark.slow  # three servers and two interpreters importing torch and gradio
 
@@ -87,21 +87,8 @@ def redis_url(tmp_path_factory):
     missing = missing_programs(PROGRAMS)
     if missing:
         pytest.skip(missing)
-    import redis
-
-    port = free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    server = subprocess.Popen(
-        [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    wait_until(client.ping, "redis-server", 30, process=server)
-    yield url
-    client.close()
-    stop(server)
+    with redis_server(tmp_path_factory.mktemp("redis")) as (_process, url):
+        yield url
 
 
 @pytest.fixture(scope="module")
