@@ -23,7 +23,7 @@ Resolver = Callable[[str, int], list[str]]  # (host, port) -> the addresses it r
 SCHEMES = ("http", "https")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
-ALLOW_HINT = "a server allows them with --allow-private-urls"
+ALLOW_HINT = "translator serve and translator follow allow them with --allow-private-urls"
 
 
 def resolve(host: str, port: int) -> list[str]:
