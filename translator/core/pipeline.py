@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from translator.core.summarize import Summarizer
 from translator.core.translate import Progress, Translator
 from translator.results import Translation, TranslationAndSummary
+from translator.text.inputs import built_from_checked
 from translator.text.language import Route
 
 
@@ -39,7 +40,8 @@ def summarize(english: str, summarizer: Summarizer, *, length: str | None = None
 
 
 def _summary(english: str, summarizer: Summarizer | None, length: str | None) -> str | None:
-    return None if summarizer is None else summarize(english, summarizer, length=length)
+    # the English is built from the checked source and decoded model output: not checked again
+    return None if summarizer is None else summarize(built_from_checked(english), summarizer, length=length)
 
 
 def run(

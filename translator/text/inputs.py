@@ -32,6 +32,21 @@ class InvalidTextError(InvalidInputError):
         self.position = position
 
 
+class CheckedText(str):
+    """A ``str`` that :func:`check_text` has passed. Text is checked once, at the edge where it
+    comes in (the page, a REST route, the Python API); each layer below calls :func:`check_text`
+    as its own guard, and for a CheckedText that costs nothing. Any str operation (a slice, a
+    strip) gives a plain str again, which is checked anew."""
+
+    __slots__ = ()
+
+
+def built_from_checked(text: str) -> CheckedText:
+    """Mark text this package built from checked text and decoded model output (the English of
+    a document on its way to the summariser): it is valid by construction."""
+    return text if isinstance(text, CheckedText) else CheckedText(text)
+
+
 def check_encodable(text: str, what: str = "the text") -> str:
     """Return ``text`` if it can be encoded as UTF-8; raise InvalidTextError naming the position
     of its first lone surrogate otherwise."""
@@ -41,12 +56,15 @@ def check_encodable(text: str, what: str = "the text") -> str:
     return text
 
 
-def check_text(text: object, what: str = "translate()") -> str:
-    """Return ``text`` if it is a str of valid Unicode; TypeError naming what was passed, or
-    InvalidTextError (a ValueError) naming the position of a lone surrogate, otherwise."""
+def check_text(text: object, what: str = "translate()") -> CheckedText:
+    """Return ``text`` as a :class:`CheckedText` if it is a str of valid Unicode (at once when it
+    was checked already); TypeError naming what was passed, or InvalidTextError (a ValueError)
+    naming the position of a lone surrogate, otherwise."""
+    if type(text) is CheckedText:
+        return text
     if not isinstance(text, str):
         raise InvalidTypeError(f"{what} expects a str or a list of str, got {type(text).__name__}: {text!r:.80}")
-    return check_encodable(text, f"the text given to {what}")
+    return CheckedText(check_encodable(text, f"the text given to {what}"))
 
 
 def check_texts(texts: object, what: str = "translate()") -> list[str]:
@@ -54,11 +72,15 @@ def check_texts(texts: object, what: str = "translate()") -> list[str]:
     first bad item."""
     if isinstance(texts, (str, bytes)) or not isinstance(texts, (list, tuple)):
         raise InvalidTypeError(f"{what} expects a str or a list of str, got {type(texts).__name__}")
+    checked = []
     for index, item in enumerate(texts):
+        if type(item) is CheckedText:
+            checked.append(item)
+            continue
         if not isinstance(item, str):
             raise InvalidTypeError(f"{what}: item {index} is {type(item).__name__}, not str: {item!r:.80}")
-        check_encodable(item, f"item {index} given to {what}")
-    return list(texts)
+        checked.append(CheckedText(check_encodable(item, f"item {index} given to {what}")))
+    return checked
 
 
 def check_size(text: str, max_chars: int | None) -> str:

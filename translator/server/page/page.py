@@ -102,8 +102,7 @@ class Handlers:
         link is fetched first: its article's title and text are translated."""
         backend = self.backend
         with friendly_errors("Cannot use this text or link"):
-            text = self.article_text(text)
-            backend.check_input(text)  # before anything on the page changes
+            text = backend.check_input(self.article_text(text))  # before anything on the page changes
         started = time.perf_counter()
         disabled = gr.update(value=None, interactive=False)
 
