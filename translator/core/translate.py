@@ -33,9 +33,9 @@ from translator.text import language
 from translator.text.inputs import check_text, check_texts
 from translator.text.pieces import Piece
 
-__all__ = ["Document", "Progress", "Translator"]
+__all__ = ["Progress", "TextOrUnits", "Translator"]
 
-Document = str | Sequence[str]
+TextOrUnits = str | Sequence[str]
 """A document: its text, or its units (paragraphs, cells, cues, text nodes) in order."""
 Route = language.Route
 
@@ -117,7 +117,7 @@ class Translator(LazyModel):
 
     def translate_documents(
         self,
-        documents: Sequence[Document],
+        documents: Sequence[TextOrUnits],
         *,
         routes: Sequence[Route | None] | None = None,
         progress: Progress | None = None,
@@ -289,7 +289,7 @@ class Translator(LazyModel):
     # -- the route ----------------------------------------------------------------------------
 
     @staticmethod
-    def _units(document: Document) -> list[str]:
+    def _units(document: TextOrUnits) -> list[str]:
         if isinstance(document, str):
             return [check_text(document, "translate_documents()")]
         if isinstance(document, (list, tuple)):
