@@ -72,7 +72,7 @@ def check_texts(texts: object, what: str = "translate()") -> list[str]:
     first bad item."""
     if isinstance(texts, (str, bytes)) or not isinstance(texts, (list, tuple)):
         raise InvalidTypeError(f"{what} expects a str or a list of str, got {type(texts).__name__}")
-    checked = []
+    checked: list[str] = []
     for index, item in enumerate(texts):
         if type(item) is CheckedText:
             checked.append(item)
