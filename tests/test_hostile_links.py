@@ -196,3 +196,29 @@ def test_follow_keeps_feed_links_off_private_addresses_and_each_link_fails_alone
     assert done["http://0177.0.0.1/clanek"] == done["http://a..b/clanek"] == "failed"
     feeds = {entry["source"]: entry["status"] for entry in report["sources"]}
     assert feeds[site.url("/redirect?to=" + site.url("/rss.xml"))] == "read"
+
+
+@pytest.mark.slow
+def test_links_to_slow_sites_wait_in_a_pool_of_their_own_and_past_its_line_get_503(server):
+    """A crowd of /translate_url calls to a slow site holds the fetch pool (4 threads, 16 waiting),
+    the calls past that are refused at once, and translation keeps answering meanwhile."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from translator.server.rest.news import FETCH_THREADS, FETCHES_WAITING
+
+    crowd = FETCH_THREADS + FETCHES_WAITING + 6
+    with NewsSite(slow_s=3) as slow, ThreadPoolExecutor(crowd) as pool:
+
+        def call(_n: int) -> httpx.Response:
+            return httpx.post(server + "translate_url", json={"url": slow.url("/slow")}, timeout=120)
+
+        futures = [pool.submit(call, n) for n in range(crowd)]
+        still_serves(server)  # while the fetches hang, the translating threads are free
+        answers = [future.result() for future in futures]
+        fetched = slow.hits["/slow"]
+    refused = [answer for answer in answers if answer.status_code == 503]
+    # the calls arrive over a moment while the first fetches finish, so a few more than the line
+    # may get in; those refused never reached the site
+    assert refused and fetched == crowd - len(refused), [a.status_code for a in answers]
+    assert all("fetching" in refusal(answer, 503) for answer in refused)
+    assert all(answer.status_code != 500 for answer in answers)

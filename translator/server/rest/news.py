@@ -13,8 +13,10 @@ translated), 502 (the page could not be fetched), 422 (no article on the page), 
 from __future__ import annotations
 
 import html
+from functools import partial
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
@@ -31,6 +33,11 @@ from translator.server.rest.schemas import ERRORS, ApiKeyField, DetectedLanguage
 
 MAX_PAGE_BYTES = 5 * 2**20  # a news page's HTML; the article text itself is bounded by the char limit
 FETCH_TIMEOUT_S = 15.0
+# Pages are fetched in a pool of their own, apart from the threads that translate: a crowd of
+# links to slow sites holds at most FETCH_THREADS threads, at most FETCHES_WAITING more calls
+# wait for one, and past that a call gets 503 at once.
+FETCH_THREADS = 4
+FETCHES_WAITING = 16
 
 
 class TranslateUrlRequest(Params):
@@ -81,6 +88,20 @@ def news_router(
     ``allow_private_urls`` lifts the public-address rule (``--allow-private-urls``); ``limits``
     and ``resolver`` replace the fetch bounds and the DNS lookup (tests)."""
     fetch_limits = limits or server_fetch_limits(api.settings.max_file_bytes)
+    fetching: list[anyio.CapacityLimiter] = []  # made on the server's event loop, at the first call
+
+    async def fetched(url: str) -> Any:
+        if not fetching:
+            fetching.append(anyio.CapacityLimiter(FETCH_THREADS))
+        [pool] = fetching
+        if pool.available_tokens == 0 and pool.statistics().tasks_waiting >= FETCHES_WAITING:
+            raise RestError(
+                503,
+                f"The server is fetching {FETCH_THREADS} pages and {FETCHES_WAITING} more are waiting: "
+                "try again in a few seconds",
+            )
+        run = partial(fetch_article, url, allow_private=allow_private_urls, limits=fetch_limits, resolver=resolver)
+        return await anyio.to_thread.run_sync(run, limiter=pool)
 
     async def translate_url(request: Request, params: dict[str, Any], grant: Any) -> dict[str, Any]:
         require(params, "url")
@@ -90,9 +111,7 @@ def news_router(
         work.check_target(call.target)
         work.check_source(call.source)
         try:
-            article = await api._in_thread(
-                fetch_article, call.url, allow_private=allow_private_urls, limits=fetch_limits, resolver=resolver
-            )
+            article = await fetched(call.url)
         except UrlRefused as exc:
             raise RestError(400, str(exc)) from None
         except FetchError as exc:
