@@ -10,15 +10,19 @@ baseline, and SIGTERM (the temp folder must be empty afterwards). Targets (issue
 the internet"): every refusal under 5 s; each upload under +300 MiB; four bombs at once under
 +1 GiB; RSS back within 10 % of the baseline; 14 slow connections closed within 60 s; nothing
 left in the temp folder; after 50 abandoned 100,000-character requests, a small request answered
-within 5 s of their clients leaving.
+within 5 s of their clients leaving. Links (the server runs with ``--allow-private-urls`` so that
+it may fetch from the bench's own site on 127.0.0.1): pages that decode to 1 GiB (gzip, gzip
+twice, brotli) refused under +300 MiB, and 30 links at once to a site that answers after 3 s.
 
     python benchmarks/bench_hostile.py --only abandoned   # just that case (and framing)
+    python benchmarks/bench_hostile.py --only links       # just the links
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import gzip
 import json
 import os
 import signal
@@ -30,8 +34,11 @@ import tempfile
 import threading
 import time
 import zipfile
+import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import brotli
 import httpx
 import psutil
 
@@ -118,7 +125,10 @@ def start(tmp: Path) -> tuple[subprocess.Popen, str]:
         "TRANSLATOR_SUMMARY_MODEL": str(bart),
     }
     server = subprocess.Popen(
-        [sys.executable, str(REPO / "app.py"), "--port", str(port), "--beams", "1", "--device", "cpu", "--grace", "5"],
+        [
+            *(sys.executable, str(REPO / "app.py"), "--port", str(port), "--beams", "1", "--device", "cpu"),
+            *("--grace", "5", "--allow-private-urls"),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -201,6 +211,71 @@ def cases(url: str, bomb: Path) -> list[tuple[str, callable]]:
             lambda: post(url, "translate_file", files={"file": ("tags.html", empty_tags.encode())}, data=LANGUAGES),
         ),
     ]
+
+
+def _deflated(size: int, wbits: int) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    block = b"\0" * MIB
+    return b"".join(packer.compress(block) for _ in range(size // MIB)) + packer.flush()
+
+
+class BombSite:
+    """A site on 127.0.0.1: /gzip, /gzip-gzip and /br decode to 1 GiB of zeros; /slow answers
+    after 3 s."""
+
+    def __init__(self) -> None:
+        gz = _deflated(1024 * MIB, 31)
+        pages = {
+            "/gzip": (gz, "gzip"),
+            "/gzip-gzip": (gzip.compress(gz), "gzip, gzip"),
+            "/br": (brotli.compress(b"\0" * (1024 * MIB), quality=1), "br"),
+        }
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                if self.path == "/slow":
+                    time.sleep(3)
+                    body, coding = b"<html><body><p>Pozno.</p></body></html>", ""
+                else:
+                    body, coding = pages.get(self.path, (b"", ""))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                if coding:
+                    self.send_header("Content-Encoding", coding)
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+def links(url: str, sampler: Sampler, baseline: int) -> None:
+    """The link rows: compression bombs behind /translate_url, and a crowd of links to a slow site."""
+    site = BombSite()
+    for path in ("/gzip", "/gzip-gzip", "/br"):
+        with sampler:
+            started = time.perf_counter()
+            answer = post(url, "translate_url", json={"url": site.base + path})
+            seconds = time.perf_counter() - started
+        name = f"link to a page: {path[1:]}, 1 GiB decoded"
+        print(
+            f"| {name:<42} | {answer.status_code:>6} | {seconds:7.2f} | {(sampler.peak - baseline) / MIB:+11.0f} MiB |"
+        )
+    with sampler, concurrent.futures.ThreadPoolExecutor(30) as pool:
+        started = time.perf_counter()
+        answers = list(pool.map(lambda _: post(url, "translate_url", json={"url": site.base + "/slow"}), range(30)))
+        seconds = time.perf_counter() - started
+    statuses = {code: sum(a.status_code == code for a in answers) for code in sorted({a.status_code for a in answers})}
+    summary = " ".join(f"{n}x{code}" for code, n in statuses.items())
+    name = "30 links at once to a site slow by 3 s"
+    print(f"| {name:<42} | {summary} | {seconds:7.2f} | {(sampler.peak - baseline) / MIB:+11.0f} MiB |")
+    site.server.shutdown()
 
 
 def slow_connections(url: str, head: bytes, count: int = 14) -> float:
@@ -287,7 +362,7 @@ def framing(url: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--only", choices=["abandoned"], help="run only this case (and the framing cases)")
+    parser.add_argument("--only", choices=["abandoned", "links"], help="run only this case (and the framing cases)")
     args = parser.parse_args()
     if args.only:
         tmp = Path(tempfile.mkdtemp(prefix="bench-hostile-"))
@@ -297,7 +372,11 @@ def main() -> int:
             print(f"| {'input':<42} | status | seconds | peak RSS growth |")
             print(f"|{'-' * 44}|-------:|--------:|----------------:|")
             framing(url)
-            abandoned(url)
+            if args.only == "links":
+                sampler = Sampler(server.pid)
+                links(url, sampler, sampler.rss())
+            else:
+                abandoned(url)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
@@ -345,6 +424,7 @@ def main() -> int:
         closed = slow_connections(url, head)
         print(f"| {name:<42} | closed | {closed:7.2f} |                 |")
     framing(url)
+    links(url, sampler, baseline)
     abandoned(url)
     time.sleep(2)
     after = sampler.rss()
