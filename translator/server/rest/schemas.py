@@ -37,6 +37,11 @@ class TranslateRequest(Params):
     api_key: str | None = ApiKeyField
     summary: bool = Field(False, description="Extension: also summarise the English")
     length: SummaryLength = Field("medium", description="Extension: the summary's length")
+    segments: bool = Field(
+        False,
+        description="Extension: also give each text's sentences, each with its English, origin (memory, cache, "
+        "model, copied) and the translation memory's near matches",
+    )
 
 
 class DetectRequest(Params):
