@@ -7,7 +7,6 @@ changes the next answer of a second server sharing Redis."""
 from __future__ import annotations
 
 import csv
-import io
 import json
 
 import httpx
