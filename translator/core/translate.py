@@ -23,13 +23,14 @@ from typing import Any, overload
 from translator.core.cache import DEFAULT_CACHE_MB, CachedPiece, TranslationCache, context_key, open_cache, piece_key
 from translator.core.generation import Progress, n_best, run_jobs
 from translator.core.memory import TranslationMemory, open_memory
+from translator.core.memory.recall import recall
 from translator.core.plans import Plan, plan_text, plan_units, stream_groups
 from translator.engines import LoadedModel
 from translator.engines.loaded import LazyModel
 from translator.engines.models import Kind
 from translator.errors import InvalidInputError, InvalidTypeError
 from translator.options import MAX_ALTERNATIVES, TranslationOptions
-from translator.results import NearMatch, Segment, Translation
+from translator.results import Segment, Translation
 from translator.text import language
 from translator.text.inputs import check_text, check_texts
 from translator.text.pieces import Piece
@@ -58,11 +59,9 @@ class Translator(LazyModel):
             path, ``redis://...``) or None (no cache). The cache keeps the English of each
             sentence: a sentence met again under the same model, engine and options never
             reaches the model.
-        memory: a :class:`~translator.core.memory.TranslationMemory`, a spec (``"on"``: the
-            default file, a path, ``redis://...``) or None (no memory). A sentence the memory
-            holds (after normalising whitespace and quotes) is answered from it, before the
-            cache, and never reaches the model (its segment's ``origin`` is ``"memory"``); its
-            near matches come beside the segment (``matches``), never applied.
+        memory: a :class:`~translator.core.memory.TranslationMemory`, a spec (``"on"``, a path,
+            ``redis://...``) or None. A sentence it holds is answered from it, before the cache,
+            never reaching the model (``origin="memory"``); near matches go in ``matches``.
 
     Raises:
         InvalidInputError: a bad option, source (the message names the valid ones) or cache spec.
@@ -338,11 +337,12 @@ class Translator(LazyModel):
             return [
                 Segment(s, s, p.start, p.end, p.paragraph, translated=False) for s, (_, p, _l) in zip(sources, items)
             ]
-        recalled, near = self._recall(languages)
+        approved, near = recall(self.memory, languages, self.source)  # the memory, before the cache
+        recalled = {source: CachedPiece(english) for source, english in approved.items()}
         if recalled and progress:  # memory answers count as done at once
             report, offset, total = progress, len(recalled), len(languages)
-            report(offset, total)
             progress = lambda done, _total: report(offset + done, total)  # noqa: E731
+            progress(0, total)
         rest = {source: lang for source, lang in languages.items() if source not in recalled}
         cached: set[str] = set()
         by_source = {**self._english(self.model, rest, progress, cached), **recalled} if rest else recalled
@@ -357,52 +357,12 @@ class Translator(LazyModel):
                 warnings += ("empty translation: the source is kept in its place",)
                 target = source
             origin = "memory" if source in recalled else "cache" if source in cached else "model"
-            segments.append(
-                Segment(
-                    source,
-                    target,
-                    piece.start,
-                    piece.end,
-                    piece.paragraph,
-                    True,
-                    warnings,
-                    score=found.score,
-                    origin=origin,
-                    matches=near.get(source, ()),
-                )
-            )
+            where = (piece.start, piece.end, piece.paragraph)
+            segments.append(Segment(source, target, *where, True, warnings, found.score, origin, near.get(source, ())))
         return segments
 
-    def _recall(
-        self, languages: dict[str, str | None]
-    ) -> tuple[dict[str, CachedPiece], dict[str, tuple[NearMatch, ...]]]:
-        """The translation memory's answer for each unique source it holds, and the near matches
-        of the others (both empty without a memory). Read at every call: a pair approved by
-        another process or replica is used at once."""
-        if self.memory is None:
-            return {}, {}
-        fallback = "" if self.source.strip().lower() == "auto" else self.source.strip().lower()
-        by_language: dict[str, list[str]] = {}
-        for source, lang in languages.items():
-            by_language.setdefault(lang or fallback, []).append(source)
-        found: dict[str, CachedPiece] = {}
-        for lang, group in by_language.items():
-            found.update({source: CachedPiece(target) for source, target in self.memory.exact(lang, group).items()})
-        near: dict[str, tuple[NearMatch, ...]] = {}
-        if self.memory.near_cutoff <= 1:
-            for source, lang in languages.items():
-                if source not in found:
-                    matches = self.memory.near(lang or fallback, source)
-                    if matches:
-                        near[source] = tuple(matches)
-        return found, near
-
     def _english(
-        self,
-        model: LoadedModel,
-        languages: dict[str, str | None],
-        progress: Progress | None,
-        cached: set[str] | None = None,
+        self, model: LoadedModel, languages: dict[str, str | None], progress: Progress | None, cached: set[str]
     ) -> dict[str, CachedPiece]:
         """What the model makes of each unique source (its route language beside it): from the
         cache where it holds the source (added to ``cached``), else from the model, and then stored."""
@@ -414,8 +374,7 @@ class Translator(LazyModel):
             keys = {s: piece_key(context, languages[s], s) for s in sources}
             stored = self.cache.get_many(list(keys.values()))
             hits = {s: stored[k] for s, k in keys.items() if k in stored}
-            if cached is not None:
-                cached.update(hits)
+            cached.update(hits)
             if hits and progress:  # hits count as done at once
                 report, offset, total = progress, len(hits), len(sources)
                 report(offset, total)

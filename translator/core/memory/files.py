@@ -12,7 +12,7 @@ import io
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import Any, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
@@ -32,7 +32,7 @@ def _primary(language: str) -> str:
     return language.strip().lower().replace("_", "-").split("-")[0]
 
 
-def _seg_text(seg: etree._Element) -> str:
+def _seg_text(seg: Any) -> str:
     """A ``<seg>``'s text without its inline markup codes (``<ph>``, ``<bpt>``...: native codes)."""
     return (seg.text or "") + "".join(child.tail or "" for child in seg)
 
