@@ -4,6 +4,7 @@ share (a length window, then rapidfuzz over the candidates in it)."""
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from translator.results import NearMatch
 
 DEFAULT_NEAR = 0.9  # the fuzzy ratio from which a pair is shown as a near match
 NEAR_LIMIT = 3  # near matches shown per sentence
-MAX_CANDIDATES = 5000  # pairs scored per sentence at most: those closest in length
+NEAR_CANDIDATES = 50  # pairs scored per sentence at most: those sharing the most word pairs with it
 MAX_TEXT_CHARS = 5000  # longest source or English of one pair
 
 # typographic quotes of the languages translated (and of English) → the ASCII ones
@@ -64,6 +65,23 @@ def check_pair(pair: Pair) -> Pair:
         if len(text) > MAX_TEXT_CHARS:
             raise InvalidInputError(f"a memory pair's {name} has {len(text):,} characters, at most {MAX_TEXT_CHARS:,}")
     return pair
+
+
+def grams(language: str, key: str) -> list[int]:
+    """The near-match index entries of the normalised source ``key``: a 63-bit hash of each pair
+    of consecutive words (lower-cased; the word itself for a one-word source), with the language.
+    A pair close enough to be a near match shares some: one changed word spoils two of them."""
+    words = key.lower().split()
+    parts = [f"{a} {b}" for a, b in zip(words, words[1:])] or words
+    return sorted(
+        {
+            int.from_bytes(
+                hashlib.blake2b(f"{language}\0{part}".encode("utf-8", "surrogatepass"), digest_size=8).digest()
+            )
+            >> 1
+            for part in parts
+        }
+    )
 
 
 def length_window(length: int, cutoff: float) -> tuple[int, int]:

@@ -11,12 +11,13 @@ from collections.abc import Iterator, Sequence
 from translator.core.cache.redis_store import redacted
 from translator.core.memory.base import (
     DEFAULT_NEAR,
-    MAX_CANDIDATES,
+    NEAR_CANDIDATES,
     MemoryStats,
     MemoryUnavailable,
     Pair,
     best_matches,
     check_pair,
+    grams,
     length_window,
     normalise,
 )
@@ -31,8 +32,10 @@ PAUSE_S = 5.0  # after a failed lookup, the memory is left alone this long
 class RedisMemory:
     """Approved pairs in Redis: one hash per source language and normalised source length,
     ``translator:tm:<language>:<length>``, field the normalised source, value JSON
-    ``{"s": source, "t": English}``. An exact lookup reads one field; a near-match search the
-    hashes of the lengths that can reach the cutoff. Raises MemoryUnavailable when Redis does
+    ``{"s": source, "t": English}``; the near-match index: one set per word pair (base.grams),
+    ``translator:tm:g:<hash>``, of ``<length>:<normalised source>``. An exact lookup reads one
+    field; a near-match search the sets of the sentence's word pairs, then the fields of the
+    :data:`NEAR_CANDIDATES` sources sharing the most. Raises MemoryUnavailable when Redis does
     not answer at start."""
 
     PREFIX = "translator:tm:"
@@ -82,33 +85,40 @@ class RedisMemory:
         return found
 
     def near(self, language: str, source: str) -> list[NearMatch]:
-        """See :class:`TranslationMemory`: the hashes of the length window, one round trip;
-        at most :data:`MAX_CANDIDATES` candidates, closest lengths first."""
+        """See :class:`TranslationMemory`: two round trips."""
         if self.near_cutoff > 1 or time.monotonic() < self._paused_until:
             return []
         query = normalise(source)
         low, high = length_window(len(query), self.near_cutoff)
-        lengths = sorted(range(low, high + 1), key=lambda n: abs(n - len(query)))
-        candidates: dict[str, tuple[str, str]] = {}
+        shared: dict[bytes, int] = {}
         try:
             pipe = self._client.pipeline(transaction=False)
-            for length in lengths:
-                pipe.hgetall(self._hash(language, length))
-            for found in pipe.execute():
-                for key, value in found.items():
-                    if len(candidates) >= MAX_CANDIDATES:
-                        break
-                    text = key.decode("utf-8", "surrogatepass")
-                    if text == query:
-                        continue
-                    try:
-                        item = json.loads(value)
-                        candidates[text] = (str(item["s"]), str(item["t"]))
-                    except (ValueError, KeyError, TypeError):
-                        continue
+            for gram in grams(language, query):
+                pipe.smembers(f"{self.PREFIX}g:{gram}")
+            for members in pipe.execute():
+                for member in members:
+                    shared[member] = shared.get(member, 0) + 1
+            chosen = []
+            for member in sorted(shared, key=lambda m: -shared[m]):
+                length, _, key = member.decode("utf-8", "surrogatepass").partition(":")
+                if low <= int(length) <= high and key != query:
+                    chosen.append((int(length), key))
+                if len(chosen) >= NEAR_CANDIDATES:
+                    break
+            pipe = self._client.pipeline(transaction=False)
+            for length, key in chosen:
+                pipe.hget(self._hash(language, length), key)
+            values = pipe.execute()
         except self._errors as exc:
             self._lookup_failed(exc)
             return []
+        candidates: dict[str, tuple[str, str]] = {}
+        for (_length, key), value in zip(chosen, values):
+            try:
+                item = json.loads(value)
+                candidates[key] = (str(item["s"]), str(item["t"]))
+            except (ValueError, KeyError, TypeError):
+                continue
         return best_matches(query, candidates, self.near_cutoff)
 
     def add(self, pairs: Sequence[Pair]) -> int:
@@ -124,8 +134,10 @@ class RedisMemory:
                     value = json.dumps({"s": pair.source, "t": pair.target}, ensure_ascii=False)
                     pipe.hget(self._hash(pair.language, len(key)), key)
                     pipe.hset(self._hash(pair.language, len(key)), key, value.encode("utf-8", "surrogatepass"))
-                results = pipe.execute()
-                for pair, before in zip(pairs[start : start + 500], results[::2]):
+                    for gram in grams(pair.language, key):
+                        pipe.sadd(f"{self.PREFIX}g:{gram}", f"{len(key)}:{key}".encode("utf-8", "surrogatepass"))
+                results = [r for r in pipe.execute() if not isinstance(r, int)]  # the HGETs' answers
+                for pair, before in zip(pairs[start : start + 500], results):
                     changed += before is None or json.loads(before) != {"s": pair.source, "t": pair.target}
         except self._errors as exc:
             raise MemoryUnavailable(f"translation memory {self.where} cannot be written: {exc}") from exc
@@ -135,15 +147,21 @@ class RedisMemory:
         """See :class:`TranslationMemory`."""
         key = normalise(source)
         try:
-            return bool(self._client.hdel(self._hash(language, len(key)), key))
+            pipe = self._client.pipeline(transaction=False)
+            pipe.hdel(self._hash(language, len(key)), key)
+            for gram in grams(language, key):
+                pipe.srem(f"{self.PREFIX}g:{gram}", f"{len(key)}:{key}".encode("utf-8", "surrogatepass"))
+            return bool(pipe.execute()[0])
         except self._errors as exc:
             raise MemoryUnavailable(f"translation memory {self.where} cannot be written: {exc}") from exc
 
-    def _hashes(self) -> list[bytes]:
+    def _hashes(self, grams: bool = False) -> list[bytes]:
+        """The pair hashes (with ``grams``: and the index's sets)."""
         try:
-            return sorted(self._client.scan_iter(match=self.PREFIX + "*", count=1000))
+            found = sorted(self._client.scan_iter(match=self.PREFIX + "*", count=1000))
         except self._errors as exc:
             raise MemoryUnavailable(f"translation memory {self.where} cannot be read: {exc}") from exc
+        return found if grams else [name for name in found if not name.startswith(self.PREFIX.encode() + b"g:")]
 
     def pairs(self) -> Iterator[Pair]:
         """See :class:`TranslationMemory`."""
@@ -172,8 +190,9 @@ class RedisMemory:
         """See :class:`TranslationMemory`."""
         removed = 0
         try:
-            for name in self._hashes():
-                removed += self._client.hlen(name)
+            for name in self._hashes(grams=True):
+                if not name.startswith(self.PREFIX.encode() + b"g:"):
+                    removed += self._client.hlen(name)
                 self._client.unlink(name)
         except self._errors as exc:
             raise MemoryUnavailable(f"translation memory {self.where} cannot be cleared: {exc}") from exc

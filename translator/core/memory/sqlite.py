@@ -12,12 +12,13 @@ from pathlib import Path
 
 from translator.core.memory.base import (
     DEFAULT_NEAR,
-    MAX_CANDIDATES,
+    NEAR_CANDIDATES,
     MemoryStats,
     MemoryUnavailable,
     Pair,
     best_matches,
     check_pair,
+    grams,
     length_window,
     normalise,
 )
@@ -28,9 +29,18 @@ logger = logging.getLogger("translator")
 
 CHUNK = 500
 _SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS pairs (language TEXT NOT NULL, key TEXT NOT NULL, length INTEGER NOT NULL, "
-    "source TEXT NOT NULL, target TEXT NOT NULL, added REAL NOT NULL, PRIMARY KEY (language, key))",
-    "CREATE INDEX IF NOT EXISTS pairs_length ON pairs (language, length)",
+    "CREATE TABLE IF NOT EXISTS pairs (id INTEGER PRIMARY KEY, language TEXT NOT NULL, key TEXT NOT NULL, "
+    "length INTEGER NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL, added REAL NOT NULL, UNIQUE (language, key))",
+    # the near-match index: each pair's word pairs (base.grams), by the pair's id
+    "CREATE TABLE IF NOT EXISTS grams (gram INTEGER NOT NULL, pair INTEGER NOT NULL, PRIMARY KEY (gram, pair)) "
+    "WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS grams_pair ON grams (pair)",
+    "CREATE TRIGGER IF NOT EXISTS pairs_removed AFTER DELETE ON pairs BEGIN DELETE FROM grams WHERE pair = OLD.id; END",
+)
+_NEAR = (
+    "SELECT p.key, p.source, p.target FROM pairs AS p JOIN (SELECT pair, COUNT(*) AS shared FROM grams "
+    "WHERE gram IN ({marks}) GROUP BY pair ORDER BY shared DESC LIMIT ?) AS g ON p.id = g.pair "
+    "WHERE p.language = ? AND p.length BETWEEN ? AND ? AND p.key != ?"
 )
 _UPSERT = (
     "INSERT INTO pairs (language, key, length, source, target, added) VALUES (?, ?, ?, ?, ?, ?) "
@@ -85,18 +95,18 @@ class SqliteMemory:
         return found
 
     def near(self, language: str, source: str) -> list[NearMatch]:
-        """See :class:`TranslationMemory`: candidates in the length window, closest lengths first,
-        at most :data:`MAX_CANDIDATES` of them."""
+        """See :class:`TranslationMemory`: the :data:`NEAR_CANDIDATES` pairs sharing the most word
+        pairs with ``source`` (the index, base.grams), in the length window, scored."""
         if self.near_cutoff > 1 or not self._readable():
             return []
         query = normalise(source)
         low, high = length_window(len(query), self.near_cutoff)
         try:
             with self._using("be read") as db:
+                wanted = grams(language, query)
                 rows = db.execute(
-                    "SELECT key, source, target FROM pairs WHERE language = ? AND length BETWEEN ? AND ? "
-                    "AND key != ? ORDER BY abs(length - ?) LIMIT ?",
-                    (language, low, high, query, len(query), MAX_CANDIDATES),
+                    _NEAR.format(marks=",".join("?" * len(wanted))),
+                    [*wanted, NEAR_CANDIDATES, language, low, high, query],
                 ).fetchall()
         except MemoryUnavailable as exc:
             logger.warning("%s; no near matches", exc)
@@ -116,6 +126,10 @@ class SqliteMemory:
         with self._using("be written") as db, write(db):
             for row in rows:
                 changed += db.execute(_UPSERT, row).rowcount
+                [rowid] = db.execute("SELECT id FROM pairs WHERE language = ? AND key = ?", row[:2]).fetchone()
+                db.executemany(
+                    "INSERT OR IGNORE INTO grams (gram, pair) VALUES (?, ?)", [(g, rowid) for g in grams(*row[:2])]
+                )
         return changed
 
     def remove(self, language: str, source: str) -> bool:
@@ -159,4 +173,5 @@ class SqliteMemory:
         if not self._readable():
             return 0
         with self._using("be cleared") as db, write(db):
+            db.execute("DELETE FROM grams")
             return db.execute("DELETE FROM pairs").rowcount
