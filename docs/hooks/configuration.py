@@ -50,8 +50,6 @@ WHAT: dict[str, str] = {
     "TRANSLATOR_CT2_DIR": "converted CTranslate2 copies (default: `.ct2/` beside the model)",
     "TRANSLATOR_CACHE_DIR": "the translation cache, the API keys and suggestions databases "
     "(default: `$XDG_CACHE_HOME/translator`)",
-    "TRANSLATOR_MEMORY": "the translation memory of the commands and the server: `on` (`memory.sqlite` in the "
-    "cache folder), `off`, a file, or `redis://...` ([Your own words](own-words.md#translation-memory))",
     "XDG_CACHE_HOME": "the user's cache folder (default: `~/.cache`)",
     "TRANSLATOR_BATCH_GROUP_CHARS": "characters of source per work group of the folder batch (`1`: every file alone)",
     "TRANSLATOR_BATCH_TIMEOUT": "seconds a process of a folder batch waits for the others (7 days)",
