@@ -182,7 +182,7 @@ def _add_api(backend: Backend, limit: int) -> None:
         text: str, length: SummaryLength = "medium", num_beams: int = beams_default
     ) -> tuple[str, str, list[dict[str, Any]]]:
         """Translate the text and summarise the English. Returns the translation, the summary
-        and the sentence pairs (each {source, target, start, end, paragraph, translated, warnings,
+        and the sentence pairs (each {source, target, start, end, paragraph, translated, warnings, origin, matches,
         score}, as in the JSON download)."""
         with friendly_errors():
             result = backend.run(
