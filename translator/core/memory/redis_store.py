@@ -98,11 +98,11 @@ class RedisMemory:
             for members in pipe.execute():
                 for member in members:
                     shared[member] = shared.get(member, 0) + 1
-            chosen = []
+            chosen: list[tuple[int, str]] = []
             for member in sorted(shared, key=lambda m: -shared[m]):
-                length, _, key = member.decode("utf-8", "surrogatepass").partition(":")
-                if low <= int(length) <= high and key != query:
-                    chosen.append((int(length), key))
+                size, _, key = member.decode("utf-8", "surrogatepass").partition(":")
+                if low <= int(size) <= high and key != query:
+                    chosen.append((int(size), key))
                 if len(chosen) >= NEAR_CANDIDATES:
                     break
             pipe = self._client.pipeline(transaction=False)
