@@ -24,7 +24,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
-from translator.core.memory import Pair
+from translator.core.memory import MemoryUnavailable, Pair
 from translator.formats import megabytes
 from translator.formats.files import SUPPORTED_SUFFIXES, check_file_size
 from translator.paths import api_keys_path
@@ -295,8 +295,11 @@ class RestService:
         memory = self.backend.memory
         if grant.key and grant.key in self.settings.approving_keys and memory is not None:
             # a trusted key's correction is approved at once: the next translation on every replica uses it
-            await self._in_thread(memory.add, [Pair(source, call.q, call.s)])
-            return {"success": True}
+            try:
+                await self._in_thread(memory.add, [Pair(source, call.q, call.s)])
+                return {"success": True}
+            except MemoryUnavailable as exc:  # kept pending instead: never lost
+                logger.warning("%s: the suggestion is kept pending", exc)
         # a key's quota is the key's; without one, the address's (with --trust-forwarded-for, the proxy's word)
         sender = f"key:{grant.key}" if grant.key else f"address:{request.client.host if request.client else 'unknown'}"
         await self._in_thread(
