@@ -45,7 +45,9 @@ def same(a, b) -> None:
         (s.source, s.target, s.score, s.warnings, s.translated) for s in b.segments
     ]
     assert a.warnings == b.warnings
-    assert a == b
+    # the same but for where each sentence's English came from (model, cache: Segment.origin)
+    unmarked = lambda t: dataclasses.replace(t, segments=[dataclasses.replace(s, origin="") for s in t.segments])
+    assert unmarked(a) == unmarked(b)
 
 
 def edit_two(article: str, doc) -> tuple[str, list[str]]:

@@ -51,7 +51,7 @@ def translate(text, *, model=None, device=None, engine=None, progress=None, **op
         device: ``auto`` | ``cpu`` | ``cuda[:N]`` | ``mps``. engine: ``auto`` | ``ct2`` | ``hf``.
         progress: called with (pieces done, pieces in all).
         **options: TranslationOptions fields (``num_beams=1``, ``max_piece_tokens=...``), and
-            ``source`` (``"auto"`` or a language code) and ``cache`` as for :class:`Translator`.
+            ``source`` (``"auto"`` or a language code), ``cache`` and ``memory`` as for :class:`Translator`.
 
     Returns:
         The English: a str for a str, a list of the same length and order for a list.

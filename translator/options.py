@@ -145,6 +145,7 @@ def check_beams(value: object) -> int:
 ENV_MODELS_DIR = "TRANSLATOR_MODELS_DIR"
 ENV_CT2_DIR = "TRANSLATOR_CT2_DIR"
 ENV_CACHE_DIR = "TRANSLATOR_CACHE_DIR"
+ENV_MEMORY = "TRANSLATOR_MEMORY"  # the translation memory of the commands and the server (on, off, FILE, redis://)
 ENV_CT2_MAX_POSITIONS = "TRANSLATOR_CT2_MAX_POSITIONS"
 ENV_BATCH_GROUP_CHARS = "TRANSLATOR_BATCH_GROUP_CHARS"
 ENV_BATCH_TIMEOUT = "TRANSLATOR_BATCH_TIMEOUT"  # seconds a process of a batch may wait for the others

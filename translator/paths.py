@@ -70,6 +70,12 @@ def suggestions_path() -> Path:
     return cache_dir() / "suggestions.sqlite"
 
 
+def memory_path() -> Path:
+    """The default translation memory (``--memory on``, shared by the commands and the servers
+    of this machine): ``memory.sqlite`` in :func:`cache_dir`."""
+    return cache_dir() / "memory.sqlite"
+
+
 def shown_path(path: str | Path) -> str:
     """``path`` as a user types it in a shell here: relative to the current folder when it lies
     inside it (``.venv/bin/translator``; ``./x`` for a file right here), else absolute; quoted

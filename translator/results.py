@@ -7,6 +7,20 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+ORIGINS = ("memory", "cache", "model", "copied")
+"""Where a segment's English came from: the translation memory (an approved pair), the sentence
+cache, the model, or copied from the source (nothing to translate)."""
+
+
+@dataclass(frozen=True)
+class NearMatch:
+    """A translation memory pair close to a segment's source but not equal to it: shown beside
+    the segment, never applied. ``score`` is the fuzzy ratio from 0 to 1."""
+
+    source: str
+    target: str
+    score: float
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -17,7 +31,9 @@ class Segment:
     verbatim (numbers, punctuation, symbols, text already in English: nothing a model should
     rewrite). ``score`` is the model's confidence in its output, the length-normalised
     log-probability of the generated tokens (0 is certain, lower is less sure); None for copied
-    pieces and where the engine gave none.
+    pieces and where the engine gave none. ``origin`` is one of :data:`ORIGINS` (default: "model"
+    for a translated piece, "copied" for the others); ``matches`` are the translation memory's
+    near matches of the source, best first (never applied).
     """
 
     source: str
@@ -28,10 +44,17 @@ class Segment:
     translated: bool = True
     warnings: tuple[str, ...] = ()
     score: float | None = None
+    origin: str = ""
+    matches: tuple[NearMatch, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.origin:  # frozen: the default depends on ``translated``
+            object.__setattr__(self, "origin", "model" if self.translated else "copied")
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["warnings"] = list(self.warnings)
+        data["matches"] = [asdict(match) for match in self.matches]
         return data
 
 

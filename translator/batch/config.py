@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from translator.core.cache import DEFAULT_CACHE_MB, parse_spec
+from translator.core.memory import default_memory_spec, parse_memory_spec
 from translator.errors import InvalidInputError, TranslatorError
 from translator.options import (
     ENV_BATCH_GROUP_CHARS,
@@ -52,6 +53,8 @@ class Config:
     source: str = "auto"  # the source language, or auto (detected per document)
     cache: str | None = None
     cache_mb: int = DEFAULT_CACHE_MB
+    memory: str | None = None  # the translation memory spec (--memory; None: $TRANSLATOR_MEMORY, else on)
+    memory_near: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class BatchArgs:
     source: str | None = None
     cache: str | None = None
     translation_cache_mb: int | None = None
+    memory: str | None = None
+    memory_near: float | None = None
     max_file_mb: float | None = None
     summary: bool = False
     force: bool = False
@@ -152,6 +157,11 @@ def configure(namespace: argparse.Namespace) -> Config:
         route("", source)  # names the valid languages when --source is not one of them
         cache_mb = DEFAULT_CACHE_MB if args.translation_cache_mb is None else args.translation_cache_mb
         parse_spec(args.cache)  # names the valid caches
+        memory = args.memory or default_memory_spec()
+        memory_near = 0.9 if args.memory_near is None else args.memory_near
+        parse_memory_spec(memory)
+        if not 0 <= memory_near <= 1.01:
+            raise InvalidInputError(f"--memory-near is a ratio from 0 to 1 (above 1: none), got {memory_near}")
         if cache_mb < 1:
             raise InvalidInputError(f"--translation-cache-mb must be at least 1, got {cache_mb}")
     except ValueError as exc:
@@ -174,4 +184,6 @@ def configure(namespace: argparse.Namespace) -> Config:
         source=source,
         cache=args.cache,
         cache_mb=cache_mb,
+        memory=memory,
+        memory_near=memory_near,
     )

@@ -25,7 +25,8 @@ class FileResult:
     ``status`` is one of :data:`STATUSES`; ``reason`` says why a file was skipped or failed
     (a skipped file's ``language`` is the one it was detected in);
     ``least_confident`` lists the sentences the model was least sure of (number, source,
-    English, score)."""
+    English, score); ``origins`` counts its translated sentences by where their English came
+    from (memory, cache, model)."""
 
     path: str
     status: str
@@ -39,6 +40,7 @@ class FileResult:
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     least_confident: list[dict[str, Any]] = field(default_factory=list)
+    origins: dict[str, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The report's JSON object: fields that are not set are left out."""
@@ -67,6 +69,7 @@ def write_report(
         "processes": processes,
         "counts": {status: sum(r["status"] == status for r in files) for status in STATUSES},
         "sentences": sentences,
+        "origins": _origins(files),
         "seconds": round(seconds, 3),
         "files": files,
         "ignored": walk.ignored,
@@ -78,6 +81,15 @@ def write_report(
         data = json.dumps(report, ensure_ascii=True, indent=2).encode("ascii")
     atomic_write(cfg.report, data + b"\n")
     return report
+
+
+def _origins(files: list[dict[str, Any]]) -> dict[str, int]:
+    """The translated sentences of this run's files by origin (memory, cache, model)."""
+    total: dict[str, int] = {}
+    for entry in files:
+        for origin, count in (entry.get("origins") or {}).items():
+            total[origin] = total.get(origin, 0) + count
+    return dict(sorted(total.items()))
 
 
 def summary_line(report: dict[str, Any], cfg: Config) -> str:

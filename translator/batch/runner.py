@@ -4,6 +4,7 @@ pipeline, write each file's outputs durably and record them in the manifest."""
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from translator.batch.plan import FileState, SourceFile, WorkGroup, sha256_file
 from translator.batch.progress import Bars
 from translator.batch.report import FileResult
 from translator.core.cache import open_cache
+from translator.core.memory import open_memory
 from translator.core.pipeline import run_documents
 from translator.core.summarize import Summarizer
 from translator.core.translate import Translator
@@ -76,6 +78,7 @@ class Runner:
             dtype=cfg.runtime.dtype,
             source=cfg.source,
             cache=open_cache(cfg.cache, cfg.cache_mb),
+            memory=open_memory(cfg.memory, cfg.memory_near),
             **overrides,
         )
         self.summarizer = (
@@ -269,8 +272,16 @@ class Runner:
             if s.score is not None  # always: least_confident ranks scored segments only
         ]
         warnings = list(doc.warnings) + list(result.warnings)
+        origins = Counter(segment.origin for segment in result.segments if segment.translated)
         self._result(
-            f, "done", outputs=f.outputs, **info, notes=result.notes, warnings=warnings, least_confident=doubtful
+            f,
+            "done",
+            outputs=f.outputs,
+            **info,
+            notes=result.notes,
+            warnings=warnings,
+            least_confident=doubtful,
+            origins=dict(sorted(origins.items())) or None,
         )
 
     def _refuse(self, f: SourceFile, sha: str, key: str, why: str, lang: str | None) -> None:

@@ -154,6 +154,35 @@ def add_cache_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_memory_options(parser: argparse.ArgumentParser) -> None:
+    """--memory SPEC and --memory-near RATIO: the translation memory (docs: own-words.md)."""
+    parser.add_argument(
+        "--memory",
+        default=None,
+        metavar="SPEC",
+        help="the translation memory whose approved sentences are used as they are: on (memory.sqlite in "
+        "$TRANSLATOR_CACHE_DIR or ~/.cache/translator, shared with a server on this machine), off, FILE, or "
+        "redis://host:port/db (default: $TRANSLATOR_MEMORY, else on)",
+    )
+    parser.add_argument(
+        "--memory-near",
+        type=float,
+        default=0.9,
+        metavar="RATIO",
+        help="show the memory's near matches (not applied) from this fuzzy ratio, 0 to 1 (above 1: none)",
+    )
+
+
+def open_cli_memory(args: argparse.Namespace):
+    """The translation memory ``--memory`` names (None: off); UsageError for a bad spec or ratio."""
+    from translator.core.memory import default_memory_spec, open_memory
+
+    try:
+        return open_memory(getattr(args, "memory", None) or default_memory_spec(), getattr(args, "memory_near", 0.9))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def open_cli_cache(args: argparse.Namespace):
     """The translation cache ``--cache`` names (None: none); UsageError for a bad spec or size."""
     from translator.core.cache import open_cache

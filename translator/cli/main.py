@@ -7,6 +7,7 @@ import sys
 
 from translator.cli.common import UsageError, run_command
 from translator.cli.documents import summarize_command, translate_command
+from translator.cli.memory import memory_command, suggestions_command
 from translator.cli.parser import build_parser
 from translator.cli.serve import serve_command
 from translator.cli.tools import (
@@ -16,7 +17,6 @@ from translator.cli.tools import (
     evaluate_command,
     follow_command,
     keys_command,
-    suggestions_command,
     tiny_models_command,
 )
 from translator.errors import TranslatorError, needs_extra
@@ -36,6 +36,7 @@ COMMANDS = {
     "follow": follow_command,
     "keys": keys_command,
     "suggestions": suggestions_command,
+    "memory": memory_command,
 }
 
 # The extra (pyproject.toml) each command needs beyond `pip install .`: a missing one is named

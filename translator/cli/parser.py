@@ -6,7 +6,14 @@ import argparse
 import logging
 
 from translator._version import __version__
-from translator.cli.common import HelpFormatter, add_cache_options, add_file_limit, add_model_options
+from translator.cli.common import (
+    HelpFormatter,
+    add_cache_options,
+    add_file_limit,
+    add_memory_options,
+    add_model_options,
+)
+from translator.cli.memory import add_memory_commands
 from translator.cli.serve import add_serve_arguments
 from translator.cli.tools import add_admin_commands, add_cache_command, add_follow_command
 from translator.server.settings import Settings
@@ -29,6 +36,7 @@ def build_parser(settings: type[Settings] = Settings) -> argparse.ArgumentParser
     _add_document_commands(commands)
     add_cache_command(commands)
     add_admin_commands(commands)
+    add_memory_commands(commands)
 
     add_follow_command(commands)
 
@@ -102,6 +110,7 @@ def _add_document_commands(commands: argparse._SubParsersAction) -> None:
     add_file_limit(p)
     add_model_options(p)
     add_cache_options(p)
+    add_memory_options(p)
 
     p = commands.add_parser(
         "summarize",
@@ -134,6 +143,7 @@ def _add_document_commands(commands: argparse._SubParsersAction) -> None:
     add_file_limit(p)
     add_model_options(p, beams=None)
     add_cache_options(p)
+    add_memory_options(p)
 
 
 def _add_evaluate_command(commands: argparse._SubParsersAction) -> None:

@@ -11,6 +11,7 @@ from translator.cli.common import (
     HelpFormatter,
     UsageError,
     add_cache_options,
+    add_memory_options,
     add_model_options,
     argument_type,
     open_cli_cache,
@@ -72,6 +73,7 @@ def add_follow_command(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     add_model_options(p)
     add_cache_options(p)
+    add_memory_options(p)
 
 
 def follow_command(args: argparse.Namespace) -> int:
@@ -151,8 +153,8 @@ def cache_command(args: argparse.Namespace) -> int:
 
 
 def add_admin_commands(commands: argparse._SubParsersAction) -> None:
-    """``translator keys add|remove|list`` and ``translator suggestions export`` (docs: rest.md, Keys and
-    limits): they work on the server's databases while it runs, without importing the page."""
+    """``translator keys add|remove|list`` (docs: rest.md, Keys and limits; ``translator suggestions``
+    is in memory.py): it works on the server's databases while it runs, without importing the page."""
     p = commands.add_parser(
         "keys",
         help="add, remove or list the REST API's keys (no restart needed)",
@@ -193,19 +195,6 @@ def add_admin_commands(commands: argparse._SubParsersAction) -> None:
             help="the keys database (default: the server's, api_keys.sqlite in $TRANSLATOR_CACHE_DIR "
             "or ~/.cache/translator)",
         )
-    p = commands.add_parser(
-        "suggestions",
-        help="export the translations users suggested (serve --suggestions)",
-        formatter_class=HelpFormatter,
-        description="Export the translations users suggested (POST /suggest on a server started with "
-        "--suggestions) as JSON lines or TMX.",
-    )
-    p.add_argument("action", choices=("export",), help="write every suggestion out")
-    p.add_argument("--format", choices=("jsonl", "tmx"), default="jsonl", help="JSON lines, or TMX 1.4")
-    p.add_argument("-o", "--output", default=None, metavar="FILE", help="write here (default: standard output)")
-    p.add_argument(
-        "--suggestions-db-path", default=None, metavar="PATH", help="the suggestions database (default: the server's)"
-    )
 
 
 def keys_command(args: argparse.Namespace) -> int:
@@ -227,24 +216,6 @@ def keys_command(args: argparse.Namespace) -> int:
         for key in store.keys().values():
             limits = ["-" if value is None else str(value) for value in (key.req_limit, key.char_limit)]
             print(f"{key.key}\t{limits[0]}\t{limits[1]}")
-    return 0
-
-
-def suggestions_command(args: argparse.Namespace) -> int:
-    import io
-
-    from translator.paths import suggestions_path
-    from translator.system.durable import atomic_write
-    from translator.system.records import SuggestionStore, export_suggestions
-
-    store = SuggestionStore(args.suggestions_db_path or suggestions_path())
-    if args.output is None:
-        written = export_suggestions(store, sys.stdout, args.format)
-    else:
-        buffer = io.StringIO()
-        written = export_suggestions(store, buffer, args.format)
-        atomic_write(args.output, buffer.getvalue())
-    print(f"{written} suggestion{'s' if written != 1 else ''} exported", file=sys.stderr)
     return 0
 
 

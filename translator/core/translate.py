@@ -22,6 +22,8 @@ from typing import Any, overload
 
 from translator.core.cache import DEFAULT_CACHE_MB, CachedPiece, TranslationCache, context_key, open_cache, piece_key
 from translator.core.generation import Progress, n_best, run_jobs
+from translator.core.memory import TranslationMemory, open_memory
+from translator.core.memory.recall import recall
 from translator.core.plans import Plan, plan_text, plan_units, stream_groups
 from translator.engines import LoadedModel
 from translator.engines.loaded import LazyModel
@@ -57,6 +59,9 @@ class Translator(LazyModel):
             path, ``redis://...``) or None (no cache). The cache keeps the English of each
             sentence: a sentence met again under the same model, engine and options never
             reaches the model.
+        memory: a :class:`~translator.core.memory.TranslationMemory`, a spec (``"on"``, a path,
+            ``redis://...``) or None. A sentence it holds is answered from it, before the cache,
+            never reaching the model (``origin="memory"``); near matches go in ``matches``.
 
     Raises:
         InvalidInputError: a bad option, source (the message names the valid ones) or cache spec.
@@ -75,6 +80,7 @@ class Translator(LazyModel):
         options: TranslationOptions | None = None,
         source: str = "auto",
         cache: TranslationCache | str | None = None,
+        memory: TranslationMemory | str | None = None,
         **option_overrides: Any,
     ) -> None:
         super().__init__(model, device, engine, dtype)
@@ -84,6 +90,7 @@ class Translator(LazyModel):
         if self.source.strip().lower() != "auto":
             language.route("", self.source, self.sources)  # a bad source= fails here, naming the valid ones
         self.cache: TranslationCache | None = open_cache(cache, DEFAULT_CACHE_MB) if isinstance(cache, str) else cache
+        self.memory: TranslationMemory | None = open_memory(memory) if isinstance(memory, str) else memory
 
     def route(self, text: str) -> language.Route:
         """What this translator does with ``text``: translate it from ``.language``, pass it
@@ -330,7 +337,15 @@ class Translator(LazyModel):
             return [
                 Segment(s, s, p.start, p.end, p.paragraph, translated=False) for s, (_, p, _l) in zip(sources, items)
             ]
-        by_source = self._english(self.model, languages, progress)
+        approved, near = recall(self.memory, languages, self.source)  # the memory, before the cache
+        recalled = {source: CachedPiece(english) for source, english in approved.items()}
+        if recalled and progress:  # memory answers count as done at once
+            report, offset, total = progress, len(recalled), len(languages)
+            progress = lambda done, _total: report(offset + done, total)  # noqa: E731
+            progress(0, total)
+        rest = {source: lang for source, lang in languages.items() if source not in recalled}
+        cached: set[str] = set()
+        by_source = {**self._english(self.model, rest, progress, cached), **recalled} if rest else recalled
         segments = []
         for source, (_, piece, _lang) in zip(sources, items):
             if not piece.translatable:
@@ -341,16 +356,16 @@ class Translator(LazyModel):
             if not target:
                 warnings += ("empty translation: the source is kept in its place",)
                 target = source
-            segments.append(
-                Segment(source, target, piece.start, piece.end, piece.paragraph, True, warnings, score=found.score)
-            )
+            origin = "memory" if source in recalled else "cache" if source in cached else "model"
+            where = (piece.start, piece.end, piece.paragraph)
+            segments.append(Segment(source, target, *where, True, warnings, found.score, origin, near.get(source, ())))
         return segments
 
     def _english(
-        self, model: LoadedModel, languages: dict[str, str | None], progress: Progress | None
+        self, model: LoadedModel, languages: dict[str, str | None], progress: Progress | None, cached: set[str]
     ) -> dict[str, CachedPiece]:
         """What the model makes of each unique source (its route language beside it): from the
-        cache where it holds the source, else from the model, and then stored."""
+        cache where it holds the source (added to ``cached``), else from the model, and then stored."""
         sources = list(languages)
         keys: dict[str, str] = {}
         hits: dict[str, CachedPiece] = {}
@@ -359,6 +374,7 @@ class Translator(LazyModel):
             keys = {s: piece_key(context, languages[s], s) for s in sources}
             stored = self.cache.get_many(list(keys.values()))
             hits = {s: stored[k] for s, k in keys.items() if k in stored}
+            cached.update(hits)
             if hits and progress:  # hits count as done at once
                 report, offset, total = progress, len(hits), len(sources)
                 report(offset, total)

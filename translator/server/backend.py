@@ -17,17 +17,20 @@ from pathlib import Path
 
 from translator.core import pipeline
 from translator.core.cache import CacheUnavailable, ScopedCache, TranslationCache, open_cache, server_cache_spec
+from translator.core.memory import MemoryUnavailable, TranslationMemory, open_memory, server_memory_spec
 from translator.core.summarize import Summarizer
 from translator.core.translate import Progress, Translator
 from translator.engines import models
 from translator.engines.observed import add_observer
 from translator.options import DEFAULT_BEAMS, MAX_FILE_BYTES, RuntimeOptions, check_length, model_name
+from translator.paths import suggestions_path
 from translator.results import TranslationAndSummary
 from translator.server import metrics
 from translator.server.abandon import Watch
 from translator.server.downloads import Downloads
 from translator.server.settings import Settings
 from translator.system.durable import atomic_write
+from translator.system.records import SuggestionStore
 from translator.text.inputs import check_size, check_text
 from translator.text.language import Route
 
@@ -83,6 +86,24 @@ class Backend:
         except CacheUnavailable as exc:  # a read-only home, Redis down: serve, only slower
             logger.warning("%s: serving without a translation cache", exc)
         self._cache_counts = metrics.CacheCounts(self.cache) if self.cache is not None else None
+        # the suggestions of the REST API (POST /suggest) and of the page's correction box
+        self.suggestions = (
+            SuggestionStore(
+                settings.suggestions_db or suggestions_path(),
+                max_rows=settings.suggestions_per_client,
+                max_bytes=int(settings.suggestions_mb_per_client * 2**20),
+            )
+            if settings.suggestions
+            else None
+        )
+        # one translation memory for every caller (not scoped by API key: it is the newsroom's own words)
+        self.memory: TranslationMemory | None = None
+        try:
+            self.memory = open_memory(
+                server_memory_spec(settings.memory, settings.shared_storage), settings.memory_near
+            )
+        except MemoryUnavailable as exc:
+            logger.warning("%s: serving without a translation memory", exc)
         add_observer(metrics.observe_model_seconds)  # translator_model_seconds: every engine call
 
     # -- models ------------------------------------------------------------------------------
@@ -106,6 +127,7 @@ class Backend:
             num_beams=num_beams,
             source=source or self.settings.source,
             cache=cache,
+            memory=self.memory,
         )
 
     def summarizer(self, num_beams: object = DEFAULT_BEAMS) -> Summarizer:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Self
 
 from translator.core.cache import DEFAULT_CACHE_MB, server_cache_spec
+from translator.core.memory import DEFAULT_NEAR, parse_memory_spec
 from translator.declare import Normalised, Rule, at_least, between, build, check, one_of, setting
 from translator.options import (
     DEFAULT_BEAMS,
@@ -15,6 +16,7 @@ from translator.options import (
     DEFAULT_MAX_CHARS,
     DEFAULT_PORT,
     ENV_AUTH,
+    ENV_MEMORY,
     ENV_METRICS_TOKEN,
     MAX_ALTERNATIVES,
     MAX_FILE_BYTES,
@@ -191,6 +193,30 @@ class Settings:
         group=REST,
         check=at_least(0.001),
     )
+    suggestions_approve: str = setting(
+        "",
+        "API keys (comma-separated) whose suggestions go straight into the translation memory, approved; "
+        "the others' wait for translator suggestions approve",
+        metavar="KEY,KEY",
+        secret=True,
+        group=REST,
+    )
+    memory: str = setting(
+        "on",
+        "the translation memory: approved sentences answered as they are, before the cache and the model: on "
+        "(memory.sqlite in the cache folder, shared with the commands on this machine; Redis with "
+        "--shared-storage redis://...), off, FILE, or redis://host:port/db",
+        metavar="SPEC",
+        env=ENV_MEMORY,
+        group=REST,
+    )
+    memory_near: float = setting(
+        DEFAULT_NEAR,
+        "the translation memory's near matches (shown, not applied) from this fuzzy ratio (above 1: none)",
+        metavar="RATIO",
+        group=REST,
+        check=between(0, 1.01),
+    )
     disable_files_translation: bool = setting(False, "refuse /translate_file (403)", group=REST)
     disable_web_ui: bool = setting(False, "serve the API only, no web page", group=REST)
     url_prefix: str = setting(
@@ -269,12 +295,18 @@ class Settings:
     def __post_init__(self) -> None:
         check(self)  # each field's own rules
         server_cache_spec(self.translation_cache, self.shared_storage)  # the two together; ValueError
+        parse_memory_spec(self.memory)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Self:
         """The settings ``translator serve``'s parsed flags ``args`` give: each from its flag, else
         its environment variable, else its default. ValueError naming a bad value."""
         return build(cls, vars(args), env)
+
+    @property
+    def approving_keys(self) -> frozenset[str]:
+        """The API keys of ``--suggestions-approve``: their suggestions go straight into the memory."""
+        return frozenset(key.strip() for key in self.suggestions_approve.split(",") if key.strip())
 
     @property
     def keys_enabled(self) -> bool:

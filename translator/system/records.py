@@ -205,6 +205,12 @@ class SuggestionStore(_Database):
 
     def suggestions(self, batch: int = 500) -> Iterator[Suggestion]:
         """Every suggestion, oldest first, read ``batch`` rows at a time. Raises StoreError."""
+        for _number, suggestion in self.numbered(batch):
+            yield suggestion
+
+    def numbered(self, batch: int = 500) -> Iterator[tuple[int, Suggestion]]:
+        """Every suggestion with its number (for ``translator suggestions approve|reject``), oldest
+        first, read ``batch`` rows at a time. Raises StoreError."""
         last = 0
         while True:
             with self._using() as db:
@@ -216,8 +222,35 @@ class SuggestionStore(_Database):
             if not rows:
                 return
             for row in rows:
-                yield Suggestion(*row[1:])
+                yield row[0], Suggestion(*row[1:])
             last = rows[-1][0]
+
+    def get(self, numbers: Iterable[int]) -> dict[int, Suggestion]:
+        """The suggestions of these numbers that are stored, by number. Raises StoreError."""
+        wanted = sorted(set(numbers))
+        found: dict[int, Suggestion] = {}
+        with self._using() as db:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for row in db.execute(
+                    f"SELECT id, q, s, source, target, api_key, created FROM suggestions WHERE id IN ({marks})", chunk
+                ):
+                    found[row[0]] = Suggestion(*row[1:])
+        return found
+
+    def remove(self, numbers: Iterable[int]) -> int:
+        """Remove the suggestions of these numbers (approved into the memory, or rejected); how
+        many there were. The senders' quotas still count them. Raises StoreError."""
+        wanted = sorted(set(numbers))
+        removed = 0
+        with self._using() as db, write(db):
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                removed += db.execute(
+                    f"DELETE FROM suggestions WHERE id IN ({','.join('?' * len(chunk))})", chunk
+                ).rowcount
+        return removed
 
 
 def write_jsonl(suggestions: Iterable[Suggestion], out: TextIO) -> int:

@@ -35,6 +35,7 @@ from translator.options import GRADIO_ANALYTICS_VARIABLE, SummaryLength
 from translator.server.backend import Backend, Settings, read_upload
 from translator.server.downloads import KEEP_S
 from translator.server.page import render
+from translator.server.page.corrections import add_correction_box
 from translator.server.page.layout import DESCRIPTION, TITLE, input_column, output_column, page_options
 from translator.server.rest.news import server_fetch_limits
 from translator.server.server import RunningServer, serve
@@ -180,7 +181,7 @@ def _add_api(backend: Backend, limit: int) -> None:
         text: str, length: SummaryLength = "medium", num_beams: int = beams_default
     ) -> tuple[str, str, list[dict[str, Any]]]:
         """Translate the text and summarise the English. Returns the translation, the summary
-        and the sentence pairs (each {source, target, start, end, paragraph, translated, warnings,
+        and the sentence pairs (each {source, target, start, end, paragraph, translated, warnings, origin, matches,
         score}, as in the JSON download)."""
         with friendly_errors():
             result = backend.run(
@@ -244,8 +245,13 @@ def build_app(settings: Settings) -> TranslatorApp:
             show_progress_on=[status],
         )
         options = [parts["length"], parts["beams"], parts["language"]]
-        parts["translate"].click(handlers.on_translate, inputs=[parts["source"], parts["summary"], *options], **common)
-        parts["both"].click(handlers.on_translate_and_summarize, inputs=[parts["source"], *options], **common)
+        translated = [
+            parts["translate"].click(
+                handlers.on_translate, inputs=[parts["source"], parts["summary"], *options], **common
+            ),
+            parts["both"].click(handlers.on_translate_and_summarize, inputs=[parts["source"], *options], **common),
+        ]
+        add_correction_box(backend, translated, download_json)
         parts["upload"].upload(
             handlers.on_upload, inputs=[parts["upload"]], outputs=[parts["source"]], api_visibility="private"
         )

@@ -37,6 +37,11 @@ class TranslateRequest(Params):
     api_key: str | None = ApiKeyField
     summary: bool = Field(False, description="Extension: also summarise the English")
     length: SummaryLength = Field("medium", description="Extension: the summary's length")
+    segments: bool = Field(
+        False,
+        description="Extension: also give each text's sentences, each with its English, origin (memory, cache, "
+        "model, copied) and the translation memory's near matches",
+    )
 
 
 class DetectRequest(Params):
@@ -77,6 +82,27 @@ class DetectedLanguage(BaseModel):
     language: str = Field(description="Language code (ISO 639-1), always one of those /languages lists")
 
 
+class NearMatchAnswer(BaseModel):
+    source: str = Field(description="A translation memory sentence close to this one")
+    target: str = Field(description="Its approved English")
+    score: float = Field(description="The fuzzy ratio, 0 to 1", ge=0, le=1)
+
+
+class SegmentAnswer(BaseModel):
+    source: str
+    target: str = Field(description="Its English")
+    start: int = Field(description="Where it starts in the text (or in its unit, for HTML)")
+    end: int
+    paragraph: int
+    translated: bool = Field(description="False for a piece copied as it is (numbers, English)")
+    warnings: list[str]
+    score: float | None = Field(description="The model's mean log-probability; null unless the model made it")
+    origin: Literal["memory", "cache", "model", "copied"] = Field(
+        description="Where the English came from: the translation memory, the sentence cache, the model, or copied"
+    )
+    matches: list[NearMatchAnswer] = Field(description="The translation memory's near matches, shown, not applied")
+
+
 class TranslateResponse(BaseModel):
     translatedText: str | list[str] = Field(description="The English (a list for a list)")
     detectedLanguage: DetectedLanguage | list[DetectedLanguage] | None = Field(
@@ -86,6 +112,9 @@ class TranslateResponse(BaseModel):
         None, description="Only with alternatives > 0: other translations of the text (a list per text for a list)"
     )
     summary: str | list[str] | None = Field(None, description="Only with summary=true")
+    segments: list[SegmentAnswer] | list[list[SegmentAnswer]] | None = Field(
+        None, description="Only with segments=true: each text's sentences (a list per text for a list)"
+    )
 
 
 class TranslateFileResponse(BaseModel):

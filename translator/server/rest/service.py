@@ -24,9 +24,10 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
+from translator.core.memory import MemoryUnavailable, Pair
 from translator.formats import megabytes
 from translator.formats.files import SUPPORTED_SUFFIXES, check_file_size
-from translator.paths import api_keys_path, suggestions_path
+from translator.paths import api_keys_path
 from translator.server import metrics
 from translator.server.abandon import watched
 from translator.server.admission import Admission, file_cost, text_cost
@@ -38,7 +39,7 @@ from translator.server.rest.body import RestError, close_files, read_params
 from translator.server.rest.replies import KNOWN_FAILURES, counted, error_response, require, validated
 from translator.server.rest.schemas import DetectRequest, SuggestRequest, SummarizeRequest, TranslateRequest
 from translator.server.rest.storage import SharedStorage
-from translator.system.records import KeyStore, Suggestion, SuggestionStore
+from translator.system.records import KeyStore, Suggestion
 from translator.text.language import identify
 
 logger = logging.getLogger("translator")
@@ -72,15 +73,7 @@ class RestService:
             shared=self.shared,
             when_down=settings.shared_storage_down,
         )
-        self.suggestions = (
-            SuggestionStore(
-                settings.suggestions_db or suggestions_path(),
-                max_rows=settings.suggestions_per_client,
-                max_bytes=int(settings.suggestions_mb_per_client * 2**20),
-            )
-            if settings.suggestions
-            else None
-        )
+        self.suggestions = backend.suggestions  # one store for the API and the page
         # English may run longer than the source: a translated file may be twice --max-file-mb
         self.downloads = open_downloads(settings.shared_storage, 2 * settings.max_file_bytes)
         limits = settings.limits
@@ -222,6 +215,7 @@ class RestService:
                     alternatives=call.alternatives,
                     watch=watch,
                     scope=grant.key,
+                    segments=call.segments,
                 )
         return result.to_dict(single=single, auto=call.source == "auto")
 
@@ -298,6 +292,14 @@ class RestService:
         source = identify(call.q).language if call.source == "auto" else call.source
         if self.suggestions is None:  # the route refuses before reading the body; this is for callers of _suggest
             raise RestError(403, SUGGESTIONS_DISABLED)
+        memory = self.backend.memory
+        if grant.key and grant.key in self.settings.approving_keys and memory is not None:
+            # a trusted key's correction is approved at once: the next translation on every replica uses it
+            try:
+                await self._in_thread(memory.add, [Pair(source, call.q, call.s)])
+                return {"success": True}
+            except MemoryUnavailable as exc:  # kept pending instead: never lost
+                logger.warning("%s: the suggestion is kept pending", exc)
         # a key's quota is the key's; without one, the address's (with --trust-forwarded-for, the proxy's word)
         sender = f"key:{grant.key}" if grant.key else f"address:{request.client.host if request.client else 'unknown'}"
         await self._in_thread(

@@ -166,6 +166,7 @@ class Translated:
     routes: list[Route]
     summaries: list[str | None]
     alternatives: list[list[str]] | None = None
+    segments: list[list[dict[str, Any]]] | None = None  # each text's sentences, when asked for
 
     def to_dict(self, *, single: bool, auto: bool) -> dict[str, Any]:
         """LibreTranslate's ``/translate`` answer (lists unless ``single``); ``detectedLanguage``
@@ -182,6 +183,8 @@ class Translated:
             answer["alternatives"] = one_or_all(self.alternatives)
         if any(summary is not None for summary in self.summaries):
             answer["summary"] = one_or_all([summary or "" for summary in self.summaries])
+        if self.segments is not None:
+            answer["segments"] = one_or_all(self.segments)
         return answer
 
 
@@ -220,6 +223,7 @@ def translate_texts(
     alternatives: int = 0,
     watch: Watch | None = None,
     scope: str | None = None,
+    segments: bool = False,
 ) -> Translated:
     """Translate each text (plain, or HTML whose markup is kept) from ``source`` ("auto":
     detected per text); English and empty texts come back unchanged, as do English paragraphs
@@ -228,11 +232,14 @@ def translate_texts(
     ``alternatives`` > 0 each text also gets its alternatives (:func:`alternatives_for`). Raises
     RestError (400 for a text in a language the model does not translate), ModelNotFoundError,
     ValueError, and Abandoned once ``watch`` says the client left (checked before the model and
-    after every batch). ``scope``: the caller's cache scope (its API key; None: shared)."""
+    after every batch). ``scope``: the caller's cache scope (its API key; None: shared).
+    ``segments``: also each text's sentences (:meth:`~translator.results.Segment.to_dict`; none
+    for a text passed through)."""
     docs = [read_bytes(text.encode("utf-8"), "q.html", None) if html else None for text in texts]
     routes = [_route(document_text(doc) if doc else text, source) for doc, text in zip(docs, texts)]
     english = list(texts)
     summaries: list[str | None] = [None] * len(texts)
+    pieces: list[list[dict[str, Any]]] = [[] for _ in texts]
     sent: dict[int, list[str]] = {}
     by_source: dict[str, list[int]] = {}  # one pipeline call per translator source, mostly one
     for i, where in enumerate(routes):
@@ -257,6 +264,7 @@ def translate_texts(
                 render_document(doc, _parts(doc.units, sent[i], result)).decode("utf-8") if doc else result.translation
             )
             summaries[i] = result.summary
+            pieces[i] = [segment.to_dict() for segment in result.segments]
     if summary:
         for i, text in enumerate(texts):
             if routes[i].action == "passthrough":
@@ -266,7 +274,7 @@ def translate_texts(
                     backend.summarize(plain, length, endpoint="/translate", watch=watch) if plain.strip() else ""
                 )
     others = alternatives_for(backend, texts, english, routes, alternatives, html=html) if alternatives else None
-    return Translated(english, routes, summaries, others)
+    return Translated(english, routes, summaries, others, pieces if segments else None)
 
 
 def translate_file(
