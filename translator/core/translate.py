@@ -23,6 +23,7 @@ from typing import Any, overload
 from translator.core.cache import DEFAULT_CACHE_MB, CachedPiece, TranslationCache, context_key, open_cache, piece_key
 from translator.core.generation import Progress, n_best, run_jobs
 from translator.core.plans import Plan, plan_text, plan_units, stream_groups
+from translator.core.terms import honour
 from translator.engines import LoadedModel
 from translator.engines.loaded import LazyModel
 from translator.engines.models import Kind
@@ -32,6 +33,7 @@ from translator.results import Segment, Translation
 from translator.text import language
 from translator.text.inputs import check_text, check_texts
 from translator.text.pieces import Piece
+from translator.text.terms import Terms
 
 __all__ = ["Document", "Progress", "Translator"]
 
@@ -57,6 +59,8 @@ class Translator(LazyModel):
             path, ``redis://...``) or None (no cache). The cache keeps the English of each
             sentence: a sentence met again under the same model, engine and options never
             reaches the model.
+        terms: a glossary and do-not-translate strings the English honours
+            (:mod:`translator.core.terms`); None or empty: none.
 
     Raises:
         InvalidInputError: a bad option, source (the message names the valid ones) or cache spec.
@@ -75,6 +79,7 @@ class Translator(LazyModel):
         options: TranslationOptions | None = None,
         source: str = "auto",
         cache: TranslationCache | str | None = None,
+        terms: Terms | None = None,
         **option_overrides: Any,
     ) -> None:
         super().__init__(model, device, engine, dtype)
@@ -84,6 +89,7 @@ class Translator(LazyModel):
         if self.source.strip().lower() != "auto":
             language.route("", self.source, self.sources)  # a bad source= fails here, naming the valid ones
         self.cache: TranslationCache | None = open_cache(cache, DEFAULT_CACHE_MB) if isinstance(cache, str) else cache
+        self.terms = terms or None
 
     def route(self, text: str) -> language.Route:
         """What this translator does with ``text``: translate it from ``.language``, pass it
@@ -331,6 +337,11 @@ class Translator(LazyModel):
                 Segment(s, s, p.start, p.end, p.paragraph, translated=False) for s, (_, p, _l) in zip(sources, items)
             ]
         by_source = self._english(self.model, languages, progress)
+        if self.terms:  # the glossary and kept strings: sentences without one cost a set lookup per word
+            model = self.model
+            by_source = honour(
+                model, self.options, self.terms, languages, by_source, lambda more: self._english(model, more, None)
+            )
         segments = []
         for source, (_, piece, _lang) in zip(sources, items):
             if not piece.translatable:
