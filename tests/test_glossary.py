@@ -154,9 +154,7 @@ def test_a_term_no_hypothesis_holds_is_warned_about_and_lowers_the_confidence(ti
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_sentences_without_a_term_never_reach_n_best_and_are_unchanged(
-    tiny_models, engine, monkeypatch, generate_spy
-):
+def test_sentences_without_a_term_never_reach_n_best_and_are_unchanged(tiny_models, engine, monkeypatch, generate_spy):
     text = f"{OTHER} {OTHER.replace('jutri', 'danes')}"
     plain = make(tiny_models, engine, None, retry_repetitions=False).translate_document(text)
     terms = Terms([Term(TERM, "prime minister")], keep=["NLB d.d."])
@@ -197,6 +195,7 @@ def test_cli_refuses_a_bad_glossary_by_name(tiny_env, tmp_path, capsys):
     bad.write_text("just one cell\n", encoding="utf-8")
     source = tmp_path / "in.txt"
     source.write_text(SENTENCE, encoding="utf-8")
-    code = cli.main(["translate", str(source), "--glossary", str(bad)])
-    assert code != 0
-    assert "bad.csv" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit:
+        cli.main(["translate", str(source), "--glossary", str(bad)])
+    assert exit.value.code == 2
+    assert "bad.csv: row 1" in capsys.readouterr().err

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from translator.core.cache import DEFAULT_CACHE_MB, parse_spec
 from translator.errors import InvalidInputError, TranslatorError
+from translator.formats.glossary import load_terms
 from translator.options import (
     ENV_BATCH_GROUP_CHARS,
     MAX_FILE_BYTES,
@@ -18,6 +19,7 @@ from translator.options import (
     check_length,
     env_int,
 )
+from translator.text.terms import Terms
 
 REPORT_NAME = "report.json"
 # Source bytes of a work group, the files whose sentences share translate calls (plan.py); 1
@@ -52,6 +54,7 @@ class Config:
     source: str = "auto"  # the source language, or auto (detected per document)
     cache: str | None = None
     cache_mb: int = DEFAULT_CACHE_MB
+    terms: Terms | None = None  # --glossary, --keep, --keep-file (None: none)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,9 @@ class BatchArgs:
     quiet: bool = False
     translation_model: str | None = None
     summary_model: str | None = None
+    glossary: list[str] | None = None
+    keep_strings: list[str] | None = None
+    keep_file: list[str] | None = None
 
     @classmethod
     def from_namespace(cls, args: argparse.Namespace) -> BatchArgs:
@@ -154,6 +160,7 @@ def configure(namespace: argparse.Namespace) -> Config:
         parse_spec(args.cache)  # names the valid caches
         if cache_mb < 1:
             raise InvalidInputError(f"--translation-cache-mb must be at least 1, got {cache_mb}")
+        terms = load_terms(args.glossary or (), args.keep_strings or (), args.keep_file or ())
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     return Config(
@@ -174,4 +181,5 @@ def configure(namespace: argparse.Namespace) -> Config:
         source=source,
         cache=args.cache,
         cache_mb=cache_mb,
+        terms=terms,
     )

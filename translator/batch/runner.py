@@ -76,6 +76,7 @@ class Runner:
             dtype=cfg.runtime.dtype,
             source=cfg.source,
             cache=open_cache(cfg.cache, cfg.cache_mb),
+            terms=cfg.terms,
             **overrides,
         )
         self.summarizer = (
@@ -95,6 +96,8 @@ class Runner:
             "source": cfg.source,
             "summary": cfg.summary,
         }
+        if cfg.terms:  # other terms, other English: a file done with none (or others) is redone
+            self.options["terms"] = cfg.terms.fingerprint()
         if self.summarizer is not None:
             self.options.update(
                 summary_model=self.summarizer.model_name,

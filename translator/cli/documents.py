@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from translator.cli.common import WARNINGS_SHOWN, UsageError, max_file_bytes, open_cli_cache
+from translator.cli.common import WARNINGS_SHOWN, UsageError, cli_terms, max_file_bytes, open_cli_cache
 from translator.errors import needs_extra
 from translator.options import MAX_FILE_BYTES
 from translator.paths import translator_command
@@ -74,7 +74,9 @@ def load_engines(args: argparse.Namespace, *, translation: bool = True, summary:
 
     common = dict(device=args.device, engine=args.engine, num_beams=args.beams)
     translator = (
-        Translator(args.translation_model, source=args.source, cache=open_cli_cache(args), **common)
+        Translator(
+            args.translation_model, source=args.source, cache=open_cli_cache(args), terms=cli_terms(args), **common
+        )
         if translation
         else None
     )

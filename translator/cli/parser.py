@@ -6,7 +6,13 @@ import argparse
 import logging
 
 from translator._version import __version__
-from translator.cli.common import HelpFormatter, add_cache_options, add_file_limit, add_model_options
+from translator.cli.common import (
+    HelpFormatter,
+    add_cache_options,
+    add_file_limit,
+    add_model_options,
+    add_terms_options,
+)
 from translator.cli.serve import add_serve_arguments
 from translator.cli.tools import add_admin_commands, add_cache_command, add_follow_command
 from translator.server.settings import Settings
@@ -102,6 +108,7 @@ def _add_document_commands(commands: argparse._SubParsersAction) -> None:
     add_file_limit(p)
     add_model_options(p)
     add_cache_options(p)
+    add_terms_options(p)
 
     p = commands.add_parser(
         "summarize",
@@ -134,6 +141,7 @@ def _add_document_commands(commands: argparse._SubParsersAction) -> None:
     add_file_limit(p)
     add_model_options(p, beams=None)
     add_cache_options(p)
+    add_terms_options(p)
 
 
 def _add_evaluate_command(commands: argparse._SubParsersAction) -> None:

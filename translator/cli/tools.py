@@ -12,6 +12,7 @@ from translator.cli.common import (
     UsageError,
     add_cache_options,
     add_model_options,
+    add_terms_options,
     argument_type,
     open_cli_cache,
 )
@@ -72,6 +73,7 @@ def add_follow_command(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     add_model_options(p)
     add_cache_options(p)
+    add_terms_options(p, keep_flag="--keep-string")
 
 
 def follow_command(args: argparse.Namespace) -> int:

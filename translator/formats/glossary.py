@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from pathlib import Path
 
 from translator.formats import FileFormatError
 from translator.formats.encoding import decode_text
 from translator.formats.package import parse_xml
-from translator.text.terms import MAX_TERMS, Term
+from translator.text.terms import MAX_TERMS, Term, Terms
 
-__all__ = ["MAX_GLOSSARY_BYTES", "parse_glossary", "read_glossary", "read_keep_file"]
+__all__ = ["MAX_GLOSSARY_BYTES", "load_terms", "parse_glossary", "read_glossary", "read_keep_file"]
 
 MAX_GLOSSARY_BYTES = 8 * 1024 * 1024
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -126,3 +127,19 @@ def _tbx(data: bytes, name: str) -> list[Term]:
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
+
+
+def load_terms(
+    glossaries: Iterable[str | Path] = (), keep: Iterable[str] = (), keep_files: Iterable[str | Path] = ()
+) -> Terms | None:
+    """The :class:`~translator.text.terms.Terms` of glossary files (a later file wins for the same
+    source term), kept strings and files of kept strings; None when all are empty.
+
+    Raises:
+        FileFormatError: a file cannot be read or is not a glossary.
+        InvalidInputError: a bad term (empty, too long, too many).
+    """
+    terms = [term for path in glossaries for term in read_glossary(path)]
+    kept = [*keep, *(text for path in keep_files for text in read_keep_file(path))]
+    found = Terms(terms, kept)
+    return found or None

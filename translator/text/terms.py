@@ -20,6 +20,8 @@ keys, so one without a term costs a set lookup per word.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
 import re
 from collections.abc import Iterable
@@ -222,3 +224,9 @@ class Terms:
         for _at, need in needs:
             unique.setdefault((need.kind, need.english), need)  # one need per English
         return list(unique.values())
+
+    def fingerprint(self) -> str:
+        """A short digest of the terms: what a batch's manifest records (other terms, other outputs)."""
+        entries = sorted((t.source, t.target, t.language or "") for t in self.glossary)
+        data = json.dumps([entries, sorted(self.keep)], ensure_ascii=False)
+        return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
