@@ -1,5 +1,5 @@
-"""The REST API's glossary and keep fields, JSON and form, and the server-wide --glossary and
---keep-file, on a real server with the tiny models."""
+"""The REST API's glossary and keep fields, JSON and form, the page's "Your own words" fields,
+and the server-wide --glossary and --keep-file, on a real server with the tiny models."""
 
 from __future__ import annotations
 
@@ -19,15 +19,20 @@ SL = {"source": "sl", "target": "en"}
 
 
 @pytest.fixture(scope="module")
-def url(tiny_models, tmp_path_factory):
+def demo(tiny_models, tmp_path_factory):
     folder = tmp_path_factory.mktemp("terms")
     (folder / "glossary.csv").write_text("source,target\nrezultat,Qwertyx\n", encoding="utf-8")
     (folder / "keep.txt").write_text(f"{SERVER_KEPT}\n", encoding="utf-8")
     demo = launch_tiny(
         tiny_models, glossary=str(folder / "glossary.csv"), keep_file=str(folder / "keep.txt"), source="sl"
     )
-    yield demo.local_url
+    yield demo
     demo.close()
+
+
+@pytest.fixture(scope="module")
+def url(demo):
+    return demo.local_url
 
 
 def post(url: str, **kwargs) -> httpx.Response:
@@ -82,3 +87,29 @@ def test_a_file_keeps_the_kept_strings(url):
     assert response.status_code == 200, response.text
     english = httpx.get(response.json()["translatedFileUrl"], timeout=60).text
     assert KEPT in english and SERVER_KEPT in english
+
+
+def test_the_page_takes_a_glossary_file_and_a_keep_list(demo, tmp_path):
+    handler = next(f.fn for f in demo.page.fns.values() if f.name == "on_translate")
+    glossary = tmp_path / "terms.tbx"
+    glossary.write_text(
+        '<martif><text><body><termEntry><langSet xml:lang="sl"><tig><term>predsednik vlade</term></tig></langSet>'
+        '<langSet xml:lang="en"><tig><term>Zyxwvut</term></tig></langSet></termEntry></body></text></martif>',
+        encoding="utf-8",
+    )
+    english, _summary, table, _status, _txt, data = list(
+        handler(SENTENCE, False, "medium", 1, "sl", str(glossary), f"{KEPT}\n")
+    )[-1]
+    assert KEPT in english and SERVER_KEPT in english
+    payload = json.loads(open(data["value"], encoding="utf-8").read())
+    assert any("Zyxwvut" in w for w in payload["warnings"])
+
+
+def test_the_page_names_a_bad_glossary(demo, tmp_path):
+    import gradio as gr
+
+    handler = next(f.fn for f in demo.page.fns.values() if f.name == "on_translate")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("one cell only\n", encoding="utf-8")
+    with pytest.raises(gr.Error, match="bad.csv"):
+        list(handler(SENTENCE, False, "medium", 1, "sl", str(bad), ""))
