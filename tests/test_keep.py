@@ -98,3 +98,14 @@ def test_cli_keep_flags(tiny_env, tmp_path, capsys):
     assert code == 0
     english = json.loads(capsys.readouterr().out)["translation"]
     assert KEPT in english and CODE in english
+
+
+def test_cli_batch_keeps_and_redoes_a_file_when_the_terms_change(tiny_env, tmp_path):
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    (source / "a.txt").write_text(SENTENCE, encoding="utf-8")
+    assert cli.main(["batch", str(source), str(out), "--source", "sl", "--quiet", "--keep", KEPT]) == 0
+    assert KEPT in (out / "a.txt").read_text(encoding="utf-8")
+    assert cli.main(["batch", str(source), str(out), "--source", "sl", "--quiet", "--keep", CODE]) == 0
+    english = (out / "a.txt").read_text(encoding="utf-8")
+    assert CODE in english  # other terms: the file was translated again
