@@ -15,7 +15,7 @@ from translator.core.terms import MISSING_TERM_PENALTY
 from translator.formats import FileFormatError
 from translator.formats.glossary import parse_glossary, read_glossary
 from translator.results import confidence
-from translator.text.terms import Term, Terms, contains_english
+from translator.text.terms import MAX_TERMS, Term, Terms, contains_english
 
 ENGINES = [pytest.param("hf", id="hf"), pytest.param("ct2", id="ct2")]
 TERM = "predsednik vlade"
@@ -64,6 +64,19 @@ def test_a_term_does_not_match_other_words_or_other_languages():
     assert terms.required("Vlada je sprejela predlog predsednika.", "sl") == []
     assert terms.required("Predsednika vlade ni bilo.", "hr") == []  # a Slovenian term only
     assert Terms([Term("vlada", "government")]).required("Vlade ni.", "mk")  # word endings without a lemmatiser
+
+
+def test_a_request_s_terms_win_over_the_server_s_and_each_keeps_its_own_cap():
+    server = Terms([Term(f"izraz{n}", f"term {n}") for n in range(MAX_TERMS - 1)] + [Term(TERM, "premier")])
+    server.required("x", "sl")  # indexed once
+    merged = server.merged(Terms([Term(TERM, "prime minister")], keep=["NLB"]))
+    assert [(r.kind, r.english) for r in merged.required("Predsednika vlade in NLB.", "sl")] == [
+        ("glossary", "prime minister"),
+        ("keep", "NLB"),
+    ]
+    assert [r.english for r in server.required("Predsednika vlade.", "sl")] == ["premier"]
+    assert merged._layers[1]._indexes is server._indexes  # the server's index is not built again
+    assert merged.fingerprint() != server.fingerprint()
 
 
 def test_the_english_is_checked_as_whole_words_case_aside():

@@ -163,6 +163,7 @@ class Terms:
         self.glossary: tuple[Term, ...] = tuple(terms.values())
         self.keep: tuple[str, ...] = tuple(sorted(kept, key=len, reverse=True))  # longest first
         self._indexes: dict[str | None, dict[str, list[tuple[list[_Word], Term]]]] = {}
+        self._layers: tuple[Terms, ...] = ()  # merged(): the Terms looked in, first wins
 
     def __bool__(self) -> bool:
         return bool(self.glossary or self.keep)
@@ -171,13 +172,18 @@ class Terms:
         return f"Terms({len(self.glossary)} glossary terms, {len(self.keep)} kept strings)"
 
     def merged(self, other: Terms | None) -> Terms:
-        """These terms and ``other``'s; ``other`` wins where both have a source term (a request's
-        glossary over the server's)."""
+        """These terms and ``other``'s; ``other`` wins where both match the same words (a
+        request's glossary over the server's). Each keeps its own index (a large server glossary
+        is not indexed again per request) and its own :data:`MAX_TERMS`."""
         if not other:
             return self
         if not self:
             return other
-        return Terms([*self.glossary, *other.glossary], [*self.keep, *other.keep])
+        layered = Terms()
+        layered._layers = (*(other._layers or (other,)), *(self._layers or (self,)))
+        layered.glossary = other.glossary + self.glossary
+        layered.keep = tuple(dict.fromkeys(other.keep + self.keep))
+        return layered
 
     def _index(self, language: str | None) -> dict[str, list[tuple[list[_Word], Term]]]:
         index = self._indexes.get(language)
@@ -197,6 +203,19 @@ class Terms:
         longest term wins where terms overlap. Empty when no term occurs."""
         needs: list[tuple[int, Required]] = []
         taken: list[tuple[int, int]] = []
+        for layer in self._layers or (self,):
+            layer._find(sentence, language, taken, needs)
+        needs.sort(key=lambda item: item[0])
+        unique: dict[tuple[str, str], Required] = {}
+        for _at, need in needs:
+            unique.setdefault((need.kind, need.english), need)  # one need per English
+        return list(unique.values())
+
+    def _find(
+        self, sentence: str, language: str | None, taken: list[tuple[int, int]], needs: list[tuple[int, Required]]
+    ) -> None:
+        """Add to ``needs`` (at their start) this layer's kept strings and terms in ``sentence``
+        that overlap nothing in ``taken`` (which they join)."""
         for text in self.keep:
             at = sentence.find(text)
             while at >= 0:
@@ -205,25 +224,21 @@ class Terms:
                     taken.append((at, end))
                     needs.append((at, Required("keep", text, text)))
                 at = sentence.find(text, end)
-        if self.glossary:
-            index = self._index(language)
-            words = _words(sentence, language) if index else []
-            for i, (word, start, _end) in enumerate(words):
-                for term_words, term in index.get(word.key, ()):
-                    n = len(term_words)
-                    if i + n > len(words) or not all(w.matches(t) for (w, _s, _e), t in zip(words[i:], term_words)):
-                        continue
-                    end = words[i + n - 1][2]
-                    if any(start < e and s < end for s, e in taken):
-                        continue
-                    taken.append((start, end))
-                    needs.append((start, Required("glossary", sentence[start:end], term.target)))
-                    break
-        needs.sort(key=lambda item: item[0])
-        unique: dict[tuple[str, str], Required] = {}
-        for _at, need in needs:
-            unique.setdefault((need.kind, need.english), need)  # one need per English
-        return list(unique.values())
+        if not self.glossary:
+            return
+        index = self._index(language)
+        words = _words(sentence, language) if index else []
+        for i, (word, start, _end) in enumerate(words):
+            for term_words, term in index.get(word.key, ()):
+                n = len(term_words)
+                if i + n > len(words) or not all(w.matches(t) for (w, _s, _e), t in zip(words[i:], term_words)):
+                    continue
+                end = words[i + n - 1][2]
+                if any(start < e and s < end for s, e in taken):
+                    continue
+                taken.append((start, end))
+                needs.append((start, Required("glossary", sentence[start:end], term.target)))
+                break
 
     def fingerprint(self) -> str:
         """A short digest of the terms: what a batch's manifest records (other terms, other outputs)."""
