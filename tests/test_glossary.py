@@ -115,6 +115,17 @@ def test_csv_and_tbx_glossaries_are_read(tmp_path):
     ]
 
 
+def test_tbx_v3_is_read():
+    tbx = b"""<?xml version="1.0" encoding="UTF-8"?>
+<tbx xmlns="urn:iso:std:iso:30042:ed-2" type="TBX-Basic" style="dca" xml:lang="en"><text><body>
+  <conceptEntry id="c1">
+    <langSec xml:lang="en-GB"><termSec><term>National Assembly</term></termSec></langSec>
+    <langSec xml:lang="sl"><termSec><term>Dr\xc5\xbeavni zbor</term></termSec></langSec>
+  </conceptEntry>
+</body></text></tbx>"""
+    assert parse_glossary(tbx, "g.tbx") == [Term("Državni zbor", "National Assembly", "sl")]
+
+
 def test_hostile_and_bad_glossaries_are_refused():
     bomb = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>
 <martif><text><body><termEntry><langSet xml:lang="sl"><tig><term>&lol2;</term></tig></langSet>
