@@ -18,7 +18,8 @@ rotated into unique ones, as bench_translate.py does) with the cache off and
    warned about.
 
 The matcher's own time per sentence (lemmatising the sentence and looking its words up) is
-printed beside the wall times. Random weights never end a sentence, so every sentence runs to
+printed beside the wall and CPU times (the process's own CPU seconds: less sensitive than wall
+time to other work on a shared machine). Random weights never end a sentence, so every sentence runs to
 its bound: a worst case for absolute times, the same work in every configuration.
 """
 
@@ -28,7 +29,7 @@ import argparse
 import statistics
 import time
 
-from bench_common import CACHE, translation_workload
+from bench_common import CACHE, cpu_seconds, translation_workload
 
 from translator.core.translate import Translator
 from translator.testing import build_marian
@@ -45,10 +46,11 @@ def matched_terms(sentences: list[str]) -> list[Term]:
     return [Term(max((w.strip(".,;:!?«»\"'()") for w in s.split()), key=len), "Zyxwvut", "sl") for s in sentences]
 
 
-def run(translator: Translator, sentences: list[str]) -> tuple[float, list]:
-    started = time.perf_counter()
+def run(translator: Translator, sentences: list[str]) -> tuple[float, float, list]:
+    """(wall seconds, CPU seconds of this process, the translations)."""
+    started, cpu = time.perf_counter(), cpu_seconds()
     docs = translator.translate_documents(sentences)
-    return time.perf_counter() - started, docs
+    return time.perf_counter() - started, cpu_seconds() - cpu, docs
 
 
 def main() -> int:
@@ -72,12 +74,14 @@ def main() -> int:
     }
     next(iter(configs.values())).translate("Dober dan.")  # load and convert outside the timings
     seconds: dict[str, list[float]] = {name: [] for name in configs}
+    cpu: dict[str, list[float]] = {name: [] for name in configs}
     results: dict[str, list] = {}
     for round_ in range(args.rounds):
         order = list(configs) if round_ % 2 == 0 else list(reversed(configs))
         for name in order:
-            took, docs = run(configs[name], sentences)
+            took, used, docs = run(configs[name], sentences)
             seconds[name].append(took)
+            cpu[name].append(used)
             results[name] = docs
     started = time.perf_counter()
     for sentence in sentences:
@@ -85,19 +89,21 @@ def main() -> int:
     matcher_us = (time.perf_counter() - started) / len(sentences) * 1e6
 
     base = statistics.median(seconds["no glossary"])
+    base_cpu = statistics.median(cpu["no glossary"])
     plain = [d.text for d in results["no glossary"]]
     print(
         f"engine: {configs['no glossary'].model.engine.description}; model shape: {shape}; "
         f"{len(sentences)} sentences; beam 4; {args.rounds} round(s); matcher: {matcher_us:.0f} µs a sentence "
         f"({args.terms} terms, 50 kept strings)"
     )
-    print("| configuration | seconds | × no glossary | sentences warned | English as without |")
-    print("|---|---|---|---|---|")
+    print("| configuration | seconds | × none | CPU seconds | × none | sentences warned | English as without |")
+    print("|---|---|---|---|---|---|---|")
     for name in configs:
-        took = statistics.median(seconds[name])
+        took, used = statistics.median(seconds[name]), statistics.median(cpu[name])
         warned = sum(any("glossary" in w for w in d.warnings) for d in results[name])
         same = sum(d.text == p for d, p in zip(results[name], plain))
-        print(f"| {name} | {took:.2f} | {took / base:.3f} | {warned} | {same}/{len(sentences)} |")
+        row = f"| {name} | {took:.2f} | {took / base:.3f} | {used:.2f} | {used / base_cpu:.3f} | {warned} |"
+        print(f"{row} {same}/{len(sentences)} |")
     return 0
 
 
