@@ -337,7 +337,7 @@ class Translator(LazyModel):
                 Segment(s, s, p.start, p.end, p.paragraph, translated=False) for s, (_, p, _l) in zip(sources, items)
             ]
         by_source = self._english(self.model, languages, progress)
-        if self.terms:  # the glossary and kept strings: sentences without one cost a set lookup per word
+        if self.terms:  # the glossary and kept strings: a sentence without one costs a lookup per word
             model = self.model
             by_source = honour(
                 model, self.options, self.terms, languages, by_source, lambda more: self._english(model, more, None)

@@ -14,7 +14,7 @@ lemmagen3 not installed) two words match when one is the other with a short endi
 (a common prefix of all but the last two letters of the term's word, at least four letters).
 A word also matches itself, case aside, so a term the lemmatiser does not know still matches
 where it is written as in the glossary. Sentences are pre-filtered by a set of first-word
-keys, so one without a term costs a set lookup per word.
+keys, so one without a term costs a lemma and a set lookup per word.
 """
 
 from __future__ import annotations
