@@ -124,6 +124,8 @@ TODAY_DEFAULTS = {
     "limits": ServerLimits(),
     "translation_cache": "all",
     "translation_cache_mb": 256,
+    "glossary": None,
+    "keep_file": None,
     "shared_storage": "memory://",
     "shared_storage_down": "open",
     "metrics": False,

@@ -11,6 +11,7 @@ from pathlib import Path
 from translator.core.cache import DEFAULT_CACHE_MB, parse_spec
 from translator.core.memory import default_memory_spec, parse_memory_spec
 from translator.errors import InvalidInputError, TranslatorError
+from translator.formats.glossary import load_terms
 from translator.options import (
     ENV_BATCH_GROUP_CHARS,
     MAX_FILE_BYTES,
@@ -19,6 +20,7 @@ from translator.options import (
     check_length,
     env_int,
 )
+from translator.text.terms import Terms
 
 REPORT_NAME = "report.json"
 # Source bytes of a work group, the files whose sentences share translate calls (plan.py); 1
@@ -55,6 +57,7 @@ class Config:
     cache_mb: int = DEFAULT_CACHE_MB
     memory: str | None = None  # the translation memory spec (--memory; None: $TRANSLATOR_MEMORY, else on)
     memory_near: float = 0.9
+    terms: Terms | None = None  # --glossary, --keep, --keep-file (None: none)
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,9 @@ class BatchArgs:
     quiet: bool = False
     translation_model: str | None = None
     summary_model: str | None = None
+    glossary: list[str] | None = None
+    keep_strings: list[str] | None = None
+    keep_file: list[str] | None = None
 
     @classmethod
     def from_namespace(cls, args: argparse.Namespace) -> BatchArgs:
@@ -164,6 +170,7 @@ def configure(namespace: argparse.Namespace) -> Config:
             raise InvalidInputError(f"--memory-near is a ratio from 0 to 1 (above 1: none), got {memory_near}")
         if cache_mb < 1:
             raise InvalidInputError(f"--translation-cache-mb must be at least 1, got {cache_mb}")
+        terms = load_terms(args.glossary or (), args.keep_strings or (), args.keep_file or ())
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     return Config(
@@ -186,4 +193,5 @@ def configure(namespace: argparse.Namespace) -> Config:
         cache_mb=cache_mb,
         memory=memory,
         memory_near=memory_near,
+        terms=terms,
     )

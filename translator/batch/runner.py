@@ -79,6 +79,7 @@ class Runner:
             source=cfg.source,
             cache=open_cache(cfg.cache, cfg.cache_mb),
             memory=open_memory(cfg.memory, cfg.memory_near),
+            terms=cfg.terms,
             **overrides,
         )
         self.summarizer = (
@@ -98,6 +99,8 @@ class Runner:
             "source": cfg.source,
             "summary": cfg.summary,
         }
+        if cfg.terms:  # other terms, other English: a file done with none (or others) is redone
+            self.options["terms"] = cfg.terms.fingerprint()
         if self.summarizer is not None:
             self.options.update(
                 summary_model=self.summarizer.model_name,

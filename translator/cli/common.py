@@ -183,6 +183,47 @@ def open_cli_memory(args: argparse.Namespace):
         raise UsageError(str(exc)) from None
 
 
+def add_terms_options(parser: argparse.ArgumentParser, keep_flag: str = "--keep") -> None:
+    """--glossary FILE, --keep STRING and --keep-file FILE (docs: own-words.md), each repeatable;
+    ``keep_flag``: --keep's name where the command has a --keep of its own (follow)."""
+    parser.add_argument(
+        "--glossary",
+        action="append",
+        default=None,
+        metavar="FILE",
+        help="glossary terms the English honours: CSV (source,target[,language]) or TBX; repeatable",
+    )
+    parser.add_argument(
+        keep_flag,
+        dest="keep_strings",
+        action="append",
+        default=None,
+        metavar="STRING",
+        help="a name, brand or code kept verbatim in the English; repeatable",
+    )
+    parser.add_argument(
+        "--keep-file",
+        action="append",
+        default=None,
+        metavar="FILE",
+        help="strings kept verbatim, one a line (# starts a comment); repeatable",
+    )
+
+
+def cli_terms(args: argparse.Namespace):
+    """The Terms of --glossary, --keep and --keep-file (None: none); UsageError naming a bad file or term."""
+    from translator.formats.glossary import load_terms
+
+    try:
+        return load_terms(
+            getattr(args, "glossary", None) or (),
+            getattr(args, "keep_strings", None) or (),
+            getattr(args, "keep_file", None) or (),
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def open_cli_cache(args: argparse.Namespace):
     """The translation cache ``--cache`` names (None: none); UsageError for a bad spec or size."""
     from translator.core.cache import open_cache

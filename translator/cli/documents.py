@@ -8,7 +8,14 @@ import logging
 import sys
 from pathlib import Path
 
-from translator.cli.common import WARNINGS_SHOWN, UsageError, max_file_bytes, open_cli_cache, open_cli_memory
+from translator.cli.common import (
+    WARNINGS_SHOWN,
+    UsageError,
+    cli_terms,
+    max_file_bytes,
+    open_cli_cache,
+    open_cli_memory,
+)
 from translator.errors import needs_extra
 from translator.options import MAX_FILE_BYTES
 from translator.paths import translator_command
@@ -79,6 +86,7 @@ def load_engines(args: argparse.Namespace, *, translation: bool = True, summary:
             source=args.source,
             cache=open_cli_cache(args),
             memory=open_cli_memory(args),
+            terms=cli_terms(args),
             **common,
         )
         if translation

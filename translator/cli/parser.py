@@ -12,6 +12,7 @@ from translator.cli.common import (
     add_file_limit,
     add_memory_options,
     add_model_options,
+    add_terms_options,
 )
 from translator.cli.memory import add_memory_commands
 from translator.cli.serve import add_serve_arguments
@@ -111,6 +112,7 @@ def _add_document_commands(commands: argparse._SubParsersAction) -> None:
     add_model_options(p)
     add_cache_options(p)
     add_memory_options(p)
+    add_terms_options(p)
 
     p = commands.add_parser(
         "summarize",
@@ -144,6 +146,7 @@ def _add_document_commands(commands: argparse._SubParsersAction) -> None:
     add_model_options(p, beams=None)
     add_cache_options(p)
     add_memory_options(p)
+    add_terms_options(p)
 
 
 def _add_evaluate_command(commands: argparse._SubParsersAction) -> None:

@@ -13,6 +13,7 @@ from translator.cli.common import (
     add_cache_options,
     add_memory_options,
     add_model_options,
+    add_terms_options,
     argument_type,
     open_cli_cache,
 )
@@ -74,6 +75,7 @@ def add_follow_command(commands: argparse._SubParsersAction) -> None:
     add_model_options(p)
     add_cache_options(p)
     add_memory_options(p)
+    add_terms_options(p, keep_flag="--keep-string")
 
 
 def follow_command(args: argparse.Namespace) -> int:

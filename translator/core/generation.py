@@ -21,9 +21,19 @@ from translator.options import TranslationOptions
 
 logger = logging.getLogger("translator")
 
-__all__ = ["Job", "Progress", "is_repetitive", "n_best", "run_jobs"]
+__all__ = ["Job", "Progress", "ahead", "is_repetitive", "n_best", "run_jobs"]
 
 Progress = Callable[[int, int], None]  # (pieces done, pieces in all)
+
+
+def ahead(progress: Progress | None, done: int, total: int) -> Progress | None:
+    """``progress`` told at once that ``done`` of ``total`` pieces are done (answered without the
+    model: the memory, the cache), and shifted so the model's later reports count after them."""
+    if progress is None or not done:
+        return progress
+    report = progress
+    report(done, total)
+    return lambda more, _total: report(done + more, total)
 
 
 def is_repetitive(tokens: list[int], min_span: int = 8, max_ngram: int = 6) -> bool:

@@ -21,10 +21,11 @@ from dataclasses import replace
 from typing import Any, overload
 
 from translator.core.cache import DEFAULT_CACHE_MB, CachedPiece, TranslationCache, context_key, open_cache, piece_key
-from translator.core.generation import Progress, n_best, run_jobs
+from translator.core.generation import Progress, ahead, n_best, run_jobs
 from translator.core.memory import TranslationMemory, open_memory
 from translator.core.memory.recall import recall
 from translator.core.plans import Plan, plan_text, plan_units, stream_groups
+from translator.core.terms import honour
 from translator.engines import LoadedModel
 from translator.engines.loaded import LazyModel
 from translator.engines.models import Kind
@@ -34,6 +35,7 @@ from translator.results import Segment, Translation
 from translator.text import language
 from translator.text.inputs import check_text, check_texts
 from translator.text.pieces import Piece
+from translator.text.terms import Terms
 
 __all__ = ["Progress", "TextOrUnits", "Translator"]
 
@@ -62,6 +64,8 @@ class Translator(LazyModel):
         memory: a :class:`~translator.core.memory.TranslationMemory`, a spec (``"on"``, a path,
             ``redis://...``) or None. A sentence it holds is answered from it, before the cache,
             never reaching the model (``origin="memory"``); near matches go in ``matches``.
+        terms: a glossary and do-not-translate strings the English honours
+            (:mod:`translator.core.terms`); None or empty: none.
 
     Raises:
         InvalidInputError: a bad option, source (the message names the valid ones) or cache spec.
@@ -81,6 +85,7 @@ class Translator(LazyModel):
         source: str = "auto",
         cache: TranslationCache | str | None = None,
         memory: TranslationMemory | str | None = None,
+        terms: Terms | None = None,
         **option_overrides: Any,
     ) -> None:
         super().__init__(model, device, engine, dtype)
@@ -91,6 +96,7 @@ class Translator(LazyModel):
             language.route("", self.source, self.sources)  # a bad source= fails here, naming the valid ones
         self.cache: TranslationCache | None = open_cache(cache, DEFAULT_CACHE_MB) if isinstance(cache, str) else cache
         self.memory: TranslationMemory | None = open_memory(memory) if isinstance(memory, str) else memory
+        self.terms = terms or None
 
     def route(self, text: str) -> language.Route:
         """What this translator does with ``text``: translate it from ``.language``, pass it
@@ -339,13 +345,15 @@ class Translator(LazyModel):
             ]
         approved, near = recall(self.memory, languages, self.source)  # the memory, before the cache
         recalled = {source: CachedPiece(english) for source, english in approved.items()}
-        if recalled and progress:  # memory answers count as done at once
-            report, offset, total = progress, len(recalled), len(languages)
-            progress = lambda done, _total: report(offset + done, total)  # noqa: E731
-            progress(0, total)
+        progress = ahead(progress, len(recalled), len(languages))  # memory answers are done at once
         rest = {source: lang for source, lang in languages.items() if source not in recalled}
         cached: set[str] = set()
-        by_source = {**self._english(self.model, rest, progress, cached), **recalled} if rest else recalled
+        english = self._english(self.model, rest, progress, cached) if rest else {}
+        if self.terms and english:  # glossary and kept strings; the memory's answers are the editors' own
+            model = self.model
+            more = lambda sources: self._english(model, sources, None, set())  # noqa: E731
+            english = honour(model, self.options, self.terms, rest, english, more)
+        by_source = {**english, **recalled}
         segments = []
         for source, (_, piece, _lang) in zip(sources, items):
             if not piece.translatable:
@@ -375,10 +383,7 @@ class Translator(LazyModel):
             stored = self.cache.get_many(list(keys.values()))
             hits = {s: stored[k] for s, k in keys.items() if k in stored}
             cached.update(hits)
-            if hits and progress:  # hits count as done at once
-                report, offset, total = progress, len(hits), len(sources)
-                report(offset, total)
-                progress = lambda done, _total: report(offset + done, total)  # noqa: E731
+            progress = ahead(progress, len(hits), len(sources))  # hits are done at once
         misses = [s for s in sources if s not in hits]
         jobs = run_jobs(model, misses, self.options, progress) if misses else []
         made = {s: CachedPiece(model.decode(job.output or []), job.score, job.warnings) for s, job in zip(misses, jobs)}

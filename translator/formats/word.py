@@ -11,12 +11,15 @@ formatting (bold, italics, fonts, colours), hyperlinks, fields, bookmarks, comme
 stay in place. Putting everything into the first run would be simpler but loses every bold
 word or link in the middle of a paragraph (a hyperlink whose runs are emptied disappears);
 spreading keeps them, near their translation since Slovenian and English word order is close.
-Line breaks and tabs inside a paragraph are breaks the translator keeps.
+Line breaks and tabs inside a paragraph are breaks the translator keeps. A run in a character
+style named like "Do not translate" (style id ``DoNotTranslate``, ``NoTranslate``...) is an
+anchor: the translator sees it, and its text is never rewritten (as HTML's ``translate="no"``).
 """
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 
 import docx
@@ -26,7 +29,7 @@ from lxml import etree
 from translator.formats import FileFormatError
 from translator.formats.archive import check_archive, with_source_dates
 from translator.formats.limits import MAX_RATIO  # noqa: F401  (re-exported: it lived here)
-from translator.formats.slots import Slot, is_translatable, spread, unit_text
+from translator.formats.slots import Slot, SlotKind, is_translatable, spread, unit_text
 
 _W_P, _W_T, _W_SECT_PR = qn("w:p"), qn("w:t"), qn("w:sectPr")
 _BREAKS = {qn("w:br"): "\n", qn("w:cr"): "\n", qn("w:tab"): "\t", qn("w:ptab"): "\t"}
@@ -38,6 +41,8 @@ _PRUNE = {
 } | {_MC_FALLBACK}
 _HEADER_FOOTER_REFS = (qn("w:headerReference"), qn("w:footerReference"))
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+_W_R, _W_RSTYLE, _W_VAL = qn("w:r"), f"{qn('w:rPr')}/{qn('w:rStyle')}", qn("w:val")
+_KEEP_STYLES = {"donottranslate", "notranslate", "dontranslate"}  # style ids, letters only, lower case
 
 
 class Docx:
@@ -131,12 +136,24 @@ def _pieces(paragraph: etree._Element) -> list[Slot]:
         if not isinstance(tag, str) or tag in _PRUNE:
             continue
         if tag == _W_T:
-            pieces.append(Slot("text", child.text or "", ref=child))
+            # a run in a "Do not translate" character style: shown to the translator, never rewritten
+            kind: SlotKind = "anchor" if _do_not_translate(child) else "text"
+            pieces.append(Slot(kind, child.text or "", ref=child))
         elif tag in _BREAKS:
             pieces.append(Slot("break", _BREAKS[tag]))
         elif tag != _W_P:
             stack.append(iter(child))
     return pieces
+
+
+def _do_not_translate(text: etree._Element) -> bool:
+    """Whether the run of ``text`` (a ``<w:t>``) has a character style such as "Do not
+    translate", "DoNotTranslate" or "NoTranslate" (its id, letters only, case aside)."""
+    run = text.getparent()
+    style = run.find(_W_RSTYLE) if run is not None and run.tag == _W_R else None
+    if style is None:
+        return False
+    return re.sub(r"[^a-z]", "", (style.get(_W_VAL) or "").lower()) in _KEEP_STYLES
 
 
 def _set_text(element: etree._Element, text: str) -> None:

@@ -22,6 +22,7 @@ from translator.core.summarize import Summarizer
 from translator.core.translate import Progress, Translator
 from translator.engines import models
 from translator.engines.observed import add_observer
+from translator.formats.glossary import load_terms
 from translator.options import DEFAULT_BEAMS, MAX_FILE_BYTES, RuntimeOptions, check_length, model_name
 from translator.paths import suggestions_path
 from translator.results import TranslationAndSummary
@@ -33,6 +34,7 @@ from translator.system.durable import atomic_write
 from translator.system.records import SuggestionStore
 from translator.text.inputs import check_size, check_text
 from translator.text.language import Route
+from translator.text.terms import Terms
 
 logger = logging.getLogger("translator")
 
@@ -105,16 +107,25 @@ class Backend:
         except MemoryUnavailable as exc:
             logger.warning("%s: serving without a translation memory", exc)
         add_observer(metrics.observe_model_seconds)  # translator_model_seconds: every engine call
+        # --glossary and --keep-file: every request's English honours them (docs: own-words.md)
+        self.terms: Terms | None = load_terms(
+            [settings.glossary] if settings.glossary else (), (), [settings.keep_file] if settings.keep_file else ()
+        )
 
     # -- models ------------------------------------------------------------------------------
 
     def translator(
-        self, num_beams: object = DEFAULT_BEAMS, source: str | None = None, scope: str | None = None
+        self,
+        num_beams: object = DEFAULT_BEAMS,
+        source: str | None = None,
+        scope: str | None = None,
+        terms: Terms | None = None,
     ) -> Translator:
         """A Translator for the page's model with ``num_beams`` (ValueError unless 1 to 6) from
         ``source`` (None: the page's ``Settings.source``; "auto": detected; ValueError naming the
         valid codes for a bad one). ``scope``: an API key whose cache entries are its own
-        (None: the entries every caller without a key shares)."""
+        (None: the entries every caller without a key shares). ``terms``: a request's glossary
+        and kept strings, added to the server's (``--glossary``, ``--keep-file``)."""
         runtime = self.runtime
         cache = self.cache
         if cache is not None and scope is not None:
@@ -128,6 +139,7 @@ class Backend:
             source=source or self.settings.source,
             cache=cache,
             memory=self.memory,
+            terms=self.terms.merged(terms) if self.terms else terms,
         )
 
     def summarizer(self, num_beams: object = DEFAULT_BEAMS) -> Summarizer:
@@ -194,12 +206,13 @@ class Backend:
         num_beams: object = None,
         endpoint: str = "the page",
         source: str | None = None,
+        terms: Terms | None = None,
     ) -> TranslationAndSummary:
         """Translate ``text`` from ``source`` (None: the server's ``--source``; "auto": detected)
         and summarise the English when ``summary``: the API endpoints. Raises TypeError/
         ValueError for bad input or options, ModelNotFoundError."""
         text = self.check_input(text, endpoint=endpoint)
-        translator, summarizer, length = self._workers(summary, length, num_beams, source)
+        translator, summarizer, length = self._workers(summary, length, num_beams, source, terms=terms)
         with self._holding(summarizer is not None):
             result = pipeline.run(text, translator, summarizer, length=length)
         self._counted([result])
@@ -215,11 +228,12 @@ class Backend:
         progress: Progress | None = None,
         endpoint: str = "the page",
         source: str | None = None,
+        terms: Terms | None = None,
     ) -> Iterator[TranslationAndSummary]:
         """Yield growing partial results as paragraph groups finish, the last one complete and
         with its summary when ``summary``: the page's buttons. Raises as :meth:`run`."""
         text = self.check_input(text, endpoint=endpoint)
-        translator, summarizer, length = self._workers(summary, length, num_beams, source)
+        translator, summarizer, length = self._workers(summary, length, num_beams, source, terms=terms)
         result = None
         with self._holding(summarizer is not None):
             for result in pipeline.stream(text, translator, summarizer, length=length, progress=progress):
@@ -237,14 +251,16 @@ class Backend:
         routes: Sequence[Route | None] | None = None,
         watch: Watch | None = None,
         scope: str | None = None,
+        terms: Terms | None = None,
     ) -> list[TranslationAndSummary]:
         """Translate several documents from ``source``, each given as its units (REST lists,
         HTML, uploaded files), in one pipeline call under the same gates as :meth:`run`; each
         result's ``parts`` holds the English of each unit. ``routes``: each document's language
         where the caller has detected it already. ``watch``: the request's client; once it is
         gone the work stops before the model and after any batch (Abandoned). ``scope``: the
-        caller's cache scope (:meth:`translator`). The caller checks the sizes. Raises as :meth:`run`."""
-        translator, summarizer, length = self._workers(summary, length, num_beams, source, scope)
+        caller's cache scope (:meth:`translator`); ``terms``: the request's glossary and kept strings.
+        The caller checks the sizes. Raises as :meth:`run`."""
+        translator, summarizer, length = self._workers(summary, length, num_beams, source, scope, terms)
         with self._holding(summarizer is not None):
             progress = None
             if watch is not None:
@@ -281,10 +297,16 @@ class Backend:
             self._cache_counts.sync()
 
     def _workers(
-        self, summary: bool, length: str, num_beams: object, source: str | None = None, scope: str | None = None
+        self,
+        summary: bool,
+        length: str,
+        num_beams: object,
+        source: str | None = None,
+        scope: str | None = None,
+        terms: Terms | None = None,
     ):
         beams = self.settings.num_beams if num_beams is None else num_beams
-        translator = self.translator(beams, source, scope)
+        translator = self.translator(beams, source, scope, terms)
         return translator, self.summarizer(beams) if summary else None, check_length(length)
 
     @contextmanager

@@ -10,6 +10,7 @@ from typing import ClassVar, Self
 from translator.core.cache import DEFAULT_CACHE_MB, server_cache_spec
 from translator.core.memory import DEFAULT_NEAR, parse_memory_spec
 from translator.declare import Normalised, Rule, at_least, between, build, check, one_of, setting
+from translator.formats.glossary import read_glossary, read_keep_file
 from translator.options import (
     DEFAULT_BEAMS,
     DEFAULT_HOST,
@@ -54,6 +55,14 @@ def parse_auth(value: str) -> tuple[str, str] | None:
 
 def _known_source(value: str) -> None:
     route("", value)  # ValueError naming the valid source languages
+
+
+def _glossary_file(value: str) -> None:
+    read_glossary(value)  # FileFormatError (a ValueError) naming the file and what is wrong
+
+
+def _keep_file(value: str) -> None:
+    read_keep_file(value)
 
 
 def _is_login(value: tuple[str, ...]) -> bool:
@@ -256,6 +265,22 @@ class Settings:
         metavar="MB",
         group=REST,
         check=at_least(1),
+    )
+    glossary: str | None = setting(
+        None,
+        "glossary terms the English of every request honours: CSV (source,target[,language]) or TBX; "
+        "a request's own glossary adds to it (docs: own-words.md)",
+        metavar="FILE",
+        group=REST,
+        check=_glossary_file,
+    )
+    keep_file: str | None = setting(
+        None,
+        "strings (names, brands, codes) every request keeps verbatim in the English, one a line; a "
+        "request's own keep list adds to it",
+        metavar="FILE",
+        group=REST,
+        check=_keep_file,
     )
     shared_storage: str = setting(
         "memory://",

@@ -146,6 +146,20 @@ def input_column(backend: Backend, info_text: str) -> dict[str, Any]:
             info="More beams: better choices, slower. 1 is fastest.",
         )
         parts["info"] = gr.Markdown(info_text, elem_id="model-info")
+    with gr.Accordion("Your own words", open=False, elem_id="own-words"):
+        parts["glossary"] = gr.File(
+            label="Glossary (CSV: source,target[,language]; or TBX)",
+            file_types=[".csv", ".tbx", ".xml", ".txt"],
+            type="filepath",
+            elem_id="glossary",
+        )
+        parts["keep"] = gr.Textbox(
+            label="Keep as written",
+            info="Names, brands and codes the English keeps byte for byte, one a line.",
+            lines=3,
+            max_lines=8,
+            elem_id="keep",
+        )
     return parts
 
 

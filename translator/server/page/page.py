@@ -30,6 +30,7 @@ import gradio as gr
 
 from translator.engines.models import ModelNotFoundError
 from translator.errors import TranslatorError, phrased
+from translator.formats.glossary import load_terms
 from translator.news import fetch_article
 from translator.options import GRADIO_ANALYTICS_VARIABLE, SummaryLength
 from translator.server.backend import Backend, Settings, read_upload
@@ -98,10 +99,23 @@ class Handlers:
         )
         return f"{article.title}\n\n{article.text}" if article.title else article.text
 
-    def run(self, text: str, summary: bool, length: str, beams: float, source: str, progress: gr.Progress):
+    def run(
+        self,
+        text: str,
+        summary: bool,
+        length: str,
+        beams: float,
+        source: str,
+        progress: gr.Progress,
+        glossary: str | None = None,
+        keep: str | None = None,
+    ):
         """The buttons' streaming handler: partial English as paragraph groups finish. A pasted
-        link is fetched first: its article's title and text are translated."""
+        link is fetched first: its article's title and text are translated. ``glossary``: an
+        uploaded glossary file's path; ``keep``: strings kept as written, one a line."""
         backend = self.backend
+        with friendly_errors("Cannot use this glossary or list"):
+            terms = load_terms([glossary] if glossary else (), (keep or "").splitlines())
         with friendly_errors("Cannot use this text or link"):
             text = backend.check_input(self.article_text(text))  # before anything on the page changes
         started = time.perf_counter()
@@ -119,7 +133,13 @@ class Handlers:
         result = None
         with friendly_errors():
             for result in backend.stream(
-                text, summary=summary, length=length, num_beams=beams, progress=on_progress, source=source or None
+                text,
+                summary=summary,
+                length=length,
+                num_beams=beams,
+                progress=on_progress,
+                source=source or None,
+                terms=terms,
             ):
                 yield (
                     result.translation,
@@ -141,11 +161,11 @@ class Handlers:
             gr.update(value=str(data), interactive=True),
         )
 
-    def on_translate(self, text, summary, length, beams, source, progress=gr.Progress()):
-        yield from self.run(text, bool(summary), length, beams, source, progress)
+    def on_translate(self, text, summary, length, beams, source, glossary=None, keep=None, progress=gr.Progress()):
+        yield from self.run(text, bool(summary), length, beams, source, progress, glossary, keep)
 
-    def on_translate_and_summarize(self, text, length, beams, source, progress=gr.Progress()):
-        yield from self.run(text, True, length, beams, source, progress)
+    def on_translate_and_summarize(self, text, length, beams, source, glossary=None, keep=None, progress=gr.Progress()):
+        yield from self.run(text, True, length, beams, source, progress, glossary, keep)
 
     def on_upload(self, path):
         settings = self.backend.settings
@@ -244,7 +264,7 @@ def build_app(settings: Settings) -> TranslatorApp:
             concurrency_id="translation",
             show_progress_on=[status],
         )
-        options = [parts["length"], parts["beams"], parts["language"]]
+        options = [parts["length"], parts["beams"], parts["language"], parts["glossary"], parts["keep"]]
         translated = [
             parts["translate"].click(
                 handlers.on_translate, inputs=[parts["source"], parts["summary"], *options], **common

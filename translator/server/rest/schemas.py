@@ -5,9 +5,10 @@ itself) and describe the API in the OpenAPI document at ``/docs``.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from translator.formats import SUPPORTED_SUFFIXES
 from translator.options import SummaryLength
@@ -22,7 +23,39 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-class TranslateRequest(Params):
+MAX_REQUEST_TERMS = 1000  # glossary pairs, and kept strings, in one request
+
+
+class TermsRequest(Params):
+    """A request's glossary and do-not-translate strings (docs: own-words.md); in a form, each
+    field is the same list as JSON text."""
+
+    glossary: list[tuple[str, str]] | None = Field(
+        None,
+        max_length=MAX_REQUEST_TERMS,
+        description="Extension: glossary terms, [source term, English term] pairs; a source term matches its "
+        "inflected forms, and the server's --glossary applies as well",
+        examples=[[["predsednik vlade", "prime minister"]]],
+    )
+    keep: list[str] | None = Field(
+        None,
+        max_length=MAX_REQUEST_TERMS,
+        description="Extension: strings (names, brands, codes) kept verbatim in the English",
+        examples=[["NLB d.d."]],
+    )
+
+    @field_validator("glossary", "keep", mode="before")
+    @classmethod
+    def _json_in_a_form(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return json.loads(value) if value.strip() else None
+            except ValueError:
+                raise ValueError("must be a JSON list") from None
+        return value
+
+
+class TranslateRequest(TermsRequest):
     q: str | list[str] = Field(description="Text to translate, or a list of texts", examples=["Dober dan. Kako ste?"])
     source: str = Field(
         description='Source language code, or "auto" to detect it (English is returned unchanged)', examples=["auto"]
@@ -63,6 +96,8 @@ class TranslateFileRequest(BaseModel):
     source: str = Field(description='Source language code, or "auto"', examples=["auto"])
     target: str = Field(description='Target language code: "en"', examples=["en"])
     api_key: str | None = ApiKeyField
+    glossary: str | None = Field(None, description="Extension: as /translate's glossary, as JSON text")
+    keep: str | None = Field(None, description="Extension: as /translate's keep, as JSON text")
 
 
 class SuggestRequest(Params):
@@ -114,6 +149,11 @@ class TranslateResponse(BaseModel):
     summary: str | list[str] | None = Field(None, description="Only with summary=true")
     segments: list[SegmentAnswer] | list[list[SegmentAnswer]] | None = Field(
         None, description="Only with segments=true: each text's sentences (a list per text for a list)"
+    )
+    warnings: list[str] | list[list[str]] | None = Field(
+        None,
+        description="Extension, only where a glossary or kept strings apply: the translation's warnings, "
+        "among them each glossary term or kept string its English lacks",
     )
 
 

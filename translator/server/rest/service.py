@@ -37,7 +37,13 @@ from translator.server.rest import work
 from translator.server.rest.access import AccessDenied, AccessPolicy, Grant, load_api_keys
 from translator.server.rest.body import RestError, close_files, read_params
 from translator.server.rest.replies import KNOWN_FAILURES, counted, error_response, require, validated
-from translator.server.rest.schemas import DetectRequest, SuggestRequest, SummarizeRequest, TranslateRequest
+from translator.server.rest.schemas import (
+    DetectRequest,
+    SuggestRequest,
+    SummarizeRequest,
+    TermsRequest,
+    TranslateRequest,
+)
 from translator.server.rest.storage import SharedStorage
 from translator.system.records import KeyStore, Suggestion
 from translator.text.language import identify
@@ -202,6 +208,7 @@ class RestService:
         work.check_target(call.target)
         if call.format not in ("text", "html"):
             raise RestError(400, f"{call.format} format is not supported")
+        terms = work.request_terms(call)
         with self.admission.admit(text_cost(size), size):
             async with watched(request) as watch:
                 result = await self._in_thread(
@@ -216,6 +223,7 @@ class RestService:
                     watch=watch,
                     scope=grant.key,
                     segments=call.segments,
+                    terms=terms,
                 )
         return result.to_dict(single=single, auto=call.source == "auto")
 
@@ -258,6 +266,7 @@ class RestService:
             raise RestError(400, "Invalid request: source and target must be text fields")
         work.check_source(source)
         work.check_target(target)
+        terms = work.request_terms(validated(TermsRequest, {k: params.get(k) for k in ("glossary", "keep")}))
         name = safe_name(upload.filename)
         size = upload.size if upload.size is not None else self.settings.max_file_bytes  # bytes counted
         limit = grant.total_limit  # a document is bounded by --max-chars, not by the per-text --char-limit
@@ -275,6 +284,7 @@ class RestService:
                     max_bytes=self.settings.max_file_bytes,
                     watch=watch,
                     scope=grant.key,
+                    terms=terms,
                 )
             del data
             stored = await self._in_thread(self.downloads.save, name, translated)

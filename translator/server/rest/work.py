@@ -13,11 +13,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from translator.errors import InvalidInputError
 from translator.formats.files import document_text, read_bytes, render_document
 from translator.results import TranslationAndSummary
 from translator.server.abandon import Watch
 from translator.server.backend import Backend
 from translator.server.rest.body import RestError
+from translator.server.rest.schemas import TermsRequest
 from translator.text.language import (
     DEFAULT_SOURCE,
     PASSTHROUGH,
@@ -30,6 +32,7 @@ from translator.text.language import (
     normalize_code,
     route,
 )
+from translator.text.terms import Term, Terms
 
 logger = logging.getLogger("translator")
 
@@ -167,6 +170,8 @@ class Translated:
     summaries: list[str | None]
     alternatives: list[list[str]] | None = None
     segments: list[list[dict[str, Any]]] | None = None  # each text's sentences, when asked for
+    # each text's warnings (a glossary term the English lacks among them), only where terms apply
+    warnings: list[list[str]] | None = None
 
     def to_dict(self, *, single: bool, auto: bool) -> dict[str, Any]:
         """LibreTranslate's ``/translate`` answer (lists unless ``single``); ``detectedLanguage``
@@ -181,6 +186,8 @@ class Translated:
             answer["detectedLanguage"] = one_or_all([detected(r.language, r.confidence) for r in self.routes])
         if self.alternatives is not None:
             answer["alternatives"] = one_or_all(self.alternatives)
+        if self.warnings is not None:
+            answer["warnings"] = one_or_all(self.warnings)
         if any(summary is not None for summary in self.summaries):
             answer["summary"] = one_or_all([summary or "" for summary in self.summaries])
         if self.segments is not None:
@@ -212,6 +219,16 @@ def alternatives_for(
     return found
 
 
+def request_terms(call: TermsRequest) -> Terms | None:
+    """The glossary and kept strings of a request (None: none); RestError 400 naming a bad term."""
+    if not call.glossary and not call.keep:
+        return None
+    try:
+        return Terms([Term(source, target) for source, target in call.glossary or ()], call.keep or ())
+    except InvalidInputError as exc:
+        raise RestError(400, f"Invalid request: {exc}") from None
+
+
 def translate_texts(
     backend: Backend,
     texts: list[str],
@@ -224,6 +241,7 @@ def translate_texts(
     watch: Watch | None = None,
     scope: str | None = None,
     segments: bool = False,
+    terms: Terms | None = None,
 ) -> Translated:
     """Translate each text (plain, or HTML whose markup is kept) from ``source`` ("auto":
     detected per text); English and empty texts come back unchanged, as do English paragraphs
@@ -234,10 +252,11 @@ def translate_texts(
     ValueError, and Abandoned once ``watch`` says the client left (checked before the model and
     after every batch). ``scope``: the caller's cache scope (its API key; None: shared).
     ``segments``: also each text's sentences (:meth:`~translator.results.Segment.to_dict`; none
-    for a text passed through)."""
+    for a text passed through). ``terms``: the request's glossary and kept strings (:func:`request_terms`)."""
     docs = [read_bytes(text.encode("utf-8"), "q.html", None) if html else None for text in texts]
     routes = [_route(document_text(doc) if doc else text, source) for doc, text in zip(docs, texts)]
     english = list(texts)
+    warnings: list[list[str]] = [[] for _ in texts]
     summaries: list[str | None] = [None] * len(texts)
     pieces: list[list[dict[str, Any]]] = [[] for _ in texts]
     sent: dict[int, list[str]] = {}
@@ -257,6 +276,7 @@ def translate_texts(
             routes=[routes[i] for i in indices],  # detected once, above
             watch=watch,
             scope=scope,
+            terms=terms,
         )
         for i, result in zip(indices, results):
             doc = docs[i]
@@ -265,6 +285,7 @@ def translate_texts(
             )
             summaries[i] = result.summary
             pieces[i] = [segment.to_dict() for segment in result.segments]
+            warnings[i] = list(result.warnings)
     if summary:
         for i, text in enumerate(texts):
             if routes[i].action == "passthrough":
@@ -274,7 +295,9 @@ def translate_texts(
                     backend.summarize(plain, length, endpoint="/translate", watch=watch) if plain.strip() else ""
                 )
     others = alternatives_for(backend, texts, english, routes, alternatives, html=html) if alternatives else None
-    return Translated(english, routes, summaries, others, pieces if segments else None)
+    return Translated(
+        english, routes, summaries, others, pieces if segments else None, warnings if terms or backend.terms else None
+    )
 
 
 def translate_file(
@@ -287,6 +310,7 @@ def translate_file(
     max_bytes: int,
     watch: Watch | None = None,
     scope: str | None = None,
+    terms: Terms | None = None,
 ) -> tuple[bytes, Route]:
     """The translated file (same format, structure kept) and the source's route. English comes
     back byte for byte. Raises FileTooLargeError past ``max_bytes`` or when a text file is larger
@@ -301,5 +325,5 @@ def translate_file(
     if where.action == "passthrough" or not doc.units:
         return data, where
     sent, given = _to_translate(doc.units, where, source)
-    [result] = backend.run_documents([sent], source=given, watch=watch, scope=scope)
+    [result] = backend.run_documents([sent], source=given, watch=watch, scope=scope, terms=terms)
     return render_document(doc, _parts(doc.units, sent, result)), where
