@@ -344,7 +344,13 @@ def test_a_trusted_keys_suggestion_changes_the_next_answer_on_a_second_replica(t
 
 def test_a_suggestion_approved_on_the_command_line_answers_the_running_servers_next_call(tiny_models, tmp_path):
     memory, store = tmp_path / "memory.sqlite", tmp_path / "suggestions.sqlite"
-    server = launch_tiny(tiny_models, memory=str(memory), suggestions=True, suggestions_db=str(store))
+    server = launch_tiny(
+        tiny_models,
+        memory=str(memory),
+        suggestions=True,
+        suggestions_db=str(store),
+        translation_cache=str(tmp_path / "cache.sqlite"),  # a cache of its own: the first answer is the model's
+    )
     try:
         call = {"q": KNOWN, "source": "sl", "target": "en", "segments": True}
 

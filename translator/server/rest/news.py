@@ -77,6 +77,27 @@ def server_fetch_limits(max_file_bytes: int) -> FetchLimits:
     return FetchLimits(max_bytes=min(MAX_PAGE_BYTES, max_file_bytes), timeout_s=FETCH_TIMEOUT_S)
 
 
+class FetchPool:
+    """The threads that fetch pages (:data:`FETCH_THREADS`, at most :data:`FETCHES_WAITING` calls
+    waiting for one; past that RestError 503 at once), made on the server's event loop at the
+    first call."""
+
+    def __init__(self) -> None:
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    async def fetch(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(FETCH_THREADS)
+        limiter = self._limiter
+        if limiter.available_tokens == 0 and limiter.statistics().tasks_waiting >= FETCHES_WAITING:
+            raise RestError(
+                503,
+                f"The server is fetching {FETCH_THREADS} pages and {FETCHES_WAITING} more are waiting: "
+                "try again in a few seconds",
+            )
+        return await anyio.to_thread.run_sync(partial(function, *args, **kwargs), limiter=limiter)
+
+
 def news_router(
     api: RestApi,
     *,
@@ -88,20 +109,7 @@ def news_router(
     ``allow_private_urls`` lifts the public-address rule (``--allow-private-urls``); ``limits``
     and ``resolver`` replace the fetch bounds and the DNS lookup (tests)."""
     fetch_limits = limits or server_fetch_limits(api.settings.max_file_bytes)
-    fetching: list[anyio.CapacityLimiter] = []  # made on the server's event loop, at the first call
-
-    async def fetched(url: str) -> Any:
-        if not fetching:
-            fetching.append(anyio.CapacityLimiter(FETCH_THREADS))
-        [pool] = fetching
-        if pool.available_tokens == 0 and pool.statistics().tasks_waiting >= FETCHES_WAITING:
-            raise RestError(
-                503,
-                f"The server is fetching {FETCH_THREADS} pages and {FETCHES_WAITING} more are waiting: "
-                "try again in a few seconds",
-            )
-        run = partial(fetch_article, url, allow_private=allow_private_urls, limits=fetch_limits, resolver=resolver)
-        return await anyio.to_thread.run_sync(run, limiter=pool)
+    pool = FetchPool()
 
     async def translate_url(request: Request, params: dict[str, Any], grant: Any) -> dict[str, Any]:
         require(params, "url")
@@ -111,7 +119,9 @@ def news_router(
         work.check_target(call.target)
         work.check_source(call.source)
         try:
-            article = await fetched(call.url)
+            article = await pool.fetch(
+                fetch_article, call.url, allow_private=allow_private_urls, limits=fetch_limits, resolver=resolver
+            )
         except UrlRefused as exc:
             raise RestError(400, str(exc)) from None
         except FetchError as exc:
