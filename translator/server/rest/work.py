@@ -88,9 +88,10 @@ def detected(language: str, confidence: float) -> dict[str, Any]:
     return {"confidence": round(confidence * 100, 1), "language": language}
 
 
-def languages() -> list[dict[str, Any]]:
-    """``GET /languages``: each source with its targets, and English (passed through)."""
-    codes = [*SUPPORTED_SOURCES, PASSTHROUGH]
+def languages(served: tuple[str, ...] | None = None, english: bool = True) -> list[dict[str, Any]]:
+    """``GET /languages``: each source with its targets, and English (passed through); with
+    ``served`` (``--load-only``), those sources only, and English only when ``english``."""
+    codes = [*(SUPPORTED_SOURCES if served is None else served), *([PASSTHROUGH] if english else [])]
     return [{"code": code, "name": language_name(code), "targets": [TARGET]} for code in codes]
 
 
@@ -104,10 +105,14 @@ def check_target(target: str) -> None:
         )
 
 
-def check_source(source: str) -> None:
+def check_source(source: str, served: tuple[str, ...] | None = None) -> None:
     """RestError 400 ``"<source> is not supported"`` unless ``source`` is "auto", English or a
-    supported source (tags such as "sr-Latn" or "slv" are accepted)."""
-    if source == "auto" or normalize_code(source)[0] in (*SUPPORTED_SOURCES, PASSTHROUGH):
+    supported source (tags such as "sr-Latn" or "slv" are accepted); with ``served``
+    (``--load-only``: the codes served, English among them where it is), one of those."""
+    code = normalize_code(source)[0]
+    if served is not None and source != "auto" and code not in served:
+        raise RestError(400, f"{source} is not supported", hint=f"this server serves {', '.join(served)} only")
+    if source == "auto" or code in (*SUPPORTED_SOURCES, PASSTHROUGH):
         return
     raise RestError(
         400,
