@@ -88,6 +88,15 @@ def page_options() -> dict[str, Any]:
     }
 
 
+def page_source(settings: Any) -> str:
+    """The page's source language: ``--source``, else LibreTranslate's ``--frontend-language-source``
+    where it names one the page offers, else "auto"."""
+    offered = (*SUPPORTED_SOURCES, PASSTHROUGH)
+    if settings.source != "auto" or settings.frontend_language_source not in offered:
+        return str(settings.source)
+    return str(settings.frontend_language_source)
+
+
 def source_choices() -> list[tuple[str, str]]:
     """The source-language selector's (label, code) choices: detection first, then each language
     the model translates, then English (copied unchanged)."""
@@ -130,7 +139,7 @@ def input_column(backend: Backend, info_text: str) -> dict[str, Any]:
     with gr.Accordion("Options", open=False, elem_id="options"):
         parts["language"] = gr.Dropdown(
             source_choices(),
-            value=backend.settings.source,
+            value=page_source(backend.settings),
             label="Source language",
             info="Detected per article; choose one to translate text that is detected as another language.",
             elem_id="source-language",

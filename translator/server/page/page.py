@@ -293,7 +293,7 @@ def launch(
         demo,
         demo.backend,
         settings,
-        {**page_options(), **mount_options},
+        {**page_options(), **({"footer_links": ["settings"]} if settings.hide_api else {}), **mount_options},
         prevent_thread_lock=prevent_thread_lock,
         quiet=quiet,
     )
