@@ -38,6 +38,12 @@ class Flag:
     env: tuple[str, ...]
     group: str | None
     shared: str | None = None
+    generated_env: tuple[str, ...] = ()  # the class's alias prefix and the flag's name, read after ``env``
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """Every environment variable read for the flag, first wins: ``env``, then ``generated_env``."""
+        return self.env + tuple(name for name in self.generated_env if name not in self.env)
 
     @property
     def switch(self) -> bool:
@@ -136,9 +142,10 @@ def flags(cls: type, prefix: str | None = None, group: str | None = None, alias:
             help=spec.help,
             default=item.default,
             default_text=spec.default_text,
-            env=() if spec.shared else tuple(dict.fromkeys(name for name in (named, *spec.aliases, generated) if name)),
+            env=() if spec.shared else tuple(name for name in (named, *spec.aliases) if name),
             group=spec.group or group,
             shared=spec.shared,
+            generated_env=(generated,) if generated and not spec.shared else (),
         )
 
 
@@ -150,7 +157,7 @@ def _nested_class(item: dataclasses.Field) -> type:
 
 
 def _from_environment(flag: Flag, environ: Callable[[str], str | None]) -> Any:
-    for name in flag.env:
+    for name in flag.variables:
         text = environ(name)
         if text is None:
             continue

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Self
 
 from translator.core.cache import DEFAULT_CACHE_MB, server_cache_spec
-from translator.declare import Normalised, Rule, at_least, between, build, check, one_of, setting
+from translator.declare import Normalised, Rule, Unmet, at_least, between, build, check, one_of, setting
 from translator.options import (
     DEFAULT_BEAMS,
     DEFAULT_HOST,
@@ -89,7 +89,7 @@ def _load_only(value: str) -> str:
     codes = [code.strip().lower() for code in value.split(",") if code.strip()]
     unknown = [code for code in codes if code not in known]
     if unknown or not codes:
-        raise ValueError(f"must list languages this server serves ({', '.join(known)}), got {value!r}")
+        raise Unmet(f"must list languages this server serves ({', '.join(known)})")
     return ",".join(dict.fromkeys(codes))
 
 
@@ -102,8 +102,19 @@ def _is_origin_pattern(value: str) -> bool:
 
 
 def _no_limit_or_more(low: int) -> Normalised:
-    """``at_least(low)``, with LibreTranslate's -1 (none) taken as 0."""
-    return Normalised(lambda value: at_least(low)(_none_below_zero(value)))
+    """At least ``low``, with LibreTranslate's -1 ("no limit") taken as 0."""
+
+    def rule(value: int) -> int:
+        if value < -1 or (value != -1 and value < low):
+            raise Unmet(f"must be at least {low} (-1: none, as in LibreTranslate)")
+        return _none_below_zero(value)
+
+    return Normalised(rule)
+
+
+def _alternatives(value: int) -> int:
+    """From 0 to MAX_ALTERNATIVES; LibreTranslate's -1 (no limit) is the most."""
+    return int(between(0, MAX_ALTERNATIVES)(MAX_ALTERNATIVES if value == -1 else value))
 
 
 @dataclass(frozen=True)
@@ -197,10 +208,10 @@ class Settings:
     )
     alternatives_limit: int = setting(
         3,
-        "the most alternative translations a call may ask for",
+        "the most alternative translations a call may ask for (-1: the most, 16)",
         metavar="N",
         group=REST,
-        check=between(0, MAX_ALTERNATIVES),
+        check=Normalised(_alternatives),
     )
     suggestions: bool = setting(
         False, "keep the translations users suggest (POST /suggest); translator suggestions export", group=REST
