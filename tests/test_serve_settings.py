@@ -157,7 +157,8 @@ def test_no_flag_and_no_variable_give_today_s_defaults(no_variables):
     settings = Settings.from_args(parse())
     assert settings == Settings()
     values = {item.name: getattr(settings, item.name) for item in dataclasses.fields(settings)}
-    assert {name: values[name] for name in TODAY_DEFAULTS} == TODAY_DEFAULTS  # LibreTranslate's: test_libretranslate_flags
+    # LibreTranslate's flags have their own test (test_libretranslate_flags.py)
+    assert {name: values[name] for name in TODAY_DEFAULTS} == TODAY_DEFAULTS
     assert dataclasses.asdict(settings.limits) == TODAY_LIMITS
 
 
@@ -234,7 +235,11 @@ def test_a_bad_variable_is_a_usage_error_naming_it(no_variables, monkeypatch, ca
         ("TRANSLATOR_SHARE", "perhaps", "$TRANSLATOR_SHARE (for --share): expected one of 1, true"),
         ("TRANSLATOR_LOG_FORMAT", "xml", "$TRANSLATOR_LOG_FORMAT (for --log-format): expected one of text, json"),
         ("TRANSLATOR_AUTH", "nocolon", "$TRANSLATOR_AUTH (for --auth): --auth expects USER:PASSWORD"),
-        ("TRANSLATOR_REQ_LIMIT", "-2", "req_limit (--req-limit) must be at least 0 (-1: none, as in LibreTranslate), got -2"),
+        (
+            "TRANSLATOR_REQ_LIMIT",
+            "-2",
+            "req_limit (--req-limit) must be at least 0 (-1: none, as in LibreTranslate), got -2",
+        ),
     ):
         monkeypatch.setenv(name, value)
         with pytest.raises(SystemExit) as exit_:
