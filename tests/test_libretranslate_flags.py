@@ -369,3 +369,71 @@ def test_notices_for_flags_without_a_meaning_here(no_variables):
     assert libretranslate_notices(settings_of()) == []
     notices = libretranslate_notices(settings_of("--ga-id", "G-1", "--secondary"))
     assert len(notices) == 2 and "--ga-id" in notices[0] and "--secondary" in notices[1]
+
+
+def test_ssl_gives_https_download_links_and_load_only_refuses_detected_languages(
+    no_variables, monkeypatch, tiny_models, tmp_path
+):
+    monkeypatch.setenv("LT_SSL", "true")
+    monkeypatch.setenv("LT_LOAD_ONLY", "en,sl")
+    settings = dataclasses.replace(
+        settings_of(), translation_model=str(tiny_models.marian), summary_model=str(tiny_models.bart), device="cpu"
+    )
+    client = rest_client(settings, tmp_path)
+    sent = client.post(
+        "/translate_file", data={"source": "sl", "target": "en"}, files={"file": ("a.txt", SLOVENIAN.encode())}
+    )
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["translatedFileUrl"].startswith("https://")
+    # a Croatian text under source=auto is detected as hr, which --load-only en,sl does not serve
+    croatian = "Vlada je u četvrtak usvojila prijedlog proračuna za iduću godinu, rekao je ministar financija."
+    assert client.post("/detect", data={"q": croatian}).json()[0]["language"] == "hr"
+    refused = client.post("/translate", json={"q": croatian, "source": "auto", "target": "en"})
+    assert refused.status_code == 400 and refused.json()["error"] == "hr is not supported"
+    assert client.post("/translate", json={"q": SLOVENIAN, "source": "auto", "target": "en"}).status_code == 200
+
+
+def test_debug_threads_and_the_page_s_source(no_variables, monkeypatch):
+    import logging
+
+    import torch
+
+    from translator.cli.serve import apply_process_settings
+    from translator.server.page.layout import page_source
+
+    before = torch.get_num_threads(), logging.getLogger("translator").level
+    try:
+        settings = settings_of("--debug", "--threads", "1")
+        apply_process_settings(settings)
+        assert torch.get_num_threads() == 1 and logging.getLogger("translator").level == logging.DEBUG
+        assert Backend(dataclasses.replace(settings, translation_cache="off")).runtime.ct2_intra_threads == 1
+    finally:
+        torch.set_num_threads(before[0])
+        logging.getLogger("translator").setLevel(before[1])
+    assert page_source(settings_of("--frontend-language-source", "hr")) == "hr"
+    assert page_source(settings_of("--frontend-language-source", "hr", "--source", "sl")) == "sl"
+    assert page_source(settings_of("--frontend-language-source", "de")) == "auto"
+
+
+def test_update_models_offline_says_so_and_downloads_nothing(no_variables, monkeypatch, tmp_path, caplog):
+    from translator.cli.serve import update_models
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSLATOR_MODELS_DIR", str(tmp_path))
+    with caplog.at_level("WARNING", logger="translator"):
+        update_models(settings_of("--force-update-models"))
+    assert caplog.text.count("HF_HUB_OFFLINE is set") == 2 and list(tmp_path.iterdir()) == []
+
+
+def test_the_memory_store_is_bounded_and_keeps_its_secrets(monkeypatch):
+    from translator.server.rest import abuse
+
+    monkeypatch.setattr(abuse, "MAX_ENTRIES", 3)
+    store = abuse.MemoryStore()
+    secrets = abuse.Secrets(store, primary=True)
+    kept = secrets.current()
+    for address in range(10):
+        abuse.fingerprint_mismatch(store, f"10.0.0.{address}", "agent")
+        store.incr("banned", f"10.0.0.{address}")
+    assert secrets.current() == kept and secrets.match(kept)
+    assert len(store.all_ints("banned")) == 3

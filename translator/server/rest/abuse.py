@@ -34,6 +34,7 @@ FINGERPRINT_S = 300  # how long an address's fingerprint is kept
 BANNED = "Too many request limits violations"  # LibreTranslate's words
 PREFIX = "translator:abuse:"
 MAX_FINGERPRINT = 4096  # bytes of User-Agent + Cookie kept (the headers are bounded by the server already)
+MAX_ENTRIES = 100_000  # addresses a memory store keeps per table (the oldest go first): bounded by count
 
 
 class Store(Protocol):
@@ -57,6 +58,8 @@ class MemoryStore:
     def incr(self, table: str, name: str) -> int:
         with self._lock:
             row = self._tables.setdefault(table, {})
+            if name not in row and len(row) >= MAX_ENTRIES:
+                row.pop(next(iter(row)))
             row[name] = row.get(name, 0) + 1
             return row[name]
 
@@ -86,7 +89,15 @@ class MemoryStore:
 
     def set_str(self, name: str, value: str, expire_s: int | None = None) -> None:
         with self._lock:
-            self._strings[name] = (value, time.monotonic() + expire_s if expire_s else float("inf"))
+            now = time.monotonic()
+            if name not in self._strings and len(self._strings) >= MAX_ENTRIES:
+                for old in [old for old, (_, until) in self._strings.items() if until <= now]:
+                    del self._strings[old]
+                expiring = (old for old, (_, until) in self._strings.items() if until != float("inf"))
+                oldest = next(expiring, None)  # never a secret: those do not expire
+                if len(self._strings) >= MAX_ENTRIES and oldest is not None:
+                    del self._strings[oldest]
+            self._strings[name] = (value, now + expire_s if expire_s else float("inf"))
 
 
 class RedisStore:

@@ -271,6 +271,7 @@ class RestService:
                     alternatives=call.alternatives,
                     watch=watch,
                     scope=grant.key,
+                    served=self.served,
                 )
         return result.to_dict(single=single, auto=call.source == "auto")
 

@@ -225,6 +225,7 @@ def translate_texts(
     alternatives: int = 0,
     watch: Watch | None = None,
     scope: str | None = None,
+    served: tuple[str, ...] | None = None,
 ) -> Translated:
     """Translate each text (plain, or HTML whose markup is kept) from ``source`` ("auto":
     detected per text); English and empty texts come back unchanged, as do English paragraphs
@@ -233,9 +234,15 @@ def translate_texts(
     ``alternatives`` > 0 each text also gets its alternatives (:func:`alternatives_for`). Raises
     RestError (400 for a text in a language the model does not translate), ModelNotFoundError,
     ValueError, and Abandoned once ``watch`` says the client left (checked before the model and
-    after every batch). ``scope``: the caller's cache scope (its API key; None: shared)."""
+    after every batch). ``scope``: the caller's cache scope (its API key; None: shared).
+    ``served`` (``--load-only``): a text detected in another language is refused (400)."""
     docs = [read_bytes(text.encode("utf-8"), "q.html", None) if html else None for text in texts]
     routes = [_route(document_text(doc) if doc else text, source) for doc, text in zip(docs, texts)]
+    for where in routes:
+        if served is not None and where.action != "passthrough" and where.language not in served:
+            raise RestError(
+                400, f"{where.language} is not supported", hint=f"this server serves {', '.join(served)} only"
+            )
     english = list(texts)
     summaries: list[str | None] = [None] * len(texts)
     sent: dict[int, list[str]] = {}
