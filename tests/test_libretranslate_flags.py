@@ -437,3 +437,28 @@ def test_the_memory_store_is_bounded_and_keeps_its_secrets(monkeypatch):
         store.incr("banned", f"10.0.0.{address}")
     assert secrets.current() == kept and secrets.match(kept)
     assert len(store.all_ints("banned")) == 3
+
+
+def test_replicas_share_bans_and_secrets_in_redis_and_the_secondary_leaves_upkeep(tmp_path):
+    from servers import redis_server
+
+    with redis_server(tmp_path) as (process, url):
+        rules = Rules(flood_threshold=1, secret=True)
+        primary = AccessPolicy(None, 1, 0, 100, url, rules=rules)
+        secondary = AccessPolicy(None, 1, 0, 100, url, rules=dataclasses.replace(rules, secondary=True))
+        try:
+            assert secondary.upkeep is None and primary.upkeep is not None
+            secret = primary.secrets.current()
+            assert secondary.admit(None, "10.0.0.9", secret=secret)  # the primary's secret, seen by the replica
+            with pytest.raises(AccessDenied) as limited:  # the shared per-minute count: the replica counted one
+                primary.admit(None, "10.0.0.9", secret=secret)
+            assert limited.value.status == 429
+            with pytest.raises(AccessDenied) as banned:  # one offence: banned on every replica
+                secondary.admit(None, "10.0.0.9", secret=secret)
+            assert banned.value.status == 403 and banned.value.message == BANNED
+            primary.flood.forgive()
+            with pytest.raises(AccessDenied) as again:
+                secondary.admit(None, "10.0.0.9", secret=secret)
+            assert again.value.status == 429  # forgiven, but still over the minute's limit
+        finally:
+            primary.close()
