@@ -54,6 +54,7 @@ LIBRETRANSLATE_FLAGS: dict[str, str | None] = {
     "--frontend-language-source": "sl",
     "--frontend-language-target": "en",
     "--frontend-timeout": "800",
+    "--frontend-title": "Our translator",  # not in main.py, but in compose files that people share
     "--api-keys": None,
     "--api-keys-db-path": "db/api_keys.db",
     "--api-keys-remote": "https://keys.example.org/check",
@@ -399,7 +400,7 @@ def test_debug_threads_and_the_page_s_source(no_variables, monkeypatch):
     import torch
 
     from translator.cli.serve import apply_process_settings
-    from translator.server.page.layout import page_source
+    from translator.server.page.layout import heading, page_source
 
     before = torch.get_num_threads(), logging.getLogger("translator").level
     try:
@@ -413,6 +414,10 @@ def test_debug_threads_and_the_page_s_source(no_variables, monkeypatch):
     assert page_source(settings_of("--frontend-language-source", "hr")) == "hr"
     assert page_source(settings_of("--frontend-language-source", "hr", "--source", "sl")) == "sl"
     assert page_source(settings_of("--frontend-language-source", "de")) == "auto"
+    shown = heading(settings_of("--frontend-title", "Ours <b>", "--get-api-key-link", "https://example.org/keys"))
+    assert shown.startswith("# Ours &lt;b&gt;\n") and shown.endswith(
+        "API keys for the REST API: <https://example.org/keys>"
+    )
 
 
 def test_update_models_offline_says_so_and_downloads_nothing(no_variables, monkeypatch, tmp_path, caplog):

@@ -412,6 +412,13 @@ class Settings:
         False, "every call needs a key (400 without one); implies --api-keys", group=LIBRETRANSLATE
     )
     hide_api: bool = setting(False, "hide the page's 'Use via API' link", group=LIBRETRANSLATE)
+    frontend_title: str = setting(
+        "",
+        "the page's title (heading and browser tab)",
+        metavar="TITLE",
+        default_text="the project's",
+        group=LIBRETRANSLATE,
+    )
     frontend_language_source: str = setting(
         "auto",
         "the source language /frontend/settings gives web front ends (and the page's, unless --source)",

@@ -3,6 +3,7 @@ output columns (page.py wires them to the handlers)."""
 
 # No ``from __future__ import annotations``: gradio reads annotations as objects.
 
+import html
 from typing import Any
 
 import gradio as gr
@@ -86,6 +87,15 @@ def page_options() -> dict[str, Any]:
         "enable_monitoring": False,
         "show_error": False,
     }
+
+
+def heading(settings: Any) -> str:
+    """The page's heading (Markdown): ``--frontend-title`` or the project's title, the description,
+    and, with ``--get-api-key-link``, where the REST API's keys are had."""
+    title = html.escape(settings.frontend_title) if settings.frontend_title else TITLE
+    link = settings.get_api_key_link
+    keys = f"\n\nAPI keys for the REST API: <{link}>" if link.startswith(("https://", "http://")) else ""
+    return f"# {title}\n{DESCRIPTION}{keys}"
 
 
 def page_source(settings: Any) -> str:
