@@ -25,6 +25,13 @@ worker thread, never on the event loop. When Redis does not answer (storage.py),
 is let through uncounted (``--shared-storage-down open``, the default: logged, counted in
 ``translator_limits_unchecked_total``) or refused with 503 and ``Retry-After``
 (``--shared-storage-down closed``); calls without a limit never touch Redis.
+
+LibreTranslate's other controls (:class:`Rules`, docs/libretranslate.md) are checked in its
+order: a banned address (abuse.py) first, then the key (unknown: 403; missing where its origin,
+secret, fingerprint or under-attack rule asks for one: 400), then the limits: per minute, per
+hour (with decay) and per day, a key's being its per-minute limit times the multipliers;
+``--req-time-cost`` charges a long call more once it ends (:meth:`AccessPolicy.charge`). Keys may
+come from a remote endpoint instead (:class:`RemoteKeys`, ``--api-keys-remote``).
 """
 
 from __future__ import annotations
