@@ -149,8 +149,8 @@ TODAY_LIMITS = {
 
 @pytest.fixture
 def no_variables(monkeypatch):
-    """No TRANSLATOR_* variable of the machine's reaches the settings."""
-    for name in [name for name in os.environ if name.startswith("TRANSLATOR_")]:
+    """No TRANSLATOR_* or LT_* variable of the machine's reaches the settings."""
+    for name in [name for name in os.environ if name.startswith(("TRANSLATOR_", "LT_"))]:
         monkeypatch.delenv(name)
 
 
@@ -161,7 +161,9 @@ def parse(*argv: str, settings: type[Settings] = Settings) -> argparse.Namespace
 def test_no_flag_and_no_variable_give_today_s_defaults(no_variables):
     settings = Settings.from_args(parse())
     assert settings == Settings()
-    assert {item.name: getattr(settings, item.name) for item in dataclasses.fields(settings)} == TODAY_DEFAULTS
+    values = {item.name: getattr(settings, item.name) for item in dataclasses.fields(settings)}
+    # LibreTranslate's flags have their own test (test_libretranslate_flags.py)
+    assert {name: values[name] for name in TODAY_DEFAULTS} == TODAY_DEFAULTS
     assert dataclasses.asdict(settings.limits) == TODAY_LIMITS
 
 
@@ -238,7 +240,11 @@ def test_a_bad_variable_is_a_usage_error_naming_it(no_variables, monkeypatch, ca
         ("TRANSLATOR_SHARE", "perhaps", "$TRANSLATOR_SHARE (for --share): expected one of 1, true"),
         ("TRANSLATOR_LOG_FORMAT", "xml", "$TRANSLATOR_LOG_FORMAT (for --log-format): expected one of text, json"),
         ("TRANSLATOR_AUTH", "nocolon", "$TRANSLATOR_AUTH (for --auth): --auth expects USER:PASSWORD"),
-        ("TRANSLATOR_REQ_LIMIT", "-1", "req_limit (--req-limit) must be at least 0, got -1"),
+        (
+            "TRANSLATOR_REQ_LIMIT",
+            "-2",
+            "req_limit (--req-limit) must be at least 0 (-1: none, as in LibreTranslate), got -2",
+        ),
     ):
         monkeypatch.setenv(name, value)
         with pytest.raises(SystemExit) as exit_:
@@ -256,11 +262,11 @@ def test_each_rule_names_the_setting_its_flag_and_a_good_value():
         (dict(device="gpu"), "unknown device 'gpu'"),
         (dict(engine="fast"), "unknown engine 'fast'"),
         (dict(source="xx"), "xx"),
-        (dict(req_limit=-1), "req_limit (--req-limit) must be at least 0, got -1"),
+        (dict(req_limit=-2), "req_limit (--req-limit) must be at least 0 (-1: none, as in LibreTranslate), got -2"),
         (dict(char_limit=-5), "char_limit (--char-limit)"),
-        (dict(batch_limit=-1), "batch_limit (--batch-limit)"),
+        (dict(batch_limit=-2), "batch_limit (--batch-limit)"),
         (dict(alternatives_limit=17), "alternatives_limit (--alternatives-limit) must be from 0 to 16, got 17"),
-        (dict(alternatives_limit=-1), "alternatives_limit (--alternatives-limit)"),
+        (dict(alternatives_limit=-2), "alternatives_limit (--alternatives-limit)"),
         (dict(max_file_bytes=0), "max_file_bytes (--max-file-mb) must be at least 1"),
         (dict(url_prefix="translator"), "url_prefix (--url-prefix) must look like /translator"),
         (dict(url_prefix="/translator/"), "url_prefix"),

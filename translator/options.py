@@ -152,6 +152,9 @@ ENV_BATCH_TIMEOUT = "TRANSLATOR_BATCH_TIMEOUT"  # seconds a process of a batch m
 # A server setting's variable is this and its name (translator.server.settings: $TRANSLATOR_REQ_LIMIT);
 # these two keep the names they had before every setting got one.
 SERVER_ENV_PREFIX = "TRANSLATOR_"
+# ... and LibreTranslate's name for its flag, read when the TRANSLATOR_ one is unset ($LT_REQ_LIMIT for
+# --req-limit: every server flag has one, so that a LibreTranslate deployment's variables keep working).
+SERVER_ENV_ALIAS_PREFIX = "LT_"
 ENV_AUTH = "TRANSLATOR_AUTH"
 ENV_METRICS_TOKEN = "TRANSLATOR_METRICS_TOKEN"
 # The libraries' and the system's, read here too.

@@ -38,6 +38,12 @@ class Flag:
     env: tuple[str, ...]
     group: str | None
     shared: str | None = None
+    generated_env: tuple[str, ...] = ()  # the class's alias prefix and the flag's name, read after ``env``
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """Every environment variable read for the flag, first wins: ``env``, then ``generated_env``."""
+        return self.env + tuple(name for name in self.generated_env if name not in self.env)
 
     @property
     def switch(self) -> bool:
@@ -111,22 +117,27 @@ def _options(item: dataclasses.Field, spec: Setting, hint: Any) -> dict[str, Any
     return options
 
 
-def flags(cls: type, prefix: str | None = None, group: str | None = None) -> Iterator[Flag]:
+def flags(cls: type, prefix: str | None = None, group: str | None = None, alias: str | None = None) -> Iterator[Flag]:
     """The flags of the declared dataclass ``cls``, in the order of its fields (those of a
     nested one where it is). Environment variables: ``prefix`` (default: ``cls.env_prefix``)
-    and the field's name, unless declared."""
+    and the field's name, unless declared; then the declared aliases; then ``alias`` (default:
+    ``cls.env_alias_prefix``) and the flag's name in capitals (``--req-limit`` → ``LT_REQ_LIMIT``),
+    read only when the others are unset."""
     prefix = getattr(cls, "env_prefix", "") if prefix is None else prefix
+    alias = getattr(cls, "env_alias_prefix", "") if alias is None else alias
     hints = typing.get_type_hints(cls)
     for item, spec in declared(cls):
         if spec.nested:
-            yield from flags(_nested_class(item), prefix, spec.group or group)
+            yield from flags(_nested_class(item), prefix, spec.group or group, alias)
             continue
         if spec.flag == "":
             continue
         named = spec.env if spec.env is not None else (prefix + item.name.upper() if prefix else "")
+        flag_name = spec.flag_name(item.name) or ""
+        generated = alias + flag_name.lstrip("-").replace("-", "_").upper() if alias and flag_name else ""
         yield Flag(
             dest=spec.dest or item.name,
-            names=(spec.flag_name(item.name) or "",),
+            names=(flag_name,),
             options=_options(item, spec, hints[item.name]),
             help=spec.help,
             default=item.default,
@@ -134,6 +145,7 @@ def flags(cls: type, prefix: str | None = None, group: str | None = None) -> Ite
             env=() if spec.shared else tuple(name for name in (named, *spec.aliases) if name),
             group=spec.group or group,
             shared=spec.shared,
+            generated_env=(generated,) if generated and not spec.shared else (),
         )
 
 
@@ -145,7 +157,7 @@ def _nested_class(item: dataclasses.Field) -> type:
 
 
 def _from_environment(flag: Flag, environ: Callable[[str], str | None]) -> Any:
-    for name in flag.env:
+    for name in flag.variables:
         text = environ(name)
         if text is None:
             continue
@@ -156,16 +168,23 @@ def _from_environment(flag: Flag, environ: Callable[[str], str | None]) -> Any:
     return MISSING
 
 
-def build(cls: type[T], given: Mapping[str, Any], environ: Callable[[str], str | None], prefix: str | None = None) -> T:
+def build(
+    cls: type[T],
+    given: Mapping[str, Any],
+    environ: Callable[[str], str | None],
+    prefix: str | None = None,
+    alias: str | None = None,
+) -> T:
     """An instance of the declared dataclass ``cls``: each setting from its flag in ``given``
     (argparse's namespace as a dict: a flag not given is absent), else from its environment
     variable (read with ``environ``), else its default. Raises ValueError for a bad value."""
     prefix = getattr(cls, "env_prefix", "") if prefix is None else prefix
-    owners = {flag.dest: flag for flag in flags(cls, prefix)}
+    alias = getattr(cls, "env_alias_prefix", "") if alias is None else alias
+    owners = {flag.dest: flag for flag in flags(cls, prefix, alias=alias)}
     values: dict[str, Any] = {}
     for item, spec in declared(cls):
         if spec.nested:
-            values[item.name] = build(_nested_class(item), given, environ, prefix)
+            values[item.name] = build(_nested_class(item), given, environ, prefix, alias)
             continue
         dest = spec.dest or (item.name if spec.flag != "" else None)
         if dest is None:

@@ -7,6 +7,7 @@ ModelNotFoundError) that page.py turns into messages on the page.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -72,6 +73,8 @@ class Backend:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.runtime = RuntimeOptions.from_env(settings.device, settings.engine)
+        if settings.threads:  # --threads: CTranslate2's threads per model (torch's: cli/serve.py)
+            self.runtime = dataclasses.replace(self.runtime, ct2_intra_threads=settings.threads)
         self.translation_model = model_name("translation", settings.translation_model)
         self.summary_model = model_name("summary", settings.summary_model)
         self.concurrency = settings.concurrency or default_concurrency(self.runtime.device)

@@ -4,12 +4,13 @@ options, each declared once (translator.declare), checked once when the server i
 from __future__ import annotations
 
 import argparse
+import re
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
 from translator.core.cache import DEFAULT_CACHE_MB, server_cache_spec
 from translator.core.memory import DEFAULT_NEAR, parse_memory_spec
-from translator.declare import Normalised, Rule, at_least, between, build, check, one_of, setting
+from translator.declare import Normalised, Rule, Unmet, at_least, between, build, check, one_of, setting
 from translator.formats.glossary import read_glossary, read_keep_file
 from translator.options import (
     DEFAULT_BEAMS,
@@ -21,6 +22,7 @@ from translator.options import (
     ENV_METRICS_TOKEN,
     MAX_ALTERNATIVES,
     MAX_FILE_BYTES,
+    SERVER_ENV_ALIAS_PREFIX,
     SERVER_ENV_PREFIX,
     ServerLimits,
     check_beams,
@@ -28,7 +30,7 @@ from translator.options import (
     check_engine,
     env,
 )
-from translator.text.language import route
+from translator.text.language import PASSTHROUGH, SUPPORTED_SOURCES, route
 
 __all__ = ["Settings", "parse_auth"]
 
@@ -36,6 +38,7 @@ __all__ = ["Settings", "parse_auth"]
 REST = "REST API (LibreTranslate-compatible, on the same port; docs at /docs)"
 OPERATING = "operating it (docs: operating.md)"
 LIMITS = "limits for a public server (docs: rest.md)"
+LIBRETRANSLATE = "LibreTranslate's other flags (docs: libretranslate.md)"
 # Flags other commands share, made by their helpers (translator/cli/common.py, named in cli/serve.py)
 MODEL_FLAGS, FILE_LIMIT_FLAG = "model", "max-file-mb"
 LOG_FORMATS = ("text", "json")
@@ -86,6 +89,45 @@ def _megabytes(value: float) -> int:
     return int(value * 2**20)
 
 
+def _none_below_zero(value: int) -> int:
+    """LibreTranslate's -1 ("no limit") is 0 here."""
+    return max(0, int(value))
+
+
+def _load_only(value: str) -> str:
+    """``--load-only en,sl`` normalised (lower case, no blanks); ValueError naming the known codes."""
+    known = (*SUPPORTED_SOURCES, PASSTHROUGH)
+    codes = [code.strip().lower() for code in value.split(",") if code.strip()]
+    unknown = [code for code in codes if code not in known]
+    if unknown or not codes:
+        raise Unmet(f"must list languages this server serves ({', '.join(known)})")
+    return ",".join(dict.fromkeys(codes))
+
+
+def _is_origin_pattern(value: str) -> bool:
+    try:
+        re.compile(value)
+    except re.error:
+        return False
+    return True
+
+
+def _no_limit_or_more(low: int) -> Normalised:
+    """At least ``low``, with LibreTranslate's -1 ("no limit") taken as 0."""
+
+    def rule(value: int) -> int:
+        if value < -1 or (value != -1 and value < low):
+            raise Unmet(f"must be at least {low} (-1: none, as in LibreTranslate)")
+        return _none_below_zero(value)
+
+    return Normalised(rule)
+
+
+def _alternatives(value: int) -> int:
+    """From 0 to MAX_ALTERNATIVES; LibreTranslate's -1 (no limit) is the most."""
+    return int(between(0, MAX_ALTERNATIVES)(MAX_ALTERNATIVES if value == -1 else value))
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the page and the REST API are started with: ``translator serve`` / ``python app.py``
@@ -107,6 +149,7 @@ class Settings:
     """
 
     env_prefix: ClassVar[str] = SERVER_ENV_PREFIX
+    env_alias_prefix: ClassVar[str] = SERVER_ENV_ALIAS_PREFIX
 
     host: str = setting(DEFAULT_HOST, "address to listen on (0.0.0.0 for every network interface)")
     port: int | None = setting(DEFAULT_PORT, "port to listen on")
@@ -154,28 +197,32 @@ class Settings:
     require_api_key: bool = setting(False, "refuse calls without a key (403); implies --api-keys", group=REST)
     req_limit: int = setting(
         0,
-        "requests per minute per client without a limit of its own (0: no limit)",
+        "requests per minute per client without a limit of its own (0 or -1: no limit)",
         metavar="N",
         group=REST,
-        check=at_least(0),
+        check=_no_limit_or_more(0),
     )
     char_limit: int = setting(
         0,
         "characters per text for callers without a limit of their own (0: --max-chars, which bounds every "
-        "request in all)",
+        "request in all; -1 as 0)",
         metavar="N",
         group=REST,
-        check=at_least(0),
+        check=_no_limit_or_more(0),
     )
     batch_limit: int = setting(
-        0, "texts in one /translate call (0: at most 1000)", metavar="N", group=REST, check=at_least(0)
+        0,
+        "texts in one /translate call (0 or -1: at most 1000)",
+        metavar="N",
+        group=REST,
+        check=_no_limit_or_more(0),
     )
     alternatives_limit: int = setting(
         3,
-        "the most alternative translations a call may ask for",
+        "the most alternative translations a call may ask for (-1: the most, 16)",
         metavar="N",
         group=REST,
-        check=between(0, MAX_ALTERNATIVES),
+        check=Normalised(_alternatives),
     )
     suggestions: bool = setting(
         False, "keep the translations users suggest (POST /suggest); translator suggestions export", group=REST
@@ -316,6 +363,167 @@ class Settings:
     )
     access_log: bool = setting(True, "log one line per HTTP request, logger translator.access", group=OPERATING)
     limits: ServerLimits = setting(factory=ServerLimits, nested=True, group=LIMITS)
+    # LibreTranslate's other flags (its main.py), each with its meaning there; docs/libretranslate.md
+    req_limit_storage: str = setting(
+        "",
+        "where request limits are counted: memory:// or redis://host:port/db",
+        metavar="URI",
+        default_text="--shared-storage",
+        group=LIBRETRANSLATE,
+    )
+    hourly_req_limit: int = setting(
+        0,
+        "requests per hour per client, besides --req-limit (0 or -1: none); a key's is its per-minute limit "
+        "times --hourly-req-limit-multiplier",
+        metavar="N",
+        group=LIBRETRANSLATE,
+        check=_no_limit_or_more(0),
+    )
+    hourly_req_limit_decay: int = setting(
+        0,
+        "with --hourly-req-limit N: D more limits, over 2 to D+1 hours, of N per hour times 0.75 for each hour "
+        "past the first",
+        metavar="D",
+        group=LIBRETRANSLATE,
+        check=at_least(0),
+    )
+    hourly_req_limit_multiplier: int = setting(
+        60,
+        "a key's hourly limit is its per-minute limit times this",
+        metavar="N",
+        group=LIBRETRANSLATE,
+        check=at_least(1),
+    )
+    daily_req_limit: int = setting(
+        0,
+        "requests per day per client, besides --req-limit (0 or -1: none); a key's is its per-minute limit "
+        "times --daily-req-limit-multiplier",
+        metavar="N",
+        group=LIBRETRANSLATE,
+        check=_no_limit_or_more(0),
+    )
+    daily_req_limit_multiplier: int = setting(
+        1440,
+        "a key's daily limit is its per-minute limit times this",
+        metavar="N",
+        group=LIBRETRANSLATE,
+        check=at_least(1),
+    )
+    req_flood_threshold: int = setting(
+        0,
+        "ban an address (403) once it has been over a request limit this many times; one offence is forgiven "
+        "every 10 minutes (0 or -1: never ban)",
+        metavar="N",
+        group=LIBRETRANSLATE,
+        check=_no_limit_or_more(0),
+    )
+    req_time_cost: int = setting(
+        0,
+        "a call that works S*k seconds counts as k requests against the limits (0 or -1: each counts once)",
+        metavar="S",
+        group=LIBRETRANSLATE,
+        check=_no_limit_or_more(0),
+    )
+    api_keys_remote: str = setting(
+        "",
+        "ask this URL about keys instead of the keys database: POST api_key=KEY, answered "
+        '{"req_limit": N, "char_limit": N} or {"error": ...}; implies --api-keys',
+        metavar="URL",
+        group=LIBRETRANSLATE,
+        check=Rule(lambda url: not url or url.startswith(("http://", "https://")), "must be an http(s):// URL"),
+    )
+    get_api_key_link: str = setting(
+        "",
+        'where to get a key: a call refused for want of one says "Visit URL to get an API key"; '
+        "/frontend/settings and the page show it",
+        metavar="URL",
+        group=LIBRETRANSLATE,
+    )
+    require_api_key_origin: str = setting(
+        "",
+        "calls without a key are refused (400) unless their Origin header matches this regular expression "
+        "(from its start); implies --api-keys",
+        metavar="REGEX",
+        group=LIBRETRANSLATE,
+        check=Rule(_is_origin_pattern, "must be a regular expression"),
+    )
+    require_api_key_secret: bool = setting(
+        False,
+        "calls without a key are refused (400) unless they send the server's current secret (the form field "
+        "secret; two at a time are good, a new one every 30 minutes); implies --api-keys",
+        group=LIBRETRANSLATE,
+    )
+    require_api_key_fingerprint: bool = setting(
+        False,
+        "calls without a key are refused (400) when an address's User-Agent and Cookie change within 5 minutes; "
+        "implies --api-keys",
+        group=LIBRETRANSLATE,
+    )
+    under_attack: bool = setting(
+        False, "every call needs a key (400 without one); implies --api-keys", group=LIBRETRANSLATE
+    )
+    hide_api: bool = setting(False, "hide the page's 'Use via API' link", group=LIBRETRANSLATE)
+    frontend_title: str = setting(
+        "",
+        "the page's title (heading and browser tab)",
+        metavar="TITLE",
+        default_text="the project's",
+        group=LIBRETRANSLATE,
+    )
+    frontend_language_source: str = setting(
+        "auto",
+        "the source language /frontend/settings gives web front ends (and the page's, unless --source)",
+        metavar="LANG",
+        group=LIBRETRANSLATE,
+    )
+    frontend_language_target: str = setting(
+        "locale",
+        "the target /frontend/settings gives: English, the only one here (locale or en)",
+        metavar="LANG",
+        group=LIBRETRANSLATE,
+        check=one_of("locale", PASSTHROUGH),
+    )
+    frontend_timeout: int = setting(
+        500,
+        "milliseconds a web front end waits after typing before it translates (/frontend/settings)",
+        metavar="MS",
+        group=LIBRETRANSLATE,
+        check=at_least(0),
+    )
+    load_only: str = setting(
+        "",
+        "serve only these languages, e.g. en,sl: /languages lists them, others are refused (400)",
+        metavar="CODES",
+        default_text="all",
+        group=LIBRETRANSLATE,
+        check=Normalised(lambda value: _load_only(value) if value else value),
+    )
+    secondary: bool = setting(
+        False,
+        "a replica beside a primary: it leaves shared upkeep (forgiving banned addresses, new secrets) to the primary",
+        group=LIBRETRANSLATE,
+    )
+    ssl: bool = setting(
+        False,
+        "give https:// download links (translatedFileUrl), for a server behind a TLS proxy",
+        group=LIBRETRANSLATE,
+    )
+    threads: int | None = setting(
+        None,
+        "CPU threads each model uses (torch and CTranslate2)",
+        metavar="N",
+        default_text="the libraries' choice",
+        group=LIBRETRANSLATE,
+        check=at_least(1),
+    )
+    debug: bool = setting(False, "log at debug level", group=LIBRETRANSLATE)
+    update_models: bool = setting(
+        False, "download the models before serving, where they are not here yet", group=LIBRETRANSLATE
+    )
+    force_update_models: bool = setting(
+        False, "download the models before serving, even where they are here", group=LIBRETRANSLATE
+    )
+    ga_id: str = setting("", "accepted and ignored: this page has no analytics", metavar="ID", group=LIBRETRANSLATE)
 
     def __post_init__(self) -> None:
         check(self)  # each field's own rules
@@ -336,4 +544,26 @@ class Settings:
     @property
     def keys_enabled(self) -> bool:
         """Whether the REST API has keys: a keys file, the keys database, or keys required."""
-        return bool(self.api_keys_file) or self.api_keys or self.require_api_key
+        return bool(self.api_keys_file) or self.api_keys or self.require_api_key or self.key_rules
+
+    @property
+    def key_rules(self) -> bool:
+        """Whether one of LibreTranslate's rules may refuse a call without a key (origin, secret,
+        fingerprint, under attack) or keys are asked of a remote endpoint."""
+        return bool(
+            self.require_api_key_origin
+            or self.require_api_key_secret
+            or self.require_api_key_fingerprint
+            or self.under_attack
+            or self.api_keys_remote
+        )
+
+    @property
+    def served_sources(self) -> tuple[str, ...]:
+        """The source languages served (``--load-only``; English passes through when listed)."""
+        listed = self.load_only.split(",") if self.load_only else [*SUPPORTED_SOURCES, PASSTHROUGH]
+        return tuple(code for code in listed if code != PASSTHROUGH)
+
+    @property
+    def serves_english(self) -> bool:
+        return not self.load_only or PASSTHROUGH in self.load_only.split(",")

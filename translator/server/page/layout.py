@@ -3,6 +3,7 @@ output columns (page.py wires them to the handlers)."""
 
 # No ``from __future__ import annotations``: gradio reads annotations as objects.
 
+import html
 from typing import Any
 
 import gradio as gr
@@ -88,6 +89,24 @@ def page_options() -> dict[str, Any]:
     }
 
 
+def heading(settings: Any) -> str:
+    """The page's heading (Markdown): ``--frontend-title`` or the project's title, the description,
+    and, with ``--get-api-key-link``, where the REST API's keys are had."""
+    title = html.escape(settings.frontend_title) if settings.frontend_title else TITLE
+    link = settings.get_api_key_link
+    keys = f"\n\nAPI keys for the REST API: <{link}>" if link.startswith(("https://", "http://")) else ""
+    return f"# {title}\n{DESCRIPTION}{keys}"
+
+
+def page_source(settings: Any) -> str:
+    """The page's source language: ``--source``, else LibreTranslate's ``--frontend-language-source``
+    where it names one the page offers, else "auto"."""
+    offered = (*SUPPORTED_SOURCES, PASSTHROUGH)
+    if settings.source != "auto" or settings.frontend_language_source not in offered:
+        return str(settings.source)
+    return str(settings.frontend_language_source)
+
+
 def source_choices() -> list[tuple[str, str]]:
     """The source-language selector's (label, code) choices: detection first, then each language
     the model translates, then English (copied unchanged)."""
@@ -130,7 +149,7 @@ def input_column(backend: Backend, info_text: str) -> dict[str, Any]:
     with gr.Accordion("Options", open=False, elem_id="options"):
         parts["language"] = gr.Dropdown(
             source_choices(),
-            value=backend.settings.source,
+            value=page_source(backend.settings),
             label="Source language",
             info="Detected per article; choose one to translate text that is detected as another language.",
             elem_id="source-language",

@@ -37,7 +37,7 @@ from translator.server.backend import Backend, Settings, read_upload
 from translator.server.downloads import KEEP_S
 from translator.server.page import render
 from translator.server.page.corrections import add_correction_box
-from translator.server.page.layout import DESCRIPTION, TITLE, input_column, output_column, page_options
+from translator.server.page.layout import heading, input_column, output_column, page_options
 from translator.server.rest.news import server_fetch_limits
 from translator.server.server import RunningServer, serve
 from translator.system.ports import check_port
@@ -240,10 +240,12 @@ def build_app(settings: Settings) -> TranslatorApp:
     # gradio's own temporary files (uploads, downloads) are pruned as the REST downloads are, and
     # removed when the server stops
     with TranslatorApp(
-        title="Slovenian → English translator", analytics_enabled=False, delete_cache=(600, KEEP_S)
+        title=settings.frontend_title or "Slovenian → English translator",
+        analytics_enabled=False,
+        delete_cache=(600, KEEP_S),
     ) as demo:
         demo.backend = backend
-        gr.Markdown(f"# {TITLE}\n{DESCRIPTION}", elem_id="title")
+        gr.Markdown(heading(settings), elem_id="title")
         warning = gr.Markdown(warning_text, visible=bool(warning_text), elem_id="model-warning")
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):
@@ -318,7 +320,7 @@ def launch(
         demo,
         demo.backend,
         settings,
-        {**page_options(), **mount_options},
+        {**page_options(), **({"footer_links": ["settings"]} if settings.hide_api else {}), **mount_options},
         prevent_thread_lock=prevent_thread_lock,
         quiet=quiet,
     )

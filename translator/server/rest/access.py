@@ -25,23 +25,35 @@ worker thread, never on the event loop. When Redis does not answer (storage.py),
 is let through uncounted (``--shared-storage-down open``, the default: logged, counted in
 ``translator_limits_unchecked_total``) or refused with 503 and ``Retry-After``
 (``--shared-storage-down closed``); calls without a limit never touch Redis.
+
+LibreTranslate's other controls (:class:`Rules`, docs/libretranslate.md) are checked in its
+order: a banned address (abuse.py) first, then the key (unknown: 403; missing where its origin,
+secret, fingerprint or under-attack rule asks for one: 400), then the limits: per minute, per
+hour (with decay) and per day, a key's being its per-minute limit times the multipliers;
+``--req-time-cost`` charges a long call more once it ends (:meth:`AccessPolicy.charge`). Keys may
+come from a remote endpoint instead (:class:`RemoteKeys`, ``--api-keys-remote``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import math
+import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from limits import RateLimitItemPerMinute
+import httpx
+from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 
 from translator.server import metrics
+from translator.server.rest.abuse import BANNED, Flood, Secrets, Store, Upkeep, fingerprint_mismatch, open_store
 from translator.server.rest.storage import RECHECK_S, TIMEOUT_S, SharedStorage
 from translator.system.records import ApiKey, KeyStore, StoreError
 
@@ -50,7 +62,90 @@ logger = logging.getLogger("translator")
 MISSING_KEY = "Please contact the server operator to get an API key"
 INVALID_KEY = "Invalid API key"
 STORAGE_DOWN = "The server's shared storage is not answering, so request limits cannot be checked: try again later"
+GET_KEY_AT = "Visit {url} to get an API key"  # LibreTranslate's, with --get-api-key-link
 KEYS_REFRESH_S = 5.0  # how long the keys database's keys are kept before it is read again
+REMOTE_TIMEOUT_S = 5.0  # --api-keys-remote: the whole call (LibreTranslate waits 60 s)
+REMOTE_KEEP_S = 600.0  # and how long its answer about a key is kept (as LibreTranslate)
+REMOTE_MAX_BYTES = 16 * 2**10  # the most of its answer read
+REMOTE_MAX_KEYS = 10_000  # answers kept at once (the oldest go first)
+HOUR_DECAY = 0.75  # --hourly-req-limit-decay: each further hour's limit is this times the one before
+
+
+@dataclass(frozen=True)
+class Rules:
+    """LibreTranslate's other limits and key rules (its flags of the same names, settings.py):
+    ``hourly``/``daily`` requests per client (0: none), ``decay`` further hourly limits, the
+    multipliers of a key's per-minute limit into its hourly and daily ones, ``flood_threshold``
+    (0: no bans), ``time_cost`` seconds per counted request (0: each call counts once); calls
+    without a key refused (400) unless their ``origin`` matches, they send the ``secret``, their
+    ``fingerprint`` holds, and not ``under_attack``; ``key_link`` says where to get a key;
+    ``remote`` asks a URL about keys; ``secondary`` leaves the upkeep to the primary."""
+
+    hourly: int = 0
+    decay: int = 0
+    hourly_multiplier: int = 60
+    daily: int = 0
+    daily_multiplier: int = 1440
+    flood_threshold: int = 0
+    time_cost: int = 0
+    origin: str = ""
+    secret: bool = False
+    fingerprint: bool = False
+    under_attack: bool = False
+    key_link: str = ""
+    remote: str = ""
+    secondary: bool = False
+
+    @property
+    def keyless_rules(self) -> bool:
+        return bool(self.origin or self.secret or self.fingerprint or self.under_attack)
+
+
+class RemoteKeys:
+    """``--api-keys-remote URL``: a key is good when ``POST URL`` with the form ``api_key=KEY``
+    answers a JSON object without ``error`` (its ``req_limit`` and ``char_limit`` are the key's);
+    answers kept :data:`REMOTE_KEEP_S` seconds. The answer is hostile: read up to
+    :data:`REMOTE_MAX_BYTES`, within :data:`REMOTE_TIMEOUT_S`; anything else means "unknown key"."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._kept: dict[str, tuple[float, ApiKey | None]] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, api_key: str) -> ApiKey | None:
+        now = time.monotonic()
+        with self._lock:
+            kept = self._kept.get(api_key)
+        if kept is not None and now - kept[0] < REMOTE_KEEP_S:
+            return kept[1]
+        found = self._ask(api_key)
+        with self._lock:
+            if len(self._kept) >= REMOTE_MAX_KEYS:
+                self._kept.pop(next(iter(self._kept)))
+            self._kept[api_key] = (now, found)
+        return found
+
+    def _ask(self, api_key: str) -> ApiKey | None:
+        try:
+            with httpx.Client(timeout=REMOTE_TIMEOUT_S, follow_redirects=False) as client:
+                with client.stream("POST", self.url, data={"api_key": api_key}) as response:
+                    body = b""
+                    for chunk in response.iter_bytes():
+                        body += chunk
+                        if len(body) > REMOTE_MAX_BYTES:
+                            raise ValueError(f"its answer is longer than {REMOTE_MAX_BYTES} bytes")
+            answer = json.loads(body)
+        except (httpx.HTTPError, ValueError, OSError) as exc:
+            logger.error("rest: cannot check an API key at --api-keys-remote (%s: %s)", type(exc).__name__, exc)
+            return None
+        if not isinstance(answer, dict) or answer.get("error") is not None:
+            return None
+
+        def count(name: str, low: int) -> int | None:
+            value = answer.get(name)
+            return value if isinstance(value, int) and not isinstance(value, bool) and value >= low else None
+
+        return ApiKey(api_key, count("req_limit", 0), count("char_limit", 1))
 
 
 class AccessDenied(Exception):
@@ -118,6 +213,8 @@ class Grant:
     char_limit: int
     total_limit: int = 2**62
     key: str | None = None
+    counted: tuple[RateLimitItem, ...] = field(default=(), compare=False)  # the limits it was counted against
+    who: str = ""  # and as whom
 
 
 def limits_uri(shared_storage: str) -> str:
@@ -146,7 +243,10 @@ class AccessPolicy:
         require_key: bool = False,
         shared: SharedStorage | None = None,
         when_down: str = "open",
+        rules: Rules | None = None,
     ) -> None:
+        self.rules = rules = rules if rules is not None else Rules()
+        self.remote = RemoteKeys(rules.remote) if rules.remote else None
         self.keys = keys
         self.key_store = key_store
         self.require_key = require_key
@@ -162,22 +262,43 @@ class AccessPolicy:
             self._limiter = MovingWindowRateLimiter(storage_from_string(limits_uri(storage), **timeouts))
         except ConfigurationError as exc:
             raise ValueError(f"--shared-storage {storage}: cannot count request limits there: {exc}") from exc
+        store: Store | None = open_store(storage, TIMEOUT_S) if rules.flood_threshold or rules.keyless_rules else None
+        self.store = store
+        self.flood = Flood(store, rules.flood_threshold) if store is not None and rules.flood_threshold else None
+        self.secrets = Secrets(store, not rules.secondary) if store is not None and rules.secret else None
+        self.origin = re.compile(rules.origin) if rules.origin else None
+        self.upkeep = Upkeep(self.flood, self.secrets) if not rules.secondary else None
+        if self.upkeep is not None:
+            self.upkeep.start()
 
     @property
     def keys_enabled(self) -> bool:
         """Whether the server has keys (a keys file, the keys database, or --require-api-key)."""
-        return self.keys is not None or self.key_store is not None or self.require_key
+        return (
+            self.keys is not None
+            or self.key_store is not None
+            or self.remote is not None
+            or self.require_key
+            or self.rules.keyless_rules
+        )
 
     @property
     def keys_required(self) -> bool:
-        """Whether every call needs a key (``--require-api-key``)."""
-        return self.require_key
+        """Whether a call without a key may be refused (``--require-api-key`` or one of
+        LibreTranslate's rules: origin, secret, fingerprint, under attack)."""
+        return self.require_key or self.rules.keyless_rules
+
+    def missing_key(self) -> str:
+        """What a call refused for want of a key is told."""
+        return GET_KEY_AT.format(url=self.rules.key_link) if self.rules.key_link else MISSING_KEY
 
     def lookup(self, api_key: str) -> ApiKey | None:
         """The key ``api_key`` of the keys file or of the keys database (read at most every
         :data:`KEYS_REFRESH_S` seconds; while it cannot be read, its last keys); None if unknown."""
         if self.keys is not None and api_key in self.keys:
             return self.keys[api_key]
+        if self.remote is not None:
+            return self.remote.lookup(api_key)
         if self.key_store is None:
             return None
         with self._reading:
@@ -190,28 +311,89 @@ class AccessPolicy:
                 self._stored = (time.monotonic(), stored)
         return stored.get(api_key)
 
-    def admit(self, api_key: str | None, client: str) -> Grant:
-        """Check one call's key and count it against its per-minute limit; what it may send.
-        Raises AccessDenied: 403 for an unknown key (when the server has keys) or a missing one
-        (``--require-api-key``), 429 past the limit ("Slowdown: N per 1 minute", as LibreTranslate)."""
+    def admit(
+        self, api_key: str | None, client: str, *, origin: str = "", secret: object = None, fingerprint: str = ""
+    ) -> Grant:
+        """Check one call's key and count it against its limits; what it may send. Raises
+        AccessDenied, in LibreTranslate's order and words: 403 for a banned address
+        (``--req-flood-threshold``), 403 for an unknown key (when the server has keys), 400 for
+        a missing one that LibreTranslate's rules ask for (origin, secret, fingerprint, under
+        attack), 403 for a missing one with ``--require-api-key``, 429 past a limit ("Slowdown:
+        N per 1 minute"; each 429 is an offence towards a ban)."""
+        if self.flood is not None and self.flood.is_banned(client):
+            raise AccessDenied(403, BANNED)
         entry = None
         if self.keys_enabled and api_key:
             entry = self.lookup(api_key)
             if entry is None:
                 raise AccessDenied(403, INVALID_KEY)
         elif self.require_key:
-            raise AccessDenied(403, MISSING_KEY)
-        req_limit = self.req_limit if entry is None or entry.req_limit is None else entry.req_limit
-        if req_limit:
-            item = RateLimitItemPerMinute(req_limit)
-            who = f"key:{entry.key}" if entry is not None else f"client:{client}"
-            self._count(item, who if entry is None else "a key", who)
+            raise AccessDenied(403, self.missing_key())
+        elif self.rules.keyless_rules and self._needs_key(client, origin, secret, fingerprint):
+            raise AccessDenied(400, self.missing_key())
+        items = self._limits(entry)
+        who = f"key:{entry.key}" if entry is not None else f"client:{client}"
+        for item in items:
+            try:
+                self._count(item, who if entry is None else "a key", who)
+            except AccessDenied as denied:
+                if denied.status == 429 and self.flood is not None:
+                    self.flood.report(client)
+                raise
         char_limit = self.char_limit
         if entry is not None and entry.char_limit is not None:
             char_limit = min(entry.char_limit, self.max_chars)
-        return Grant(char_limit, self.max_chars, entry.key if entry is not None else None)
+        return Grant(char_limit, self.max_chars, entry.key if entry is not None else None, items, who)
 
-    def _count(self, item: RateLimitItemPerMinute, shown: str, who: str) -> None:
+    def _needs_key(self, client: str, origin: str, secret: object, fingerprint: str) -> bool:
+        rules = self.rules
+        if rules.under_attack:
+            return True
+        if self.origin is not None and not self.origin.match(origin):
+            return True
+        if self.secrets is not None and not self.secrets.match(secret):
+            return True
+        if rules.fingerprint and self.store is not None:
+            return fingerprint_mismatch(self.store, client, fingerprint)
+        return False
+
+    def _limits(self, entry: ApiKey | None) -> tuple[RateLimitItem, ...]:
+        """The limits a call of ``entry`` (None: no key) is counted against: per minute, and
+        LibreTranslate's hourly (with decay) and daily ones; a key's are its per-minute limit
+        times the multipliers (a key without a limit: none)."""
+        rules = self.rules
+        own = entry.req_limit if entry is not None else None
+        if own == 0:
+            return ()
+        items: list[RateLimitItem] = []
+        minute = self.req_limit if own is None else own
+        if minute:
+            items.append(RateLimitItemPerMinute(minute))
+        if rules.hourly:
+            for hours in range(1, rules.decay + 2):
+                base = rules.hourly * hours if own is None else own * rules.hourly_multiplier * hours
+                items.append(RateLimitItemPerHour(max(1, int(base * HOUR_DECAY ** (hours - 1))), hours))
+        if rules.daily:
+            items.append(RateLimitItemPerDay(rules.daily if own is None else own * rules.daily_multiplier))
+        return tuple(items)
+
+    def charge(self, grant: Grant, seconds: float) -> None:
+        """``--req-time-cost S``: a call of ``grant`` that worked ``seconds`` counts as
+        ceil(seconds / S) requests, the one :meth:`admit` counted among them (blocking)."""
+        extra = math.ceil(seconds / self.rules.time_cost) - 1 if self.rules.time_cost else 0
+        if extra <= 0 or not grant.counted or self.shared.down() is not None:
+            return
+        try:
+            for item in grant.counted:
+                self._limiter.hit(item, grant.who, cost=extra)
+        except (RedisError, OSError) as exc:
+            self.shared.failed(exc)
+
+    def close(self) -> None:
+        if self.upkeep is not None:
+            self.upkeep.stop()
+
+    def _count(self, item: RateLimitItem, shown: str, who: str) -> None:
         """Count one call of ``who`` (blocking: call it off the event loop); AccessDenied 429
         past ``item``, or 503 while the shared storage is down with ``when_down`` "closed"."""
         if self.shared.down() is not None:

@@ -117,7 +117,7 @@ def news_router(
         if call.format not in ("text", "html"):
             raise RestError(400, f"{call.format} format is not supported")
         work.check_target(call.target)
-        work.check_source(call.source)
+        work.check_source(call.source, api.served)
         try:
             article = await pool.fetch(
                 fetch_article, call.url, allow_private=allow_private_urls, limits=fetch_limits, resolver=resolver

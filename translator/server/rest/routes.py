@@ -154,7 +154,7 @@ class RestApi(RestService):
         @api.get("/languages", response_model=list[LanguageInfo], tags=["translate"])
         async def languages() -> Any:
             """The languages this server translates, each with its targets (English)."""
-            return work.languages()
+            return work.languages(self.settings.served_sources if self.served else None, self.settings.serves_english)
 
         @api.get("/frontend/settings", response_model=FrontendSettings, tags=["frontend"])
         async def frontend_settings() -> Any:

@@ -195,6 +195,8 @@ class FrontendSettings(BaseModel):
     filesTranslation: bool
     supportedFilesFormat: list[str]
     language: FrontendLanguages
+    getApiKeyLink: str | None = Field(None, description="Where to get a key (--get-api-key-link), when set")
+    underAttack: bool | None = Field(None, description="Every call needs a key (--under-attack), when set")
 
 
 class Health(BaseModel):

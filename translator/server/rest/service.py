@@ -34,7 +34,7 @@ from translator.server.admission import Admission, file_cost, text_cost
 from translator.server.backend import Backend, Settings
 from translator.server.downloads import open_downloads, safe_name
 from translator.server.rest import work
-from translator.server.rest.access import AccessDenied, AccessPolicy, Grant, load_api_keys
+from translator.server.rest.access import AccessDenied, AccessPolicy, Grant, Rules, load_api_keys
 from translator.server.rest.body import RestError, close_files, read_params
 from translator.server.rest.replies import KNOWN_FAILURES, counted, error_response, require, validated
 from translator.server.rest.schemas import (
@@ -46,16 +46,35 @@ from translator.server.rest.schemas import (
 )
 from translator.server.rest.storage import SharedStorage
 from translator.system.records import KeyStore, Suggestion
-from translator.text.language import identify
+from translator.text.language import identify, language_name
 
 logger = logging.getLogger("translator")
 
 WORKER_THREADS = 64  # REST calls working or waiting for a model at once; more wait without a thread
 ADMIT_THREADS = 16  # calls having their key and rate checked at once (apart, so work never delays a 429)
-FRONTEND_TIMEOUT_MS = 500  # LibreTranslate's default: the web page's typing pause before it translates
 FILES_DISABLED = "Files translation are disabled on this server."  # LibreTranslate's words
 SUGGESTIONS_DISABLED = "Suggestions are disabled on this server."
 Work = Callable[[Request, dict[str, Any], Grant], Awaitable[Any]]
+
+
+def rules_of(settings: Settings) -> Rules:
+    """LibreTranslate's other limits and key rules, from the server's settings."""
+    return Rules(
+        hourly=settings.hourly_req_limit,
+        decay=settings.hourly_req_limit_decay,
+        hourly_multiplier=settings.hourly_req_limit_multiplier,
+        daily=settings.daily_req_limit,
+        daily_multiplier=settings.daily_req_limit_multiplier,
+        flood_threshold=settings.req_flood_threshold,
+        time_cost=settings.req_time_cost,
+        origin=settings.require_api_key_origin,
+        secret=settings.require_api_key_secret,
+        fingerprint=settings.require_api_key_fingerprint,
+        under_attack=settings.under_attack,
+        key_link=settings.get_api_key_link,
+        remote=settings.api_keys_remote,
+        secondary=settings.secondary,
+    )
 
 
 class RestService:
@@ -67,17 +86,19 @@ class RestService:
         self.settings = settings
         keys = load_api_keys(settings.api_keys_file) if settings.api_keys_file else None
         key_store = KeyStore(settings.api_keys_db or api_keys_path()) if settings.keys_enabled else None
+        limits_storage = settings.req_limit_storage or settings.shared_storage
         self.shared = SharedStorage(settings.shared_storage)
         self.policy = AccessPolicy(
             keys,
             settings.req_limit,
             settings.char_limit,
             settings.max_chars,
-            settings.shared_storage,
-            key_store=key_store,
+            limits_storage,
+            key_store=key_store if not settings.api_keys_remote else None,
             require_key=settings.require_api_key,
-            shared=self.shared,
+            shared=self.shared if limits_storage == settings.shared_storage else SharedStorage(limits_storage),
             when_down=settings.shared_storage_down,
+            rules=rules_of(settings),
         )
         self.suggestions = backend.suggestions  # one store for the API and the page
         # English may run longer than the source: a translated file may be twice --max-file-mb
@@ -85,6 +106,12 @@ class RestService:
         limits = settings.limits
         self.admission = Admission(
             limits.work_budget_mb * 2**20, limits.max_waiting, limits.retry_after_s, limits.max_waiting_chars
+        )
+        # --load-only: the languages served (None: all)
+        self.served = (
+            (*settings.served_sources, *([work.PASSTHROUGH] if settings.serves_english else []))
+            if settings.load_only
+            else None
         )
         self.batch_limit = min(settings.batch_limit or work.MAX_TEXTS, work.MAX_TEXTS)
         # JSON and URL-encoded forms spell a character in at most 6 bytes ("\u0161", "%C5%A1")
@@ -104,11 +131,12 @@ class RestService:
             self._threads = anyio.CapacityLimiter(WORKER_THREADS)
         return await anyio.to_thread.run_sync(partial(function, *args, **kwargs), limiter=self._threads)
 
-    async def _admit(self, api_key: str | None, client: str) -> Grant:
+    async def _admit(self, api_key: str | None, client: str, **request: Any) -> Grant:
         """:meth:`AccessPolicy.admit` in a worker thread of its own pool (it may wait on SQLite or Redis)."""
         if self._admitting is None:
             self._admitting = anyio.CapacityLimiter(ADMIT_THREADS)
-        return await anyio.to_thread.run_sync(self.policy.admit, api_key, client, limiter=self._admitting)
+        admit = partial(self.policy.admit, api_key, client, **request)
+        return await anyio.to_thread.run_sync(admit, limiter=self._admitting)
 
     async def _handle(self, request: Request, run: Work, limit: int, too_large: str | None = None) -> Any:
         """Read the call's parameters (bounded by ``limit`` bytes), admit it (key, rate) and
@@ -120,8 +148,20 @@ class RestService:
             # the socket's peer, or with --trust-forwarded-for the address X-Forwarded-For gives (http.py)
             client = request.client.host if request.client else "unknown"
             api_key = params.get("api_key")
-            grant = await self._admit(api_key if isinstance(api_key, str) else None, client)
-            return await run(request, params, grant)
+            headers = request.headers
+            grant = await self._admit(
+                api_key if isinstance(api_key, str) else None,
+                client,
+                origin=headers.get("origin", ""),
+                secret=params.get("secret"),
+                fingerprint=headers.get("user-agent", "") + headers.get("cookie", ""),
+            )
+            started = time.monotonic()
+            try:
+                return await run(request, params, grant)
+            finally:
+                if self.policy.rules.time_cost and grant.counted:
+                    await self._in_thread(self.policy.charge, grant, time.monotonic() - started)
         except KNOWN_FAILURES as exc:
             if isinstance(exc, AccessDenied) and exc.status == 429:
                 metrics.RATE_LIMITED.inc()
@@ -173,20 +213,29 @@ class RestService:
 
     def _frontend_settings(self) -> dict[str, Any]:
         """LibreTranslate's ``/frontend/settings``."""
-        files = not self.settings.disable_files_translation
-        return {
+        settings = self.settings
+        files = not settings.disable_files_translation
+        source = settings.frontend_language_source
+        if source != "auto" and source not in settings.served_sources:
+            source = "auto"  # as LibreTranslate, a language not served falls back
+        shown = {
             "charLimit": self.policy.char_limit,
-            "frontendTimeout": FRONTEND_TIMEOUT_MS,
+            "frontendTimeout": settings.frontend_timeout,
             "apiKeys": self.policy.keys_enabled,
             "keyRequired": self.policy.keys_required,
             "suggestions": self.suggestions is not None,
             "filesTranslation": files,
             "supportedFilesFormat": list(SUPPORTED_SUFFIXES) if files else [],
             "language": {
-                "source": {"code": "auto", "name": "Auto Detect"},
+                "source": {"code": source, "name": "Auto Detect" if source == "auto" else language_name(source)},
                 "target": {"code": work.TARGET, "name": "English"},
             },
         }
+        if settings.get_api_key_link:
+            shown["getApiKeyLink"] = settings.get_api_key_link
+        if settings.under_attack:
+            shown["underAttack"] = True
+        return shown
 
     # -- the work of each route -------------------------------------------------------------
 
@@ -204,7 +253,7 @@ class RestService:
             char_limit=grant.char_limit,
             total_limit=grant.total_limit,
         )
-        work.check_source(call.source)
+        work.check_source(call.source, self.served)
         work.check_target(call.target)
         if call.format not in ("text", "html"):
             raise RestError(400, f"{call.format} format is not supported")
@@ -224,6 +273,7 @@ class RestService:
                     scope=grant.key,
                     segments=call.segments,
                     terms=terms,
+                    served=self.served,
                 )
         return result.to_dict(single=single, auto=call.source == "auto")
 
@@ -264,7 +314,7 @@ class RestService:
         source, target = params["source"], params["target"]
         if not isinstance(source, str) or not isinstance(target, str):
             raise RestError(400, "Invalid request: source and target must be text fields")
-        work.check_source(source)
+        work.check_source(source, self.served)
         work.check_target(target)
         terms = work.request_terms(validated(TermsRequest, {k: params.get(k) for k in ("glossary", "keep")}))
         name = safe_name(upload.filename)
@@ -288,7 +338,10 @@ class RestService:
                 )
             del data
             stored = await self._in_thread(self.downloads.save, name, translated)
-        return {"translatedFileUrl": str(request.url_for("download_file", filename=stored))}
+        url = request.url_for("download_file", filename=stored)
+        if self.settings.ssl:  # --ssl: behind a TLS proxy, the link is https
+            url = url.replace(scheme="https")
+        return {"translatedFileUrl": str(url)}
 
     async def _suggest(self, request: Request, params: dict[str, Any], grant: Grant) -> dict[str, Any]:
         require(params, "q", "s", "source", "target")
@@ -297,7 +350,7 @@ class RestService:
         work.check_sizes(
             [call.q, call.s], batch=False, batch_limit=2, char_limit=grant.char_limit, total_limit=grant.total_limit
         )
-        work.check_source(call.source)
+        work.check_source(call.source, self.served)
         work.check_target(call.target)
         source = identify(call.q).language if call.source == "auto" else call.source
         if self.suggestions is None:  # the route refuses before reading the body; this is for callers of _suggest

@@ -91,9 +91,10 @@ def detected(language: str, confidence: float) -> dict[str, Any]:
     return {"confidence": round(confidence * 100, 1), "language": language}
 
 
-def languages() -> list[dict[str, Any]]:
-    """``GET /languages``: each source with its targets, and English (passed through)."""
-    codes = [*SUPPORTED_SOURCES, PASSTHROUGH]
+def languages(served: tuple[str, ...] | None = None, english: bool = True) -> list[dict[str, Any]]:
+    """``GET /languages``: each source with its targets, and English (passed through); with
+    ``served`` (``--load-only``), those sources only, and English only when ``english``."""
+    codes = [*(SUPPORTED_SOURCES if served is None else served), *([PASSTHROUGH] if english else [])]
     return [{"code": code, "name": language_name(code), "targets": [TARGET]} for code in codes]
 
 
@@ -107,10 +108,14 @@ def check_target(target: str) -> None:
         )
 
 
-def check_source(source: str) -> None:
+def check_source(source: str, served: tuple[str, ...] | None = None) -> None:
     """RestError 400 ``"<source> is not supported"`` unless ``source`` is "auto", English or a
-    supported source (tags such as "sr-Latn" or "slv" are accepted)."""
-    if source == "auto" or normalize_code(source)[0] in (*SUPPORTED_SOURCES, PASSTHROUGH):
+    supported source (tags such as "sr-Latn" or "slv" are accepted); with ``served``
+    (``--load-only``: the codes served, English among them where it is), one of those."""
+    code = normalize_code(source)[0]
+    if served is not None and source != "auto" and code not in served:
+        raise RestError(400, f"{source} is not supported", hint=f"this server serves {', '.join(served)} only")
+    if source == "auto" or code in (*SUPPORTED_SOURCES, PASSTHROUGH):
         return
     raise RestError(
         400,
@@ -242,6 +247,7 @@ def translate_texts(
     scope: str | None = None,
     segments: bool = False,
     terms: Terms | None = None,
+    served: tuple[str, ...] | None = None,
 ) -> Translated:
     """Translate each text (plain, or HTML whose markup is kept) from ``source`` ("auto":
     detected per text); English and empty texts come back unchanged, as do English paragraphs
@@ -252,9 +258,15 @@ def translate_texts(
     ValueError, and Abandoned once ``watch`` says the client left (checked before the model and
     after every batch). ``scope``: the caller's cache scope (its API key; None: shared).
     ``segments``: also each text's sentences (:meth:`~translator.results.Segment.to_dict`; none
-    for a text passed through). ``terms``: the request's glossary and kept strings (:func:`request_terms`)."""
+    for a text passed through). ``terms``: the request's glossary and kept strings (:func:`request_terms`).
+    ``served`` (``--load-only``): a text detected in another language is refused (400)."""
     docs = [read_bytes(text.encode("utf-8"), "q.html", None) if html else None for text in texts]
     routes = [_route(document_text(doc) if doc else text, source) for doc, text in zip(docs, texts)]
+    for where in routes:
+        if served is not None and where.action != "passthrough" and where.language not in served:
+            raise RestError(
+                400, f"{where.language} is not supported", hint=f"this server serves {', '.join(served)} only"
+            )
     english = list(texts)
     warnings: list[list[str]] = [[] for _ in texts]
     summaries: list[str | None] = [None] * len(texts)
