@@ -1,0 +1,177 @@
+"""PDFs made at test time by two producers (reportlab and fpdf2), and hostile ones written by hand.
+
+Every body paragraph carries a unique marker word ``ZNAK<n>`` (n counts up in reading order),
+headings ``NASLOV<n>``, table cells ``CELICA<n>``, footnotes ``OPOMBA<n>``, so a test can count
+that each is read once and in order. Every page has the same header and a page-number footer.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+
+HEADER = "Letno poročilo občine Zgornja vas"
+SENTENCE = "Občinski svet je na seji obravnaval predlog proračuna in ga po razpravi sprejel z večino glasov"
+
+
+def paragraph(n: int, words: int = 40) -> str:
+    """A body paragraph of about ``words`` words with the marker ZNAK<n> in its middle."""
+    base = (SENTENCE + ". ") * 3
+    parts = base.split()[:words]
+    parts.insert(len(parts) // 2, f"ZNAK{n}")
+    return " ".join(parts) + "."
+
+
+def reportlab_pdf(pages: int = 3) -> tuple[bytes, dict]:
+    """A reportlab PDF: per page a heading, a one-column part, a two-column part, a table on page 1,
+    a bullet list and footnotes; header and "Stran N" footer on every page. Returns (bytes, expected)
+    where expected lists the markers in reading order by kind."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import (
+        BaseDocTemplate,
+        Frame,
+        FrameBreak,
+        NextPageTemplate,
+        PageTemplate,
+        Paragraph,
+        Spacer,
+        Table,
+    )
+
+    width, height = A4
+    body = ParagraphStyle("body", fontName="Helvetica", fontSize=10, leading=12, spaceAfter=10)
+    head = ParagraphStyle("head", fontName="Helvetica-Bold", fontSize=16, leading=20, spaceAfter=10)
+    note = ParagraphStyle("note", fontName="Helvetica", fontSize=7, leading=8.5, spaceAfter=3)
+    bullet = ParagraphStyle("bullet", parent=body, leftIndent=12)
+
+    def furniture(canvas, doc):
+        canvas.saveState()
+        canvas.setFont("Helvetica", 9)
+        canvas.drawString(60, height - 35, HEADER_ASCII)
+        canvas.drawCentredString(width / 2, 25, f"Stran {doc.page}")
+        canvas.restoreState()
+
+    margin = 60
+    top_h = 330
+    full = Frame(margin, height - 60 - top_h, width - 2 * margin, top_h, id="top")
+    col_h = height - 60 - top_h - 130
+    left = Frame(margin, 120, (width - 2 * margin) / 2 - 10, col_h, id="left")
+    right = Frame(width / 2 + 10, 120, (width - 2 * margin) / 2 - 10, col_h, id="right")
+    notes = Frame(margin, 45, width - 2 * margin, 70, id="notes")
+    doc = BaseDocTemplate(io.BytesIO(), pagesize=A4)
+    doc.addPageTemplates([PageTemplate("page", [full, left, right, notes], onPage=furniture)])
+
+    story = []
+    expected = {"order": []}
+    n = heading = cell = fn = 0
+    for page in range(pages):
+        heading += 1
+        story.append(Paragraph(f"Poglavje NASLOV{heading}", head))
+        expected["order"].append(f"NASLOV{heading}")
+        n += 1
+        story.append(Paragraph(ascii_text(paragraph(n, 45)), body))
+        expected["order"].append(f"ZNAK{n}")
+        if page == 0:
+            rows = []
+            for r in range(3):
+                row = []
+                for c in range(3):
+                    cell += 1
+                    row.append(f"CELICA{cell} vrednost")
+                    expected["order"].append(f"CELICA{cell}")
+                rows.append(row)
+            story.append(Table(rows, colWidths=[130, 130, 130]))
+            story.append(Spacer(1, 8))
+        else:
+            for _ in range(2):
+                n += 1
+                story.append(Paragraph("- " + ascii_text(paragraph(n, 12)), bullet))
+                expected["order"].append(f"ZNAK{n}")
+        story.append(FrameBreak())
+        for _ in range(4):  # two columns: two paragraphs each
+            n += 1
+            story.append(Paragraph(ascii_text(paragraph(n, 50)), body))
+            expected["order"].append(f"ZNAK{n}")
+            if _ % 2 == 1:
+                story.append(FrameBreak())
+        for _ in range(2):
+            fn += 1
+            story.append(Paragraph(f"{fn} Opomba OPOMBA{fn} pojasnjuje vir podatkov iz leta 2024.", note))
+            expected["order"].append(f"OPOMBA{fn}")
+        if page < pages - 1:
+            story.append(NextPageTemplate("page"))
+            story.append(FrameBreak())
+    out = io.BytesIO()
+    doc.filename = out
+    doc.build(story)
+    return out.getvalue(), expected
+
+
+def fpdf_pdf(pages: int = 3) -> tuple[bytes, dict]:
+    """The same content made by fpdf2 (its own layout code): header, footer, heading, a paragraph
+    hyphenated at a line end, two columns, a table, footnotes."""
+    from fpdf import FPDF
+
+    class Report(FPDF):
+        def header(self):
+            self.set_font("helvetica", size=9)
+            self.cell(0, 8, HEADER_ASCII, new_x="LMARGIN", new_y="NEXT")
+            self.ln(4)
+
+        def footer(self):
+            self.set_y(-15)
+            self.set_font("helvetica", size=9)
+            self.cell(0, 8, f"- {self.page_no()} -", align="C")
+
+    pdf = Report(format="A4")
+    pdf.set_auto_page_break(False)
+    expected = {"order": []}
+    n = heading = cell = fn = 0
+    for page in range(pages):
+        pdf.add_page()
+        heading += 1
+        pdf.set_font("helvetica", "B", 16)
+        pdf.cell(0, 10, f"Poglavje NASLOV{heading}", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(4)
+        pdf.set_font("helvetica", size=10)
+        n += 1
+        pdf.multi_cell(0, 5, ascii_text(paragraph(n, 45)), new_x="LMARGIN", new_y="NEXT")
+        expected["order"] += [f"NASLOV{heading}", f"ZNAK{n}"]
+        pdf.ln(6)
+        if page == 0:
+            with pdf.table(col_widths=(50, 50, 50), width=150, align="LEFT") as table:
+                for r in range(3):
+                    row = table.row()
+                    for c in range(3):
+                        cell += 1
+                        row.cell(f"CELICA{cell} vrednost")
+                        expected["order"].append(f"CELICA{cell}")
+            pdf.ln(6)
+        top = pdf.get_y()
+        column_w = (pdf.w - pdf.l_margin - pdf.r_margin) / 2 - 5
+        for col in range(2):
+            pdf.set_xy(pdf.l_margin + col * (column_w + 10), top)
+            for _ in range(2):
+                n += 1
+                x = pdf.get_x()
+                pdf.multi_cell(column_w, 5, ascii_text(paragraph(n, 40)), new_x="LEFT", new_y="NEXT")
+                pdf.set_x(x)
+                pdf.ln(5)
+                pdf.set_x(x)
+                expected["order"].append(f"ZNAK{n}")
+        pdf.set_font("helvetica", size=7)
+        pdf.set_y(-40)
+        for _ in range(2):
+            fn += 1
+            pdf.cell(0, 4, f"{fn} Opomba OPOMBA{fn} pojasnjuje vir podatkov.", new_x="LMARGIN", new_y="NEXT")
+            expected["order"].append(f"OPOMBA{fn}")
+    return bytes(pdf.output()), expected
+
+
+HEADER_ASCII = "Letno porocilo obcine Zgornja vas"
+
+
+def ascii_text(text: str) -> str:
+    """fpdf2's core fonts are Latin-1: č š ž become c s z."""
+    return text.translate(str.maketrans("čšžČŠŽ", "cszCSZ"))
