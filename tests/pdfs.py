@@ -175,3 +175,90 @@ HEADER_ASCII = "Letno porocilo obcine Zgornja vas"
 def ascii_text(text: str) -> str:
     """fpdf2's core fonts are Latin-1: č š ž become c s z."""
     return text.translate(str.maketrans("čšžČŠŽ", "cszCSZ"))
+
+
+# -- hostile PDFs, written object by object ------------------------------------------------------
+
+
+def raw_pdf(objects: list[bytes], root: int = 1, trailer_extra: bytes = b"") -> bytes:
+    """A PDF of ``objects`` (object n is ``objects[n - 1]``, without its ``n 0 obj`` line) with a
+    correct cross-reference table."""
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root %d 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        root,
+        trailer_extra,
+        xref,
+    )
+    return bytes(out)
+
+
+def stream(data: bytes, extra: bytes = b"", compress: bool = False) -> bytes:
+    """A stream object's body (``data`` Flate-compressed when asked)."""
+    if compress:
+        data = zlib.compress(data)
+        extra += b" /Filter /FlateDecode"
+    return b"<< /Length %d%s >>\nstream\n" % (len(data), extra) + data + b"\nendstream"
+
+
+def one_page(content: bytes, compress: bool = False) -> list[bytes]:
+    """Catalog, page tree, one page with ``content`` in Helvetica, the font."""
+    return [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        stream(content, compress=compress),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+
+
+TEXT = b"BT /F1 12 Tf 72 700 Td (Vlada je sprejela proracun za prihodnje leto.) Tj ET"
+
+
+def bomb(size: int = 2**30) -> bytes:
+    """One page whose content stream is ``size`` zero bytes Flate-compressed (about 1 MB per GB)."""
+    packer = zlib.compressobj(9)
+    chunk = b"\0" * 2**20
+    packed = b"".join(packer.compress(chunk) for _ in range(size // len(chunk))) + packer.flush()
+    objects = one_page(TEXT)
+    objects[3] = b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream"
+    return raw_pdf(objects)
+
+
+def many_pages(pages: int = 10_000) -> bytes:
+    """``pages`` empty pages in one flat page tree."""
+    kids = b" ".join(b"%d 0 R" % (3 + i) for i in range(pages))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages)]
+    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>"] * pages
+    return raw_pdf(objects)
+
+
+def deep_page_tree(levels: int = 5_000) -> bytes:
+    """A page tree ``levels`` deep: each /Pages node has one kid, the last is the one page."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
+    for level in range(levels):
+        objects.append(b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % (3 + level))
+    page = len(objects) + 1
+    objects.append(
+        b"<< /Type /Page /MediaBox [0 0 612 792] /Contents %d 0 R /Resources << /Font << /F1 %d 0 R >> >> >>"
+        % (page + 1, page + 2)
+    )
+    objects.append(stream(TEXT))
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    return raw_pdf(objects)
+
+
+def deep_arrays(levels: int = 100_000) -> bytes:
+    """One page whose content stream opens ``levels`` nested arrays, and whose page dictionary
+    holds as many nested dictionaries."""
+    objects = one_page(b"[" * levels + b"]" * levels + b" pop " + TEXT)
+    objects[2] = objects[2][:-2] + b" /Deep " + b"<< /A " * levels + b"1" + b" >>" * levels + b" >>"
+    return raw_pdf(objects)

@@ -109,9 +109,12 @@ class Pdf:
         self.name = name
         self.warnings: list[str] = []
         pages, sizes, images = _read_lines(data, name)
+        if not pages:
+            raise FileFormatError(f"{name}: not a valid PDF file (no pages found: damaged cross-references?)")
+        if not any(pages) and images:
+            raise FileFormatError(f"{name}: the PDF has no text layer (scanned images); run OCR on it first")
         if not any(pages):
-            reason = "scanned images" if images else "no text at all"
-            raise FileFormatError(f"{name}: the PDF has no text layer ({reason}); run OCR on it first")
+            raise FileFormatError(f"{name}: the PDF has no text to translate (its pages are empty)")
         headers, footers, body = _split_furniture(pages, sizes)
         self.headers, self.footers = headers, footers
         self.blocks = _blocks(body, sizes)
@@ -229,7 +232,9 @@ def _read_lines(data: bytes, name: str) -> tuple[list[list[Line]], list[tuple[fl
     except PDFEncryptionError:
         raise FileFormatError(f"{name}: {ENCRYPTED}") from None
     except RecursionError:
-        raise FileFormatError(f"{name}: not a valid PDF file (objects nested too deeply)") from None
+        raise FileFormatError(
+            f"{name}: not a valid PDF file (objects nested too deeply, or referring to themselves)"
+        ) from None
     except (PSException, ValueError, KeyError, TypeError, IndexError, AttributeError, AssertionError) as exc:
         raise FileFormatError(f"{name}: not a valid PDF file ({type(exc).__name__}: {exc})") from None
     return pages, sizes, images

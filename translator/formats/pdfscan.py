@@ -182,6 +182,7 @@ def _decode_stream(
     chain = _filters(dictionary, name)
     if not chain or _IMAGE.search(dictionary):
         return None
+    keep = bool(_OBJSTM.search(dictionary))  # an object stream's objects are searched in turn
     length = _declared_length(dictionary, buffer)
     if length is not None and length > len(body):
         length = None  # pdfminer then reads to `endstream`, as the scan does
@@ -208,10 +209,10 @@ def _decode_stream(
                     produced,
                     MAX_RATIO * raw_size,
                 )
-            pieces.append(chunk)
+            if keep or not last:
+                pieces.append(chunk)
         data = b"".join(pieces)
-        raw_size = max(raw_size, len(data)) if not last else raw_size
-    return bytes(data)
+    return bytes(data) if keep else None
 
 
 def _declared_length(dictionary: bytes, buffer: bytes) -> int | None:

@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
 from translator.formats import megabytes
-from translator.formats.files import SUPPORTED_SUFFIXES, check_file_size
+from translator.formats.files import SUPPORTED_SUFFIXES, check_file_size, output_name
 from translator.paths import api_keys_path, suggestions_path
 from translator.server import metrics
 from translator.server.abandon import watched
@@ -283,7 +283,7 @@ class RestService:
                     scope=grant.key,
                 )
             del data
-            stored = await self._in_thread(self.downloads.save, name, translated)
+            stored = await self._in_thread(self.downloads.save, output_name(name), translated)
         return {"translatedFileUrl": str(request.url_for("download_file", filename=stored))}
 
     async def _suggest(self, request: Request, params: dict[str, Any], grant: Grant) -> dict[str, Any]:
