@@ -74,9 +74,9 @@ def reportlab_pdf(pages: int = 3) -> tuple[bytes, dict]:
         expected["order"].append(f"ZNAK{n}")
         if page == 0:
             rows = []
-            for r in range(3):
+            for _row in range(3):
                 row = []
-                for c in range(3):
+                for _col in range(3):
                     cell += 1
                     row.append(f"CELICA{cell} vrednost")
                     expected["order"].append(f"CELICA{cell}")
@@ -141,9 +141,9 @@ def fpdf_pdf(pages: int = 3) -> tuple[bytes, dict]:
         pdf.ln(6)
         if page == 0:
             with pdf.table(col_widths=(50, 50, 50), width=150, align="LEFT") as table:
-                for r in range(3):
+                for _row in range(3):
                     row = table.row()
-                    for c in range(3):
+                    for _col in range(3):
                         cell += 1
                         row.cell(f"CELICA{cell} vrednost")
                         expected["order"].append(f"CELICA{cell}")

@@ -27,7 +27,8 @@ from translator.formats.files import (
     read_bytes,
     render_document,
 )
-from translator.formats.pdf import Block, _join
+from translator.formats.pdf import _join
+from translator.formats.pdf_docx import Block
 
 PRODUCERS = {"reportlab": reportlab_pdf, "fpdf2": fpdf_pdf}
 MARKER = re.compile(r"(?:ZNAK|NASLOV|CELICA|OPOMBA)\d+")

@@ -118,9 +118,9 @@ def _add_document_commands(commands: argparse._SubParsersAction) -> None:
         help="translate every file of a folder into another folder",
         formatter_class=HelpFormatter,
         description=f"Translate every document of IN_DIR ({suffixes}) into a mirror tree in OUT_DIR, "
-        "each in its own format (a .pdf as NAME.docx), resumably: a rerun does only what changed, and removes the outputs "
-        "the current sources and options no longer produce. OUT_DIR/report.json says what became of "
-        "each file.",
+        "each in its own format (a .pdf as NAME.docx), resumably: a rerun does only what changed, and "
+        "removes the outputs the current sources and options no longer produce. OUT_DIR/report.json says "
+        "what became of each file.",
     )
     p.add_argument("in_dir", help="folder of Slovenian documents (read only, never modified)")
     p.add_argument("out_dir", help="folder for the English documents (mirrors IN_DIR)")

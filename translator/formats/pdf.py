@@ -48,11 +48,11 @@ import io
 import re
 import zipfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
-from typing import Literal
 
 from translator.formats import FileFormatError, MarkupTooComplexError, has_letters
+from translator.formats.pdf_docx import Block, BlockKind, write_docx
 from translator.formats.pdfscan import ENCRYPTED, MAX_PDF_OBJECTS, MAX_PDF_PAGES, check_pdf
 
 BAND = 0.1
@@ -63,8 +63,6 @@ PARAGRAPH_GAP = 0.55
 
 HEADING_RATIO = 1.15
 FOOTNOTE_RATIO = 0.85
-
-BlockKind = Literal["heading", "paragraph", "bullet", "number", "footnote", "table"]
 
 _PAGE_NUMBER = re.compile(
     r"[-–—\s]*(?:(?:stran|str\.|page|p\.)\s*)?\d{1,5}(?:\s*(?:/|od|of)\s*\d{1,5})?[-–—\s]*", re.IGNORECASE
@@ -87,18 +85,6 @@ class Line:
     text: str
     size: float
     column: str = "full"
-
-
-@dataclass
-class Block:
-    """One block of the output, in reading order. ``prefix`` is kept as it is (a list number, a
-    footnote mark); ``rows`` are a table's cells."""
-
-    kind: BlockKind
-    text: str = ""
-    level: int = 0
-    prefix: str = ""
-    rows: list[list[str]] = field(default_factory=list)
 
 
 class Pdf:
@@ -134,8 +120,6 @@ class Pdf:
 
     def render(self, translations: list[str]) -> bytes:
         """A new .docx holding the translated blocks in order (see the module docstring)."""
-        from translator.formats.pdf_docx import write_docx
-
         it = iter(translations)
 
         def take(text: str) -> str:
@@ -277,7 +261,8 @@ def _split_furniture(
                 continue
             kept.append(line)
         body.append(kept)
-    headers, footers = [], []
+    headers: list[str] = []
+    footers: list[str] = []
     for (where, _), variants in texts.items():
         text = variants[0]
         if len(set(variants)) > 1:  # a page number inside the header: drop it
@@ -310,7 +295,6 @@ def _blocks(pages: list[list[Line]], sizes: list[tuple[float, float]]) -> list[B
                 blocks.append(item)
                 open_block = None
                 continue
-            kind = _kind(item[0], body, height)
             for group in _paragraph_lines(item):
                 first = group[0]
                 kind = _kind(first, body, height)
@@ -451,7 +435,7 @@ def _paragraph_lines(run: list[Line]) -> list[list[Line]]:
         if groups:
             prev = groups[-1][-1]
             gap = line.top - prev.bottom
-            same_class = _size_class(prev.size, run) == _size_class(line.size, run)
+            same_class = round(prev.size) == round(line.size)
             indented = line.x0 > left + 1.5 * line.size and prev.x0 <= left + 1.5 * line.size
             starts_item = bool(_BULLET.match(line.text) or _NUMBERED.match(line.text))
             if same_class and gap <= PARAGRAPH_GAP * line.size and not indented and not starts_item:
@@ -459,10 +443,6 @@ def _paragraph_lines(run: list[Line]) -> list[list[Line]]:
                 continue
         groups.append([line])
     return groups
-
-
-def _size_class(size: float, run: list[Line]) -> float:
-    return round(size)
 
 
 def _inline_hyphenated(pages: list[list[Line]]) -> set[str]:

@@ -5,13 +5,25 @@ from __future__ import annotations
 
 import datetime
 import io
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import docx
 from docx.shared import Pt
 
-if TYPE_CHECKING:
-    from translator.formats.pdf import Block
+BlockKind = Literal["heading", "paragraph", "bullet", "number", "footnote", "table"]
+
+
+@dataclass
+class Block:
+    """One block of the output, in reading order. ``prefix`` is kept as it is (a list number, a
+    footnote mark); ``rows`` are a table's cells."""
+
+    kind: BlockKind
+    text: str = ""
+    level: int = 0
+    prefix: str = ""
+    rows: list[list[str]] = field(default_factory=list)
 
 
 def write_docx(blocks: list[Block], headers: list[str], footers: list[str]) -> bytes:

@@ -10,8 +10,8 @@ maps to statuses.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from translator.formats.files import document_text, output_suffix, read_bytes, render_document
@@ -282,9 +282,10 @@ def translate_file(
     scope: str | None = None,
 ) -> tuple[bytes, Route]:
     """The translated file (same format, structure kept; a .pdf becomes a .docx) and the
-    source's route. English comes back byte for byte (a .pdf as its text in a .docx). Raises FileTooLargeError past ``max_bytes`` or when a text file is larger
-    than ``char_limit`` characters could take (checked before parsing; a .docx is inflated in a
-    stream against ``max_bytes``), FileFormatError, RestError past ``char_limit``, and as
+    source's route. English comes back byte for byte (a .pdf as its text in a .docx). Raises
+    FileTooLargeError past ``max_bytes`` or when a text file is larger than ``char_limit``
+    characters could take (checked before parsing; a .docx is inflated in a stream against
+    ``max_bytes``), FileFormatError, RestError past ``char_limit``, and as
     :func:`translate_texts`."""
     doc = read_bytes(data, name, max_bytes, max_chars=char_limit)
     text = document_text(doc)
