@@ -213,6 +213,8 @@ def _read_lines(data: bytes, name: str) -> tuple[list[list[Line]], list[tuple[fl
                     stack.append(iter(item))
             pages.append(sorted(lines, key=lambda line: (round(line.top), line.x0)))
             sizes.append((width, height))
+    except FileFormatError:  # ours, raised above: a ValueError too
+        raise
     except PDFEncryptionError:
         raise FileFormatError(f"{name}: {ENCRYPTED}") from None
     except RecursionError:
