@@ -27,8 +27,8 @@ from translator.formats.files import (
     read_bytes,
     render_document,
 )
-from translator.formats.pdf import _join
 from translator.formats.pdf_docx import Block
+from translator.formats.pdf_layout import join_lines as _join
 
 PRODUCERS = {"reportlab": reportlab_pdf, "fpdf2": fpdf_pdf}
 MARKER = re.compile(r"(?:ZNAK|NASLOV|CELICA|OPOMBA)\d+")
@@ -160,7 +160,8 @@ def test_paragraphs_continue_across_a_page_break_and_columns() -> None:
             ["slovensko-angleški slovar in slovensko-", "angleški prevod"],
             "slovensko-angleški slovar in slovensko-angleški prevod",
         ),
-        (["Države EU-", "Članice"], "Države EU- Članice"),
+        (["Države EU-", "Članice"], "Države EU-Članice"),
+        (["leta COVID-", "19"], "leta COVID-19"),
         (["leta 2020 -", "takrat"], "leta 2020 - takrat"),
         (["vlada –", "ministri"], "vlada – ministri"),
         (["prva", "druga"], "prva druga"),
