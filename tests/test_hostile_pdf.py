@@ -90,6 +90,48 @@ def test_a_stream_cut_short_by_its_length_or_damaged_is_refused(no_parsing) -> N
         read_bytes(raw_pdf(objects), "posredno.pdf")
 
 
+def test_a_length_by_reference_that_cuts_the_data_short_is_refused(no_parsing) -> None:
+    packed = zlib.compress(TEXT * 50)
+
+    def with_length(length_object: bytes, extra: list[bytes]) -> bytes:
+        objects = one_page(TEXT)
+        objects[3] = b"<< /Length 6 0 R /Filter /FlateDecode >>\nstream\n" + packed + b"\nendstream"
+        return raw_pdf(objects + [length_object] + extra)
+
+    with pytest.raises(FileFormatError, match="cut short"):
+        read_bytes(with_length(b"20", []), "kratek.pdf")
+    # the length object inside an object stream: found once that stream is decoded
+    header = b"6 0 "
+    objstm = zlib.compress(header + b"20")
+    in_stream = b"<< /Type /ObjStm /N 1 /First %d /Length %d /Filter /FlateDecode >>\nstream\n" % (
+        len(header),
+        len(objstm),
+    )
+    with pytest.raises(FileFormatError, match="cut short"):
+        read_bytes(with_length(b"null", [in_stream + objstm + b"\nendstream"]), "skrit.pdf")
+
+
+def test_a_length_by_reference_that_fits_reads() -> None:
+    packed = zlib.compress(TEXT)
+    objects = one_page(TEXT)
+    objects[3] = b"<< /Length 6 0 R /Filter /FlateDecode >>\nstream\n" + packed + b"\nendstream"
+    data = raw_pdf(objects + [b"%d" % len(packed)])
+    assert read_bytes(data, "prav.pdf").units == ["Vlada je sprejela proracun za prihodnje leto."]
+
+
+def test_an_image_stream_counts_against_the_limit() -> None:
+    packed = zlib.compress(b"\xff" * (4 * 2**20))  # 4 MiB of white pixels: 1,000 times smaller
+    objects = one_page(TEXT)
+    objects.append(
+        b"<< /Type /XObject /Subtype /Image /Width 2048 /Height 2048 /ColorSpace /DeviceGray "
+        b"/BitsPerComponent 8 /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream"
+    )
+    data = raw_pdf(objects)
+    assert read_bytes(data, "slika.pdf").units  # the ratio is no reason to refuse an image
+    with pytest.raises(FileTooLargeError, match=r"limit of 2\.0 MiB"):
+        read_bytes(data, "slika.pdf", max_bytes=2 * 2**20)
+
+
 def test_ten_thousand_pages_are_refused_before_parsing(no_parsing) -> None:
     with pytest.raises(MarkupTooComplexError, match=f"more than {MAX_PDF_PAGES:,} pages") as info:
         read_bytes(many_pages(10_000), "knjiga.pdf")

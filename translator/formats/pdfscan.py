@@ -19,8 +19,11 @@ streams of their own. A compressed stream whose data is damaged or is cut short 
 loop), and so is a stream whose filters are given by reference (they could not be checked).
 An ``/Encrypt`` entry is refused before anything is decoded: encrypted streams cannot be checked.
 
-Image streams (``/Subtype /Image``) are not decoded: pdfminer's layout analysis never decodes
-them, and a page of white pixels compresses a thousand times.
+Image streams (``/Subtype /Image``) are decoded and counted too (a stream labelled as an image
+could still be handed to pdfminer as a page's contents), but without the ratio check: a page of
+white pixels compresses a thousand times. A ``/Length`` given by reference is looked up among the
+file's objects and its object streams' once all are decoded, and a stream whose compressed data
+it would cut short is refused as above.
 """
 
 from __future__ import annotations
@@ -54,6 +57,10 @@ _NAME = re.compile(rb"/([^\s/\[\]<>()%{}]+)")
 _IMAGE = re.compile(rb"/Subtype\s*/Image(?![A-Za-z0-9#_])")
 _OBJSTM = re.compile(rb"/Type\s*/ObjStm(?![A-Za-z0-9#_])")
 _OBJSTM_COUNT = re.compile(rb"/N\s+(\d{1,12})")
+_OBJSTM_FIRST = re.compile(rb"/First\s+(\d{1,12})")
+_DIGITS = re.compile(rb"\d{1,12}")
+_INTEGER_OBJECT = re.compile(rb"(?<![0-9])(\d{1,10})\s+(\d{1,5})\s+obj\s*(\d{1,12})\s*endobj")
+_INTEGER_VALUE = re.compile(rb"\s*(\d{1,12})(?![\d.]|\s+\d+\s+R)")
 _LENGTH = re.compile(rb"/Length\s+(\d{1,12})(\s+(\d{1,6})\s+R)?")
 _HEX = re.compile(rb"#([0-9A-Fa-f]{2})")
 _DICT_REACH = 64 * 2**10  # bytes looked back from a `stream` keyword for its dictionary
@@ -85,6 +92,8 @@ def check_pdf(data: bytes, name: str, max_bytes: int | None) -> None:
         raise FileFormatError(f"{name}: {ENCRYPTED}")
     counts = {"objects": 0, "pages": 0, "decoded": 0}
     _count(data, counts, name)
+    integers = _integer_objects(data)
+    deferred: list[tuple[tuple[int, int], int]] = []  # (the /Length object, raw bytes zlib used)
     pending = [data]
     streams = 0
     while pending:
@@ -97,12 +106,39 @@ def check_pdf(data: bytes, name: str, max_bytes: int | None) -> None:
                     streams,
                     MAX_PDF_OBJECTS,
                 )
-            decoded = _decode_stream(dictionary, body, buffer, name, max_bytes, counts)
+            decoded = _decode_stream(dictionary, body, name, max_bytes, counts, deferred)
             if decoded is not None and _OBJSTM.search(dictionary):
                 n = _OBJSTM_COUNT.search(dictionary)
                 counts["objects"] += int(n.group(1)) if n else 0
                 _count(decoded, counts, name, objects=False)
+                _object_stream_integers(dictionary, decoded, integers)
                 pending.append(decoded)  # streams hidden inside an object stream are checked too
+    # A /Length given by reference, once every object stream is known: pdfminer reads that many
+    # bytes, and fewer than the compressed data needs would send it down its byte-by-byte retry.
+    for reference, used in deferred:
+        if any(length < used for length in integers.get(reference, ())):
+            raise FileFormatError(f"{name}: a compressed stream in the PDF is cut short (damaged or a wrong /Length)")
+
+
+def _integer_objects(data: bytes) -> dict[tuple[int, int], set[int]]:
+    """Every ``n g obj <integer> endobj`` of the raw file: the values a /Length may refer to."""
+    found: dict[tuple[int, int], set[int]] = {}
+    for match in _INTEGER_OBJECT.finditer(data):
+        found.setdefault((int(match.group(1)), int(match.group(2))), set()).add(int(match.group(3)))
+    return found
+
+
+def _object_stream_integers(dictionary: bytes, decoded: bytes, found: dict[tuple[int, int], set[int]]) -> None:
+    """Add the integer objects of an object stream (``decoded``) to ``found``."""
+    first = _OBJSTM_FIRST.search(dictionary)
+    if first is None:
+        return
+    offset = int(first.group(1))
+    numbers = _DIGITS.findall(decoded[:offset])
+    for number, relative in zip(numbers[::2], numbers[1::2]):
+        value = _INTEGER_VALUE.match(decoded, offset + int(relative))
+        if value is not None:
+            found.setdefault((int(number), 0), set()).add(int(value.group(1)))
 
 
 def _count(buffer: bytes, counts: dict[str, int], name: str, objects: bool = True) -> None:
@@ -176,14 +212,20 @@ def _filters(dictionary: bytes, name: str) -> list[str]:
 
 
 def _decode_stream(
-    dictionary: bytes, body: memoryview, buffer: bytes, name: str, max_bytes: int | None, counts: dict[str, int]
+    dictionary: bytes,
+    body: memoryview,
+    name: str,
+    max_bytes: int | None,
+    counts: dict[str, int],
+    deferred: list[tuple[tuple[int, int], int]],
 ) -> bytes | None:
-    """The stream's decoded bytes (None when it has no decoding filter or is an image)."""
+    """An object stream's decoded bytes; None for other streams (decoded, counted and dropped)."""
     chain = _filters(dictionary, name)
-    if not chain or _IMAGE.search(dictionary):
+    if not chain:
         return None
     keep = bool(_OBJSTM.search(dictionary))  # an object stream's objects are searched in turn
-    length = _declared_length(dictionary, buffer)
+    image = bool(_IMAGE.search(dictionary))  # a page of white pixels compresses a thousand times
+    length, reference = _declared_length(dictionary)
     if length is not None and length > len(body):
         length = None  # pdfminer then reads to `endstream`, as the scan does
     raw_size = len(body) if length is None else length
@@ -192,7 +234,8 @@ def _decode_stream(
         last = step == len(chain) - 1
         pieces = []
         produced = 0
-        for chunk in _decoder(kind, data, name):
+        used = [0]
+        for chunk in _decoder(kind, data, name, used):
             produced += len(chunk)
             counts["decoded"] += len(chunk)
             if max_bytes is not None and counts["decoded"] > max_bytes:
@@ -202,7 +245,7 @@ def _decode_stream(
                     counts["decoded"],
                     max_bytes,
                 )
-            if produced > RATIO_FLOOR and produced > MAX_RATIO * max(1, raw_size):
+            if not image and produced > RATIO_FLOOR and produced > MAX_RATIO * max(1, raw_size):
                 raise FileTooLargeError(
                     f"{name}: a PDF stream decodes more than {MAX_RATIO} times ({megabytes(raw_size)} to over "
                     f"{megabytes(produced)}): refused as a likely PDF bomb",
@@ -211,24 +254,26 @@ def _decode_stream(
                 )
             if keep or not last:
                 pieces.append(chunk)
+        if step == 0 and kind == "flate" and reference is not None:
+            deferred.append((reference, used[0]))
         data = b"".join(pieces)
     return bytes(data) if keep else None
 
 
-def _declared_length(dictionary: bytes, buffer: bytes) -> int | None:
-    """The stream's /Length when given directly, or by reference to an object in ``buffer``."""
+def _declared_length(dictionary: bytes) -> tuple[int | None, tuple[int, int] | None]:
+    """(the stream's /Length when given directly, the object it refers to otherwise)."""
     match = _LENGTH.search(dictionary)
     if match is None:
-        return None
+        return None, None
     if match.group(2) is None:
-        return int(match.group(1))
-    target = re.search(rb"(?<![0-9])" + match.group(1) + rb"\s+" + match.group(3) + rb"\s+obj\s*(\d{1,12})\s", buffer)
-    return int(target.group(1)) if target else None
+        return int(match.group(1)), None
+    return None, (int(match.group(1)), int(match.group(3)))
 
 
-def _decoder(kind: str, data: bytes | memoryview, name: str) -> Iterator[bytes]:
+def _decoder(kind: str, data: bytes | memoryview, name: str, used: list[int]) -> Iterator[bytes]:
+    """The decoded chunks of ``data``; for Flate, ``used[0]`` is set to the bytes zlib consumed."""
     if kind == "flate":
-        yield from _inflate(data, name)
+        yield from _inflate(data, name, used)
     elif kind == "lzw":
         if len(data) > MAX_LZW_BYTES:
             raise MarkupTooComplexError(
@@ -256,7 +301,7 @@ def _decoder(kind: str, data: bytes | memoryview, name: str) -> Iterator[bytes]:
             raise FileFormatError(f"{name}: a damaged ASCII-encoded stream in the PDF ({exc})") from None
 
 
-def _inflate(data: bytes | memoryview, name: str) -> Iterator[bytes]:
+def _inflate(data: bytes | memoryview, name: str, used: list[int]) -> Iterator[bytes]:
     """zlib output of ``data`` in chunks; the stream must end cleanly (trailing bytes allowed)."""
     inflater = zlib.decompressobj()
     start = 0
@@ -278,6 +323,7 @@ def _inflate(data: bytes | memoryview, name: str) -> Iterator[bytes]:
         yield rest
     if not inflater.eof:
         raise FileFormatError(f"{name}: a compressed stream in the PDF is cut short (damaged or a wrong /Length)")
+    used[0] = min(start, len(data)) - len(inflater.unconsumed_tail) - len(inflater.unused_data)
 
 
 def _run_length(data: bytes | memoryview) -> Iterator[bytes]:
