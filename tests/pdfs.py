@@ -262,3 +262,26 @@ def deep_arrays(levels: int = 100_000) -> bytes:
     objects = one_page(b"[" * levels + b"]" * levels + b" pop " + TEXT)
     objects[2] = objects[2][:-2] + b" /Deep " + b"<< /A " * levels + b"1" + b" >>" * levels + b" >>"
     return raw_pdf(objects)
+
+
+def form_bomb(levels: int = 8, fanout: int = 20, leaf: bytes = b"0 0 m 10 10 l S") -> bytes:
+    """One page that draws form 1 ``fanout`` times, which draws form 2 ``fanout`` times ... the
+    last draws ``leaf`` (a line): ``fanout ** levels`` drawings from a file of a few kilobytes."""
+    objects = one_page(b"q " + b"/X1 Do " * fanout + b"Q " + TEXT)
+    first = len(objects) + 1  # form k is object first + k - 1
+    objects[2] = objects[2].replace(
+        b"/Font << /F1 5 0 R >>", b"/Font << /F1 5 0 R >> /XObject << /X1 %d 0 R >>" % first
+    )
+    for level in range(1, levels + 1):
+        if level < levels:
+            body = b"/X%d Do " % (level + 1) * fanout
+            resources = b"/XObject << /X%d %d 0 R >>" % (level + 1, first + level)
+        else:
+            body, resources = leaf, b"/Font << /F1 5 0 R >>"
+        objects.append(
+            b"<< /Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << %s >> /Length %d >>\nstream\n"
+            % (resources, len(body))
+            + body
+            + b"\nendstream"
+        )
+    return raw_pdf(objects)

@@ -13,9 +13,21 @@ import httpx
 import pdfminer.pdfparser
 import pypdf
 import pytest
-from pdfs import TEXT, bomb, deep_arrays, deep_page_tree, many_pages, one_page, raw_pdf, reportlab_pdf, stream
+from pdfs import (
+    TEXT,
+    bomb,
+    deep_arrays,
+    deep_page_tree,
+    form_bomb,
+    many_pages,
+    one_page,
+    raw_pdf,
+    reportlab_pdf,
+    stream,
+)
 
 from translator.formats.files import FileFormatError, FileTooLargeError, MarkupTooComplexError, read_bytes
+from translator.formats.pdf import MAX_PAGE_CHARS
 from translator.formats.pdfscan import MAX_PDF_PAGES, MAX_RATIO
 
 
@@ -143,6 +155,28 @@ def test_pages_hidden_from_the_pre_scan_are_counted_by_the_parser() -> None:
     data = many_pages(MAX_PDF_PAGES + 5).replace(b"/Type /Page /Parent", b"/Type /P#61ge /Parent")
     with pytest.raises(MarkupTooComplexError, match=f"more than {MAX_PDF_PAGES:,} pages"):
         read_bytes(data, "skrite.pdf")
+
+
+@pytest.mark.parametrize("leaf", [b"0 0 m 10 10 l S", b"q Q", TEXT])
+def test_forms_drawing_forms_are_refused_by_the_work_they_would_take(leaf: bytes) -> None:
+    data = form_bomb(levels=8, fanout=20, leaf=leaf)  # 20 ** 8 drawings from a few kilobytes
+    assert len(data) < 10_000
+    with pytest.raises(MarkupTooComplexError, match="drawing operations|characters"):
+        read_bytes(data, "oblike.pdf", max_chars=100_000)
+    assert read_bytes(form_bomb(2, 2, TEXT), "malo.pdf").units == ["Vlada je sprejela proracun za prihodnje leto."]
+
+
+def test_megabytes_of_operators_are_refused_by_the_character_limit() -> None:
+    data = raw_pdf(one_page(b"q Q " * 2**20 + TEXT))  # 4 MiB, a million operators, one line of text
+    with pytest.raises(MarkupTooComplexError, match="more than 125,000 drawing operations"):
+        read_bytes(data, "operatorji.pdf", max_chars=5_000)
+
+
+def test_a_page_of_too_many_characters_is_refused() -> None:
+    line = b"BT /F1 10 Tf 72 %d Td (Vlada je sprejela proracun za prihodnje leto in ga poslala.) Tj ET\n"
+    content = b"".join(line % (700 - (i % 60) * 11) for i in range(MAX_PAGE_CHARS // 60 + 10))
+    with pytest.raises(MarkupTooComplexError, match=f"more than {MAX_PAGE_CHARS:,} characters on one page"):
+        read_bytes(raw_pdf(one_page(content, compress=True)), "gosto.pdf")
 
 
 def test_a_deep_page_tree_is_a_format_error_not_a_crash() -> None:

@@ -115,12 +115,12 @@ def _pptx(data: bytes, name: str, max_bytes: int | None) -> Parsed:
     return Pptx(data, name, max_bytes)
 
 
-def _pdf(data: bytes, name: str, max_bytes: int | None) -> Parsed:
+def _pdf(data: bytes, name: str, max_bytes: int | None, max_chars: int | None = None) -> Parsed:
     with needs_extra("office", f"{name}: reading .pdf files"):
         import pdfminer  # noqa: F401  (pdfminer.six: the reader; python-docx writes the translation)
 
         from translator.formats.pdf import Pdf
-    return Pdf(data, name, max_bytes)
+    return Pdf(data, name, max_bytes, max_chars)
 
 
 # Zip-based formats: class(data, name, max_bytes), read as bytes. python-docx and python-pptx
@@ -211,7 +211,8 @@ def read_bytes(
     """
     fmt = check_file_size(name, len(data), max_bytes, max_chars)
     if fmt in _ZIPPED:
-        parsed: Parsed = _ZIPPED[fmt](data, name, max_bytes)
+        # a PDF's text is laid out page by page: max_chars stops that early (translator.formats.pdf)
+        parsed: Parsed = _pdf(data, name, max_bytes, max_chars) if fmt == "pdf" else _ZIPPED[fmt](data, name, max_bytes)
         return Document(None, fmt, parsed.units, "binary", "\n", _named(name, parsed.warnings), parsed)
 
     declared = None

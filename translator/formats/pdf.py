@@ -22,21 +22,39 @@ import io
 import zipfile
 from collections import Counter
 from itertools import islice
+from typing import Any
 
 from translator.formats import FileFormatError, MarkupTooComplexError, has_letters
 from translator.formats.pdf_docx import Block, write_docx
 from translator.formats.pdf_layout import Line, blocks, split_furniture
 from translator.formats.pdfscan import ENCRYPTED, MAX_PDF_OBJECTS, MAX_PDF_PAGES, check_pdf
 
+MAX_PAGE_CHARS = 20_000
+"""Most characters laid out on one page (a dense A4 page in 8-point type has about 8,000):
+pdfminer's line grouping grows faster than linearly with them."""
+
+MAX_PDF_TOKENS = 20_000_000
+"""Most operators and operands (counted as the content streams' spaces, line ends and ``/ ( [ <``,
+a close upper bound) run to draw a PDF's pages; a form counts each time it is drawn, so forms
+drawing forms cannot multiply the work. pdfminer runs about 150,000 a second. With a character
+limit: five per character plus 100,000."""
+
+FORM_COST = 100
+"""Tokens counted for running one content stream (a page's, or a form each time it is drawn)."""
+
+MAX_PDF_CHARS = 5_000_000
+"""Most characters laid out in one PDF (a 1,000-page book has about 2.5 million); with a
+character limit (REST's and the page's --max-chars), twice that limit plus 200 per page."""
+
 
 class Pdf:
     """A parsed PDF; ``units``, ``text``, ``warnings`` and :meth:`render` as every format."""
 
-    def __init__(self, data: bytes, name: str, max_bytes: int | None = None) -> None:
+    def __init__(self, data: bytes, name: str, max_bytes: int | None = None, max_chars: int | None = None) -> None:
         check_pdf(data, name, max_bytes)
         self.name = name
         self.warnings: list[str] = []
-        pages, sizes, images = _read_lines(data, name)
+        pages, sizes, images = _read_lines(data, name, max_bytes, max_chars)
         if not pages:
             raise FileFormatError(f"{name}: not a valid PDF file (no pages found: damaged cross-references?)")
         if not any(pages) and images:
@@ -98,12 +116,13 @@ def _plain(block: Block) -> str:
 # --- reading -------------------------------------------------------------------------------------
 
 
-def _read_lines(data: bytes, name: str) -> tuple[list[list[Line]], list[tuple[float, float]], bool]:
+def _read_lines(
+    data: bytes, name: str, max_bytes: int | None, max_chars: int | None
+) -> tuple[list[list[Line]], list[tuple[float, float]], bool]:
     """The text lines of each page, each page's (width, height), and whether images were seen."""
-    from pdfminer.converter import PDFPageAggregator
     from pdfminer.layout import LAParams, LTChar, LTFigure, LTImage, LTTextLineHorizontal
     from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError
-    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfinterp import PDFResourceManager
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
     from pdfminer.psparser import PSException
@@ -130,8 +149,10 @@ def _read_lines(data: bytes, name: str) -> tuple[list[list[Line]], list[tuple[fl
                 MAX_PDF_PAGES,
             )
         resources = PDFResourceManager()
-        device = PDFPageAggregator(resources, laparams=LAParams())
-        interpreter = PDFPageInterpreter(resources, device)
+        # boxes_flow=None: no grouping of text boxes (quadratic in their number); the reading
+        # order is the project's own (pdf_layout)
+        budget = _Budget(name, max_chars, len(found))
+        device, interpreter = _bounded(resources, LAParams(boxes_flow=None), budget)
         for number, page in enumerate(found):
             interpreter.process_page(page)
             layout = device.get_result()
@@ -166,3 +187,73 @@ def _read_lines(data: bytes, name: str) -> tuple[list[list[Line]], list[tuple[fl
     except (PSException, ValueError, KeyError, TypeError, IndexError, AttributeError, AssertionError) as exc:
         raise FileFormatError(f"{name}: not a valid PDF file ({type(exc).__name__}: {exc})") from None
     return pages, sizes, images
+
+
+_TOKEN_MARKS = (b" ", b"\n", b"\r", b"\t", b"/", b"(", b"[", b"<")
+
+
+class _Budget:
+    """What laying out a PDF may cost: characters on a page and in all (:data:`MAX_PAGE_CHARS`,
+    :data:`MAX_PDF_CHARS`), and the tokens of the content streams run (:data:`MAX_PDF_TOKENS`)."""
+
+    def __init__(self, name: str, max_chars: int | None, pages: int) -> None:
+        self.name = name
+        self.max_chars = MAX_PDF_CHARS if max_chars is None else min(MAX_PDF_CHARS, 2 * max_chars + 200 * pages)
+        self.max_tokens = MAX_PDF_TOKENS if max_chars is None else min(MAX_PDF_TOKENS, 5 * max_chars + 100_000)
+        self.page_chars = self.chars = self.tokens = 0
+
+    def char(self) -> None:
+        self.page_chars += 1
+        self.chars += 1
+        if self.page_chars > MAX_PAGE_CHARS:
+            raise MarkupTooComplexError(
+                f"{self.name}: more than {MAX_PAGE_CHARS:,} characters on one page of the PDF; refused",
+                self.page_chars,
+                MAX_PAGE_CHARS,
+            )
+        if self.chars > self.max_chars:
+            raise MarkupTooComplexError(
+                f"{self.name}: more than {self.max_chars:,} characters of text in the PDF; refused",
+                self.chars,
+                self.max_chars,
+            )
+
+    def contents(self, data: bytes) -> None:
+        # drawing a form costs pdfminer about as much as a hundred operators: counted too
+        self.tokens += FORM_COST + sum(data.count(mark) for mark in _TOKEN_MARKS)
+        if self.tokens > self.max_tokens:
+            raise MarkupTooComplexError(
+                f"{self.name}: more than {self.max_tokens:,} drawing operations on the PDF's pages "
+                "(forms drawn over and over?); refused",
+                self.tokens,
+                self.max_tokens,
+            )
+
+
+def _bounded(resources: Any, laparams: Any, budget: _Budget) -> tuple[Any, Any]:
+    """pdfminer's page aggregator and interpreter, counting against ``budget`` every character
+    laid out and every content stream run (a page's, or a form's each time it is drawn), before
+    running it."""
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.pdfinterp import PDFPageInterpreter
+    from pdfminer.pdftypes import PDFStream, resolve1
+
+    class BoundedAggregator(PDFPageAggregator):
+        def begin_page(self, *args: Any, **kwargs: Any) -> None:
+            budget.page_chars = 0
+            super().begin_page(*args, **kwargs)
+
+        def render_char(self, *args: Any, **kwargs: Any) -> float:
+            budget.char()
+            return super().render_char(*args, **kwargs)
+
+    class BoundedInterpreter(PDFPageInterpreter):
+        def render_contents(self, resources: Any, streams: Any, *args: Any, **kwargs: Any) -> None:
+            for stream in streams if isinstance(streams, list) else [streams]:
+                stream = resolve1(stream)
+                if isinstance(stream, PDFStream):
+                    budget.contents(stream.get_data())
+            super().render_contents(resources, streams, *args, **kwargs)
+
+    device = BoundedAggregator(resources, laparams=laparams)
+    return device, BoundedInterpreter(resources, device)
