@@ -297,6 +297,7 @@ def pdf_cases() -> int:
         ("pdf: 10,000 pages", pdfs.many_pages(10_000)),
         ("pdf: page tree 5,000 deep", pdfs.deep_page_tree(5_000)),
         ("pdf: 100,000 nested arrays and dicts", pdfs.deep_arrays(100_000)),
+        ("pdf: forms drawing forms, 20^8 drawings", pdfs.form_bomb(8, 20)),
         ("pdf: cut in half", pdfs.reportlab_pdf(3)[0][: len(pdfs.reportlab_pdf(3)[0]) // 2]),
         ("pdf: 3-page report (reportlab), translated", pdfs.reportlab_pdf(3)[0]),
     ]

@@ -13,7 +13,9 @@ are in :mod:`translator.formats.pdf_layout`; the bounds checked before pdfminer 
 
 Refused with FileFormatError naming the reason: an encrypted PDF, a PDF with no text layer
 ("scanned images; run OCR first"), a damaged one (broken cross-references that pdfminer cannot
-recover, nesting too deep for the parser).
+recover, nesting too deep for the parser). Laying the pages out is bounded by
+:data:`MAX_PAGE_CHARS`, :data:`MAX_PDF_CHARS` and :data:`MAX_PDF_TOKENS` (tighter with a
+character limit), counted as pdfminer draws: past them MarkupTooComplexError (REST 413).
 """
 
 from __future__ import annotations
