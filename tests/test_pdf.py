@@ -16,7 +16,7 @@ import re
 import docx
 import httpx
 import pytest
-from pdfs import HEADER_ASCII, fpdf_pdf, raw_pdf, reportlab_pdf
+from pdfs import HEADER_ASCII, fpdf_pdf, one_page, raw_pdf, reportlab_pdf
 
 from translator.formats.files import (
     FileFormatError,
@@ -278,6 +278,19 @@ def test_rest_translate_file_answers_a_docx(tiny_models) -> None:
         assert "poro%C4%8Dilo.docx" in download.headers["content-disposition"]
         texts, document = docx_texts(download.content)
         assert len(texts) == len(read_bytes(data, "x.pdf").units) - 1 and len(document.tables) == 1
+        english = raw_pdf(
+            one_page(b"BT /F1 12 Tf 72 700 Td (The government adopted the budget proposal for next year.) Tj ET")
+        )
+        answer = httpx.post(
+            url + "translate_file",
+            files={"file": ("budget.pdf", english)},
+            data={"source": "auto", "target": "en"},
+            timeout=60,
+        )
+        assert answer.status_code == 200, answer.text
+        download = httpx.get(answer.json()["translatedFileUrl"], timeout=30)
+        assert "budget.docx" in download.headers["content-disposition"]
+        assert docx_texts(download.content)[0] == ["The government adopted the budget proposal for next year."]
         scanned = httpx.post(
             url + "translate_file",
             files={"file": ("sken.pdf", raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages >>"]))},
