@@ -16,6 +16,7 @@ twice, brotli) refused under +300 MiB, and 30 links at once to a site that answe
 
     python benchmarks/bench_hostile.py --only abandoned   # just that case (and framing)
     python benchmarks/bench_hostile.py --only links       # just the links
+    python benchmarks/bench_hostile.py --only pdf         # the hostile PDFs (tests/pdfs.py makes them)
 """
 
 from __future__ import annotations
@@ -360,10 +361,55 @@ def framing(url: str) -> None:
         print(f"| {name:<42} | {status:>6} | {time.perf_counter() - started:7.2f} |                 |")
 
 
+def pdf_cases() -> int:
+    """The hostile PDFs of tests/test_hostile_pdf.py against a real server, and a real report."""
+    sys.path.insert(0, str(REPO / "tests"))
+    import pdfs
+
+    cases = [
+        ("pdf: 1 MB Flate stream, 1 GiB decoded", pdfs.bomb(2**30)),
+        ("pdf: 4 GiB decoded", pdfs.bomb(4 * 2**30)),
+        ("pdf: 10,000 pages", pdfs.many_pages(10_000)),
+        ("pdf: page tree 5,000 deep", pdfs.deep_page_tree(5_000)),
+        ("pdf: 100,000 nested arrays and dicts", pdfs.deep_arrays(100_000)),
+        ("pdf: forms drawing forms, 20^8 drawings", pdfs.form_bomb(8, 20)),
+        ("pdf: cut in half", pdfs.reportlab_pdf(3)[0][: len(pdfs.reportlab_pdf(3)[0]) // 2]),
+        ("pdf: 3-page report (reportlab), translated", pdfs.reportlab_pdf(3)[0]),
+    ]
+    tmp = Path(tempfile.mkdtemp(prefix="bench-hostile-"))
+    server, url = start(tmp)
+    sampler = Sampler(server.pid)
+    try:
+        for _ in range(3):
+            post(url, "translate", json={"q": SLOVENIAN, "source": "sl", "target": "en"})
+        time.sleep(1)
+        baseline = sampler.rss()
+        print(f"server baseline RSS: {baseline / MIB:.0f} MiB (tiny models, default limits)\n")
+        print(f"| {'input':<42} | status | seconds | peak RSS growth |")
+        print(f"|{'-' * 44}|-------:|--------:|----------------:|")
+        for name, data in cases:
+            with sampler:
+                started = time.perf_counter()
+                answer = post(url, "translate_file", files={"file": ("x.pdf", data)}, data=LANGUAGES)
+                seconds = time.perf_counter() - started
+            print(
+                f"| {name:<42} | {answer.status_code:>6} | {seconds:7.2f} "
+                f"| {(sampler.peak - baseline) / MIB:+11.0f} MiB |"
+            )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--only", choices=["abandoned", "links"], help="run only this case (and the framing cases)")
+    parser.add_argument(
+        "--only", choices=["abandoned", "links", "pdf"], help="run only this case (and the framing cases)"
+    )
     args = parser.parse_args()
+    if args.only == "pdf":
+        return pdf_cases()
     if args.only:
         tmp = Path(tempfile.mkdtemp(prefix="bench-hostile-"))
         server, url = start(tmp)

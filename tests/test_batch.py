@@ -370,7 +370,7 @@ def test_usage_errors_exit_2(tmp_path, capsys, monkeypatch, case):
         "missing": [tmp_path / "nope", tmp_path / "out"],
         "same": [src, src / "."],
         "in_inside_out": [src, tmp_path],
-        "bad_format": [src, tmp_path / "out", "--formats", "txt,pdf"],
+        "bad_format": [src, tmp_path / "out", "--formats", "txt,rtf"],
         "not_a_folder": [src / "a.txt", tmp_path / "out"],
     }.get(case, [src, tmp_path / "out"])
     assert run_batch(*args) == 2

@@ -432,7 +432,8 @@ def test_files_are_bounded_before_they_are_parsed(url):
 
 
 def test_file_errors(url):
-    assert error(upload(url, "scan.pdf", b"%PDF-1.4", source="sl"), 400) == "Invalid request: file format not supported"
+    assert error(upload(url, "scan.rtf", b"{\\rtf1}", source="sl"), 400) == "Invalid request: file format not supported"
+    assert "scan.pdf: not a valid PDF file" in error(upload(url, "scan.pdf", b"%PDF-1.4", source="sl"), 400)
     assert (
         error(post(url, "translate_file", data={"source": "sl", "target": "en"}), 400)
         == "Invalid request: missing file parameter"

@@ -292,8 +292,11 @@ def test_uploads_use_the_shared_readers(tmp_path):
 
 
 def test_unsupported_or_unreadable_upload_is_a_clear_error(tmp_path):
-    (tmp_path / "slika.pdf").write_bytes(b"%PDF-1.4 not really")
+    (tmp_path / "slika.jpg").write_bytes(b"\xff\xd8\xff not really")
     with pytest.raises(ValueError, match="not supported"):
+        read_upload(tmp_path / "slika.jpg")
+    (tmp_path / "slika.pdf").write_bytes(b"%PDF-1.4 not really")
+    with pytest.raises(ValueError, match="Could not read slika.pdf"):
         read_upload(tmp_path / "slika.pdf")
     (tmp_path / "pokvarjen.docx").write_bytes(b"this is not a zip file")
     with pytest.raises(ValueError, match="Could not read pokvarjen.docx"):

@@ -69,7 +69,7 @@ def phrased(exc: BaseException, name: str) -> str:
 EXTRAS = {
     "server": "the web page and the REST API (translator serve, app.py)",
     "news": "links and feeds (translator follow, translator translate URL, /translate_url)",
-    "office": "Word and PowerPoint files (.docx, .pptx)",
+    "office": "Word, PowerPoint and PDF files (.docx, .pptx, .pdf)",
     "evaluate": "quality scores (translator evaluate)",
 }
 

@@ -98,7 +98,7 @@ def load_engines(args: argparse.Namespace, *, translation: bool = True, summary:
 
 def translate_command(args: argparse.Namespace) -> int:
     from translator.core import pipeline
-    from translator.formats.files import read_document, render_document
+    from translator.formats.files import output_suffix, read_document, render_document
     from translator.system.durable import atomic_write
 
     if args.input.lower().startswith(("http://", "https://")):
@@ -107,8 +107,11 @@ def translate_command(args: argparse.Namespace) -> int:
     translator, summarizer = load_engines(args, summary=args.summary)
     structured = path is not None and path.suffix.lower() not in (".txt", "")
     output = Path(args.output) if args.output else None
-    if output is not None and path is not None and output.suffix.lower() != path.suffix.lower():
-        raise UsageError(f"-o {output}: the output keeps the input's format, so it must end in {path.suffix}")
+    if output is not None and path is not None and output.suffix.lower() != output_suffix(path).lower():
+        raise UsageError(
+            f"-o {output}: the output keeps the input's format, so it must end in {output_suffix(path)}"
+            + (" (a .pdf is translated into a Word file)" if output_suffix(path) != path.suffix else "")
+        )
     if output is not None and path is not None and output.resolve() == path.resolve():
         raise UsageError("-o must differ from the input file (sources are never overwritten)")
     if path is not None and (structured or output is not None):  # structured only with a path
@@ -120,7 +123,7 @@ def translate_command(args: argparse.Namespace) -> int:
         elif not args.json:
             if doc.encoding == "binary":  # .docx, .odt, .pptx, .epub ...: a zip, not text
                 print(
-                    f"note: {path.name} is a {doc.format} file: printing its text; -o FILE{path.suffix} keeps "
+                    f"note: {path.name} is a {doc.format} file: printing its text; -o FILE{output_suffix(path)} keeps "
                     "its formatting",
                     file=sys.stderr,
                 )

@@ -86,7 +86,7 @@ def _add_document_commands(commands: argparse._SubParsersAction) -> None:
         formatter_class=HelpFormatter,
         description=f"Translate a file ({suffixes}), stdin or a news article's link. Structured formats "
         "keep their structure: -o FILE writes the translated file in the same "
-        "format; text formats (.md, .html, .srt ...) are printed as such.",
+        "format (a .pdf into a Word .docx); text formats (.md, .html, .srt ...) are printed as such.",
     )
     p.add_argument(
         "input",
@@ -99,7 +99,7 @@ def _add_document_commands(commands: argparse._SubParsersAction) -> None:
         "--output",
         default=None,
         metavar="FILE",
-        help="write the English here (same format as the input; written atomically)",
+        help="write the English here (same format as the input, .docx for a .pdf; written atomically)",
     )
     p.add_argument("--summary", action="store_true", help="also summarise the English")
     p.add_argument(
@@ -129,9 +129,9 @@ def _add_document_commands(commands: argparse._SubParsersAction) -> None:
         help="translate every file of a folder into another folder",
         formatter_class=HelpFormatter,
         description=f"Translate every document of IN_DIR ({suffixes}) into a mirror tree in OUT_DIR, "
-        "each in its own format, resumably: a rerun does only what changed, and removes the outputs "
-        "the current sources and options no longer produce. OUT_DIR/report.json says what became of "
-        "each file.",
+        "each in its own format (a .pdf as NAME.docx), resumably: a rerun does only what changed, and "
+        "removes the outputs the current sources and options no longer produce. OUT_DIR/report.json says "
+        "what became of each file.",
     )
     p.add_argument("in_dir", help="folder of Slovenian documents (read only, never modified)")
     p.add_argument("out_dir", help="folder for the English documents (mirrors IN_DIR)")

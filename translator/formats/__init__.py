@@ -28,8 +28,12 @@ FORMATS: dict[str, str] = {
     ".pptx": "pptx",
     ".epub": "epub",
     ".srt": "srt",
+    ".pdf": "pdf",
 }
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(FORMATS)
+
+# Formats translated into another one: a .pdf comes back as a Word .docx (translator.formats.pdf says why).
+OUTPUT_SUFFIXES: dict[str, str] = {"pdf": ".docx"}
 
 
 class FileFormatError(TranslatorError, ValueError):

@@ -24,6 +24,9 @@ Per format (details in the :mod:`translator.formats` modules):
   cells, ``blockquote``, ``figcaption`` ...), plus the titles and the table of contents labels;
   inline elements, images, styles and every other member kept.
 * ``.srt``: one unit per cue; indices and timings kept byte for byte.
+* ``.pdf``: one unit per heading, paragraph (rebuilt across line breaks, columns and end-of-line
+  hyphens), list item, table cell and footnote, plus each page header and footer repeated on the
+  pages, once; the translation is a new Word file (``.docx``, see :mod:`translator.formats.pdf`).
 
 Text files are decoded from UTF-8/UTF-16/UTF-32 (BOM), UTF-8, cp1250 or ISO-8859-2 and always
 written as UTF-8 without a BOM, with the source's line endings. Zip-based formats (.docx, .odt,
@@ -39,6 +42,8 @@ guards, and every refusal is a FileTooLargeError, which the server answers with 
   :data:`~translator.formats.limits.MAX_RATIO`, more than
   :data:`~translator.formats.limits.MAX_MEMBERS` parts, XML entity declarations); their XML
   parts are refused past :data:`~translator.formats.limits.MAX_XML_TAGS` tags (not .docx).
+  A .pdf's compressed streams count the same way, decoded in chunks before pdfminer reads the
+  file (:mod:`translator.formats.pdfscan`), with its objects and pages bounded too.
 * ``max_chars`` (optional): a text file (.txt, .md, .html, .srt) is refused from its byte size
   alone, before it is decoded, when it is larger than a document of ``max_chars`` characters
   could be: ``.txt`` 8 bytes per character + 4 (UTF-32 with CRLF: never refuses a text that
@@ -63,6 +68,7 @@ from bs4.dammit import EncodingDetector
 from translator.errors import needs_extra
 from translator.formats import (
     FORMATS,
+    OUTPUT_SUFFIXES,
     SUPPORTED_SUFFIXES,
     FileFormatError,
     FileTooLargeError,
@@ -89,6 +95,7 @@ __all__ = [
     "MarkupTooComplexError",
     "document_text",
     "format_for",
+    "output_name",
     "output_suffix",
     "read_bytes",
     "read_document",
@@ -108,6 +115,14 @@ def _pptx(data: bytes, name: str, max_bytes: int | None) -> Parsed:
     return Pptx(data, name, max_bytes)
 
 
+def _pdf(data: bytes, name: str, max_bytes: int | None, max_chars: int | None = None) -> Parsed:
+    with needs_extra("office", f"{name}: reading .pdf files"):
+        import pdfminer  # noqa: F401  (pdfminer.six: the reader; python-docx writes the translation)
+
+        from translator.formats.pdf import Pdf
+    return Pdf(data, name, max_bytes, max_chars)
+
+
 # Zip-based formats: class(data, name, max_bytes), read as bytes. python-docx and python-pptx
 # come with the office extra, so their readers are imported when such a file is read.
 _ZIPPED = {
@@ -116,6 +131,7 @@ _ZIPPED = {
     "odp": lambda data, name, max_bytes: Odf(data, name, max_bytes, ".odp"),
     "pptx": _pptx,
     "epub": Epub,
+    "pdf": _pdf,  # not a zip, but read as bytes and bounded the same way
 }
 
 
@@ -139,7 +155,7 @@ class Document:
 
 
 def format_for(name: str | Path) -> str:
-    """The format ("txt", "md", "html", "docx", "odt", "odp", "pptx", "epub", "srt") for a file
+    """The format ("txt", "md", "html", "docx", "odt", "odp", "pptx", "epub", "srt", "pdf") for a file
     name; raises FileFormatError."""
     suffix = Path(name).suffix.lower()
     if suffix not in FORMATS:
@@ -195,7 +211,8 @@ def read_bytes(
     """
     fmt = check_file_size(name, len(data), max_bytes, max_chars)
     if fmt in _ZIPPED:
-        parsed: Parsed = _ZIPPED[fmt](data, name, max_bytes)
+        # a PDF's text is laid out page by page: max_chars stops that early (translator.formats.pdf)
+        parsed: Parsed = _pdf(data, name, max_bytes, max_chars) if fmt == "pdf" else _ZIPPED[fmt](data, name, max_bytes)
         return Document(None, fmt, parsed.units, "binary", "\n", _named(name, parsed.warnings), parsed)
 
     declared = None
@@ -248,5 +265,14 @@ def document_text(doc: Document) -> str:
 
 
 def output_suffix(path: str | Path) -> str:
-    """The suffix for the translated file: the source's own (``.htm`` stays ``.htm``)."""
-    return Path(path).suffix
+    """The suffix for the translated file: the source's own (``.htm`` stays ``.htm``), except
+    for formats written as another one (``.pdf`` becomes ``.docx``)."""
+    suffix = Path(path).suffix
+    return OUTPUT_SUFFIXES.get(FORMATS.get(suffix.lower(), ""), suffix)
+
+
+def output_name(name: str) -> str:
+    """The translated file's name for a source named ``name``: ``report.pdf`` → ``report.docx``,
+    any other name unchanged."""
+    suffix = output_suffix(name)
+    return name if suffix == Path(name).suffix else str(Path(name).with_suffix(suffix))

@@ -23,7 +23,7 @@ from translator.system.allocator import malloc_trim
 logger = logging.getLogger("translator")
 
 TRIM_AFTER_BYTES = 8 * 2**20  # a request that reserved more than this returns its memory at the end
-_ZIP_SUFFIXES = (".docx", ".odt", ".odp", ".pptx", ".epub")
+_ZIP_SUFFIXES = (".docx", ".odt", ".odp", ".pptx", ".epub", ".pdf")  # what unpacks: zips, a PDF's streams
 
 
 class Busy(Exception):

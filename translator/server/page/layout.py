@@ -17,7 +17,7 @@ MAX_UPLOAD = "20mb"
 TITLE = "Slovenian → English news translator"
 DESCRIPTION = (
     "Paste a Slovenian news article (or upload a `.txt`, `.md`, `.html`, `.srt`, `.docx`, `.odt`, `.odp`, "
-    "`.pptx` or `.epub` file) "
+    "`.pptx`, `.epub` or `.pdf` file) "
     "and get the English translation with its paragraphs kept, a short English summary and a "
     "sentence-by-sentence view to check the translation. Everything runs on this machine."
 )

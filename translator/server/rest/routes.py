@@ -110,10 +110,10 @@ class RestApi(RestService):
             openapi_extra=body_schema(TranslateFileRequest, "multipart/form-data"),
         )
         async def translate_file(request: Request) -> Any:
-            """Translate a document (.txt .md .html .docx .srt ...), keeping its format and
-            structure; answers the URL to download it from (kept for 30 minutes). A file larger
-            than the server's limit once unpacked (a .docx is a zip) is refused before it is
-            parsed: 413."""
+            """Translate a document (.txt .md .html .docx .srt .pdf ...), keeping its format and
+            structure (a .pdf comes back as a Word .docx); answers the URL to download it from
+            (kept for 30 minutes). A file larger than the server's limit once unpacked (a .docx
+            is a zip, a .pdf holds compressed streams) is refused before it is parsed: 413."""
             if self.settings.disable_files_translation:
                 return error_response(RestError(403, FILES_DISABLED))
             return await self._handle(request, self._translate_file, self.file_body_limit, self.upload_too_large)

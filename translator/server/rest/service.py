@@ -26,7 +26,7 @@ from starlette.datastructures import UploadFile
 
 from translator.core.memory import MemoryUnavailable, Pair
 from translator.formats import megabytes
-from translator.formats.files import SUPPORTED_SUFFIXES, check_file_size
+from translator.formats.files import SUPPORTED_SUFFIXES, check_file_size, output_name
 from translator.paths import api_keys_path
 from translator.server import metrics
 from translator.server.abandon import watched
@@ -337,7 +337,7 @@ class RestService:
                     terms=terms,
                 )
             del data
-            stored = await self._in_thread(self.downloads.save, name, translated)
+            stored = await self._in_thread(self.downloads.save, output_name(name), translated)
         url = request.url_for("download_file", filename=stored)
         if self.settings.ssl:  # --ssl: behind a TLS proxy, the link is https
             url = url.replace(scheme="https")

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from translator.errors import InvalidInputError
-from translator.formats.files import document_text, read_bytes, render_document
+from translator.formats.files import document_text, output_suffix, read_bytes, render_document
 from translator.results import TranslationAndSummary
 from translator.server.abandon import Watch
 from translator.server.backend import Backend
@@ -324,10 +325,11 @@ def translate_file(
     scope: str | None = None,
     terms: Terms | None = None,
 ) -> tuple[bytes, Route]:
-    """The translated file (same format, structure kept) and the source's route. English comes
-    back byte for byte. Raises FileTooLargeError past ``max_bytes`` or when a text file is larger
-    than ``char_limit`` characters could take (checked before parsing; a .docx is inflated in a
-    stream against ``max_bytes``), FileFormatError, RestError past ``char_limit``, and as
+    """The translated file (same format, structure kept; a .pdf becomes a .docx) and the
+    source's route. English comes back byte for byte (a .pdf as its text in a .docx). Raises
+    FileTooLargeError past ``max_bytes`` or when a text file is larger than ``char_limit``
+    characters could take (checked before parsing; a .docx is inflated in a stream against
+    ``max_bytes``), FileFormatError, RestError past ``char_limit``, and as
     :func:`translate_texts`."""
     doc = read_bytes(data, name, max_bytes, max_chars=char_limit)
     text = document_text(doc)
@@ -335,6 +337,8 @@ def translate_file(
         raise too_long(len(text), char_limit)
     where = _route(text, source)  # RestError 400 for a language the model does not translate
     if where.action == "passthrough" or not doc.units:
+        if output_suffix(name) != Path(name).suffix:  # written as another format: the same text in it
+            return render_document(doc, list(doc.units)), where
         return data, where
     sent, given = _to_translate(doc.units, where, source)
     [result] = backend.run_documents([sent], source=given, watch=watch, scope=scope, terms=terms)
