@@ -200,3 +200,41 @@ def test_the_window_is_checked():
     with pytest.raises(ValueError, match="0 or more"):
         shared.set_window(-1)
     assert shared.window_seconds() == 0
+
+
+def test_the_server_drops_an_abandoned_request_s_sentences_from_the_queue(
+    tiny_models, seed_article, generate_spy, monkeypatch
+):
+    from translator.server.abandon import Abandoned, Watch
+    from translator.server.backend import Backend
+    from translator.server.settings import Settings
+
+    monkeypatch.setattr(shared, "set_window", lambda _ms: None)  # the process-wide window stays 0
+    backend = Backend(Settings(translation_model=str(tiny_models.marian), translation_cache="off", preload=False))
+    assert backend.concurrency == 8  # a window (5 ms by default): requests in at once, sharing batches
+    first, second = _sentences(seed_article, 2)
+    translator = backend.translator(1, "sl")
+    batcher = translator.model.engine
+    translator.translate("Dober dan.")  # loaded
+    calls = generate_spy(batcher.inner)
+    release, entered = _hold(batcher, monkeypatch)
+    monkeypatch.setattr(batcher, "window_s", 0.001)
+    watches = [Watch() for _ in range(batcher.parallel() + 1)]
+    with ThreadPoolExecutor(max_workers=len(watches)) as pool:
+
+        def run(text: str, watch: Watch):
+            return backend.run_documents([[text]], source="sl", num_beams=1, watch=watch)
+
+        kept = []
+        for busy in range(1, batcher.parallel() + 1):
+            kept.append(pool.submit(run, first, watches[busy - 1]))
+            _wait_for(lambda: len(entered) == busy, "every dispatcher busy in the engine")  # noqa: B023
+        dropped = pool.submit(run, second, watches[-1])
+        _wait_for(lambda: batcher.pending() == 1, "the second request queued")
+        watches[-1].gone.set()  # its client disconnects while its sentence waits in the queue
+        release.set()
+        assert all(future.result()[0].translation for future in kept)
+        with pytest.raises(Abandoned):
+            dropped.result()
+    second_ids = translator.model.encode([second])[0]
+    assert all(second_ids not in call.batch for call in calls)

@@ -9,8 +9,8 @@ gathers them for the window, takes the rows of calls with identical generation o
 sub-batches (:func:`~translator.engines.batching.plan_batches`, its own budget); each row's output
 goes back to its caller, in its caller's order.
 
-Fairness: rows, not requests, are scheduled. A round holds at most what the engine decodes side
-by side at once (its budget: one sub-batch per CTranslate2 worker, one transformers batch), and
+Fairness: rows, not requests, are scheduled. A round holds at most one of the engine's own
+batches (:meth:`SharedBatcher.budget`: one CTranslate2 sub-batch, one transformers batch), and
 it is filled round-robin across the waiting calls, one row of each in turn, oldest call first.
 A request of 100,000 characters makes many rounds; a one-sentence request that arrives meanwhile
 joins the next round instead of waiting for the long one, and no call takes more than its equal
@@ -211,11 +211,13 @@ class SharedBatcher:
         return 2 if getattr(self.inner, "name", "") == "ct2" else 1
 
     def budget(self, beams: int) -> tuple[int, bool]:
-        """What one round may cost and whether bounds count in the cost: decoder positions of one
-        sub-batch per worker (CTranslate2), or padded source tokens of one batch (transformers)."""
+        """What one round may cost and whether bounds count in the cost: the decoder positions of
+        one CTranslate2 sub-batch (its workers share it; two rounds are in the engine at once), or
+        the padded source tokens of one transformers batch. A round is the longest a request that
+        arrives meanwhile waits for, so it is one sub-batch, not one per worker."""
         positions = getattr(self.inner, "max_positions", None)
         if positions:
-            return int(positions) * max(1, int(getattr(self.inner, "inter_threads", 1) or 1)), True
+            return int(positions), True
         return int(getattr(self.inner, "max_batch_tokens", 4096) or 4096), False
 
     def _dispatch(self) -> None:
