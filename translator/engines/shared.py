@@ -9,9 +9,9 @@ gathers them for the window, takes the rows of calls with identical generation o
 sub-batches (:func:`~translator.engines.batching.plan_batches`, its own budget); each row's output
 goes back to its caller, in its caller's order.
 
-Fairness: rows, not requests, are scheduled. A round holds at most one of the engine's own
-batches (:meth:`SharedBatcher.budget`: one CTranslate2 sub-batch, one transformers batch), and
-it is filled round-robin across the waiting calls, one row of each in turn, oldest call first.
+Fairness: rows, not requests, are scheduled. A round holds at most what the engine decodes side
+by side at once (:meth:`SharedBatcher.budget`: one sub-batch per CTranslate2 worker, one
+transformers batch), and it is filled round-robin across the waiting calls, one row of each in turn, oldest call first.
 A request of 100,000 characters makes many rounds; a one-sentence request that arrives meanwhile
 joins the next round instead of waiting for the long one, and no call takes more than its equal
 part of a round that others wait for.
@@ -212,12 +212,14 @@ class SharedBatcher:
 
     def budget(self, beams: int) -> tuple[int, bool]:
         """What one round may cost and whether bounds count in the cost: the decoder positions of
-        one CTranslate2 sub-batch (its workers share it; two rounds are in the engine at once), or
-        the padded source tokens of one transformers batch. A round is the longest a request that
-        arrives meanwhile waits for, so it is one sub-batch, not one per worker."""
+        one CTranslate2 sub-batch per worker, or the padded source tokens of one transformers
+        batch. Not less: decoding a transformer-big on CPU is bound by reading its weights at every
+        step, so a sub-batch of half the rows takes nearly as long (measured: rounds of one
+        sub-batch for both workers made a 16-sentence request 2.3x slower); a request that arrives
+        meanwhile joins the next round, where its rows cost little."""
         positions = getattr(self.inner, "max_positions", None)
         if positions:
-            return int(positions), True
+            return int(positions) * max(1, int(getattr(self.inner, "inter_threads", 1) or 1)), True
         return int(getattr(self.inner, "max_batch_tokens", 4096) or 4096), False
 
     def _dispatch(self) -> None:
