@@ -26,7 +26,8 @@ MAX_WAITING_CHARS = 12_000
 
 @pytest.fixture(scope="module")
 def demo(tiny_models):
-    demo = start(tiny_models, limits=ServerLimits(max_waiting_chars=MAX_WAITING_CHARS, retry_after_s=3))
+    # one request per model at a time: the tests hold the model's gate to keep requests waiting
+    demo = start(tiny_models, concurrency=1, limits=ServerLimits(max_waiting_chars=MAX_WAITING_CHARS, retry_after_s=3))
     answer = httpx.post(demo.local_url + "translate", json={"q": SLOVENIAN, "source": "sl", "target": "en"}, timeout=60)
     assert answer.status_code == 200  # the model is loaded
     yield demo

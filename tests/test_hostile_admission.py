@@ -36,7 +36,8 @@ def test_the_budget_counts_bytes_and_places():
 
 @pytest.fixture(scope="module")
 def demo(tiny_models):
-    demo = start(tiny_models, limits=ServerLimits(max_waiting=1, retry_after_s=3))
+    # one request per model at a time: the tests hold the model's gate to keep requests waiting
+    demo = start(tiny_models, concurrency=1, limits=ServerLimits(max_waiting=1, retry_after_s=3))
     yield demo
     demo.close()
 

@@ -21,7 +21,7 @@ WAIT_S = 30  # how long a test waits for the server to close a connection (its d
 
 @pytest.fixture(scope="module")
 def demo(tiny_models):
-    demo = start(tiny_models)
+    demo = start(tiny_models, concurrency=1)  # one place per model: a test holds it to make requests wait
     yield demo
     demo.close()
 

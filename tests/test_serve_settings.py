@@ -95,6 +95,7 @@ TODAY_DEFAULTS = {
     "source": "auto",
     "max_chars": 100000,
     "concurrency": None,
+    "batch_window_ms": 5.0,
     "host": "127.0.0.1",
     "port": 7860,
     "share": False,

@@ -18,6 +18,7 @@ from translator.engines.base import Engine
 from translator.engines.choose import create_engine
 from translator.engines.models import Kind, model_identity, resolve, resolve_device
 from translator.engines.observed import ObservedEngine
+from translator.engines.shared import SharedBatcher
 from translator.engines.tokenizer import load_tokenizer, read_json
 from translator.options import RuntimeOptions, model_name
 
@@ -103,15 +104,19 @@ def load(name: str | None, kind: Kind, runtime: RuntimeOptions = RuntimeOptions(
         logger.info("loading %s model %s from %s", kind, name, path)
         tokenizer = load_tokenizer(path)
         limit = int(read_json(path / "config.json").get("max_position_embeddings") or 512)
-        engine = ObservedEngine(
-            create_engine(
-                path,
-                kind=kind,
-                engine=runtime.engine,
-                device=device,
-                dtype=runtime.dtype,
-                inter_threads=runtime.ct2_inter_threads,
-                intra_threads=runtime.ct2_intra_threads,
+        # shared rounds across concurrent requests while the window is open (off by default)
+        engine = SharedBatcher(
+            ObservedEngine(
+                create_engine(
+                    path,
+                    kind=kind,
+                    engine=runtime.engine,
+                    device=device,
+                    dtype=runtime.dtype,
+                    inter_threads=runtime.ct2_inter_threads,
+                    intra_threads=runtime.ct2_intra_threads,
+                ),
+                kind,
             ),
             kind,
         )

@@ -21,14 +21,14 @@ from translator.core.cache import CacheUnavailable, ScopedCache, TranslationCach
 from translator.core.memory import MemoryUnavailable, TranslationMemory, open_memory, server_memory_spec
 from translator.core.summarize import Summarizer
 from translator.core.translate import Progress, Translator
-from translator.engines import models
+from translator.engines import models, shared
 from translator.engines.observed import add_observer
 from translator.formats.glossary import load_terms
 from translator.options import DEFAULT_BEAMS, MAX_FILE_BYTES, RuntimeOptions, check_length, model_name
 from translator.paths import suggestions_path
 from translator.results import TranslationAndSummary
 from translator.server import metrics
-from translator.server.abandon import Watch
+from translator.server.abandon import Abandoned, Watch
 from translator.server.downloads import Downloads
 from translator.server.settings import Settings
 from translator.system.durable import atomic_write
@@ -53,8 +53,18 @@ class ModelStatus:
     detail: str
 
 
-def default_concurrency(device: str) -> int:
-    """One request per model at a time on CPU (they would only fight over the cores), two on a GPU."""
+SHARED_CONCURRENCY = 8
+"""Requests each model serves at once when their sentences share engine batches (a batch window):
+their rounds are cut to the engine's budget, so more requests cost no more memory in the engine,
+only their own texts (counted by the admission budget)."""
+
+
+def default_concurrency(device: str, window_ms: float = 0.0) -> int:
+    """With a batch window, :data:`SHARED_CONCURRENCY` requests per model at once (they share
+    batches); without one, one request per model at a time on CPU (they would only fight over the
+    cores), two on a GPU."""
+    if window_ms > 0:
+        return SHARED_CONCURRENCY
     try:
         return 1 if models.resolve_device(device) == "cpu" else 2
     except ValueError:
@@ -77,7 +87,9 @@ class Backend:
             self.runtime = dataclasses.replace(self.runtime, ct2_intra_threads=settings.threads)
         self.translation_model = model_name("translation", settings.translation_model)
         self.summary_model = model_name("summary", settings.summary_model)
-        self.concurrency = settings.concurrency or default_concurrency(self.runtime.device)
+        shared.set_window(settings.batch_window_ms)  # process-wide: the models are shared too
+        shared.add_batch_observer(metrics.observe_round)
+        self.concurrency = settings.concurrency or default_concurrency(self.runtime.device, settings.batch_window_ms)
         self._gates = {kind: threading.BoundedSemaphore(self.concurrency) for kind in ("translation", "summary")}
         self._lock = threading.Lock()
         self._status: tuple[float, list[ModelStatus]] | None = None
@@ -269,9 +281,10 @@ class Backend:
             if watch is not None:
                 watch.check()  # it waited for the model: is anyone still waiting for it?
                 progress = watch.progress
-            results = pipeline.run_documents(
-                documents, translator, summarizer, length=length, routes=routes, progress=progress
-            )
+            with _dropped_when_gone(watch):
+                results = pipeline.run_documents(
+                    documents, translator, summarizer, length=length, routes=routes, progress=progress
+                )
         self._counted(results)
         return results
 
@@ -353,6 +366,20 @@ class Backend:
         txt = atomic_write(folder / "translation.txt", text)
         data = atomic_write(folder / "translation.json", result.to_json(indent=2) + "\n")
         return txt, data
+
+
+@contextmanager
+def _dropped_when_gone(watch: Watch | None) -> Iterator[None]:
+    """The block's sentences leave the shared engine queue once ``watch``'s client is gone
+    (:func:`translator.engines.shared.cancel_when`); raises Abandoned then."""
+    if watch is None:
+        yield
+        return
+    try:
+        with shared.cancel_when(watch.gone.is_set):
+            yield
+    except shared.Cancelled as exc:
+        raise Abandoned(str(exc)) from exc
 
 
 def supported_suffixes() -> list[str]:

@@ -43,6 +43,7 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from translator.engines.shared import Round
 from translator.options import ENV_PROMETHEUS_DIR, env
 from translator.results import TranslationAndSummary
 
@@ -94,6 +95,34 @@ MODEL_SECONDS = Histogram(
     "Seconds in the engine's generate, per batch",
     ["model"],
     buckets=SECONDS,
+    registry=REGISTRY,
+)
+SHARED_ROWS = Histogram(
+    "translator_shared_batch_rows",
+    "Sentences in each shared engine round (--batch-window-ms)",
+    ["model"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+    registry=REGISTRY,
+)
+SHARED_FILL = Histogram(
+    "translator_shared_batch_fill",
+    "Share of the engine's budget (decoder positions, or padded source tokens) each shared round used",
+    ["model"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 2.0),
+    registry=REGISTRY,
+)
+SHARED_WAIT = Histogram(
+    "translator_shared_queue_seconds",
+    "Seconds an engine call waited in the shared queue before its first sentence ran",
+    ["model"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+    registry=REGISTRY,
+)
+SHARED_SHARE = Histogram(
+    "translator_shared_request_share",
+    "Each engine call's part of the sentences of a shared round it was in (1: alone)",
+    ["model"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 0.75, 0.99, 1.0),
     registry=REGISTRY,
 )
 CACHE_HITS = Counter("translator_cache_hits", "Sentences found in the translation cache", registry=REGISTRY)
@@ -218,6 +247,17 @@ def observe_model_seconds(kind: str, seconds: float) -> None:
     """An engine call of the ``kind`` model took ``seconds``: ``translator_model_seconds{model=kind}``
     (registered with :func:`translator.engines.observed.add_observer` when the server is built)."""
     MODEL_SECONDS.labels(kind).observe(seconds)
+
+
+def observe_round(done: Round) -> None:
+    """A shared engine round ran (registered with
+    :func:`translator.engines.shared.add_batch_observer` when the server is built)."""
+    SHARED_ROWS.labels(done.kind).observe(done.rows)
+    SHARED_FILL.labels(done.kind).observe(done.positions / max(1, done.budget))
+    for wait in done.waits:
+        SHARED_WAIT.labels(done.kind).observe(wait)
+    for share in done.shares:
+        SHARED_SHARE.labels(done.kind).observe(share)
 
 
 def model_ready(kind: str, ready: bool) -> None:

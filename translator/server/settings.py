@@ -162,7 +162,16 @@ class Settings:
     num_beams: int = setting(DEFAULT_BEAMS, shared=MODEL_FLAGS, dest="beams", check=Normalised(check_beams))
     max_chars: int = setting(DEFAULT_MAX_CHARS, "longest input accepted, in characters", check=at_least(1))
     concurrency: int | None = setting(
-        None, "requests each model serves at once", default_text="1 on CPU, 2 on a GPU", check=at_least(1)
+        None,
+        "requests each model serves at once",
+        default_text="8 with a batch window (their sentences share engine batches), else 1 on CPU, 2 on a GPU",
+        check=at_least(1),
+    )
+    batch_window_ms: float = setting(
+        5.0,
+        "gather the sentences of requests served at once for this many milliseconds into shared engine "
+        "batches, scheduled fairly by sentence (0: each request calls the model alone; docs: performance.md)",
+        check=between(0, 1000),
     )
     auth: tuple[str, str] | None = setting(
         None,

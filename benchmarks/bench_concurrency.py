@@ -1,0 +1,227 @@
+"""Many requests at once: shared engine batches (``--batch-window-ms``) against one request at a time.
+
+    python benchmarks/bench_concurrency.py                 # tc-big shape, beam 4: N = 4, 16, 64; 1, 8, 32 clients
+    python benchmarks/bench_concurrency.py --quick         # beam 1, N = 4, 16; 1, 4, 8 clients; a shorter long text
+    python benchmarks/bench_concurrency.py --quick --plot docs/img/concurrency.svg
+
+Builds (once, into ``.bench-cache/``) a random-weight MarianMT with the exact opus-mt-tc-big shape
+and runs, in one process on the default engine, what the server's handlers run (``Translator``
+from worker threads, one thread per request; HTTP is left out). Two ways side by side:
+
+- **shared**: every request at once, the batch window open (:mod:`translator.engines.shared`);
+- **one at a time**: the window closed and one request per model at a time (a semaphore of 1: the
+  server's default ``--concurrency`` on CPU before shared batches).
+
+Three workloads: N one-sentence requests at once against one request of the same N sentences;
+one long request with a few one-sentence requests sent a second after it (their latency against
+their time alone); and C clients each sending one-sentence requests back to back (sentences per
+second and mean latency). Random weights never end a sentence, so every sentence runs to its
+bound: a worst case for absolute times, the same work for every row. The cache is off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from pathlib import Path
+
+import bench_common  # noqa: F401  (puts the repository on sys.path first)
+
+from translator.core.translate import Translator
+from translator.engines import shared
+
+FULL = dict(beams=4, sizes=(4, 16, 64), clients=(1, 8, 32), per_client=4, long_sentences=64, short=4, repeat=2)
+QUICK = dict(beams=1, sizes=(4, 16), clients=(1, 4, 8), per_client=2, long_sentences=16, short=3, repeat=2)
+
+
+class Way:
+    """Shared batches (``window_ms`` > 0, requests at once) or one request at a time (window 0)."""
+
+    def __init__(self, name: str, window_ms: float) -> None:
+        self.name, self.window_ms = name, window_ms
+        self.gate = threading.Semaphore(1) if window_ms == 0 else None
+
+    def __enter__(self) -> Way:
+        shared.set_window(self.window_ms)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        shared.set_window(0)
+
+    def call(self, work: Callable[[], object]) -> float:
+        """Seconds ``work`` took, its wait for the gate included (a request's latency)."""
+        started = time.perf_counter()
+        with self.gate or nullcontext():
+            work()
+        return time.perf_counter() - started
+
+
+def at_once(
+    way: Way, works: list[Callable[[], object]], delays: list[float] | None = None
+) -> tuple[float, list[float]]:
+    """Wall seconds until every work is done, and each one's latency (``delays``: seconds after
+    the start at which each is sent)."""
+    delays = delays or [0.0] * len(works)
+    started = time.perf_counter()
+
+    def send(index: int) -> float:
+        time.sleep(max(0.0, started + delays[index] - time.perf_counter()))
+        return way.call(works[index])
+
+    with ThreadPoolExecutor(max_workers=len(works)) as pool:
+        latencies = list(pool.map(send, range(len(works))))
+    return time.perf_counter() - started, latencies
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="beam 1, fewer and smaller workloads")
+    parser.add_argument("--window-ms", type=float, default=5.0, help="the batch window of the shared way")
+    parser.add_argument("--plot", type=Path, help="write an SVG of latency and throughput against clients")
+    parser.add_argument("--json", type=Path, help="write the results as JSON")
+    args = parser.parse_args()
+    plan = QUICK if args.quick else FULL
+    marian, _bart = bench_common.build_models(bench_common.CACHE)
+    translator = Translator(str(marian), retry_repetitions=False, source="sl", num_beams=plan["beams"], cache=None)
+    workload = bench_common.translation_workload(marian, 60 * (max(plan["sizes"]) + plan["long_sentences"]))
+    sentences: list[str] = workload["sentences"]
+    translator.translate("Dober dan.")  # load (and convert) outside the timings
+    shared_way, serial = Way(f"shared ({args.window_ms:g} ms)", args.window_ms), Way("one at a time", 0)
+    started_at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    print(f"{started_at}; engine: {translator.model.engine.description}; beam {plan['beams']}; cache off")
+    results: dict = {"when": started_at, "engine": translator.model.engine.description, "plan": plan}
+
+    print("\nN one-sentence requests at once against one request of N sentences")
+    print(f"{'N':>4} {'one request':>12} {'shared':>16} {'one at a time':>18}")
+    rows = []
+    for n in plan["sizes"]:
+        batch = sentences[:n]
+        works = [lambda s=s: translator.translate(s) for s in batch]
+        one = together = alone = float("inf")
+        for _ in range(plan["repeat"]):  # alternating; the best of each is kept
+            with serial:
+                one = min(one, serial.call(lambda batch=batch: translator.translate(batch)))
+            with shared_way:
+                together = min(together, at_once(shared_way, works)[0])
+            with serial:
+                alone = min(alone, at_once(serial, works)[0])
+        rows.append({"n": n, "one_request": one, "shared": together, "one_at_a_time": alone})
+        print(f"{n:>4} {one:>10.1f} s {together:>8.1f} s {together / one:>5.2f}x {alone:>9.1f} s {alone / one:>5.2f}x")
+    results["sizes"] = rows
+
+    print(
+        f"\nOne request of {plan['long_sentences']} sentences; {plan['short']} one-sentence requests sent 1 s after it"
+    )
+    long_text = " ".join(sentences[-plan["long_sentences"] :])
+    shorts = sentences[max(plan["sizes"]) : max(plan["sizes"]) + plan["short"]]
+    with serial:
+        alone_short = [serial.call(lambda s=s: translator.translate(s)) for s in shorts]
+    mix = {"short_alone": statistics.mean(alone_short)}
+    works = [lambda: translator.translate(long_text)] + [lambda s=s: translator.translate(s) for s in shorts]
+    delays = [0.0] + [1.0] * len(shorts)
+    for way in [shared_way, serial] * plan["repeat"]:  # alternating; the best of each is kept
+        with way:
+            _wall, latencies = at_once(way, works, delays)
+        best = mix.get(way.name, {"long": float("inf"), "short": float("inf")})
+        mix[way.name] = {
+            "long": min(best["long"], latencies[0]),
+            "short": min(best["short"], statistics.mean(latencies[1:])),
+        }
+    for way in (shared_way, serial):
+        latencies = [mix[way.name]["long"], mix[way.name]["short"]]
+        print(
+            f"{way.name:>16}: short ones {latencies[1]:6.1f} s "
+            f"({latencies[1] / mix['short_alone']:.2f}x their {mix['short_alone']:.1f} s alone), "
+            f"long one {latencies[0]:6.1f} s"
+        )
+    results["mix"] = mix
+
+    print("\nC clients, each sending one-sentence requests back to back")
+    print(f"{'clients':>7} {'way':>16} {'sentences/s':>12} {'mean latency':>13}")
+    throughput = []
+    pool_of = iter(sentences * 4)
+    for clients in plan["clients"]:
+        mine = [[next(pool_of) for _ in range(plan["per_client"])] for _ in range(clients)]
+        for way in [shared_way, serial] * plan["repeat"]:  # the same sentences both ways, alternating
+            latencies: list[float] = []
+
+            def client(texts: list[str], way: Way = way, latencies: list[float] = latencies) -> None:
+                for text in texts:
+                    latencies.append(way.call(lambda text=text: translator.translate(text)))
+
+            with way:
+                wall, _ = at_once(Way("outer", 1), [lambda texts=texts: client(texts) for texts in mine])
+            rate = clients * plan["per_client"] / wall
+            throughput.append(
+                {"clients": clients, "way": way.name, "rate": rate, "latency": statistics.mean(latencies)}
+            )
+            print(f"{clients:>7} {way.name:>16} {rate:>12.2f} {statistics.mean(latencies):>11.1f} s")
+    best_of: dict[tuple[int, str], dict] = {}
+    for row in throughput:  # the best of each (clients, way)
+        key = (row["clients"], row["way"])
+        if key not in best_of or row["rate"] > best_of[key]["rate"]:
+            best_of[key] = row
+    throughput = list(best_of.values())
+    print(
+        "best of each:",
+        ", ".join(f"{r['clients']} {r['way']}: {r['rate']:.2f}/s {r['latency']:.1f} s" for r in throughput),
+    )
+    results["throughput"] = throughput
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    if args.plot:
+        args.plot.parent.mkdir(parents=True, exist_ok=True)
+        args.plot.write_text(
+            svg(throughput, f"{started_at}, {results['engine']}, beam {plan['beams']}"), encoding="utf-8"
+        )
+        print(f"\nplot: {args.plot}")
+    return 0
+
+
+def svg(throughput: list[dict], caption: str) -> str:
+    """Two small line charts (mean latency, sentences per second, against clients), by hand."""
+    ways = list(dict.fromkeys(row["way"] for row in throughput))
+    clients = sorted({row["clients"] for row in throughput})
+    colours = ["#1f77b4", "#d62728"]
+    width, height, pad, top = 300, 200, 40, 20
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * width + 40}" height="{height + 70}" font-size="11">']
+    for panel, (key, title) in enumerate((("latency", "mean latency (s)"), ("rate", "sentences per second"))):
+        left = 10 + panel * (width + 20)
+        highest = max(row[key] for row in throughput) * 1.1 or 1
+
+        def x(c: int, left: int = left) -> float:
+            return left + pad + (clients.index(c) / max(1, len(clients) - 1)) * (width - pad - 10)
+
+        def y(value: float, highest: float = highest) -> float:
+            return top + (height - pad) * (1 - value / highest)
+
+        parts.append(f'<text x="{left + pad}" y="{top - 6}" font-weight="bold">{title}</text>')
+        parts.append(
+            f'<line x1="{left + pad}" y1="{top}" x2="{left + pad}" y2="{top + height - pad}" stroke="black"/>'
+            f'<line x1="{left + pad}" y1="{top + height - pad}" x2="{left + width - 10}" '
+            f'y2="{top + height - pad}" stroke="black"/>'
+        )
+        for c in clients:
+            parts.append(f'<text x="{x(c) - 4}" y="{top + height - pad + 14}">{c}</text>')
+        parts.append(f'<text x="{left + width / 2 - 10}" y="{top + height - pad + 28}">clients</text>')
+        for tick in (0, highest / 2, highest / 1.1):
+            parts.append(f'<text x="{left}" y="{y(tick) + 4}">{tick:.1f}</text>')
+        for colour, way in zip(colours, ways):
+            points = [(x(r["clients"]), y(r[key])) for r in throughput if r["way"] == way]
+            path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+            parts.extend(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}"/>' for px, py in points)
+    for index, (colour, way) in enumerate(zip(colours, ways)):
+        parts.append(f'<text x="{50 + index * 200}" y="{height + 40}" fill="{colour}">&#9632; {way}</text>')
+    parts.append(f'<text x="10" y="{height + 60}" fill="#555">{caption}</text></svg>')
+    return "\n".join(parts) + "\n"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
