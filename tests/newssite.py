@@ -158,12 +158,13 @@ class Page:
 class NewsSite:
     """The site: ``pages`` maps a path to a Page (change it between requests); ``hits`` counts
     requests per path. Special paths: /loop/a <-> /loop/b redirect forever, /slow waits
-    ``slow_s`` seconds before answering, /huge streams ``huge_bytes``, /redirect?to=URL."""
+    ``slow_s`` seconds (or until ``release`` is set) before answering, /huge streams ``huge_bytes``, /redirect?to=URL."""
 
     def __init__(self, *, slow_s: float = 5.0, huge_bytes: int = 4 * 2**20) -> None:
         self.pages: dict[str, Page] = {}
         self.hits: dict[str, int] = {}
         self.slow_s = slow_s
+        self.release = threading.Event()  # set: /slow answers at once
         self.huge_bytes = huge_bytes
         self._lock = threading.Lock()
         site = self
@@ -218,7 +219,7 @@ class NewsSite:
         if path.startswith("/redirect?to="):
             return self._send(handler, 302, b"", "text/plain", {"Location": path.split("=", 1)[1]})
         if path == "/slow":
-            time.sleep(self.slow_s)
+            self.release.wait(self.slow_s)
             return self._send(handler, 200, b"<html><body><p>late</p></body></html>", "text/html")
         if path == "/huge":
             return self._huge(handler)

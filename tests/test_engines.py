@@ -134,7 +134,7 @@ def test_engines_return_the_same_ids_within_each_rows_bound(tiny_models, seed_ar
 @pytest.mark.slow  # converts and runs both engines
 def test_hf_runs_a_large_call_in_pieces_with_the_same_answers(tiny_models, seed_article):
     loaded = load(str(tiny_models.marian), "translation", RuntimeOptions(engine="hf"))
-    engine = loaded.engine.inner  # the transformers engine itself, inside its observer
+    engine = loaded.engine.inner.inner  # the transformers engine itself, inside its observer and batcher
     batch = loaded.encode(split_sentences(seed_article))
     bounds = [len(ids) + 3 for ids in batch]
     whole = engine.generate(batch, max_new_tokens=bounds, num_beams=1)
@@ -231,7 +231,7 @@ def test_bounds_hold_with_ct2_on_a_model_that_never_stops(looping_marian):
         max_length_ratio=0.5,
         max_length_offset=3,
     )
-    engine = translator.model.engine.inner  # the engine inside its observer
+    engine = translator.model.engine.inner.inner  # the engine inside its observer and batcher
     lengths = []
     real = engine.generate
 
@@ -267,7 +267,7 @@ def test_auto_on_cpu_is_ct2_int8(tiny_models, caplog):
 def test_auto_falls_back_to_hf_when_ct2_has_no_converter(fsmt_model, caplog):
     caplog.set_level(logging.INFO, logger="translator")
     translator = Translator(str(fsmt_model), num_beams=1)
-    engine = translator.model.engine.inner  # the engine inside its observer
+    engine = translator.model.engine.inner.inner  # the engine inside its observer and batcher
     assert engine.name == "hf"
     assert "auto: CTranslate2 unavailable" in engine.description
     assert "FSMTConfig" in engine.description  # the converter's own reason
@@ -354,7 +354,7 @@ def test_auto_switches_to_transformers_when_cuda_fails_later(tiny_models, fake_g
     monkeypatch.setattr("translator.engines.loaded.resolve_device", lambda device, engine="auto": device)  # "cuda" here
     short = dict(num_beams=1, retry_repetitions=False, max_length_ratio=0.5, max_length_offset=2)
     translator = Translator(str(tiny_models.marian), device="cuda", **short)
-    engine = translator.model.engine.inner  # the engine inside its observer
+    engine = translator.model.engine.inner.inner  # the engine inside its observer and batcher
     assert isinstance(engine, FallbackEngine) and engine.name == "ct2"  # the probe passed
     assert "float16 on cuda" in engine.description
     sentences = ["Dober dan, prijatelj.", "Vlada bo prihodnji teden razpravljala o proračunu."]
@@ -700,10 +700,13 @@ def test_ct2_workers_on_cpu_share_one_malloc_arena(tiny_models, monkeypatch):
 
 def test_every_engine_call_is_reported_to_the_observers_and_the_engine_is_untouched(tiny_models):
     from translator.engines.observed import ObservedEngine, add_observer, remove_observer
+    from translator.engines.shared import SharedBatcher
 
     loaded = load(str(tiny_models.marian), "translation", RuntimeOptions(engine="hf"))
-    assert isinstance(loaded.engine, ObservedEngine) and loaded.engine.name == "hf"
-    assert "generate" not in vars(loaded.engine.inner)  # no monkeypatch on the engine itself
+    # the engine is built wrapped: the shared batcher, the observer, the engine itself
+    assert isinstance(loaded.engine, SharedBatcher) and isinstance(loaded.engine.inner, ObservedEngine)
+    assert loaded.engine.name == "hf"
+    assert "generate" not in vars(loaded.engine.inner.inner)  # no monkeypatch on the engine itself
     seen: list[tuple[str, float]] = []
     observer = lambda kind, seconds: seen.append((kind, seconds))
     add_observer(observer)

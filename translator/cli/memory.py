@@ -15,6 +15,11 @@ from translator.core.memory import MEMORY_HELP
 TARGET = "en"
 
 
+def _sentence(text: str) -> str:
+    """A subcommand's help as its description: a capital and a full stop."""
+    return text[:1].upper() + text[1:] + "."
+
+
 def _memory_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--memory",
@@ -35,17 +40,27 @@ def add_memory_commands(commands: argparse._SubParsersAction) -> None:
         "the pairs, or remove them all.",
     )
     actions = p.add_subparsers(dest="memory_action", required=True, metavar="ACTION")
-    action = actions.add_parser("import", help="add the pairs of a TMX or CSV file", formatter_class=HelpFormatter)
+    action = actions.add_parser(
+        "import",
+        help="add the pairs of a TMX or CSV file",
+        description=_sentence("add the pairs of a TMX or CSV file"),
+        formatter_class=HelpFormatter,
+    )
     action.add_argument("file", help="a .tmx or .csv file")
     action.add_argument("--format", choices=("tmx", "csv"), default=None, help="default: from the file's suffix")
     action.add_argument("--language", default=None, help="the source language of a CSV file of source,target rows")
     _memory_flags(action)
-    action = actions.add_parser("export", help="write every pair as TMX or CSV", formatter_class=HelpFormatter)
+    action = actions.add_parser(
+        "export",
+        help="write every pair as TMX or CSV",
+        description=_sentence("write every pair as TMX or CSV"),
+        formatter_class=HelpFormatter,
+    )
     action.add_argument("--format", choices=("tmx", "csv"), default="tmx", help="TMX 1.4, or CSV")
     action.add_argument("-o", "--output", default=None, metavar="FILE", help="write here (default: standard output)")
     _memory_flags(action)
     for name, text in (("stats", "count the pairs, per language"), ("clear", "remove every pair")):
-        _memory_flags(actions.add_parser(name, help=text, formatter_class=HelpFormatter))
+        _memory_flags(actions.add_parser(name, help=text, description=_sentence(text), formatter_class=HelpFormatter))
 
     p = commands.add_parser(
         "suggestions",
@@ -55,17 +70,27 @@ def add_memory_commands(commands: argparse._SubParsersAction) -> None:
         "or the page's correction box) wait here until approved into the translation memory or rejected.",
     )
     actions = p.add_subparsers(dest="suggestions_action", required=True, metavar="ACTION")
-    listing = actions.add_parser("list", help="the pending suggestions, numbered", formatter_class=HelpFormatter)
+    listing = actions.add_parser(
+        "list",
+        help="the pending suggestions, numbered",
+        description=_sentence("the pending suggestions, numbered"),
+        formatter_class=HelpFormatter,
+    )
     for name, text in (
         ("approve", "put suggestions into the translation memory (and remove them from the pending ones)"),
         ("reject", "remove suggestions"),
     ):
-        action = actions.add_parser(name, help=text, formatter_class=HelpFormatter)
+        action = actions.add_parser(name, help=text, description=_sentence(text), formatter_class=HelpFormatter)
         action.add_argument("numbers", nargs="*", type=int, metavar="N", help="numbers from `suggestions list`")
         action.add_argument("--all", action="store_true", help="every pending suggestion")
         if name == "approve":
             _memory_flags(action)
-    export = actions.add_parser("export", help="write every pending suggestion out", formatter_class=HelpFormatter)
+    export = actions.add_parser(
+        "export",
+        help="write every pending suggestion out",
+        description=_sentence("write every pending suggestion out"),
+        formatter_class=HelpFormatter,
+    )
     export.add_argument("--format", choices=("jsonl", "tmx"), default="jsonl", help="JSON lines, or TMX 1.4")
     export.add_argument("-o", "--output", default=None, metavar="FILE", help="write here (default: standard output)")
     for action in (listing, export, *[actions.choices[name] for name in ("approve", "reject")]):

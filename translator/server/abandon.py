@@ -14,8 +14,10 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
+
+from translator.engines import shared
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -63,3 +65,17 @@ async def watched(request: Request) -> AsyncIterator[Watch]:
         listener.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await listener
+
+
+@contextlib.contextmanager
+def dropped_when_gone(watch: Watch | None) -> Iterator[None]:
+    """The block's sentences leave the shared engine queue once ``watch``'s client is gone
+    (:func:`translator.engines.shared.cancel_when`); raises Abandoned then."""
+    if watch is None:
+        yield
+        return
+    try:
+        with shared.cancel_when(watch.gone.is_set):
+            yield
+    except shared.Cancelled as exc:
+        raise Abandoned(str(exc)) from exc

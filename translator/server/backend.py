@@ -28,7 +28,7 @@ from translator.options import DEFAULT_BEAMS, MAX_FILE_BYTES, RuntimeOptions, ch
 from translator.paths import suggestions_path
 from translator.results import TranslationAndSummary
 from translator.server import metrics
-from translator.server.abandon import Abandoned, Watch
+from translator.server.abandon import Watch, dropped_when_gone
 from translator.server.downloads import Downloads
 from translator.server.settings import Settings
 from translator.system.durable import atomic_write
@@ -281,7 +281,7 @@ class Backend:
             if watch is not None:
                 watch.check()  # it waited for the model: is anyone still waiting for it?
                 progress = watch.progress
-            with _dropped_when_gone(watch):
+            with dropped_when_gone(watch):
                 results = pipeline.run_documents(
                     documents, translator, summarizer, length=length, routes=routes, progress=progress
                 )
@@ -366,20 +366,6 @@ class Backend:
         txt = atomic_write(folder / "translation.txt", text)
         data = atomic_write(folder / "translation.json", result.to_json(indent=2) + "\n")
         return txt, data
-
-
-@contextmanager
-def _dropped_when_gone(watch: Watch | None) -> Iterator[None]:
-    """The block's sentences leave the shared engine queue once ``watch``'s client is gone
-    (:func:`translator.engines.shared.cancel_when`); raises Abandoned then."""
-    if watch is None:
-        yield
-        return
-    try:
-        with shared.cancel_when(watch.gone.is_set):
-            yield
-    except shared.Cancelled as exc:
-        raise Abandoned(str(exc)) from exc
 
 
 def supported_suffixes() -> list[str]:
