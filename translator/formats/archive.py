@@ -188,23 +188,36 @@ def _inflate(raw: memoryview, method: int, name: str, member: str) -> Iterator[b
         return
     if method != zipfile.ZIP_DEFLATED:
         raise FileFormatError(f"{name}: {member} uses an unsupported compression method ({method})")
-    inflater = zlib.decompressobj(-15)
+    corrupt = f"{name}: corrupt zip archive: {member}"
+    yield from inflate_chunks(raw, -15, damaged=corrupt, cut_short=f"{corrupt} is cut short")
+
+
+def inflate_chunks(
+    data: bytes | memoryview, wbits: int, *, damaged: str, cut_short: str, used: list[int] | None = None
+) -> Iterator[bytes]:
+    """The zlib stream ``data`` (``wbits`` as zlib's: -15 raw deflate, 15 zlib) decompressed, at
+    most :data:`INFLATE_CHUNK` at a time, so a caller counts what comes out before it grows.
+    FileFormatError ``damaged`` (with zlib's reason) for a broken stream, ``cut_short`` for one
+    without its end; ``used[0]``: the bytes of ``data`` the stream took (trailing bytes are left)."""
+    inflater = zlib.decompressobj(wbits)
     start = 0
     pending: bytes | memoryview = b""
     try:
         while not inflater.eof:
             if not pending:
-                if start >= len(raw):
+                if start >= len(data):
                     break
-                pending, start = raw[start : start + INFLATE_CHUNK], start + INFLATE_CHUNK
+                pending, start = data[start : start + INFLATE_CHUNK], start + INFLATE_CHUNK
             chunk = inflater.decompress(pending, INFLATE_CHUNK)
             pending = inflater.unconsumed_tail
             if chunk:
                 yield chunk
         rest = inflater.flush()  # what zlib still holds: less than one deflate block's match
     except zlib.error as exc:
-        raise FileFormatError(f"{name}: corrupt zip archive: {member} ({exc})") from None
+        raise FileFormatError(f"{damaged} ({exc})") from None
     if rest:
         yield rest
     if not inflater.eof:
-        raise FileFormatError(f"{name}: corrupt zip archive: {member} is cut short")
+        raise FileFormatError(cut_short)
+    if used is not None:
+        used[0] = min(start, len(data)) - len(inflater.unconsumed_tail) - len(inflater.unused_data)

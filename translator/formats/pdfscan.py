@@ -29,10 +29,10 @@ it would cut short is refused as above.
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Iterator
 
 from translator.formats import FileFormatError, FileTooLargeError, MarkupTooComplexError, megabytes
+from translator.formats.archive import inflate_chunks
 from translator.formats.limits import INFLATE_CHUNK, MAX_RATIO, RATIO_FLOOR
 
 MAX_PDF_PAGES = 2_000
@@ -273,7 +273,13 @@ def _declared_length(dictionary: bytes) -> tuple[int | None, tuple[int, int] | N
 def _decoder(kind: str, data: bytes | memoryview, name: str, used: list[int]) -> Iterator[bytes]:
     """The decoded chunks of ``data``; for Flate, ``used[0]`` is set to the bytes zlib consumed."""
     if kind == "flate":
-        yield from _inflate(data, name, used)
+        yield from inflate_chunks(
+            data,
+            15,
+            damaged=f"{name}: a damaged compressed stream in the PDF",
+            cut_short=f"{name}: a compressed stream in the PDF is cut short (damaged or a wrong /Length)",
+            used=used,
+        )
     elif kind == "lzw":
         if len(data) > MAX_LZW_BYTES:
             raise MarkupTooComplexError(
@@ -299,31 +305,6 @@ def _decoder(kind: str, data: bytes | memoryview, name: str, used: list[int]) ->
             yield (ascii85decode if kind == "a85" else asciihexdecode)(bytes(data))
         except ValueError as exc:
             raise FileFormatError(f"{name}: a damaged ASCII-encoded stream in the PDF ({exc})") from None
-
-
-def _inflate(data: bytes | memoryview, name: str, used: list[int]) -> Iterator[bytes]:
-    """zlib output of ``data`` in chunks; the stream must end cleanly (trailing bytes allowed)."""
-    inflater = zlib.decompressobj()
-    start = 0
-    pending: bytes | memoryview = b""
-    try:
-        while not inflater.eof:
-            if not pending:
-                if start >= len(data):
-                    break
-                pending, start = data[start : start + INFLATE_CHUNK], start + INFLATE_CHUNK
-            chunk = inflater.decompress(pending, INFLATE_CHUNK)
-            pending = inflater.unconsumed_tail
-            if chunk:
-                yield chunk
-        rest = inflater.flush()
-    except zlib.error as exc:
-        raise FileFormatError(f"{name}: a damaged compressed stream in the PDF ({exc})") from None
-    if rest:
-        yield rest
-    if not inflater.eof:
-        raise FileFormatError(f"{name}: a compressed stream in the PDF is cut short (damaged or a wrong /Length)")
-    used[0] = min(start, len(data)) - len(inflater.unconsumed_tail) - len(inflater.unused_data)
 
 
 def _run_length(data: bytes | memoryview) -> Iterator[bytes]:
