@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import threading
-import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -158,7 +157,8 @@ class Page:
 class NewsSite:
     """The site: ``pages`` maps a path to a Page (change it between requests); ``hits`` counts
     requests per path. Special paths: /loop/a <-> /loop/b redirect forever, /slow waits
-    ``slow_s`` seconds (or until ``release`` is set) before answering, /huge streams ``huge_bytes``, /redirect?to=URL."""
+    ``slow_s`` seconds (or until ``release`` is set) before answering, /huge streams
+    ``huge_bytes``, /redirect?to=URL."""
 
     def __init__(self, *, slow_s: float = 5.0, huge_bytes: int = 4 * 2**20) -> None:
         self.pages: dict[str, Page] = {}

@@ -258,6 +258,26 @@ def test_side_by_side_escapes_html_and_marks_warnings():
     assert render.side_by_side_html([]) == render.EMPTY_TABLE
 
 
+def test_the_sentence_view_says_where_each_english_came_from_and_shows_near_matches():
+    from translator.results import NearMatch
+
+    near = NearMatch("Vlada je <b>sprejela</b> zakon.", "The government passed the law.", 0.93)
+    segments = [
+        Segment("Vlada je sprejela zakon.", "The government adopted the law.", 0, 24, 0, origin="memory"),
+        Segment("Dober dan.", "Good day.", 25, 35, 0, origin="cache"),
+        Segment(
+            "Vlada je sprejela zakone.", "The government adopted laws.", 36, 61, 0, origin="model", matches=(near,)
+        ),
+    ]
+    rows = re.findall(r'<tr class="([^"]*)"[^>]*>(.*?)</tr>', render.side_by_side_html(segments))
+    assert len(rows) == 3
+    (first_class, first), (_, second), (third_class, third) = rows
+    assert "memory" in first_class.split() and "from the translation memory" in first
+    assert "from the sentence cache" in second
+    assert "93% memory" in third and "&lt;b&gt;sprejela&lt;/b&gt;" in third and "<b>" not in third
+    assert "from the" not in third and "memory" not in third_class.split()  # the model's own: no badge
+
+
 def test_model_messages_escape_and_name_the_fix():
     ready = ModelStatus("summary", "bart", True, "hf float32 on cpu")
     missing = ModelStatus(

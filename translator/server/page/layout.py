@@ -51,6 +51,8 @@ table.sbs tr:first-child td { border-top: none; }
 table.sbs tr.copied td { color: var(--body-text-color-subdued); }
 table.sbs tr.warn td { background: rgba(245, 158, 11, 0.10); }
 table.sbs .note { display: block; margin-top: 3px; font-size: var(--text-sm); color: #b45309; }
+table.sbs .origin, table.sbs .near { display: block; margin-top: 3px; font-size: var(--text-sm); color: #4b5563; }
+table.sbs .origin-memory { color: #047857; }
 table.sbs tbody tr { scroll-margin-top: 2.6em; }
 table.sbs tr.scored td.num { box-shadow: inset 5px 0 0 rgba(220, 38, 38, var(--doubt)); }
 table.sbs tr:target td { background: rgba(59, 130, 246, 0.14); }

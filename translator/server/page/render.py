@@ -69,7 +69,9 @@ def side_by_side_html(segments: list[Segment], language: str | None = None) -> s
     id ``seg-N`` (N: its number); a translated row with a score gets class ``scored``, a bar as
     dark as the model's doubt (``--doubt``, 1 − confidence) and its confidence in the tooltip.
     Above the table, "Check these first" links to the least confident rows. The source column is
-    headed with ``language``'s name (the detected or chosen source; "Source" when unknown)."""
+    headed with ``language``'s name (the detected or chosen source; "Source" when unknown). A
+    row answered by the translation memory gets class ``memory`` and says so, one from the cache
+    says so, and the memory's near matches are listed under the English with their scores."""
     if not segments:
         return EMPTY_TABLE
     rows = []
@@ -92,6 +94,9 @@ def side_by_side_html(segments: list[Segment], language: str | None = None) -> s
             tips.append(confidence_title(segment.score))
         mark = " ⚠" if segment.warnings else ""
         notes = "".join(f'<span class="note">⚠ {html.escape(w)}</span>' for w in segment.warnings)
+        notes += _memory_notes(segment)
+        if segment.origin == "memory":
+            classes.append("memory")
         title = f' title="{html.escape("; ".join(tips))}"' if tips else ""
         rows.append(
             f'<tr class="{" ".join(classes)}" data-paragraph="{segment.paragraph}" id="seg-{number}"{style}{title}>'
@@ -105,6 +110,22 @@ def side_by_side_html(segments: list[Segment], language: str | None = None) -> s
         f"<thead><tr><th>#</th><th>{html.escape(source_heading(language))}</th><th>English</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
+
+
+ORIGIN_BADGES = {"memory": "from the translation memory", "cache": "from the sentence cache"}
+
+
+def _memory_notes(segment: Segment) -> str:
+    """A row's origin when not the model (the memory, the cache) and its near matches in the
+    memory, each with its score: shown, never applied."""
+    badge = ORIGIN_BADGES.get(segment.origin)
+    notes = f'<span class="origin origin-{segment.origin}">{badge}</span>' if badge else ""
+    for match in segment.matches:
+        notes += (
+            f'<span class="near">≈ {match.score:.0%} memory: {html.escape(_snippet(match.source))} → '
+            f"{html.escape(_snippet(match.target))}</span>"
+        )
+    return notes
 
 
 def source_heading(language: str | None) -> str:
