@@ -17,6 +17,7 @@ twice, brotli) refused under +300 MiB, and 30 links at once to a site that answe
     python benchmarks/bench_hostile.py --only abandoned   # just that case (and framing)
     python benchmarks/bench_hostile.py --only links       # just the links
     python benchmarks/bench_hostile.py --only pdf         # the hostile PDFs (tests/pdfs.py makes them)
+    python benchmarks/bench_hostile.py --only redis       # a stalled Redis under --shared-storage
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import concurrent.futures
 import gzip
 import json
 import os
+import shutil
 import signal
 import socket
 import struct
@@ -112,7 +114,7 @@ def lying_docx(path: Path, inflated: int, declared: int) -> Path:
     return path
 
 
-def start(tmp: Path) -> tuple[subprocess.Popen, str]:
+def start(tmp: Path, *extra: str) -> tuple[subprocess.Popen, str]:
     marian, bart = build_all(CACHE / "tiny")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -129,6 +131,7 @@ def start(tmp: Path) -> tuple[subprocess.Popen, str]:
         [
             *(sys.executable, str(REPO / "app.py"), "--port", str(port), "--beams", "1", "--device", "cpu"),
             *("--grace", "5", "--allow-private-urls"),
+            *extra,
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -279,6 +282,48 @@ def links(url: str, sampler: Sampler, baseline: int) -> None:
     site.server.shutdown()
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stalled_redis(tmp: Path) -> None:
+    """A server with --shared-storage on a real redis-server and --req-limit: the redis-server is
+    stopped (SIGSTOP) and /health, a limited /translate and a second /health are timed; then it
+    goes on (SIGCONT). Prints rows; needs redis-server (Debian's package)."""
+    program = shutil.which("redis-server")
+    if program is None:
+        print(f"| {'stalled Redis (no redis-server here)':<42} |        |         |                 |")
+        return
+    port = free_port()
+    redis_args = ("--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+    redis = subprocess.Popen([program, *redis_args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    storage = f"redis://127.0.0.1:{port}/0"
+    server, url = start(tmp / "redis", "--shared-storage", storage, "--req-limit", "1000")
+    try:
+        post(url, "translate", json={"q": SLOVENIAN, **LANGUAGES})
+        redis.send_signal(signal.SIGSTOP)
+        for name, send in (
+            ("stalled Redis: GET /health", lambda: httpx.get(url + "health", timeout=120)),
+            (
+                "stalled Redis: /translate with --req-limit",
+                lambda: post(url, "translate", json={"q": "Hvala.", **LANGUAGES}),
+            ),
+            ("stalled Redis: GET /health/ready", lambda: httpx.get(url + "health/ready", timeout=120)),
+        ):
+            started = time.perf_counter()
+            answer = send()
+            print(f"| {name:<42} | {answer.status_code:>6} | {time.perf_counter() - started:7.2f} |                 |")
+    finally:
+        redis.send_signal(signal.SIGCONT)
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+        redis.terminate()
+        redis.wait(timeout=30)
+
+
 def slow_connections(url: str, head: bytes, count: int = 14) -> float:
     port = int(url.rsplit(":", 1)[1].strip("/"))
     socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(count)]
@@ -405,11 +450,16 @@ def pdf_cases() -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument(
-        "--only", choices=["abandoned", "links", "pdf"], help="run only this case (and the framing cases)"
+        "--only", choices=["abandoned", "links", "pdf", "redis"], help="run only this case (and the framing cases)"
     )
     args = parser.parse_args()
     if args.only == "pdf":
         return pdf_cases()
+    if args.only == "redis":
+        print(f"| {'input':<42} | status | seconds | peak RSS growth |")
+        print(f"|{'-' * 44}|-------:|--------:|----------------:|")
+        stalled_redis(Path(tempfile.mkdtemp(prefix="bench-hostile-")))
+        return 0
     if args.only:
         tmp = Path(tempfile.mkdtemp(prefix="bench-hostile-"))
         server, url = start(tmp)
@@ -483,6 +533,8 @@ def main() -> int:
         f"after SIGTERM: exit {server.returncode}, {len(left)} files or folders left in the temp folder"
         + (f": {left[:5]}" if left else "")
     )
+    print("\nA server with --shared-storage on a redis-server that is then stopped (SIGSTOP):\n")
+    stalled_redis(Path(tempfile.mkdtemp(prefix="bench-hostile-")))
     return 0
 
 
