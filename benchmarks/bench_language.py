@@ -25,7 +25,7 @@ ones need ``pip install lingua-language-detector``, no dependency of the project
 "wrong action" counts the answers that change what happens to a text (translate a source, pass
 English through, refuse anything else) — the mistakes that matter. Confusions among the model's
 sources (sl, hr, sr, bs, bg, mk) only change the label shown and the sentence rules. For the
-project the action is route()'s, which also refuses or passes through only confident verdicts.
+project the action is route_language()'s, which also refuses or passes through only confident verdicts.
 """
 
 from __future__ import annotations
@@ -113,10 +113,10 @@ def _action(code: str) -> str:
 
 
 def _project_route(text: str) -> str:
-    from translator.text.language import UnsupportedLanguageError, route
+    from translator.text.language import UnsupportedLanguageError, route_language
 
     try:
-        return route(text).action
+        return route_language(text).action
     except UnsupportedLanguageError:
         return "refuse"
 

@@ -12,11 +12,11 @@ from translator.text import language
 from translator.text.language import (
     SUPPORTED_SOURCES,
     Detection,
-    Route,
+    LanguageRoute,
     UnsupportedLanguageError,
     detect,
     detect_paragraphs,
-    route,
+    route_language,
     sentence_rules_for,
 )
 
@@ -61,19 +61,19 @@ def test_sources_are_detected_and_translated(text, code, script):
     found = detect(text)
     assert (found.language, found.script) == (code, script)
     assert 0.0 < found.confidence <= 1.0
-    assert route(text) == Route(code, found.confidence, "translate")
+    assert route_language(text) == LanguageRoute(code, found.confidence, "translate")
 
 
 def test_english_passes_through():
     assert detect(ENGLISH).language == "en"
-    decision = route(ENGLISH)
+    decision = route_language(ENGLISH)
     assert decision.action == "passthrough" and decision.language == "en"
     assert decision.confidence > 0.9
 
 
 def test_german_is_refused_with_a_message_that_names_it_and_the_fix():
     with pytest.raises(UnsupportedLanguageError) as caught:
-        route(GERMAN)
+        route_language(GERMAN)
     error = caught.value
     assert isinstance(error, ValueError)
     assert error.language == "de" and error.confidence > 0.9
@@ -84,36 +84,36 @@ def test_german_is_refused_with_a_message_that_names_it_and_the_fix():
 
 
 def test_a_forced_source_overrides_detection():
-    assert route(GERMAN, source="sl") == Route("sl", 1.0, "translate")
-    assert route(ENGLISH, source="hr") == Route("hr", 1.0, "translate")
-    assert route(SLOVENIAN, source="en") == Route("en", 1.0, "passthrough")
-    assert route(SLOVENIAN, source="sr-Cyrl").language == "sr"
-    assert route(SLOVENIAN, source="slv").language == "sl"
+    assert route_language(GERMAN, source="sl") == LanguageRoute("sl", 1.0, "translate")
+    assert route_language(ENGLISH, source="hr") == LanguageRoute("hr", 1.0, "translate")
+    assert route_language(SLOVENIAN, source="en") == LanguageRoute("en", 1.0, "passthrough")
+    assert route_language(SLOVENIAN, source="sr-Cyrl").language == "sr"
+    assert route_language(SLOVENIAN, source="slv").language == "sl"
 
 
 def test_an_unknown_forced_source_names_the_valid_codes():
     for wrong in ("xx", "de"):
         with pytest.raises(ValueError, match="sl, hr, sr, bs, bg, mk"):
-            route(SLOVENIAN, source=wrong)
+            route_language(SLOVENIAN, source=wrong)
 
 
 def test_a_narrower_model_refuses_the_other_sources():
     with pytest.raises(UnsupportedLanguageError, match="Croatian") as caught:
-        route(CROATIAN, supported=["sl"])
+        route_language(CROATIAN, supported=["sl"])
     assert "Bulgarian" not in str(caught.value)
-    assert route(SLOVENIAN, supported=["sl"]).action == "translate"
+    assert route_language(SLOVENIAN, supported=["sl"]).action == "translate"
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t ", "1:0 (0:0)", "— 12. 3. 2025 —", "***"])
 def test_text_without_letters_is_undetermined_and_translates_nothing(text):
     assert detect(text) == Detection("und", 0.0, None)
-    assert route(text) == Route("sl", 0.0, "translate")
-    assert route(text, source="bg") == Route("bg", 1.0, "translate")
+    assert route_language(text) == LanguageRoute("sl", 0.0, "translate")
+    assert route_language(text, source="bg") == LanguageRoute("bg", 1.0, "translate")
 
 
 def test_a_short_ambiguous_text_is_translated_not_refused():
     # "Dober dan." alone looks a little German to the detector: too little to refuse it
-    decision = route("Dober dan.")
+    decision = route_language("Dober dan.")
     assert decision.action == "translate" and decision.language in SUPPORTED_SOURCES
 
 
@@ -283,7 +283,7 @@ SHORT_SOUTH_SLAVIC = [
 
 @pytest.mark.parametrize("text", SHORT_ENGLISH)
 def test_short_english_passes_through_and_is_detected_as_english(text):
-    decision = route(text)
+    decision = route_language(text)
     assert (decision.language, decision.action) == ("en", "passthrough")
     found = language.identify(text)
     assert (found.language, found.confidence) == ("en", decision.confidence)
@@ -291,7 +291,7 @@ def test_short_english_passes_through_and_is_detected_as_english(text):
 
 @pytest.mark.parametrize("text, code", SHORT_SOUTH_SLAVIC)
 def test_short_south_slavic_is_translated_and_detected_the_same_way(text, code):
-    decision = route(text)
+    decision = route_language(text)
     assert decision.action == "translate" and decision.language in SUPPORTED_SOURCES
     if code is not None:
         assert decision.language == code
@@ -305,10 +305,10 @@ def test_identify_names_only_languages_the_server_lists():
         found = language.identify(text)
         assert found.language in listed and 0.0 <= found.confidence <= 1.0, (text, found)
     assert language.identify(GERMAN).confidence < 0.05  # a guess, and says so
-    assert language.identify("😀") == Detection("sl", 0.0, None)  # as route() takes it: nothing to translate
-    assert route("😀") == Route("sl", 0.0, "translate")
+    assert language.identify("😀") == Detection("sl", 0.0, None)  # as route_language() takes it: nothing to translate
+    assert route_language("😀") == LanguageRoute("sl", 0.0, "translate")
     with pytest.raises(UnsupportedLanguageError):
-        route(GERMAN)
+        route_language(GERMAN)
 
 
 def test_the_command_line_decides_as_the_server(tiny_env, monkeypatch, capsys):

@@ -217,7 +217,7 @@ def test_bad_requests_are_400_with_libretranslate_messages(url):
 
 def test_alternatives_come_from_the_backend_when_it_has_them():
     from translator.server.rest import work
-    from translator.text.language import Route
+    from translator.text.language import LanguageRoute
 
     class Backend:
         def __init__(self) -> None:
@@ -228,7 +228,11 @@ def test_alternatives_come_from_the_backend_when_it_has_them():
             return [[f"{t} A", f"{t} A", "same", f"{t} B", f"{t} C"] for t in texts]
 
     backend = Backend()
-    routes = [Route("sl", 0.9, "translate"), Route("en", 0.9, "passthrough"), Route("hr", 0.5, "translate")]
+    routes = [
+        LanguageRoute("sl", 0.9, "translate"),
+        LanguageRoute("en", 0.9, "passthrough"),
+        LanguageRoute("hr", 0.5, "translate"),
+    ]
     found = work.alternatives_for(backend, ["a", "b", "c"], ["same", "b", "same"], routes, 2, html=False)
     assert found == [["a A", "a B"], [], ["c A", "c B"]]  # no repeats, not the translation itself, at most n
     # one call per source language, told the translation so that it is not among the alternatives

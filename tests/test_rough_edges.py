@@ -132,13 +132,13 @@ def test_the_printed_fix_really_runs(tmp_path, monkeypatch):
 
 def test_the_force_the_source_hint_fits_each_surface(tmp_path, capsys, tiny_env):
     from translator.errors import surface
-    from translator.text.language import UnsupportedLanguageError, route
+    from translator.text.language import UnsupportedLanguageError, route_language
 
     with pytest.raises(UnsupportedLanguageError) as python:
-        route(GERMAN)
+        route_language(GERMAN)
     assert 'source="sl"' in str(python.value)
     with surface("cli"), pytest.raises(UnsupportedLanguageError) as command_line:
-        route(GERMAN)
+        route_language(GERMAN)
     assert "--source sl" in str(command_line.value) and 'source="' not in str(command_line.value)
     rest = python.value.message_for("rest")
     assert '"source": "sl"' in rest and 'source="' not in rest
@@ -157,16 +157,16 @@ def test_rest_and_page_phrase_the_hint_for_their_users():
     from translator.server.page.page import friendly_errors
     from translator.server.rest import work
     from translator.server.rest.replies import error_response
-    from translator.text.language import UnsupportedLanguageError, route
+    from translator.text.language import UnsupportedLanguageError, route_language
 
     with pytest.raises(UnsupportedLanguageError) as refused:
-        route(GERMAN)
+        route_language(GERMAN)
     hint = work.unsupported(refused.value).hint
     assert '"source": "sl"' in hint and 'source="' not in hint
     body = error_response(refused.value).body.decode()
     assert '\\"source\\": \\"sl\\"' in body and 'source=\\"' not in body
     with pytest.raises(gr.Error) as shown, friendly_errors():
-        route(GERMAN)
+        route_language(GERMAN)
     assert "Options → Source language" in shown.value.message and "source=" not in shown.value.message
 
 

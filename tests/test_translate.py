@@ -392,7 +392,7 @@ def test_one_route_detects_a_document_once(tiny_env, monkeypatch):
     doc = translator.translate_document(text)
     assert doc.language == "sl" and calls == [text]  # one paragraph: one detection
     calls.clear()
-    given = language.Route("sl", 0.9, "translate")
+    given = language.LanguageRoute("sl", 0.9, "translate")
     [again] = translator.translate_documents([text], routes=[given])
     assert calls == [] and again.text == doc.text  # a route decided at the edge is not detected again
 

@@ -148,7 +148,7 @@ def configure(namespace: argparse.Namespace) -> Config:
     """Check the arguments and the runtime settings; raise UsageError for anything a user must fix."""
     from translator.engines.models import resolve_device
     from translator.formats.files import SUPPORTED_SUFFIXES
-    from translator.text.language import route
+    from translator.text.language import route_language
 
     args = BatchArgs.from_namespace(namespace)
     in_dir, out_dir, report = _folders(args)
@@ -160,7 +160,7 @@ def configure(namespace: argparse.Namespace) -> Config:
         resolve_device(runtime.device, runtime.engine)  # --device cuda without CUDA: one line now, before any output
         group_chars = args.group_chars or env_int(ENV_BATCH_GROUP_CHARS, DEFAULT_GROUP_CHARS)
         source = args.source or "auto"
-        route("", source)  # names the valid languages when --source is not one of them
+        route_language("", source)  # names the valid languages when --source is not one of them
         cache_mb = DEFAULT_CACHE_MB if args.translation_cache_mb is None else args.translation_cache_mb
         parse_spec(args.cache)  # names the valid caches
         memory = args.memory or default_memory_spec()

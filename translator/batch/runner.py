@@ -23,7 +23,7 @@ from translator.engines.models import ModelNotFoundError
 from translator.formats.files import Document, read_document, render_document
 from translator.results import TranslationAndSummary, least_confident
 from translator.system.durable import atomic_write
-from translator.text.language import Route, UnsupportedLanguageError
+from translator.text.language import LanguageRoute, UnsupportedLanguageError
 
 logger = logging.getLogger("translator")
 
@@ -193,7 +193,9 @@ class Runner:
             bars.close()
             self.writer.close()
 
-    def _run_documents(self, docs: list[tuple[Document, Route]], progress: Any = None) -> list[TranslationAndSummary]:
+    def _run_documents(
+        self, docs: list[tuple[Document, LanguageRoute]], progress: Any = None
+    ) -> list[TranslationAndSummary]:
         return run_documents(
             [doc.units for doc, _ in docs],
             self.translator,
@@ -205,7 +207,7 @@ class Runner:
 
     def _run_group(self, group: WorkGroup, bars: Bars) -> None:
         hashes = dict(zip((f.rel for f in group.files), group.hashes))
-        docs: list[tuple[SourceFile, Document, Route]] = []
+        docs: list[tuple[SourceFile, Document, LanguageRoute]] = []
         for f in group.files:
             try:
                 doc = read_document(f.path, max_bytes=self.cfg.max_file_bytes)
@@ -245,7 +247,7 @@ class Runner:
                 self._finish_file(f, hashes[f.rel], group.key, doc, result)
             bars.file_done()
 
-    def _run_alone(self, doc: Document, where: Route) -> TranslationAndSummary | BaseException:
+    def _run_alone(self, doc: Document, where: LanguageRoute) -> TranslationAndSummary | BaseException:
         try:
             return self._run_documents([(doc, where)])[0]
         except ModelNotFoundError:

@@ -66,9 +66,9 @@ def check_source(value: str) -> str:
     """``--source``: "auto" or a language the default model translates (tags such as "slv" and
     "sr-Latn" are accepted); ValueError naming the valid ones. Checked by argparse, so every
     command refuses a bad one alike: exit code 2 and the same message."""
-    from translator.text.language import route
+    from translator.text.language import route_language
 
-    route("", value)
+    route_language("", value)
     return value
 
 

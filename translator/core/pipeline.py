@@ -13,7 +13,7 @@ from translator.core.summarize import Summarizer
 from translator.core.translate import Progress, Translator
 from translator.results import Translation, TranslationAndSummary
 from translator.text.inputs import built_from_checked
-from translator.text.language import Route
+from translator.text.language import LanguageRoute
 
 
 def _result(
@@ -109,7 +109,7 @@ def run_documents(
     summarizer: Summarizer | None = None,
     *,
     length: str | None = None,
-    routes: Sequence[Route | None] | None = None,
+    routes: Sequence[LanguageRoute | None] | None = None,
     progress: Progress | None = None,
 ) -> list[TranslationAndSummary]:
     """Translate several documents, each given as its units (paragraphs, cells, cues), in one

@@ -55,7 +55,9 @@ class Plan:
 Counter = Callable[[str], int]
 
 
-def plan_text(text: str, route: language.Route, *, count_tokens: Counter, max_tokens: int, copy_english: bool) -> Plan:
+def plan_text(
+    text: str, route: language.LanguageRoute, *, count_tokens: Counter, max_tokens: int, copy_english: bool
+) -> Plan:
     """``text`` cut into pieces of at most ``max_tokens`` (as ``count_tokens`` counts them) for
     ``route``: every piece copied when the route passes it through (English), and with
     ``copy_english`` each paragraph detected as English copied inside a text in another
@@ -89,7 +91,7 @@ def _copy_english_paragraphs(text: str, pieces: list[Piece], source: str) -> Pla
 
 def plan_units(
     units: list[str],
-    route: language.Route,
+    route: language.LanguageRoute,
     *,
     count_tokens: Counter,
     max_tokens: int,
@@ -104,7 +106,7 @@ def plan_units(
     if route.action == "translate" and detect_units and len(units) > 1:
         found = iter(language.detect_paragraphs([unit for unit in units if unit.strip()]))
         english = [bool(unit.strip()) and next(found).language == language.PASSTHROUGH for unit in units]
-    passthrough = language.Route(language.PASSTHROUGH, route.confidence, "passthrough")
+    passthrough = language.LanguageRoute(language.PASSTHROUGH, route.confidence, "passthrough")
     plans = []
     for unit, is_english in zip(units, english):
         plan = plan_text(

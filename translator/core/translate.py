@@ -41,7 +41,7 @@ __all__ = ["Progress", "TextOrUnits", "Translator"]
 
 TextOrUnits = str | Sequence[str]
 """A document: its text, or its units (paragraphs, cells, cues, text nodes) in order."""
-Route = language.Route
+LanguageRoute = language.LanguageRoute
 
 
 class Translator(LazyModel):
@@ -93,15 +93,15 @@ class Translator(LazyModel):
         self.sources = tuple(self.options.sources or language.SUPPORTED_SOURCES)
         self.source = source or "auto"
         if self.source.strip().lower() != "auto":
-            language.route("", self.source, self.sources)  # a bad source= fails here, naming the valid ones
+            language.route_language("", self.source, self.sources)  # a bad source= fails here, naming the valid ones
         self.cache: TranslationCache | None = open_cache(cache, DEFAULT_CACHE_MB) if isinstance(cache, str) else cache
         self.memory: TranslationMemory | None = open_memory(memory) if isinstance(memory, str) else memory
         self.terms = terms or None
 
-    def route(self, text: str) -> language.Route:
+    def route(self, text: str) -> language.LanguageRoute:
         """What this translator does with ``text``: translate it from ``.language``, pass it
         through (English), or raise UnsupportedLanguageError (a ValueError) naming the language."""
-        return language.route(text, self.source, self.sources)
+        return language.route_language(text, self.source, self.sources)
 
     @overload
     def translate(self, text: str, *, progress: Progress | None = None) -> str: ...
@@ -132,7 +132,7 @@ class Translator(LazyModel):
         self,
         documents: Sequence[TextOrUnits],
         *,
-        routes: Sequence[Route | None] | None = None,
+        routes: Sequence[LanguageRoute | None] | None = None,
         progress: Progress | None = None,
     ) -> list[Translation]:
         """Translate documents, each a text or a list of its units (paragraphs, cells, cues, text
@@ -313,7 +313,7 @@ class Translator(LazyModel):
         # room for the end-of-sentence mark; never above the model's own limit
         return max(8, min(self.options.max_piece_tokens, model.max_input_tokens - 2))
 
-    def _plans(self, units: list[str], route: Route | None) -> list[Plan]:
+    def _plans(self, units: list[str], route: LanguageRoute | None) -> list[Plan]:
         """The plans of a document's units, routed once for the whole document (by ``route``
         when given). English is planned without loading a model."""
         joined = "\n\n".join(unit for unit in units if unit.strip())

@@ -34,7 +34,7 @@ from translator.server.settings import Settings
 from translator.system.durable import atomic_write
 from translator.system.records import SuggestionStore
 from translator.text.inputs import check_size, check_text
-from translator.text.language import Route
+from translator.text.language import LanguageRoute
 from translator.text.terms import Terms
 
 logger = logging.getLogger("translator")
@@ -263,7 +263,7 @@ class Backend:
         summary: bool = False,
         length: str = "medium",
         num_beams: object = None,
-        routes: Sequence[Route | None] | None = None,
+        routes: Sequence[LanguageRoute | None] | None = None,
         watch: Watch | None = None,
         scope: str | None = None,
         terms: Terms | None = None,

@@ -26,7 +26,7 @@ from translator.options import (
     check_device,
     check_engine,
 )
-from translator.text.language import route
+from translator.text.language import route_language
 
 __all__ = ["FILE_LIMIT_FLAG", "MODEL_FLAGS", "OwnSettings", "REST", "no_limit_or_more", "none_below_zero", "parse_auth"]
 
@@ -52,7 +52,7 @@ def parse_auth(value: str) -> tuple[str, str] | None:
 
 
 def _known_source(value: str) -> None:
-    route("", value)  # ValueError naming the valid source languages
+    route_language("", value)  # ValueError naming the valid source languages
 
 
 def _glossary_file(value: str) -> None:

@@ -41,14 +41,14 @@ __all__ = [
     "SUPPORTED_SOURCES",
     "UNDETERMINED",
     "Detection",
-    "Route",
+    "LanguageRoute",
     "UnsupportedLanguageError",
     "detect",
     "detect_paragraphs",
     "identify",
     "language_name",
     "normalize_code",
-    "route",
+    "route_language",
     "sentence_rules_for",
 ]
 
@@ -82,7 +82,7 @@ class Detection:
 
 
 @dataclass(frozen=True)
-class Route:
+class LanguageRoute:
     """What to do with a document: translate it from ``language``, or pass it through (English)."""
 
     language: str
@@ -291,8 +291,8 @@ def detect_paragraphs(paragraphs: list[str]) -> list[Detection]:
     return detections
 
 
-def route(text: str, source: str = "auto", supported: Iterable[str] = SUPPORTED_SOURCES) -> Route:
-    """What to do with a document: ``Route(language, confidence, action)``.
+def route_language(text: str, source: str = "auto", supported: Iterable[str] = SUPPORTED_SOURCES) -> LanguageRoute:
+    """What to do with a document: ``LanguageRoute(language, confidence, action)``.
 
     ``source="auto"`` detects: one of ``supported`` -> "translate" from it; English -> "passthrough";
     any other language -> :class:`UnsupportedLanguageError`. Only a confident verdict (at least
@@ -310,41 +310,41 @@ def route(text: str, source: str = "auto", supported: Iterable[str] = SUPPORTED_
     """
     sources = tuple(supported)
     if not sources:
-        raise InvalidInputError("route() needs at least one supported source language")
+        raise InvalidInputError("route_language() needs at least one supported source language")
     if (source or "auto").strip().lower() != "auto":
         code, _ = normalize_code(source)
         if code == PASSTHROUGH and PASSTHROUGH not in sources:
-            return Route(code, 1.0, "passthrough")
+            return LanguageRoute(code, 1.0, "passthrough")
         if code not in sources:
             valid = ", ".join(["auto", *sources, PASSTHROUGH])
             raise InvalidInputError(f"source {source!r} is not a language this model translates: use one of {valid}")
-        return Route(code, 1.0, "translate")
+        return LanguageRoute(code, 1.0, "translate")
     decided, found, _ = _decide(text, sources)
     if decided is None:
         raise UnsupportedLanguageError(found.language, found.confidence, sources)
     return decided
 
 
-def _decide(text: str, sources: tuple[str, ...]) -> tuple[Route | None, Detection, list[tuple[str, float]]]:
+def _decide(text: str, sources: tuple[str, ...]) -> tuple[LanguageRoute | None, Detection, list[tuple[str, float]]]:
     """The decision of :func:`route` for ``source="auto"`` (None: refuse ``found``'s language),
     the detection it rests on and the detector's ranking."""
     default = DEFAULT_SOURCE if DEFAULT_SOURCE in sources else sources[0]
     found, _, ranking = _detect(text, sources)
     if found.language == UNDETERMINED:
-        return Route(default, 0.0, "translate"), found, ranking
+        return LanguageRoute(default, 0.0, "translate"), found, ranking
     if found.language in sources:
-        return Route(found.language, found.confidence, "translate"), found, ranking
+        return LanguageRoute(found.language, found.confidence, "translate"), found, ranking
     if found.confidence >= REFUSE_CONFIDENCE:
         if found.language == PASSTHROUGH:
-            return Route(PASSTHROUGH, found.confidence, "passthrough"), found, ranking
+            return LanguageRoute(PASSTHROUGH, found.confidence, "passthrough"), found, ranking
         return None, found, ranking
     # not sure enough to refuse: English or a source, whichever the evidence favours
     english = next((p for c, p in ranking if c == PASSTHROUGH), 0.0)
     if PASSTHROUGH not in sources and english > sum(p for c, p in ranking if c in sources):
-        return Route(PASSTHROUGH, english, "passthrough"), found, ranking
+        return LanguageRoute(PASSTHROUGH, english, "passthrough"), found, ranking
     code, p = next(((c, p) for c, p in ranking if c in sources), (default, 0.0))
     logger.debug("language: unsure (%s %.2f), translating from %s", found.language, found.confidence, code)
-    return Route(code, p, "translate"), found, ranking
+    return LanguageRoute(code, p, "translate"), found, ranking
 
 
 def identify(text: str, supported: Iterable[str] = SUPPORTED_SOURCES) -> Detection:

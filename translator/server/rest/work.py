@@ -25,13 +25,13 @@ from translator.text.language import (
     DEFAULT_SOURCE,
     PASSTHROUGH,
     SUPPORTED_SOURCES,
-    Route,
+    LanguageRoute,
     UnsupportedLanguageError,
     detect_paragraphs,
     identify,
     language_name,
     normalize_code,
-    route,
+    route_language,
 )
 from translator.text.terms import Term, Terms
 
@@ -139,18 +139,18 @@ def detect_languages(text: str) -> list[dict[str, Any]]:
     return [detected(found.language, found.confidence)]
 
 
-def _route(text: str, source: str) -> Route:
+def _route(text: str, source: str) -> LanguageRoute:
     """The route of one text; a blank one passes through (as the default source, confidence 0).
     Raises RestError 400 for a text detected in a language the model does not translate."""
     if not text.strip():
-        return Route(DEFAULT_SOURCE, 0.0, "passthrough")
+        return LanguageRoute(DEFAULT_SOURCE, 0.0, "passthrough")
     try:
-        return route(text, source)
+        return route_language(text, source)
     except UnsupportedLanguageError as exc:
         raise unsupported(exc) from None
 
 
-def _to_translate(units: list[str], where: Route, source: str) -> tuple[list[str], str]:
+def _to_translate(units: list[str], where: LanguageRoute, source: str) -> tuple[list[str], str]:
     """The units of a structured document (HTML, a file) as the model gets them, and the
     translator's source. Under "auto" the document's language is given for every unit (a short
     unit such as a name could be taken for another language and refuse the whole document), and
@@ -172,7 +172,7 @@ class Translated:
     text's alternative translations (None unless asked)."""
 
     texts: list[str]
-    routes: list[Route]
+    routes: list[LanguageRoute]
     summaries: list[str | None]
     alternatives: list[list[str]] | None = None
     segments: list[list[dict[str, Any]]] | None = None  # each text's sentences, when asked for
@@ -202,7 +202,7 @@ class Translated:
 
 
 def alternatives_for(
-    backend: Backend, texts: list[str], english: list[str], routes: list[Route], count: int, *, html: bool
+    backend: Backend, texts: list[str], english: list[str], routes: list[LanguageRoute], count: int, *, html: bool
 ) -> list[list[str]]:
     """Up to ``count`` other English translations of each text, best first
     (:meth:`Backend.alternatives`: each sentence's n-best hypotheses, one call per source
@@ -324,7 +324,7 @@ def translate_file(
     watch: Watch | None = None,
     scope: str | None = None,
     terms: Terms | None = None,
-) -> tuple[bytes, Route]:
+) -> tuple[bytes, LanguageRoute]:
     """The translated file (same format, structure kept; a .pdf becomes a .docx) and the
     source's route. English comes back byte for byte (a .pdf as its text in a .docx). Raises
     FileTooLargeError past ``max_bytes`` or when a text file is larger than ``char_limit``
