@@ -9,7 +9,7 @@ Layer: imports text, system and the base modules (options, results, paths, error
 testing, core or above.
 """
 
-from translator.engines.base import Ct2Unavailable, Engine, EngineUnavailable, ScoredIds
+from translator.engines.base import Ct2Unavailable, Engine, EngineUnavailable, GenerateOptions, ScoredIds
 from translator.engines.choose import FallbackEngine, create_engine
 from translator.engines.loaded import LoadedModel, clear_cache, load
 from translator.options import ENGINES
@@ -20,6 +20,7 @@ __all__ = [
     "Engine",
     "EngineUnavailable",
     "FallbackEngine",
+    "GenerateOptions",
     "LoadedModel",
     "ScoredIds",
     "clear_cache",

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from translator.errors import TranslatorError
 
@@ -20,6 +21,21 @@ class Ct2Unavailable(EngineUnavailable):
     """CTranslate2 cannot run this model here (not installed, no converter for the architecture,
     conversion or loading failed, a CUDA library, driver or memory error). ``engine="auto"`` then
     falls back to transformers."""
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    """How rows are decoded, besides each row's bound: the keywords every engine's
+    :meth:`Engine.generate` takes, declared once here. Frozen and hashable, so calls with equal
+    options can share a batch (engines/shared.py); an unknown keyword is a TypeError naming it.
+    ``return_scores``: each row comes back as :class:`ScoredIds`."""
+
+    num_beams: int = 1
+    min_new_tokens: int = 0
+    repetition_penalty: float = 1.0
+    no_repeat_ngram_size: int = 0
+    length_penalty: float = 1.0
+    return_scores: bool = False
 
 
 class ScoredIds(list[int]):
@@ -59,20 +75,10 @@ class Engine(Protocol):
     name: str  # "hf" | "ct2"
     description: str  # e.g. "hf float32 on cpu" (shown in logs and the web page)
 
-    def generate(
-        self,
-        batch: list[list[int]],
-        *,
-        max_new_tokens: list[int],
-        num_beams: int = 1,
-        min_new_tokens: int = 0,
-        repetition_penalty: float = 1.0,
-        no_repeat_ngram_size: int = 0,
-        length_penalty: float = 1.0,
-        return_scores: bool = False,
-    ) -> list[list[int]]:
+    def generate(self, batch: list[list[int]], *, max_new_tokens: list[int], **options: Any) -> list[list[int]]:
         """Return, for each input (token ids ending in EOS), the generated ids without the
-        decoder start token, EOS or padding, at most ``max_new_tokens[i]`` long. With
+        decoder start token, EOS or padding, at most ``max_new_tokens[i]`` long. ``options``: the
+        fields of :class:`GenerateOptions` (``num_beams=4``, ``return_scores=True``); with
         ``return_scores`` each row is a :class:`ScoredIds` carrying the model's score for exactly
         those ids."""
         ...

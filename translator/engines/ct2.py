@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from translator.engines.base import Ct2Unavailable, ScoredIds, mean_score
+from translator.engines.base import Ct2Unavailable, GenerateOptions, ScoredIds, mean_score
 from translator.engines.batching import (
     GPU_MEMORY_SHARE,
     GPU_POSITIONS,
@@ -173,38 +173,30 @@ class CT2Engine:
             ids.append(self.eos_id)
         self.generate([ids], max_new_tokens=[2])
 
-    def generate(
-        self,
-        batch: list[list[int]],
-        *,
-        max_new_tokens: list[int],
-        num_beams: int = 1,
-        min_new_tokens: int = 0,
-        repetition_penalty: float = 1.0,
-        no_repeat_ngram_size: int = 0,
-        length_penalty: float = 1.0,
-        return_scores: bool = False,
-    ) -> list[list[int]]:
-        """See :class:`~translator.engines.base.Engine`. On CUDA, raises Ct2Unavailable for a
-        CUDA library, driver, memory or compute-type error (one line: the reason and the fix).
+    def generate(self, batch: list[list[int]], *, max_new_tokens: list[int], **options: Any) -> list[list[int]]:
+        """See :class:`~translator.engines.base.Engine` (``options``: a
+        :class:`~translator.engines.base.GenerateOptions`' fields). On CUDA, raises
+        Ct2Unavailable for a CUDA library, driver, memory or compute-type error (one line: the
+        reason and the fix).
 
         With ``return_scores``, a row that reached its own bound inside a sub-batch decoded to a
         larger one is scored again on exactly the ids returned (CTranslate2 gives one score per
         hypothesis, not one per token), with one forward pass (``score_batch``)."""
+        opts = GenerateOptions(**options)
         if not batch:
             return []
         if len(max_new_tokens) != len(batch):
             raise ValueError(f"{len(batch)} inputs but {len(max_new_tokens)} max_new_tokens")
-        options: dict[str, Any] = dict(
-            beam_size=max(1, num_beams),
-            length_penalty=length_penalty,
-            repetition_penalty=repetition_penalty,
-            no_repeat_ngram_size=no_repeat_ngram_size,
-            min_new_tokens=min_new_tokens,
-            return_scores=return_scores,
+        decoding: dict[str, Any] = dict(
+            beam_size=max(1, opts.num_beams),
+            length_penalty=opts.length_penalty,
+            repetition_penalty=opts.repetition_penalty,
+            no_repeat_ngram_size=opts.no_repeat_ngram_size,
+            min_new_tokens=opts.min_new_tokens,
+            return_scores=opts.return_scores,
         )
         with self._cuda_errors():
-            return self._generate(batch, max_new_tokens, **options)
+            return self._generate(batch, max_new_tokens, **decoding)
 
     def n_best(
         self,

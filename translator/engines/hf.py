@@ -11,7 +11,7 @@ import torch
 from transformers import LogitsProcessor, LogitsProcessorList
 
 from translator.engines import batching
-from translator.engines.base import ScoredIds, mean_score
+from translator.engines.base import GenerateOptions, ScoredIds, mean_score
 from translator.engines.batching import budget_for_memory, plan_batches
 from translator.options import DEFAULT_BEAMS
 
@@ -116,31 +116,14 @@ class HFEngine:
         torch.cuda.synchronize(torch.device(self.device))
         logger.info("hf engine warmed up on %s in %.1f s", self.device, time.perf_counter() - started)
 
-    def generate(
-        self,
-        batch: list[list[int]],
-        *,
-        max_new_tokens: list[int],
-        num_beams: int = 1,
-        min_new_tokens: int = 0,
-        repetition_penalty: float = 1.0,
-        no_repeat_ngram_size: int = 0,
-        length_penalty: float = 1.0,
-        return_scores: bool = False,
-    ) -> list[list[int]]:
-        """See :class:`~translator.engines.base.Engine`: the rows are run in length-sorted calls
-        of at most :attr:`max_batch_tokens` padded source tokens."""
-        options: dict[str, Any] = dict(
-            num_beams=num_beams,
-            min_new_tokens=min_new_tokens,
-            repetition_penalty=repetition_penalty,
-            no_repeat_ngram_size=no_repeat_ngram_size,
-            length_penalty=length_penalty,
-            return_scores=return_scores,
-        )
+    def generate(self, batch: list[list[int]], *, max_new_tokens: list[int], **options: Any) -> list[list[int]]:
+        """See :class:`~translator.engines.base.Engine` (``options``: a
+        :class:`~translator.engines.base.GenerateOptions`' fields): the rows are run in
+        length-sorted calls of at most :attr:`max_batch_tokens` padded source tokens."""
+        opts = GenerateOptions(**options)
         results: list[list[int]] = [[] for _ in batch]
         for chunk in plan_batches([len(ids) for ids in batch], self.max_batch_tokens):
-            outputs = self._generate([batch[i] for i in chunk], [max_new_tokens[i] for i in chunk], **options)
+            outputs = self._generate([batch[i] for i in chunk], [max_new_tokens[i] for i in chunk], opts)
             for i, out in zip(chunk, outputs):
                 results[i] = out
         return results
@@ -194,35 +177,24 @@ class HFEngine:
             attention[row, : len(ids)] = 1
         return input_ids, attention
 
-    def _generate(
-        self,
-        batch: list[list[int]],
-        max_new_tokens: list[int],
-        *,
-        num_beams: int,
-        min_new_tokens: int,
-        repetition_penalty: float,
-        no_repeat_ngram_size: int,
-        length_penalty: float,
-        return_scores: bool,
-    ) -> list[list[int]]:
+    def _generate(self, batch: list[list[int]], max_new_tokens: list[int], opts: GenerateOptions) -> list[list[int]]:
         input_ids, attention = self._padded(batch)
         # One bound for the batch; each row is cut to its own bound below, which with greedy
         # decoding gives exactly what the row would get alone.
         limit = max(max_new_tokens)
-        recorder = StepLogProbs(self._candidates(num_beams)) if return_scores else None
+        recorder = StepLogProbs(self._candidates(opts.num_beams)) if opts.return_scores else None
         with torch.inference_mode():
             output = self.model.generate(
                 input_ids=input_ids.to(self.device),
                 attention_mask=attention.to(self.device),
                 max_new_tokens=limit,
-                min_new_tokens=min(min_new_tokens, limit),
-                num_beams=num_beams,
+                min_new_tokens=min(opts.min_new_tokens, limit),
+                num_beams=opts.num_beams,
                 do_sample=False,
-                repetition_penalty=repetition_penalty,
-                no_repeat_ngram_size=no_repeat_ngram_size,
-                length_penalty=length_penalty,
-                early_stopping=True if num_beams > 1 else False,
+                repetition_penalty=opts.repetition_penalty,
+                no_repeat_ngram_size=opts.no_repeat_ngram_size,
+                length_penalty=opts.length_penalty,
+                early_stopping=True if opts.num_beams > 1 else False,
                 max_length=None,
                 min_length=None,
                 # a forced EOS on the last allowed step would make a row's output depend on

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from translator.engines.base import Engine
+from translator.engines.base import Engine, GenerateOptions
 from translator.engines.batching import batch_cost
 from translator.errors import TranslatorError
 
@@ -130,7 +130,7 @@ class _Call:
         if len(self.bounds) != len(batch):
             raise ValueError(f"{len(batch)} inputs but {len(self.bounds)} max_new_tokens")
         self.options = options
-        self.key = tuple(sorted(options.items()))
+        self.key = GenerateOptions(**options)  # calls whose options are equal share rounds (defaults included)
         self.cancelled = cancelled
         self.arrived = time.perf_counter()
         self.started = False
@@ -250,7 +250,7 @@ class SharedBatcher:
         key = self._queue[0].key
         calls = [c for c in self._queue if c.key == key]
         options = dict(calls[0].options)
-        beams = int(options.get("num_beams", 1) or 1)
+        beams = max(1, key.num_beams)
         budget, with_bounds = self.budget(beams)
 
         def cost(call: _Call, row: int) -> int:
