@@ -370,6 +370,9 @@ def test_notices_for_flags_without_a_meaning_here(no_variables):
     assert libretranslate_notices(settings_of()) == []
     notices = libretranslate_notices(settings_of("--ga-id", "G-1", "--secondary"))
     assert len(notices) == 2 and "--ga-id" in notices[0] and "--secondary" in notices[1]
+    assert libretranslate_notices(settings_of("--frontend-language", "en")) == []
+    [notice] = libretranslate_notices(settings_of("--frontend-language", "sl"))
+    assert "--frontend-language sl" in notice and "English only" in notice
 
 
 def test_ssl_gives_https_download_links_and_load_only_refuses_detected_languages(

@@ -63,6 +63,8 @@ def libretranslate_notices(settings: Settings) -> list[str]:
             f"--frontend-language-source {settings.frontend_language_source}: not a language served here; "
             "auto is shown instead"
         )
+    if settings.frontend_language.strip().lower() not in ("", "en", "auto", "locale"):
+        notices.append(f"--frontend-language {settings.frontend_language}: the page is in English only")
     if settings.secondary and not settings.shared_storage.startswith(("redis", "unix")):
         notices.append("--secondary without --shared-storage redis://...: this replica shares nothing with a primary")
     return notices

@@ -228,6 +228,13 @@ class Settings(OwnSettings):
     force_update_models: bool = setting(
         False, "download the models before serving, even where they are here", group=LIBRETRANSLATE
     )
+    frontend_language: str = setting(
+        "",
+        "the page's own language (older LibreTranslate releases): the page here is in English; another is "
+        "accepted with a notice",
+        metavar="LANG",
+        group=LIBRETRANSLATE,
+    )
     ga_id: str = setting("", "accepted and ignored: this page has no analytics", metavar="ID", group=LIBRETRANSLATE)
 
     def __post_init__(self) -> None:
