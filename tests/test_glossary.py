@@ -223,3 +223,24 @@ def test_cli_refuses_a_bad_glossary_by_name(tiny_env, tmp_path, capsys):
         cli.main(["translate", str(source), "--glossary", str(bad)])
     assert exit.value.code == 2
     assert "bad.csv: row 1" in capsys.readouterr().err
+
+
+def test_a_sentence_the_memory_answers_is_the_editors_own_and_the_glossary_leaves_it(
+    tiny_models, tmp_path, monkeypatch
+):
+    """The memory answers first; its approved English is not checked against the glossary (no
+    n_best, no warning), while a sentence the model translates still is."""
+    from translator.core.memory import Pair, SqliteMemory
+
+    memory = SqliteMemory(tmp_path / "memory.sqlite")
+    approved = "The prime minister's visit was yesterday, in Ljubljana."
+    memory.add([Pair("sl", SENTENCE, approved)])
+    translator = make(tiny_models, "hf", Terms([Term(TERM, "zzglossaryterm")]), memory=memory)
+    calls = n_best_spy(monkeypatch, translator.model.engine)
+
+    [recalled] = translator.translate_document(SENTENCE).segments
+    assert recalled.origin == "memory" and recalled.target == approved and not recalled.warnings
+    assert calls == []  # the editors' English is not second-guessed
+    model_made = translator.translate_document("Včeraj je predsednik vlade govoril.").segments[0]
+    assert model_made.origin == "model" and len(calls) == 1  # a sentence from the model is checked
+    assert any("zzglossaryterm" in warning for warning in model_made.warnings)
