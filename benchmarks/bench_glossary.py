@@ -17,7 +17,9 @@ rotated into unique ones, as bench_translate.py does) with the cache off and
    ("Zyxwvut") no hypothesis holds: every sentence pays an n-best search (8 hypotheses) and is
    warned about.
 
-The matcher's own time per sentence (lemmatising the sentence and looking its words up) is
+Then the translation memory's lookup time per sentence (SQLite, 10,000 pairs made from the
+same words; exact and near-match lookups; benchmarks/bench_translation_memory.py has the whole
+table). The matcher's own time per sentence (lemmatising the sentence and looking its words up) is
 printed beside the wall and CPU times (the process's own CPU seconds: less sensitive than wall
 time to other work on a shared machine). Random weights never end a sentence, so every sentence runs to
 its bound: a worst case for absolute times, the same work in every configuration.
@@ -27,10 +29,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 from bench_common import CACHE, cpu_seconds, translation_workload
 
+from translator.core.memory import SqliteMemory
 from translator.core.translate import Translator
 from translator.testing import build_marian
 from translator.text.terms import Term, Terms
@@ -51,6 +56,20 @@ def run(translator: Translator, sentences: list[str]) -> tuple[float, float, lis
     started, cpu = time.perf_counter(), cpu_seconds()
     docs = translator.translate_documents(sentences)
     return time.perf_counter() - started, cpu_seconds() - cpu, docs
+
+
+def memory_lookup_ms(sentences: list[str], size: int = 10_000) -> tuple[float, float]:
+    """Milliseconds a sentence for an exact and a near-match lookup in a SQLite memory of
+    ``size`` pairs made from the words of ``sentences`` (half the queries held, half not)."""
+    from bench_translation_memory import made_pairs, per_sentence_ms
+
+    words = sorted({word for sentence in sentences for word in sentence.split()})
+    with tempfile.TemporaryDirectory() as folder:
+        memory = SqliteMemory(Path(folder) / "memory.sqlite")
+        pairs = made_pairs(size, words)
+        memory.add(pairs)
+        queries = [pair.source for pair in pairs[:50]] + sentences[:50]
+        return per_sentence_ms(memory, queries, near=False), per_sentence_ms(memory, queries, near=True)
 
 
 def main() -> int:
@@ -104,6 +123,11 @@ def main() -> int:
         same = sum(d.text == p for d, p in zip(results[name], plain))
         row = f"| {name} | {took:.2f} | {took / base:.3f} | {used:.2f} | {used / base_cpu:.3f} | {warned} |"
         print(f"{row} {same}/{len(sentences)} |")
+    exact_ms, near_ms = memory_lookup_ms(sentences)
+    print(
+        f"\ntranslation memory lookup (SQLite, 10,000 pairs): exact {exact_ms:.3f} ms a sentence, "
+        f"with near matches {near_ms:.2f} ms a sentence"
+    )
     return 0
 
 
