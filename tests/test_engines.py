@@ -141,9 +141,9 @@ def test_hf_runs_a_large_call_in_pieces_with_the_same_answers(tiny_models, seed_
     sizes = []
     real = engine._generate
 
-    def recording(rows, max_new_tokens, **kwargs):
+    def recording(rows, max_new_tokens, opts):
         sizes.append((max(map(len, rows)) * len(rows), len(rows)))
-        return real(rows, max_new_tokens, **kwargs)
+        return real(rows, max_new_tokens, opts)
 
     engine._generate = recording
     engine.max_batch_tokens = 64
