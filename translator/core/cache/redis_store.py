@@ -16,6 +16,22 @@ TIMEOUT_S = 2.0  # socket and connect timeout of each call: a stalled Redis cost
 PAUSE_S = 5.0  # after a failed call, the cache is left alone this long (every call would wait TIMEOUT_S)
 
 
+def connect(url: str, what: str, unavailable: type[Exception]):  # -> redis.Redis
+    """A client of the Redis at ``url`` whose every call waits at most :data:`TIMEOUT_S`, checked
+    with PING; ``unavailable`` naming ``what`` (the cache, the memory) when the client is
+    missing or the server does not answer."""
+    try:
+        import redis
+    except ImportError as exc:
+        raise unavailable(f"{what}: the redis client is missing ({exc}); fix: pip install redis") from exc
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=TIMEOUT_S, socket_connect_timeout=TIMEOUT_S)
+        client.ping()
+    except (redis.RedisError, OSError, ValueError) as exc:
+        raise unavailable(f"{what} does not answer: {exc}") from exc
+    return client
+
+
 def redacted(url: str) -> str:
     """``url`` without its password."""
     parts = urlsplit(url)
@@ -40,23 +56,15 @@ class RedisCache:
         self, url: str, max_bytes: int = DEFAULT_CACHE_MB * 2**20, *, ttl_s: int | None = 30 * 24 * 3600
     ) -> None:
         self.where = redacted(url)
-        try:
-            import redis
-        except ImportError as exc:
-            raise CacheUnavailable(
-                f"translation cache {self.where}: the redis client is missing ({exc}); fix: pip install redis"
-            ) from exc
+        self._client = connect(url, f"translation cache {self.where}", CacheUnavailable)
+        import redis  # present: connect() checked
+
         self.max_bytes = int(max_bytes)
         self.ttl_s = ttl_s
         self.hits = self.misses = 0
         self._errors = (redis.RedisError, OSError)
         self._lock = threading.Lock()
         self._paused_until = float("-inf")
-        try:
-            self._client = redis.Redis.from_url(url, socket_timeout=TIMEOUT_S, socket_connect_timeout=TIMEOUT_S)
-            self._client.ping()
-        except (redis.RedisError, OSError, ValueError) as exc:
-            raise CacheUnavailable(f"translation cache {self.where} does not answer: {exc}") from exc
 
     def _count(self, asked: int, found: int) -> None:
         with self._lock:

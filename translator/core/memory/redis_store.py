@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 
-from translator.core.cache.redis_store import redacted
+from translator.core.cache.redis_store import connect, redacted
 from translator.core.memory.base import (
     DEFAULT_NEAR,
     NEAR_CANDIDATES,
@@ -25,7 +25,6 @@ from translator.results import NearMatch
 
 logger = logging.getLogger("translator")
 
-TIMEOUT_S = 2.0
 PAUSE_S = 5.0  # after a failed lookup, the memory is left alone this long
 
 
@@ -43,17 +42,11 @@ class RedisMemory:
     def __init__(self, url: str, near_cutoff: float = DEFAULT_NEAR) -> None:
         self.where = redacted(url)
         self.near_cutoff = near_cutoff
-        try:
-            import redis
-        except ImportError as exc:
-            raise MemoryUnavailable(f"translation memory {self.where}: pip install redis ({exc})") from exc
+        self._client = connect(url, f"translation memory {self.where}", MemoryUnavailable)
+        import redis  # present: connect() checked
+
         self._errors = (redis.RedisError, OSError)
         self._paused_until = float("-inf")
-        try:
-            self._client = redis.Redis.from_url(url, socket_timeout=TIMEOUT_S, socket_connect_timeout=TIMEOUT_S)
-            self._client.ping()
-        except (redis.RedisError, OSError, ValueError) as exc:
-            raise MemoryUnavailable(f"translation memory {self.where} does not answer: {exc}") from exc
 
     def _hash(self, language: str, length: int) -> str:
         return f"{self.PREFIX}{language}:{length}"
