@@ -76,28 +76,34 @@ def looping_marian(tiny_models: TinyModels, tmp_path_factory: pytest.TempPathFac
 
 
 class GenerateCall(NamedTuple):
-    """One engine.generate call: its batch, keyword arguments and outputs."""
+    """One engine.generate call (``lane`` "express": ``express_generate``): its batch, keyword
+    arguments and outputs."""
 
     batch: list[list[int]]
     kwargs: dict
     outputs: list[list[int]]
+    lane: str = "generate"
 
 
 @pytest.fixture
 def generate_spy(monkeypatch: pytest.MonkeyPatch):
-    """``spy(engine)`` records every ``engine.generate`` call (the real one runs) until the test
-    ends; returns the list the calls are appended to."""
+    """``spy(engine)`` records every ``engine.generate`` call, and ``express_generate`` call where
+    the engine has one (the real ones run), until the test ends; returns the list the calls are
+    appended to."""
 
     def spy(engine) -> list[GenerateCall]:
         calls: list[GenerateCall] = []
-        real = engine.generate
+        for lane in ("generate", "express_generate"):
+            real = getattr(engine, lane, None)
+            if real is None:
+                continue
 
-        def recording(batch, **kwargs):
-            outputs = real(batch, **kwargs)
-            calls.append(GenerateCall(batch, kwargs, outputs))
-            return outputs
+            def recording(batch, real=real, lane=lane, **kwargs):
+                outputs = real(batch, **kwargs)
+                calls.append(GenerateCall(batch, kwargs, outputs, "express" if lane != "generate" else lane))
+                return outputs
 
-        monkeypatch.setattr(engine, "generate", recording)
+            monkeypatch.setattr(engine, lane, recording)
         return calls
 
     return spy

@@ -95,44 +95,54 @@ def test_a_cancelled_request_never_reaches_the_engine(tiny_models, seed_article,
         with shared.cancel_when(gone.is_set):
             return translator.translate(second)
 
-    with ThreadPoolExecutor(max_workers=batcher.parallel() + 1) as pool:
-        kept = []
-        for busy in range(1, batcher.parallel() + 1):  # one round per dispatcher, each held in the engine
-            kept.append(pool.submit(translator.translate, first))
-            _wait_for(lambda: len(entered) == busy, "every dispatcher busy in the engine")  # noqa: B023
+    with ThreadPoolExecutor(max_workers=batcher.parallel() + 2) as pool:
+        kept = _occupy(pool, batcher, entered, lambda: translator.translate(first))  # each lane held in the engine
         dropped = pool.submit(abandoned)
         _wait_for(lambda: batcher.pending() == 1, "the second request queued")
         gone.set()  # its client disconnects while it waits
         release.set()
-        assert [future.result() for future in kept] == [expected] * batcher.parallel()
+        assert [future.result() for future in kept] == [expected] * len(kept)
         with pytest.raises(shared.Cancelled):
             dropped.result()
     second_ids = translator.model.encode([second])[0]
     assert calls and all(second_ids not in call.batch for call in calls)
     with shared.cancel_when(lambda: True), pytest.raises(shared.Cancelled):  # gone before it began
         translator.translate(second)
-    assert len(calls) == batcher.parallel()
+    assert len(calls) == batcher.parallel() + 1
+    assert [call.lane for call in calls].count("express") == 1
 
 
-def _hold(batcher, monkeypatch) -> tuple[threading.Event, list[int]]:
-    """Engine calls wait for the event returned; the list counts the calls that entered."""
-    spied = batcher.inner.generate
+def _hold(batcher, monkeypatch, lanes=("generate", "express_generate")) -> tuple[threading.Event, list[int]]:
+    """Engine calls on ``lanes`` wait for the event returned; the list counts the calls that entered."""
     release, entered = threading.Event(), []
+    for lane in lanes:
+        spied = getattr(batcher.inner, lane)
 
-    def held(batch, **options):
-        entered.append(len(batch))
-        release.wait(60)
-        return spied(batch, **options)
+        def held(batch, spied=spied, **options):
+            entered.append(len(batch))
+            release.wait(60)
+            return spied(batch, **options)
 
-    monkeypatch.setattr(batcher.inner, "generate", held)
+        monkeypatch.setattr(batcher.inner, lane, held)
     return release, entered
 
 
+def _occupy(pool: ThreadPoolExecutor, batcher, entered: list[int], work) -> list:
+    """Submit ``work`` until every lane holds one call in the engine: each dispatcher's round,
+    then the express lane's. Returns the futures."""
+    futures = []
+    for busy in range(1, batcher.parallel() + 2):
+        futures.append(pool.submit(work))
+        _wait_for(lambda: len(entered) == busy, "every lane busy in the engine")  # noqa: B023
+    return futures
+
+
 @pytest.mark.parametrize("engine", ENGINES)
-def test_a_short_request_is_served_before_a_long_one_finishes(
+def test_without_the_express_lane_a_short_request_joins_the_next_rounds_of_a_long_one(
     tiny_models, seed_article, generate_spy, monkeypatch, engine
 ):
     translator = _translator(tiny_models, engine)
+    monkeypatch.setattr(translator.model.engine, "express", False)
     sentences = _sentences(seed_article, 13)
     long_text, short_text = " ".join(sentences[:12]), sentences[12]
     long_alone, short_alone = translator.translate(long_text), translator.translate(short_text)
@@ -172,6 +182,124 @@ def test_a_short_request_is_served_before_a_long_one_finishes(
     carried = next(n for n, call in enumerate(calls) if short_ids in call.batch)
     assert carried <= 2 * batcher.parallel() - 1  # among the next rounds, not after the long request's
     assert len(calls) > carried + 1  # the long request still had rounds to go
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_short_request_takes_the_express_lane_while_a_long_one_holds_the_engine(
+    tiny_models, seed_article, generate_spy, monkeypatch, engine
+):
+    translator = _translator(tiny_models, engine)
+    sentences = _sentences(seed_article, 13)
+    long_text, short_text = " ".join(sentences[:12]), sentences[12]
+    long_alone, short_alone = translator.translate(long_text), translator.translate(short_text)
+    batcher = translator.model.engine
+    rows = _bounds(translator, sentences)
+    real = batcher.inner.inner
+    # a small budget (an express round fits one sentence): the long request takes many rounds
+    if engine == "ct2":  # a sentence a sub-batch
+        monkeypatch.setattr(real, "max_positions", max(len(ids) + bound for ids, bound in rows))
+    else:  # four sentences a batch (an express round: a quarter)
+        monkeypatch.setattr(real, "max_batch_tokens", 4 * max(len(ids) for ids, _bound in rows))
+    calls = generate_spy(batcher.inner)
+    release, entered = _hold(batcher, monkeypatch, lanes=("generate",))  # the rounds stay in the engine
+    monkeypatch.setattr(batcher, "window_s", 0.001)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        long_future = pool.submit(translator.translate, long_text)
+        _wait_for(lambda: len(entered) == batcher.parallel(), "the long request's rounds in the engine")
+        assert batcher.pending() == 1  # the rest of it waits for them
+        assert translator.translate(short_text) == short_alone  # answered while the long one is held
+        assert not long_future.done()
+        release.set()
+        assert long_future.result() == long_alone
+    short_ids = translator.model.encode([short_text])[0]
+    express = [call for call in calls if call.lane == "express"]
+    assert len(express) == 1 and express[0].batch == [short_ids]
+    assert all(short_ids not in call.batch for call in calls if call.lane == "generate")
+
+
+class _EchoEngine:
+    """An engine for the scheduler's own tests: each row's "output" is its input; the rounds it
+    got are recorded, and each waits for ``release``. 4 source tokens a round."""
+
+    name = "echo"
+    max_batch_tokens = 4
+
+    def __init__(self) -> None:
+        self.rounds: list[list[list[int]]] = []
+        self.release = threading.Event()
+
+    def generate(self, batch, *, max_new_tokens, **options):
+        self.rounds.append(batch)
+        self.release.wait(60)
+        return [list(row) for row in batch]
+
+    def n_best(self, batch, **options):
+        raise NotImplementedError
+
+
+def _send(batcher: shared.SharedBatcher, pool: ThreadPoolExecutor, rows: list[list[int]], client=None):
+    def call():
+        with shared.on_behalf_of(client):
+            return batcher.generate(rows, max_new_tokens=[1] * len(rows))
+
+    return pool.submit(call)
+
+
+def test_rounds_are_shared_out_between_clients_not_calls():
+    engine = _EchoEngine()
+    batcher = shared.SharedBatcher(engine, window_s=0.001)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        blocker = _send(batcher, pool, [[9, 9]])
+        _wait_for(lambda: len(engine.rounds) == 1, "the first round in the engine")
+        a1 = _send(batcher, pool, [[1, 1], [1, 2], [1, 3]], client="a")
+        _wait_for(lambda: batcher.pending() == 1, "a's first call queued")
+        a2 = _send(batcher, pool, [[2, 1], [2, 2], [2, 3]], client="a")
+        _wait_for(lambda: batcher.pending() == 2, "a's second call queued")
+        b1 = _send(batcher, pool, [[3, 1], [3, 2]], client="b")
+        _wait_for(lambda: batcher.pending() == 3, "b's call queued")
+        engine.release.set()
+        outputs = [future.result() for future in (blocker, a1, a2, b1)]
+    assert outputs == [[[9, 9]], [[1, 1], [1, 2], [1, 3]], [[2, 1], [2, 2], [2, 3]], [[3, 1], [3, 2]]]
+    # two rows a round (4 source tokens): one of each client in turn, each client's oldest call first
+    assert engine.rounds[1:] == [
+        [[1, 1], [3, 1]],
+        [[1, 2], [3, 2]],
+        [[1, 3], [2, 1]],
+        [[2, 2], [2, 3]],
+    ]
+
+
+def test_a_burst_of_calls_a_little_apart_is_gathered_into_one_round():
+    engine = _EchoEngine()
+    engine.release.set()
+    engine.max_batch_tokens = 100  # room for every call
+    batcher = shared.SharedBatcher(engine, window_s=0.5)
+    rows = [[[n, 1]] for n in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = []
+        for row in rows:  # each call 0.2 s after the one before: within the window of the last
+            futures.append(_send(batcher, pool, row))
+            time.sleep(0.2)
+        assert [future.result() for future in futures] == rows
+    assert engine.rounds == [[row[0] for row in rows]]  # 0.6 s from first to last, one round
+
+
+def test_a_stream_of_calls_is_not_gathered_for_ever():
+    engine = _EchoEngine()
+    engine.release.set()
+    batcher = shared.SharedBatcher(engine, window_s=0.05)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = []
+        deadline = time.monotonic() + 3 * shared.GATHER_LIMIT * 0.05
+        n = 0
+        while time.monotonic() < deadline:  # a new call every 10 ms: never a quiet window
+            futures.append(_send(batcher, pool, [[n % 50 + 1, 1]]))
+            n += 1
+            time.sleep(0.01)
+        for future in futures:
+            future.result()
+    assert len(engine.rounds) >= 2  # rounds ran while calls kept coming
+    assert sum(len(batch) for batch in engine.rounds) == len(futures)
 
 
 def _bounds(translator: Translator, sentences: list[str]) -> list[tuple[list[int], int]]:
@@ -219,19 +347,16 @@ def test_the_server_drops_an_abandoned_request_s_sentences_from_the_queue(
     calls = generate_spy(batcher.inner)
     release, entered = _hold(batcher, monkeypatch)
     monkeypatch.setattr(batcher, "window_s", 0.001)
-    watches = [Watch() for _ in range(batcher.parallel() + 1)]
-    with ThreadPoolExecutor(max_workers=len(watches)) as pool:
+    watch = Watch()
+    with ThreadPoolExecutor(max_workers=batcher.parallel() + 2) as pool:
 
         def run(text: str, watch: Watch):
             return backend.run_documents([[text]], source="sl", num_beams=1, watch=watch)
 
-        kept = []
-        for busy in range(1, batcher.parallel() + 1):
-            kept.append(pool.submit(run, first, watches[busy - 1]))
-            _wait_for(lambda: len(entered) == busy, "every dispatcher busy in the engine")  # noqa: B023
-        dropped = pool.submit(run, second, watches[-1])
+        kept = _occupy(pool, batcher, entered, lambda: run(first, Watch()))
+        dropped = pool.submit(run, second, watch)
         _wait_for(lambda: batcher.pending() == 1, "the second request queued")
-        watches[-1].gone.set()  # its client disconnects while its sentence waits in the queue
+        watch.gone.set()  # its client disconnects while its sentence waits in the queue
         release.set()
         assert all(future.result()[0].translation for future in kept)
         with pytest.raises(Abandoned):

@@ -11,10 +11,13 @@ problem and the fix, so that ``engine="auto"`` can switch to transformers.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from translator.engines.base import Ct2Unavailable, GenerateOptions, ScoredIds, mean_score
 from translator.engines.batching import (
@@ -52,6 +55,8 @@ __all__ = [
     "thread_split",
 ]
 
+T = TypeVar("T")
+
 SCORE_SHARE = 32
 """A scoring batch (see CT2Engine._rescore) holds 1/SCORE_SHARE of a sub-batch's positions."""
 
@@ -63,11 +68,19 @@ class CT2Engine:
     """Seq2seq generation with ``ctranslate2.Translator`` (MarianMT, BART, ...).
 
     A call's rows are sorted by length and cut into sub-batches (see :meth:`sub_batches`), each
-    with its own decoding bound, and submitted together (``asynchronous=True``), longest work
-    first, so the ``inter_threads`` workers decode them side by side and finish together. Token
+    with its own decoding bound, and queued together, longest work first, so the
+    ``inter_threads`` workers decode them side by side and finish together. Token
     ids map one to one onto the converted vocabulary (checked at conversion). A model whose
     generation config forces a first token (BART's ``<s>``) gets it as the target prefix; it
     counts towards the bound and is left out of the result, as in the hf engine.
+
+    The express lane: CTranslate2 runs one worker more than ``inter_threads`` (the workers share
+    the weights: +1 MiB measured), and every sub-batch of :meth:`generate`, :meth:`n_best` and the
+    rescoring goes through a pool of ``inter_threads`` threads, so at most ``inter_threads`` of
+    them are ever in CTranslate2's queue and the spare worker is always free for
+    :meth:`express_generate`: a few rows that start at once, beside the sub-batches being decoded,
+    instead of behind them (the shared batcher sends a short request there while a long one holds
+    the other workers, :mod:`translator.engines.shared`).
 
     Raises Ct2Unavailable when CTranslate2 cannot run the model here; on CUDA that includes a
     failed one-sentence probe (a missing ``libcublas.so.12``, an old driver, no memory).
@@ -111,12 +124,16 @@ class CT2Engine:
                 device=backend,
                 device_index=index,
                 compute_type=self.compute_type,
-                inter_threads=self.inter_threads,
+                inter_threads=self.inter_threads + 1,  # the spare one: the express lane
                 intra_threads=self.intra_threads,
             )
         except (RuntimeError, ValueError, OSError) as exc:
             reason = (cuda_failure(exc) if backend == "cuda" else None) or " ".join(str(exc).split())
             raise Ct2Unavailable(f"CTranslate2 cannot load {self.path.name} on {device}: {reason}") from exc
+        # at most inter_threads sub-batches in CTranslate2's queue: the spare worker stays free
+        self._lanes = ThreadPoolExecutor(self.inter_threads, thread_name_prefix="translator-ct2")
+        self._in_flight = 0  # sub-batches given to the lanes and not done (saturated())
+        self._counting = threading.Lock()
         self._read_generation_settings(Path(path))
         # see sub_batches(): per intra thread on CPU, from the free memory on a GPU
         self.max_positions = given_positions or self._positions_budget(index)
@@ -175,28 +192,45 @@ class CT2Engine:
 
     def generate(self, batch: list[list[int]], *, max_new_tokens: list[int], **options: Any) -> list[list[int]]:
         """See :class:`~translator.engines.base.Engine` (``options``: a
-        :class:`~translator.engines.base.GenerateOptions`' fields). On CUDA, raises
-        Ct2Unavailable for a CUDA library, driver, memory or compute-type error (one line: the
-        reason and the fix).
+        :class:`~translator.engines.base.GenerateOptions`' fields), on the ``inter_threads``
+        workers. On CUDA, raises Ct2Unavailable for a CUDA library, driver, memory or
+        compute-type error (one line: the reason and the fix).
 
         With ``return_scores``, a row that reached its own bound inside a sub-batch decoded to a
         larger one is scored again on exactly the ids returned (CTranslate2 gives one score per
         hypothesis, not one per token), with one forward pass (``score_batch``)."""
-        opts = GenerateOptions(**options)
-        if not batch:
-            return []
-        if len(max_new_tokens) != len(batch):
-            raise ValueError(f"{len(batch)} inputs but {len(max_new_tokens)} max_new_tokens")
-        decoding: dict[str, Any] = dict(
-            beam_size=max(1, opts.num_beams),
-            length_penalty=opts.length_penalty,
-            repetition_penalty=opts.repetition_penalty,
-            no_repeat_ngram_size=opts.no_repeat_ngram_size,
-            min_new_tokens=opts.min_new_tokens,
-            return_scores=opts.return_scores,
-        )
-        with self._cuda_errors():
-            return self._generate(batch, max_new_tokens, **decoding)
+        return self._generate(batch, max_new_tokens, GenerateOptions(**options), express=False)
+
+    def express_generate(self, batch: list[list[int]], *, max_new_tokens: list[int], **options: Any) -> list[list[int]]:
+        """:meth:`generate` on the spare worker, in the caller's thread: it starts at once, whatever
+        the other workers decode (see the class docstring). Meant for a few rows (one sub-batch's
+        :attr:`max_positions`); more are decoded in turn on that one worker."""
+        return self._generate(batch, max_new_tokens, GenerateOptions(**options), express=True)
+
+    def _run(self, express: bool, work: Callable[[], T]) -> Future[T]:
+        """``work`` (a CTranslate2 call that blocks) on a lane thread, or now in this thread
+        (``express``: on the spare worker, see the class docstring)."""
+        if not express:
+            with self._counting:
+                self._in_flight += 1
+            future = self._lanes.submit(work)
+            future.add_done_callback(self._landed)
+            return future
+        done: Future[T] = Future()
+        try:
+            done.set_result(work())
+        except BaseException as exc:
+            done.set_exception(exc)
+        return done
+
+    def _landed(self, _future: Future[Any]) -> None:
+        with self._counting:
+            self._in_flight -= 1
+
+    def saturated(self) -> bool:
+        """Whether every worker but the spare one has a sub-batch (running or next in line)."""
+        with self._counting:
+            return self._in_flight >= self.inter_threads
 
     def n_best(
         self,
@@ -220,17 +254,21 @@ class CT2Engine:
             sources = self._tokens(batch)
             results: list[list[list[int]]] = [[] for _ in batch]
             for group in self.sub_batches([len(ids) for ids in batch], max_new_tokens, beams):
-                found = self.translator.translate_batch(
-                    [sources[i] for i in group],
-                    target_prefix=[self.prefix] * len(group) if self.prefix else None,
-                    beam_size=beams,
-                    num_hypotheses=count,
-                    suppress_sequences=self.suppress,
-                    max_input_length=0,
-                    max_decoding_length=max(max_new_tokens[i] for i in group),
-                    length_penalty=length_penalty,
-                    return_end_token=True,
-                )
+                found = self._run(
+                    False,
+                    partial(
+                        self.translator.translate_batch,
+                        [sources[i] for i in group],
+                        target_prefix=[self.prefix] * len(group) if self.prefix else None,
+                        beam_size=beams,
+                        num_hypotheses=count,
+                        suppress_sequences=self.suppress,
+                        max_input_length=0,
+                        max_decoding_length=max(max_new_tokens[i] for i in group),
+                        length_penalty=length_penalty,
+                        return_end_token=True,
+                    ),
+                ).result()
                 for i, result in zip(group, found):
                     results[i] = [self._ids(tokens, max_new_tokens[i]) for tokens in result.hypotheses]
             return results
@@ -262,15 +300,37 @@ class CT2Engine:
         return [t for t in ids if t != self.pad_id and t != self.eos_id][: bound - skip]
 
     def _generate(
-        self, batch: list[list[int]], max_new_tokens: list[int], *, beam_size: int, return_scores: bool, **options: Any
+        self, batch: list[list[int]], max_new_tokens: list[int], opts: GenerateOptions, *, express: bool
     ) -> list[list[int]]:
-        sources = self._tokens(batch)
-        groups = self.sub_batches([len(ids) for ids in batch], max_new_tokens, beam_size)
-        return self._decode(
-            sources, groups, max_new_tokens, beam_size=beam_size, return_scores=return_scores, **options
-        )
+        if not batch:
+            return []
+        if len(max_new_tokens) != len(batch):
+            raise ValueError(f"{len(batch)} inputs but {len(max_new_tokens)} max_new_tokens")
+        beams = max(1, opts.num_beams)
+        with self._cuda_errors():
+            sources = self._tokens(batch)
+            lengths = [len(ids) for ids in batch]
+            groups = (
+                plan_batches(lengths, self.max_positions, bounds=max_new_tokens, beams=beams)  # one worker
+                if express
+                else self.sub_batches(lengths, max_new_tokens, beams)
+            )
+            return self._decode(
+                sources,
+                groups,
+                max_new_tokens,
+                express=express,
+                beam_size=beams,
+                length_penalty=opts.length_penalty,
+                repetition_penalty=opts.repetition_penalty,
+                no_repeat_ngram_size=opts.no_repeat_ngram_size,
+                min_new_tokens=opts.min_new_tokens,
+                return_scores=opts.return_scores,
+            )
 
-    def _rescore(self, sources: list[list[str]], results: list[list[int]], rows: list[int]) -> list[tuple]:
+    def _rescore(
+        self, sources: list[list[str]], results: list[list[int]], rows: list[int], *, express: bool
+    ) -> list[tuple]:
         """Submit the scoring of the ``rows`` cut at their own bound, on exactly the ids kept: one
         forward pass (``score_batch``) instead of decoding them again; :meth:`_rescored` collects
         the scores. The mean is over the kept tokens' model log-probabilities (no EOS: the row was
@@ -286,22 +346,22 @@ class CT2Engine:
         budget = max(1, self.max_positions // SCORE_SHARE)
         pending = []
         for group in plan_batches([len(t) for t in targets], budget, parts=self.inter_threads):
-            futures = self.translator.score_batch(
+            score = partial(
+                self.translator.score_batch,
                 [sources[rows[k]] for k in group],
                 [targets[k] for k in group],
                 max_input_length=0,
                 offset=len(prefix),
-                asynchronous=True,
             )
-            pending.append(([rows[k] for k in group], futures))
+            pending.append(([rows[k] for k in group], self._run(express, score)))
         return pending
 
     @staticmethod
     def _rescored(results: list[list[int]], pending: list[tuple]) -> None:
         """Put the scores of :meth:`_rescore` on their rows."""
-        for rows, futures in pending:
-            for i, future in zip(rows, futures):
-                log_probs = list(future.result().log_probs)[:-1]  # the last one is the EOS it appends
+        for rows, future in pending:
+            for i, scored in zip(rows, future.result()):
+                log_probs = list(scored.log_probs)[:-1]  # the last one is the EOS it appends
                 results[i] = ScoredIds(results[i], mean_score(sum(log_probs), len(log_probs)))
 
     def _decode(
@@ -310,6 +370,7 @@ class CT2Engine:
         groups: list[list[int]],
         max_new_tokens: list[int],
         *,
+        express: bool,
         beam_size: int,
         min_new_tokens: int,
         length_penalty: float,
@@ -325,10 +386,10 @@ class CT2Engine:
         groups = sorted(groups, key=lambda g: len(g) * max(max_new_tokens[i] for i in g), reverse=True)
         for group in groups:
             limit = max(max_new_tokens[i] for i in group)
-            futures = self.translator.translate_batch(
+            decode = partial(
+                self.translator.translate_batch,
                 [sources[i] for i in group],
                 target_prefix=[self.prefix] * len(group) if self.prefix else None,
-                asynchronous=True,
                 beam_size=beam_size,
                 suppress_sequences=self.suppress,
                 max_input_length=0,  # never truncate: the pipeline bounds inputs itself
@@ -341,14 +402,14 @@ class CT2Engine:
                 return_scores=return_scores,
                 **options,
             )
-            pending.append((group, futures))
+            pending.append((group, self._run(express, decode)))
         results: list[list[int]] = [[] for _ in sources]
         scoring: list[tuple] = []
         skip = 1 if self.prefix else 0  # the forced <s> carries no text (as in the hf engine)
-        for group, futures in pending:
+        while pending:  # popped: CTranslate2's results (every hypothesis) are released as they are read
+            group, future = pending.pop(0)
             past_bound: list[int] = []
-            for i, future in zip(group, futures):
-                result = future.result()
+            for i, result in zip(group, future.result()):
                 tokens = result.hypotheses[0]
                 ids = self._ids(tokens, max_new_tokens[i])
                 if not return_scores:
@@ -357,9 +418,8 @@ class CT2Engine:
                 results[i] = ScoredIds(ids, self._score(result.scores[0], len(tokens), skip, length_penalty))
                 if len(tokens) > max_new_tokens[i]:
                     past_bound.append(i)  # alone, it would have stopped at its own bound
-            futures.clear()  # CTranslate2's results (every hypothesis) are released as they are read
             if past_bound:  # scored while the workers still decode the groups after this one
-                scoring += self._rescore(sources, results, past_bound)
+                scoring += self._rescore(sources, results, past_bound, express=express)
         self._rescored(results, scoring)
         return results
 

@@ -128,6 +128,12 @@ class HFEngine:
                 results[i] = out
         return results
 
+    def express_generate(self, batch: list[list[int]], *, max_new_tokens: list[int], **options: Any) -> list[list[int]]:
+        """:meth:`generate`, meant to run beside a call already running (the shared batcher's
+        express lane, :mod:`translator.engines.shared`): torch runs both at once, so a few rows
+        need not wait for a long batch to end."""
+        return self.generate(batch, max_new_tokens=max_new_tokens, **options)
+
     def n_best(
         self,
         batch: list[list[int]],
