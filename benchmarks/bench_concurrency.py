@@ -13,15 +13,20 @@ from worker threads, one thread per request; HTTP is left out). Two ways side by
   server's default ``--concurrency`` on CPU before shared batches).
 
 Three workloads: N one-sentence requests at once against one request of the same N sentences;
-one long request with a few one-sentence requests sent a second after it (their latency against
-their time alone); and C clients each sending one-sentence requests back to back (sentences per
-second and mean latency). Random weights never end a sentence, so every sentence runs to its
+one request of 100,000 characters with a few one-sentence requests sent from a second after it,
+one after another, then together (their latency against their own time alone; a third way,
+shared rounds without the express lane, shows what the lane does); and C clients each sending
+one-sentence requests back to back (sentences per second and mean latency). The long request
+is dropped (:func:`shared.cancel_when`) once the short ones are answered, or, one at a time, once
+they have waited 10 times their time alone: its own time is not what this measures, and it
+would take half an hour. Random weights never end a sentence, so every sentence runs to its
 bound: a worst case for absolute times, the same work for every row. The cache is off.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import threading
@@ -36,23 +41,27 @@ import bench_common  # noqa: F401  (puts the repository on sys.path first)
 from translator.core.translate import Translator
 from translator.engines import shared
 
-FULL = dict(beams=4, sizes=(4, 16, 64), clients=(1, 8, 32), per_client=4, long_sentences=64, short=4, repeat=2)
-QUICK = dict(beams=1, sizes=(4, 16), clients=(1, 4, 8), per_client=2, long_sentences=16, short=3, repeat=2)
+FULL = dict(beams=4, sizes=(4, 16, 64), clients=(1, 8, 32), per_client=4, long_chars=100_000, short=4, repeat=1)
+QUICK = dict(beams=1, sizes=(4, 16), clients=(1, 4, 8), per_client=2, long_chars=20_000, short=3, repeat=2)
+PATIENCE = 10  # one at a time, the short requests wait at most this many times their time alone
 
 
 class Way:
-    """Shared batches (``window_ms`` > 0, requests at once) or one request at a time (window 0)."""
+    """Shared batches (``window_ms`` > 0, requests at once; ``express``: with the express lane) or
+    one request at a time (window 0)."""
 
-    def __init__(self, name: str, window_ms: float) -> None:
-        self.name, self.window_ms = name, window_ms
+    def __init__(self, name: str, window_ms: float, engine: shared.SharedBatcher, express: bool = True) -> None:
+        self.name, self.window_ms, self.engine, self.express = name, window_ms, engine, express
         self.gate = threading.Semaphore(1) if window_ms == 0 else None
 
     def __enter__(self) -> Way:
         shared.set_window(self.window_ms)
+        self.engine.express = self.express
         return self
 
     def __exit__(self, *_exc: object) -> None:
         shared.set_window(0)
+        self.engine.express = True
 
     def call(self, work: Callable[[], object]) -> float:
         """Seconds ``work`` took, its wait for the gate included (a request's latency)."""
@@ -79,6 +88,54 @@ def at_once(
     return time.perf_counter() - started, latencies
 
 
+def long_request(sentences: list[str], chars: int) -> str:
+    """Paragraphs of five sentences, ``chars`` characters or just over."""
+    taken: list[str] = []
+    total = 0
+    for sentence in sentences:
+        if total >= chars:
+            break
+        taken.append(sentence)
+        total += len(sentence) + 1
+    if total < chars:
+        raise SystemExit(f"the workload has {total} characters, not {chars}")
+    return "\n\n".join(" ".join(taken[i : i + 5]) for i in range(0, len(taken), 5))
+
+
+def behind_a_long_one(
+    way: Way, translator: Translator, long_text: str, shorts: list[str], patience: float, together: bool = False
+) -> list[float]:
+    """The latency of each of ``shorts``, sent from 1 s after ``long_text``: one after another
+    (each once the one before is answered), or ``together``. The long request is dropped once
+    they are answered, or (one at a time) once they have waited ``patience`` s."""
+    stop = threading.Event()
+    latencies: list[float] = []
+
+    def long_one() -> None:
+        with contextlib.suppress(shared.Cancelled), shared.cancel_when(stop.is_set):
+            translator.translate(long_text)
+
+    def referee() -> None:
+        stop.wait(1 + patience)
+        stop.set()
+
+    def the_short_ones() -> None:
+        time.sleep(1)
+        if together:
+            latencies.extend(at_once(way, [lambda text=text: translator.translate(text) for text in shorts])[1])
+        else:
+            latencies.extend(way.call(lambda text=text: translator.translate(text)) for text in shorts)
+        stop.set()
+
+    threads = [threading.Thread(target=work) for work in (referee, the_short_ones)]
+    for thread in threads:
+        thread.start()
+    way.call(long_one)
+    for thread in threads:
+        thread.join()
+    return latencies
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="beam 1, fewer and smaller workloads")
@@ -89,10 +146,14 @@ def main() -> int:
     plan = QUICK if args.quick else FULL
     marian, _bart = bench_common.build_models(bench_common.CACHE)
     translator = Translator(str(marian), retry_repetitions=False, source="sl", num_beams=plan["beams"], cache=None)
-    workload = bench_common.translation_workload(marian, 60 * (max(plan["sizes"]) + plan["long_sentences"]))
+    reserved = max(plan["sizes"]) + plan["short"] + max(plan["clients"]) * plan["per_client"]
+    workload = bench_common.translation_workload(marian, 40 * reserved + plan["long_chars"] // 2)
     sentences: list[str] = workload["sentences"]
     translator.translate("Dober dan.")  # load (and convert) outside the timings
-    shared_way, serial = Way(f"shared ({args.window_ms:g} ms)", args.window_ms), Way("one at a time", 0)
+    engine = translator.model.engine
+    shared_way = Way(f"shared ({args.window_ms:g} ms)", args.window_ms, engine)
+    rounds_only = Way("shared, no express lane", args.window_ms, engine, express=False)
+    serial = Way("one at a time", 0, engine)
     started_at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     print(f"{started_at}; engine: {translator.model.engine.description}; beam {plan['beams']}; cache off")
     results: dict = {"when": started_at, "engine": translator.model.engine.description, "plan": plan}
@@ -115,31 +176,29 @@ def main() -> int:
         print(f"{n:>4} {one:>10.1f} s {together:>8.1f} s {together / one:>5.2f}x {alone:>9.1f} s {alone / one:>5.2f}x")
     results["sizes"] = rows
 
-    print(
-        f"\nOne request of {plan['long_sentences']} sentences; {plan['short']} one-sentence requests sent 1 s after it"
-    )
-    long_text = " ".join(sentences[-plan["long_sentences"] :])
+    long_text = long_request(sentences[reserved:], plan["long_chars"])
     shorts = sentences[max(plan["sizes"]) : max(plan["sizes"]) + plan["short"]]
+    print(f"\nOne request of {len(long_text):,} characters; {plan['short']} one-sentence requests sent 1 s after it")
     with serial:
-        alone_short = [serial.call(lambda s=s: translator.translate(s)) for s in shorts]
-    mix = {"short_alone": statistics.mean(alone_short)}
-    works = [lambda: translator.translate(long_text)] + [lambda s=s: translator.translate(s) for s in shorts]
-    delays = [0.0] + [1.0] * len(shorts)
-    for way in [shared_way, serial] * plan["repeat"]:  # alternating; the best of each is kept
+        alone = [serial.call(lambda s=s: translator.translate(s)) for s in shorts]
+    mix: dict = {"alone": alone, "long_chars": len(long_text)}
+    patience = PATIENCE * max(alone)
+    runs = [(way, False) for way in (shared_way, rounds_only, serial)] + [(shared_way, True)]
+    for way, together in runs * plan["repeat"]:  # alternating; the best of each is kept
         with way:
-            _wall, latencies = at_once(way, works, delays)
-        best = mix.get(way.name, {"long": float("inf"), "short": float("inf")})
-        mix[way.name] = {
-            "long": min(best["long"], latencies[0]),
-            "short": min(best["short"], statistics.mean(latencies[1:])),
-        }
-    for way in (shared_way, serial):
-        latencies = [mix[way.name]["long"], mix[way.name]["short"]]
-        print(
-            f"{way.name:>16}: short ones {latencies[1]:6.1f} s "
-            f"({latencies[1] / mix['short_alone']:.2f}x their {mix['short_alone']:.1f} s alone), "
-            f"long one {latencies[0]:6.1f} s"
-        )
+            latencies = behind_a_long_one(way, translator, long_text, shorts, patience, together)
+        name = way.name + (", sent together" if together else "")
+        ratio = statistics.mean(latency / own for latency, own in zip(latencies, alone))
+        if ratio < mix.get(name, {"ratio": float("inf")})["ratio"]:
+            worst = max(latency / own for latency, own in zip(latencies, alone))
+            mix[name] = {"ratio": ratio, "worst": worst, "latencies": latencies}
+    print(f"alone: {', '.join(f'{t:.1f} s' for t in alone)}")
+    for name, found in mix.items():
+        if isinstance(found, dict):
+            print(
+                f"{name:>40}: {', '.join(f'{t:.1f} s' for t in found['latencies'])}; "
+                f"{found['ratio']:.2f}x their time alone (worst {found['worst']:.2f}x)"
+            )
     results["mix"] = mix
 
     print("\nC clients, each sending one-sentence requests back to back")
@@ -156,7 +215,7 @@ def main() -> int:
                     latencies.append(way.call(lambda text=text: translator.translate(text)))
 
             with way:
-                wall, _ = at_once(Way("outer", 1), [lambda texts=texts: client(texts) for texts in mine])
+                wall, _ = at_once(Way("outer", 1, engine), [lambda texts=texts: client(texts) for texts in mine])
             rate = clients * plan["per_client"] / wall
             throughput.append(
                 {"clients": clients, "way": way.name, "rate": rate, "latency": statistics.mean(latencies)}

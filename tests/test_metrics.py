@@ -110,6 +110,14 @@ def test_a_translation_shows_in_every_series(url):
     assert grew("translator_model_seconds_count", model="translation") >= 1
     assert grew("translator_model_seconds_sum", model="translation") > 0
     assert grew("translator_cache_misses_total") == 2 and grew("translator_cache_hits_total") == 2
+    # the misses went through shared rounds (the server's window is 5 ms): the two sentences, and
+    # any the random model repeats itself in, retried
+    shared = {"model": "translation", "lane": "shared"}
+    rounds = grew("translator_shared_batch_rows_count", **shared)
+    assert rounds >= 1 and grew("translator_shared_batch_rows_sum", **shared) >= 2
+    assert grew("translator_shared_batch_fill_count", **shared) == rounds
+    assert grew("translator_shared_queue_seconds_count", **shared) == rounds  # each call waited once
+    assert grew("translator_shared_request_share_sum", **shared) == rounds  # each alone in its round
     assert value(after, "translator_model_ready", model="translation") == 1
     assert value(after, "translator_model_ready", model="summary") == 1
     assert value(after, "translator_http_requests_in_flight") == 1  # the scrape itself

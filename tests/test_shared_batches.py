@@ -203,6 +203,8 @@ def test_a_short_request_takes_the_express_lane_while_a_long_one_holds_the_engin
     calls = generate_spy(batcher.inner)
     release, entered = _hold(batcher, monkeypatch, lanes=("generate",))  # the rounds stay in the engine
     monkeypatch.setattr(batcher, "window_s", 0.001)
+    reported: list[shared.Round] = []
+    shared.add_batch_observer(reported.append)
     with ThreadPoolExecutor(max_workers=2) as pool:
         long_future = pool.submit(translator.translate, long_text)
         _wait_for(lambda: len(entered) == batcher.parallel(), "the long request's rounds in the engine")
@@ -211,9 +213,12 @@ def test_a_short_request_takes_the_express_lane_while_a_long_one_holds_the_engin
         assert not long_future.done()
         release.set()
         assert long_future.result() == long_alone
+    shared.remove_batch_observer(reported.append)
     short_ids = translator.model.encode([short_text])[0]
     express = [call for call in calls if call.lane == "express"]
     assert len(express) == 1 and express[0].batch == [short_ids]
+    assert [(done.lane, done.rows) for done in reported if done.lane == "express"] == [("express", 1)]
+    assert sum(done.rows for done in reported if done.lane == "shared") == 12
     assert all(short_ids not in call.batch for call in calls if call.lane == "generate")
 
 
@@ -237,25 +242,35 @@ class _EchoEngine:
         raise NotImplementedError
 
 
-def _send(batcher: shared.SharedBatcher, pool: ThreadPoolExecutor, rows: list[list[int]], client=None):
+def _send(batcher: shared.SharedBatcher, pool: ThreadPoolExecutor, rows: list[list[int]], client=None, named=None):
+    """``rows`` sent from a thread of ``pool``, on behalf of ``client`` (named by the context
+    manager ``named(client)``; by default :func:`shared.on_behalf_of`)."""
+
     def call():
-        with shared.on_behalf_of(client):
+        with (named or shared.on_behalf_of)(client):
             return batcher.generate(rows, max_new_tokens=[1] * len(rows))
 
     return pool.submit(call)
 
 
-def test_rounds_are_shared_out_between_clients_not_calls():
+def _server_watch(client):
+    from translator.server.abandon import Watch, dropped_when_gone
+
+    return dropped_when_gone(Watch(client))
+
+
+@pytest.mark.parametrize("named", [shared.on_behalf_of, _server_watch], ids=["on_behalf_of", "server_watch"])
+def test_rounds_are_shared_out_between_clients_not_calls(named):
     engine = _EchoEngine()
     batcher = shared.SharedBatcher(engine, window_s=0.001)
     with ThreadPoolExecutor(max_workers=4) as pool:
         blocker = _send(batcher, pool, [[9, 9]])
         _wait_for(lambda: len(engine.rounds) == 1, "the first round in the engine")
-        a1 = _send(batcher, pool, [[1, 1], [1, 2], [1, 3]], client="a")
+        a1 = _send(batcher, pool, [[1, 1], [1, 2], [1, 3]], "10.0.0.1", named)
         _wait_for(lambda: batcher.pending() == 1, "a's first call queued")
-        a2 = _send(batcher, pool, [[2, 1], [2, 2], [2, 3]], client="a")
+        a2 = _send(batcher, pool, [[2, 1], [2, 2], [2, 3]], "10.0.0.1", named)
         _wait_for(lambda: batcher.pending() == 2, "a's second call queued")
-        b1 = _send(batcher, pool, [[3, 1], [3, 2]], client="b")
+        b1 = _send(batcher, pool, [[3, 1], [3, 2]], "10.0.0.2", named)
         _wait_for(lambda: batcher.pending() == 3, "b's call queued")
         engine.release.set()
         outputs = [future.result() for future in (blocker, a1, a2, b1)]
@@ -267,6 +282,22 @@ def test_rounds_are_shared_out_between_clients_not_calls():
         [[1, 3], [2, 1]],
         [[2, 2], [2, 3]],
     ]
+
+
+def test_calls_without_a_client_are_each_a_client_of_their_own():
+    engine = _EchoEngine()
+    batcher = shared.SharedBatcher(engine, window_s=0.001)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        blocker = _send(batcher, pool, [[9, 9]])
+        _wait_for(lambda: len(engine.rounds) == 1, "the first round in the engine")
+        futures = []
+        for n, rows in enumerate(([[1, 1], [1, 2]], [[2, 1], [2, 2]], [[3, 1]]), start=1):
+            futures.append(_send(batcher, pool, rows))
+            _wait_for(lambda: batcher.pending() == n, "the call queued")  # noqa: B023
+        engine.release.set()
+        blocker.result()
+        assert [future.result() for future in futures] == [[[1, 1], [1, 2]], [[2, 1], [2, 2]], [[3, 1]]]
+    assert engine.rounds[1:] == [[[1, 1], [2, 1]], [[3, 1], [1, 2]], [[2, 2]]]
 
 
 def test_a_burst_of_calls_a_little_apart_is_gathered_into_one_round():

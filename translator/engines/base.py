@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from translator.errors import TranslatorError
 
@@ -95,4 +95,14 @@ class Engine(Protocol):
         """Return, for each input, up to ``count`` hypotheses of a beam search at least ``count``
         wide (``max(num_beams, count)``), best first, each as :meth:`generate` returns a row (no
         decoder start, forced first token, EOS or padding; at most ``max_new_tokens[i]`` long)."""
+        ...
+
+
+@runtime_checkable
+class ExpressEngine(Engine, Protocol):
+    """An engine with an express lane (:mod:`translator.engines.shared`): a few rows decoded at
+    once beside the calls already running, instead of after them."""
+
+    def express_generate(self, batch: list[list[int]], *, max_new_tokens: list[int], **options: Any) -> list[list[int]]:
+        """What :meth:`Engine.generate` returns, started at once on capacity kept for it."""
         ...

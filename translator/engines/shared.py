@@ -42,12 +42,10 @@ import contextvars
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from translator.engines.base import Engine, GenerateOptions
-from translator.engines.batching import batch_cost
-from translator.errors import TranslatorError
+from translator.engines.base import Engine, ExpressEngine
+from translator.engines.rounds import Call, Cancelled, Round, express_candidates, take_express, take_round
 
 __all__ = [
     "Cancelled",
@@ -60,27 +58,6 @@ __all__ = [
     "set_window",
     "window_seconds",
 ]
-
-
-class Cancelled(TranslatorError, RuntimeError):
-    """The work of this call was dropped before the engine ran it: its requester is gone."""
-
-
-@dataclass(frozen=True)
-class Round:
-    """One engine call made of queued calls: ``rows`` rows costing ``positions`` decoder
-    positions (:func:`~translator.engines.batching.batch_cost` of each row) against the round's
-    ``budget``; ``waits``: seconds each call in it waited for its first row to run (only in the
-    round where that happened); ``shares``: each call's part of the round's rows (0-1);
-    ``lane``: ``shared`` or ``express``."""
-
-    kind: str
-    rows: int
-    positions: int
-    budget: int
-    waits: tuple[float, ...]
-    shares: tuple[float, ...]
-    lane: str = "shared"
 
 
 RoundObserver = Callable[[Round], None]
@@ -152,38 +129,6 @@ def _check_cancelled(check: Callable[[], bool] | None) -> None:
         raise Cancelled("the request was abandoned: its sentences were dropped before the model")
 
 
-class _Call:
-    """One caller's ``generate``: its rows, the rows not yet in a round, its outputs."""
-
-    def __init__(
-        self,
-        batch: list[list[int]],
-        options: dict[str, Any],
-        cancelled: Callable[[], bool] | None,
-        client: Hashable | None = None,
-    ) -> None:
-        self.batch = batch
-        self.bounds: list[int] = list(options.pop("max_new_tokens"))
-        if len(self.bounds) != len(batch):
-            raise ValueError(f"{len(batch)} inputs but {len(self.bounds)} max_new_tokens")
-        self.options = options
-        self.key = GenerateOptions(**options)  # calls whose options are equal share rounds (defaults included)
-        self.cancelled = cancelled
-        self.client: Hashable = client if client is not None else object()  # none: a client of its own
-        self.arrived = time.perf_counter()
-        self.started = False
-        self.next = 0  # the first row not yet taken into a round
-        self.left = len(batch)  # rows whose output has not come back
-        self.outputs: list[Any] = [None] * len(batch)
-        self.error: BaseException | None = None
-        self.done = threading.Event()
-
-    def fail(self, error: BaseException) -> None:
-        if self.error is None:
-            self.error = error
-        self.done.set()
-
-
 class SharedBatcher:
     """``engine`` with its ``generate`` calls shared across threads (see the module docstring);
     ``n_best`` and every other attribute are the engine's own.
@@ -199,7 +144,7 @@ class SharedBatcher:
         self.kind = kind
         self.window_s = window_s
         self.express = express
-        self._queue: list[_Call] = []
+        self._queue: list[Call] = []
         self._cond = threading.Condition()
         self._dispatchers: list[threading.Thread] = []
         self._busy = 0  # dispatchers holding a round (running it, or queued in the engine)
@@ -221,7 +166,7 @@ class SharedBatcher:
         window = self.window_s if self.window_s is not None else window_seconds()
         if window <= 0 or not batch:
             return self.inner.generate(batch, **options)
-        call = _Call(batch, dict(options), cancelled, _client.get())
+        call = Call(batch, dict(options), cancelled, _client.get())
         with self._cond:
             self._start_dispatchers()
             self._queue.append(call)
@@ -243,7 +188,7 @@ class SharedBatcher:
         if self._dispatchers:
             return
         lanes = [self._dispatch] * self.parallel()
-        if callable(getattr(self.inner, "express_generate", None)):
+        if isinstance(self.inner, ExpressEngine):
             lanes.append(self._express)
         for number, lane in enumerate(lanes):
             thread = threading.Thread(target=lane, name=f"translator-shared-{number}", daemon=True)
@@ -290,7 +235,13 @@ class SharedBatcher:
             time.sleep(pause)
 
     def _has_express(self) -> bool:
-        return self.express and callable(getattr(self.inner, "express_generate", None))
+        return self.express and isinstance(self.inner, ExpressEngine)
+
+    def _express_lane(self) -> Callable[..., list[Any]]:
+        inner = self.inner
+        if not isinstance(inner, ExpressEngine):
+            raise TypeError(f"{type(inner).__name__} has no express lane")
+        return inner.express_generate
 
     def _saturated(self) -> bool:
         """(Under the lock.) Whether a new round would wait: every dispatcher holds a round, or
@@ -306,7 +257,8 @@ class SharedBatcher:
             self._gather()
             with self._cond:
                 # while the engine is full, the calls the express lane can take are left to it
-                taken = self._take(leave_express=self._has_express() and self._saturated())
+                leave = [call for _cost, call in self._eligible()] if self._saturated() else []
+                taken = take_round(self._queue, self.budget, self.kind, leave)
                 if taken:
                     self._busy += 1
                 else:
@@ -327,119 +279,20 @@ class SharedBatcher:
                     self._cond.wait(POLL_S if self._eligible() else None)
             self._gather()
             with self._cond:
-                taken = self._take_express()
+                taken = take_express(self._queue, self.express_budget, self.kind)
                 self._cond.notify_all()
             if taken:
-                self._run(self.inner.express_generate, *taken)
+                self._run(self._express_lane(), *taken)
 
-    def _drop_cancelled(self) -> None:
-        """(Under the lock.) Calls whose requester is gone leave the queue; they raise Cancelled."""
-        for call in [c for c in self._queue if c.cancelled is not None and c.cancelled()]:
-            self._queue.remove(call)
-            call.fail(Cancelled("the request was abandoned: its sentences were dropped before the model"))
-
-    def _cost(self, call: _Call, row: int, with_bounds: bool) -> int:
-        beams = max(1, call.key.num_beams)
-        bound = call.bounds[row] if with_bounds else 0
-        return batch_cost(1, len(call.batch[row]), bound, beams if with_bounds else 1)
-
-    def _eligible(self) -> list[tuple[int, _Call]]:
-        """(Under the lock.) Calls not started that fit an express round, with their cost,
-        shortest first (the oldest first among equals); none while the lane is off."""
-        if not self._has_express():
-            return []
-        found = []
-        for call in self._queue:
-            if call.next:
-                continue
-            budget, with_bounds = self.express_budget(max(1, call.key.num_beams))
-            cost = sum(self._cost(call, row, with_bounds) for row in range(len(call.batch)))
-            if cost <= budget:
-                found.append((cost, call))
-        found.sort(key=lambda item: (item[0], item[1].arrived))
-        return found
-
-    def _take_express(self) -> tuple[dict[str, Any], list[tuple[_Call, int]], Round] | None:
-        """(Under the lock.) The express round: the shortest eligible call, and the next
-        shortest with the same options while the budget lasts, one call per client."""
-        self._drop_cancelled()
-        eligible = self._eligible()
-        if not eligible:
-            return None
-        key = eligible[0][1].key
-        budget, _with_bounds = self.express_budget(max(1, key.num_beams))
-        chosen: list[_Call] = []
-        clients: set[int] = set()
-        spent = 0
-        for cost, call in eligible:
-            if call.key != key or id(call.client) in clients or (chosen and spent + cost > budget):
-                continue
-            chosen.append(call)
-            clients.add(id(call.client))
-            spent += cost
-        rows = [(call, row) for call in chosen for row in range(len(call.batch))]
-        return self._commit(chosen, rows, spent, budget, "express")
-
-    def _take(self, *, leave_express: bool = False) -> tuple[dict[str, Any], list[tuple[_Call, int]], Round] | None:
-        """(Under the lock.) The next round: the oldest call's options, its rows and those of
-        every waiting call with the same options, one row of each client in turn (each client's
-        oldest call with rows left), within the budget. ``leave_express``: calls the express lane
-        may take are left out."""
-        self._drop_cancelled()
-        left = {id(call) for _cost, call in self._eligible()} if leave_express else set()
-        waiting = [c for c in self._queue if id(c) not in left]
-        if not waiting:
-            return None
-        key = waiting[0].key
-        calls = [c for c in waiting if c.key == key]
-        budget, with_bounds = self.budget(max(1, key.num_beams))
-        clients: dict[int, list[_Call]] = {}
-        for call in calls:  # the queue is in arrival order: each client's oldest call first
-            clients.setdefault(id(call.client), []).append(call)
-        rows: list[tuple[_Call, int]] = []
-        spent = 0
-        added = True
-        while added:
-            added = False
-            for mine in clients.values():
-                call = next((c for c in mine if c.next < len(c.batch)), None)
-                if call is None:
-                    continue
-                price = self._cost(call, call.next, with_bounds)
-                if rows and spent + price > budget:
-                    continue  # a smaller row of another client may still fit
-                rows.append((call, call.next))
-                call.next += 1
-                spent += price
-                added = True
-        return self._commit(calls, rows, spent, budget, "shared")
-
-    def _commit(
-        self, calls: list[_Call], rows: list[tuple[_Call, int]], spent: int, budget: int, lane: str
-    ) -> tuple[dict[str, Any], list[tuple[_Call, int]], Round]:
-        """(Under the lock.) Mark ``rows`` taken, take finished calls off the queue, and report."""
-        now = time.perf_counter()
-        waits = []
-        for call, row in rows:
-            call.next = max(call.next, row + 1)
-        for call in calls:
-            if call.next > 0 and not call.started:
-                call.started = True
-                waits.append(now - call.arrived)
-            if call.next >= len(call.batch) and call in self._queue:
-                self._queue.remove(call)
-        counts: dict[int, int] = {}
-        for call, _ in rows:
-            counts[id(call)] = counts.get(id(call), 0) + 1
-        shares = tuple(n / len(rows) for n in counts.values())
-        report = Round(self.kind, len(rows), spent, budget, tuple(waits), shares, lane)
-        return dict(calls[0].options), rows, report
+    def _eligible(self) -> list[tuple[int, Call]]:
+        """(Under the lock.) The calls the express lane may take now (none while it is off)."""
+        return express_candidates(self._queue, self.express_budget) if self._has_express() else []
 
     def _run(
         self,
         generate: Callable[..., list[Any]],
         options: dict[str, Any],
-        rows: list[tuple[_Call, int]],
+        rows: list[tuple[Call, int]],
         report: Round,
     ) -> None:
         try:

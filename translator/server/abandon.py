@@ -30,10 +30,12 @@ class Abandoned(Exception):
 
 
 class Watch:
-    """Whether one request's client is gone (thread-safe)."""
+    """Whether one request's client is gone (thread-safe); ``client``: who it is (its address),
+    for the shared engine queue's fairness (:func:`translator.engines.shared.on_behalf_of`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, client: str | None = None) -> None:
         self.gone = threading.Event()
+        self.client = client
 
     def check(self) -> None:
         """Raise Abandoned when the client has disconnected."""
@@ -57,7 +59,8 @@ async def _listen(request: Request, watch: Watch) -> None:
 async def watched(request: Request) -> AsyncIterator[Watch]:
     """A Watch set when ``request``'s client disconnects while the block runs. Call only once
     the request's body has been read: what ``receive()`` answers afterwards is its disconnect."""
-    watch = Watch()
+    # the socket's peer, or with --trust-forwarded-for the address X-Forwarded-For gives (http.py)
+    watch = Watch(request.client.host if request.client else None)
     listener = asyncio.ensure_future(_listen(request, watch))
     try:
         yield watch
@@ -70,12 +73,14 @@ async def watched(request: Request) -> AsyncIterator[Watch]:
 @contextlib.contextmanager
 def dropped_when_gone(watch: Watch | None) -> Iterator[None]:
     """The block's sentences leave the shared engine queue once ``watch``'s client is gone
-    (:func:`translator.engines.shared.cancel_when`); raises Abandoned then."""
+    (:func:`translator.engines.shared.cancel_when`); raises Abandoned then. In the queue they are
+    that client's (:func:`translator.engines.shared.on_behalf_of`): a client's requests share
+    one client's part of each round."""
     if watch is None:
         yield
         return
     try:
-        with shared.cancel_when(watch.gone.is_set):
+        with shared.cancel_when(watch.gone.is_set), shared.on_behalf_of(watch.client):
             yield
     except shared.Cancelled as exc:
         raise Abandoned(str(exc)) from exc

@@ -100,28 +100,28 @@ MODEL_SECONDS = Histogram(
 SHARED_ROWS = Histogram(
     "translator_shared_batch_rows",
     "Sentences in each shared engine round (--batch-window-ms)",
-    ["model"],
+    ["model", "lane"],
     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
     registry=REGISTRY,
 )
 SHARED_FILL = Histogram(
     "translator_shared_batch_fill",
     "Share of the engine's budget (decoder positions, or padded source tokens) each shared round used",
-    ["model"],
+    ["model", "lane"],
     buckets=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 2.0),
     registry=REGISTRY,
 )
 SHARED_WAIT = Histogram(
     "translator_shared_queue_seconds",
     "Seconds an engine call waited in the shared queue before its first sentence ran",
-    ["model"],
+    ["model", "lane"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
     registry=REGISTRY,
 )
 SHARED_SHARE = Histogram(
     "translator_shared_request_share",
     "Each engine call's part of the sentences of a shared round it was in (1: alone)",
-    ["model"],
+    ["model", "lane"],
     buckets=(0.05, 0.1, 0.25, 0.5, 0.75, 0.99, 1.0),
     registry=REGISTRY,
 )
@@ -250,14 +250,15 @@ def observe_model_seconds(kind: str, seconds: float) -> None:
 
 
 def observe_round(done: Round) -> None:
-    """A shared engine round ran (registered with
+    """A shared engine round ran, on the ``shared`` or the ``express`` lane (registered with
     :func:`translator.engines.shared.add_batch_observer` when the server is built)."""
-    SHARED_ROWS.labels(done.kind).observe(done.rows)
-    SHARED_FILL.labels(done.kind).observe(done.positions / max(1, done.budget))
+    labels = (done.kind, done.lane)
+    SHARED_ROWS.labels(*labels).observe(done.rows)
+    SHARED_FILL.labels(*labels).observe(done.positions / max(1, done.budget))
     for wait in done.waits:
-        SHARED_WAIT.labels(done.kind).observe(wait)
+        SHARED_WAIT.labels(*labels).observe(wait)
     for share in done.shares:
-        SHARED_SHARE.labels(done.kind).observe(share)
+        SHARED_SHARE.labels(*labels).observe(share)
 
 
 def model_ready(kind: str, ready: bool) -> None:
