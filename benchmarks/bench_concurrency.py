@@ -41,7 +41,7 @@ import bench_common  # noqa: F401  (puts the repository on sys.path first)
 from translator.core.translate import Translator
 from translator.engines import shared
 
-FULL = dict(beams=4, sizes=(4, 16, 64), clients=(1, 8, 32), per_client=4, long_chars=100_000, short=4, repeat=1)
+FULL = dict(beams=4, sizes=(4, 16, 64), clients=(1, 8, 32), per_client=2, long_chars=100_000, short=4, repeat=1)
 QUICK = dict(beams=1, sizes=(4, 16), clients=(1, 4, 8), per_client=2, long_chars=20_000, short=3, repeat=2)
 PATIENCE = 10  # one at a time, the short requests wait at most this many times their time alone
 

@@ -40,8 +40,8 @@ def watches(monkeypatch) -> list[abandon.Watch]:
     made: list[abandon.Watch] = []
 
     class Recorded(abandon.Watch):
-        def __init__(self) -> None:
-            super().__init__()
+        def __init__(self, client: str | None = None) -> None:
+            super().__init__(client)
             made.append(self)
 
     monkeypatch.setattr(abandon, "Watch", Recorded)
@@ -103,6 +103,7 @@ def test_clients_that_leave_while_waiting_never_reach_the_model(demo, monkeypatc
         for sock in clients:
             sock.close()  # they give up
         wait_until(lambda: len(watches) == 4 and all(w.gone.is_set() for w in watches), "the server saw them leave")
+        assert {w.client for w in watches} == {"127.0.0.1"}  # one client in the shared engine queue
     finally:
         gate.release()
     wait_until(lambda: admission.waiting == 0, "the abandoned requests dropped")

@@ -132,7 +132,7 @@ def test_documents_share_batches_and_come_back_in_order(tiny_env, seed_article, 
     results = translator.translate_documents(docs)
     assert [squeeze("".join(s.source for s in r.segments)) for r in results] == [squeeze(d) for d in docs]
     unique = len({s.source for r in results for s in r.segments if s.translated})
-    sizes = [len(batch) for batch, _, _ in calls]
+    sizes = [len(batch) for batch, *_ in calls]
     assert sum(sizes) >= unique and len(sizes) < unique  # several sentences per generate() call
 
 
@@ -140,7 +140,7 @@ def test_output_length_is_bounded_by_the_source(tiny_env, generate_spy):
     translator = Translator(num_beams=1, retry_repetitions=False)
     calls = generate_spy(translator.model.engine)
     doc = translator.translate_document("Kratek stavek. " + "Zelo dolg stavek z veliko besedami " * 30 + ".")
-    seen = [row for batch, kwargs, outputs in calls for row in zip(batch, kwargs["max_new_tokens"], outputs)]
+    seen = [row for batch, kwargs, outputs, _lane in calls for row in zip(batch, kwargs["max_new_tokens"], outputs)]
     assert len(seen) == len(doc.segments) >= 2
     for source_ids, bound, output in seen:
         assert bound == min(translator.model.max_input_tokens, 2 * len(source_ids) + 16)
@@ -154,7 +154,7 @@ def test_repeating_output_is_retried_and_what_remains_is_reported(looping_marian
     plain = Translator(str(looping_marian), engine=engine, num_beams=1, retry_repetitions=False)
     calls = generate_spy(plain.model.engine)
     doc = plain.translate_document("Dober dan, prijatelj.")
-    ((_, kwargs, [first]),) = calls
+    ((_, kwargs, [first], _lane),) = calls
     assert is_repetitive(first) and len(first) == kwargs["max_new_tokens"][0]
     assert any("repeats itself" in w for w in doc.warnings)
     assert any("length limit" in w for w in doc.warnings)
@@ -163,7 +163,7 @@ def test_repeating_output_is_retried_and_what_remains_is_reported(looping_marian
     calls = generate_spy(retrying.model.engine)
     doc = retrying.translate_document("Dober dan, prijatelj.")
     assert len(calls) == 2  # the first pass, then the retry of the looping sentence
-    _, retry_kwargs, [final] = calls[1]
+    _, retry_kwargs, [final], _lane = calls[1]
     assert retry_kwargs["repetition_penalty"] > 1 and retry_kwargs["no_repeat_ngram_size"] > 0
     assert final != first  # the penalty changed the output
     assert is_repetitive(final) == any("repeats itself" in w for w in doc.warnings)

@@ -11,13 +11,9 @@ problem and the fix, so that ``engine="auto"`` can switch to transformers.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from translator.engines.base import Ct2Unavailable, GenerateOptions, ScoredIds, mean_score
 from translator.engines.batching import (
@@ -28,6 +24,7 @@ from translator.engines.batching import (
     sub_batch_budget,
 )
 from translator.engines.ct2_convert import convert, quantization_for, read_vocabulary
+from translator.engines.ct2_lanes import Lanes
 from translator.engines.ct2_settings import (
     available_cores,
     bytes_per_position,
@@ -36,7 +33,7 @@ from translator.engines.ct2_settings import (
     cuda_free_bytes,
     thread_split,
 )
-from translator.engines.cuda_libs import cuda_failure, preload_cublas_once
+from translator.engines.cuda_libs import cuda_errors, cuda_failure, preload_cublas_once
 from translator.engines.tokenizer import read_json
 from translator.options import ENV_CT2_MAX_POSITIONS, env_int
 from translator.system.allocator import share_one_arena
@@ -55,8 +52,6 @@ __all__ = [
     "thread_split",
 ]
 
-T = TypeVar("T")
-
 SCORE_SHARE = 32
 """A scoring batch (see CT2Engine._rescore) holds 1/SCORE_SHARE of a sub-batch's positions."""
 
@@ -74,13 +69,8 @@ class CT2Engine:
     generation config forces a first token (BART's ``<s>``) gets it as the target prefix; it
     counts towards the bound and is left out of the result, as in the hf engine.
 
-    The express lane: CTranslate2 runs one worker more than ``inter_threads`` (the workers share
-    the weights: +1 MiB measured), and every sub-batch of :meth:`generate`, :meth:`n_best` and the
-    rescoring goes through a pool of ``inter_threads`` threads, so at most ``inter_threads`` of
-    them are ever in CTranslate2's queue and the spare worker is always free for
-    :meth:`express_generate`: a few rows that start at once, beside the sub-batches being decoded,
-    instead of behind them (the shared batcher sends a short request there while a long one holds
-    the other workers, :mod:`translator.engines.shared`).
+    The express lane: CTranslate2 runs one worker more than ``inter_threads``, kept free for
+    :meth:`express_generate` (:mod:`translator.engines.ct2_lanes`).
 
     Raises Ct2Unavailable when CTranslate2 cannot run the model here; on CUDA that includes a
     failed one-sentence probe (a missing ``libcublas.so.12``, an old driver, no memory).
@@ -131,9 +121,7 @@ class CT2Engine:
             reason = (cuda_failure(exc) if backend == "cuda" else None) or " ".join(str(exc).split())
             raise Ct2Unavailable(f"CTranslate2 cannot load {self.path.name} on {device}: {reason}") from exc
         # at most inter_threads sub-batches in CTranslate2's queue: the spare worker stays free
-        self._lanes = ThreadPoolExecutor(self.inter_threads, thread_name_prefix="translator-ct2")
-        self._in_flight = 0  # sub-batches given to the lanes and not done (saturated())
-        self._counting = threading.Lock()
+        self._lanes = Lanes(self.inter_threads)  # the spare worker stays free: ct2_lanes.py
         self._read_generation_settings(Path(path))
         # see sub_batches(): per intra thread on CPU, from the free memory on a GPU
         self.max_positions = given_positions or self._positions_budget(index)
@@ -207,30 +195,9 @@ class CT2Engine:
         :attr:`max_positions`); more are decoded in turn on that one worker."""
         return self._generate(batch, max_new_tokens, GenerateOptions(**options), express=True)
 
-    def _run(self, express: bool, work: Callable[[], T]) -> Future[T]:
-        """``work`` (a CTranslate2 call that blocks) on a lane thread, or now in this thread
-        (``express``: on the spare worker, see the class docstring)."""
-        if not express:
-            with self._counting:
-                self._in_flight += 1
-            future = self._lanes.submit(work)
-            future.add_done_callback(self._landed)
-            return future
-        done: Future[T] = Future()
-        try:
-            done.set_result(work())
-        except BaseException as exc:
-            done.set_exception(exc)
-        return done
-
-    def _landed(self, _future: Future[Any]) -> None:
-        with self._counting:
-            self._in_flight -= 1
-
     def saturated(self) -> bool:
         """Whether every worker but the spare one has a sub-batch (running or next in line)."""
-        with self._counting:
-            return self._in_flight >= self.inter_threads
+        return self._lanes.saturated()
 
     def n_best(
         self,
@@ -250,11 +217,11 @@ class CT2Engine:
             raise ValueError(f"{len(batch)} inputs but {len(max_new_tokens)} max_new_tokens")
         count = max(1, count)
         beams = max(num_beams, count)
-        with self._cuda_errors():
+        with cuda_errors(self.backend, self.device):
             sources = self._tokens(batch)
             results: list[list[list[int]]] = [[] for _ in batch]
             for group in self.sub_batches([len(ids) for ids in batch], max_new_tokens, beams):
-                found = self._run(
+                found = self._lanes.run(
                     False,
                     partial(
                         self.translator.translate_batch,
@@ -272,17 +239,6 @@ class CT2Engine:
                 for i, result in zip(group, found):
                     results[i] = [self._ids(tokens, max_new_tokens[i]) for tokens in result.hypotheses]
             return results
-
-    @contextmanager
-    def _cuda_errors(self) -> Iterator[None]:
-        """On CUDA, a CUDA library, driver, memory or compute-type error becomes Ct2Unavailable."""
-        try:
-            yield
-        except RuntimeError as exc:
-            reason = cuda_failure(exc) if self.backend == "cuda" else None
-            if reason is None:
-                raise
-            raise Ct2Unavailable(f"CTranslate2 failed on {self.device}: {reason}") from exc
 
     def _tokens(self, batch: list[list[int]]) -> list[list[str]]:
         """The rows of ids as CTranslate2's tokens. Raises ValueError for an id out of range."""
@@ -307,7 +263,7 @@ class CT2Engine:
         if len(max_new_tokens) != len(batch):
             raise ValueError(f"{len(batch)} inputs but {len(max_new_tokens)} max_new_tokens")
         beams = max(1, opts.num_beams)
-        with self._cuda_errors():
+        with cuda_errors(self.backend, self.device):
             sources = self._tokens(batch)
             lengths = [len(ids) for ids in batch]
             groups = (
@@ -353,7 +309,7 @@ class CT2Engine:
                 max_input_length=0,
                 offset=len(prefix),
             )
-            pending.append(([rows[k] for k in group], self._run(express, score)))
+            pending.append(([rows[k] for k in group], self._lanes.run(express, score)))
         return pending
 
     @staticmethod
@@ -402,7 +358,7 @@ class CT2Engine:
                 return_scores=return_scores,
                 **options,
             )
-            pending.append((group, self._run(express, decode)))
+            pending.append((group, self._lanes.run(express, decode)))
         results: list[list[int]] = [[] for _ in sources]
         scoring: list[tuple] = []
         skip = 1 if self.prefix else 0  # the forced <s> carries no text (as in the hf engine)

@@ -11,13 +11,16 @@ README suggests for the same problem.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+
+from translator.engines.base import Ct2Unavailable
 
 logger = logging.getLogger("translator")
 
@@ -111,3 +114,17 @@ def cuda_failure(error: BaseException) -> str | None:
     if "out of memory" in message.lower():
         return f"{message[:300]} (fix: free GPU memory, lower the batch size, or use --engine hf)"
     return f"{message[:300]} (fix: use --engine hf, or a dtype this GPU supports)"
+
+
+@contextlib.contextmanager
+def cuda_errors(backend: str, device: str) -> Iterator[None]:
+    """On CUDA (``backend``), a CUDA library, driver, memory or compute-type error
+    (:func:`cuda_failure`) in the block becomes Ct2Unavailable naming ``device``, one line with
+    the fix."""
+    try:
+        yield
+    except RuntimeError as exc:
+        reason = cuda_failure(exc) if backend == "cuda" else None
+        if reason is None:
+            raise
+        raise Ct2Unavailable(f"CTranslate2 failed on {device}: {reason}") from exc

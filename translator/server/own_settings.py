@@ -128,8 +128,9 @@ class OwnSettings:
     )
     batch_window_ms: float = setting(
         5.0,
-        "gather the sentences of requests served at once for this many milliseconds into shared engine "
-        "batches, scheduled fairly by sentence (0: each request calls the model alone; docs: performance.md)",
+        "gather the sentences of requests served at once into shared engine batches until no request "
+        "has come for this many milliseconds, shared fairly between clients, short requests beside long "
+        "ones (0: each request calls the model alone; docs: performance.md)",
         check=between(0, 1000),
     )
     auth: tuple[str, str] | None = setting(
