@@ -89,17 +89,19 @@ def at_once(
 
 
 def long_request(sentences: list[str], chars: int) -> str:
-    """Paragraphs of five sentences, ``chars`` characters or just over."""
+    """Paragraphs of five distinct sentences, ``chars`` characters or just over: the workload's
+    sentences, then again with a number in brackets (``(2)``, ``(3)`` ...) so that no sentence is
+    repeated (a request translates a repeated sentence once)."""
     taken: list[str] = []
     total = 0
-    for sentence in sentences:
-        if total >= chars:
-            break
-        taken.append(sentence)
-        total += len(sentence) + 1
-    if total < chars:
-        raise SystemExit(f"the workload has {total} characters, not {chars}")
-    return "\n\n".join(" ".join(taken[i : i + 5]) for i in range(0, len(taken), 5))
+    for copy in range(1, 1000):
+        for sentence in sentences:
+            if total >= chars:
+                return "\n\n".join(" ".join(taken[i : i + 5]) for i in range(0, len(taken), 5))
+            varied = sentence if copy == 1 else f"{sentence.rstrip('.!?')} ({copy})."
+            taken.append(varied)
+            total += len(varied) + 1
+    raise SystemExit(f"the workload has {total} characters, not {chars}")
 
 
 def behind_a_long_one(
@@ -142,6 +144,12 @@ def main() -> int:
     parser.add_argument("--window-ms", type=float, default=5.0, help="the batch window of the shared way")
     parser.add_argument("--plot", type=Path, help="write an SVG of latency and throughput against clients")
     parser.add_argument("--json", type=Path, help="write the results as JSON")
+    parser.add_argument(
+        "--parts",
+        type=lambda text: set(text.split(",")),
+        default={"sizes", "mix", "clients"},
+        help="which workloads to run, comma-separated: sizes, mix, clients (default: all)",
+    )
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
     marian, _bart = bench_common.build_models(bench_common.CACHE)
@@ -158,83 +166,90 @@ def main() -> int:
     print(f"{started_at}; engine: {translator.model.engine.description}; beam {plan['beams']}; cache off")
     results: dict = {"when": started_at, "engine": translator.model.engine.description, "plan": plan}
 
-    print("\nN one-sentence requests at once against one request of N sentences")
-    print(f"{'N':>4} {'one request':>12} {'shared':>16} {'one at a time':>18}")
-    rows = []
-    for n in plan["sizes"]:
-        batch = sentences[:n]
-        works = [lambda s=s: translator.translate(s) for s in batch]
-        one = together = alone = float("inf")
-        for _ in range(plan["repeat"]):  # alternating; the best of each is kept
-            with serial:
-                one = min(one, serial.call(lambda batch=batch: translator.translate(batch)))
-            with shared_way:
-                together = min(together, at_once(shared_way, works)[0])
-            with serial:
-                alone = min(alone, at_once(serial, works)[0])
-        rows.append({"n": n, "one_request": one, "shared": together, "one_at_a_time": alone})
-        print(f"{n:>4} {one:>10.1f} s {together:>8.1f} s {together / one:>5.2f}x {alone:>9.1f} s {alone / one:>5.2f}x")
-    results["sizes"] = rows
-
-    long_text = long_request(sentences[reserved:], plan["long_chars"])
-    shorts = sentences[max(plan["sizes"]) : max(plan["sizes"]) + plan["short"]]
-    print(f"\nOne request of {len(long_text):,} characters; {plan['short']} one-sentence requests sent 1 s after it")
-    with serial:
-        alone = [serial.call(lambda s=s: translator.translate(s)) for s in shorts]
-    mix: dict = {"alone": alone, "long_chars": len(long_text)}
-    patience = PATIENCE * max(alone)
-    runs = [(way, False) for way in (shared_way, rounds_only, serial)] + [(shared_way, True)]
-    for way, together in runs * plan["repeat"]:  # alternating; the best of each is kept
-        with way:
-            latencies = behind_a_long_one(way, translator, long_text, shorts, patience, together)
-        name = way.name + (", sent together" if together else "")
-        ratio = statistics.mean(latency / own for latency, own in zip(latencies, alone))
-        if ratio < mix.get(name, {"ratio": float("inf")})["ratio"]:
-            worst = max(latency / own for latency, own in zip(latencies, alone))
-            mix[name] = {"ratio": ratio, "worst": worst, "latencies": latencies}
-    print(f"alone: {', '.join(f'{t:.1f} s' for t in alone)}")
-    for name, found in mix.items():
-        if isinstance(found, dict):
+    if "sizes" in args.parts:
+        print("\nN one-sentence requests at once against one request of N sentences")
+        print(f"{'N':>4} {'one request':>12} {'shared':>16} {'one at a time':>18}")
+        rows = []
+        for n in plan["sizes"]:
+            batch = sentences[:n]
+            works = [lambda s=s: translator.translate(s) for s in batch]
+            one = together = alone = float("inf")
+            for _ in range(plan["repeat"]):  # alternating; the best of each is kept
+                with serial:
+                    one = min(one, serial.call(lambda batch=batch: translator.translate(batch)))
+                with shared_way:
+                    together = min(together, at_once(shared_way, works)[0])
+                with serial:
+                    alone = min(alone, at_once(serial, works)[0])
+            rows.append({"n": n, "one_request": one, "shared": together, "one_at_a_time": alone})
             print(
-                f"{name:>40}: {', '.join(f'{t:.1f} s' for t in found['latencies'])}; "
-                f"{found['ratio']:.2f}x their time alone (worst {found['worst']:.2f}x)"
+                f"{n:>4} {one:>10.1f} s {together:>8.1f} s {together / one:>5.2f}x {alone:>9.1f} s {alone / one:>5.2f}x"
             )
-    results["mix"] = mix
+        results["sizes"] = rows
 
-    print("\nC clients, each sending one-sentence requests back to back")
-    print(f"{'clients':>7} {'way':>16} {'sentences/s':>12} {'mean latency':>13}")
-    throughput = []
-    pool_of = iter(sentences * 4)
-    for clients in plan["clients"]:
-        mine = [[next(pool_of) for _ in range(plan["per_client"])] for _ in range(clients)]
-        for way in [shared_way, serial] * plan["repeat"]:  # the same sentences both ways, alternating
-            latencies: list[float] = []
-
-            def client(texts: list[str], way: Way = way, latencies: list[float] = latencies) -> None:
-                for text in texts:
-                    latencies.append(way.call(lambda text=text: translator.translate(text)))
-
+    if "mix" in args.parts:
+        long_text = long_request(sentences[reserved:], plan["long_chars"])
+        shorts = sentences[max(plan["sizes"]) : max(plan["sizes"]) + plan["short"]]
+        print(
+            f"\nOne request of {len(long_text):,} characters; {plan['short']} one-sentence requests sent 1 s after it"
+        )
+        with serial:
+            alone = [serial.call(lambda s=s: translator.translate(s)) for s in shorts]
+        mix: dict = {"alone": alone, "long_chars": len(long_text)}
+        patience = PATIENCE * max(alone)
+        runs = [(way, False) for way in (shared_way, rounds_only, serial)] + [(shared_way, True)]
+        for way, together in runs * plan["repeat"]:  # alternating; the best of each is kept
             with way:
-                wall, _ = at_once(Way("outer", 1, engine), [lambda texts=texts: client(texts) for texts in mine])
-            rate = clients * plan["per_client"] / wall
-            throughput.append(
-                {"clients": clients, "way": way.name, "rate": rate, "latency": statistics.mean(latencies)}
-            )
-            print(f"{clients:>7} {way.name:>16} {rate:>12.2f} {statistics.mean(latencies):>11.1f} s")
-    best_of: dict[tuple[int, str], dict] = {}
-    for row in throughput:  # the best of each (clients, way)
-        key = (row["clients"], row["way"])
-        if key not in best_of or row["rate"] > best_of[key]["rate"]:
-            best_of[key] = row
-    throughput = list(best_of.values())
-    print(
-        "best of each:",
-        ", ".join(f"{r['clients']} {r['way']}: {r['rate']:.2f}/s {r['latency']:.1f} s" for r in throughput),
-    )
-    results["throughput"] = throughput
+                latencies = behind_a_long_one(way, translator, long_text, shorts, patience, together)
+            name = way.name + (", sent together" if together else "")
+            ratio = statistics.mean(latency / own for latency, own in zip(latencies, alone))
+            if ratio < mix.get(name, {"ratio": float("inf")})["ratio"]:
+                worst = max(latency / own for latency, own in zip(latencies, alone))
+                mix[name] = {"ratio": ratio, "worst": worst, "latencies": latencies}
+        print(f"alone: {', '.join(f'{t:.1f} s' for t in alone)}")
+        for name, found in mix.items():
+            if isinstance(found, dict):
+                print(
+                    f"{name:>40}: {', '.join(f'{t:.1f} s' for t in found['latencies'])}; "
+                    f"{found['ratio']:.2f}x their time alone (worst {found['worst']:.2f}x)"
+                )
+        results["mix"] = mix
+
+    if "clients" in args.parts:
+        print("\nC clients, each sending one-sentence requests back to back")
+        print(f"{'clients':>7} {'way':>16} {'sentences/s':>12} {'mean latency':>13}")
+        throughput = []
+        pool_of = iter(sentences * 4)
+        for clients in plan["clients"]:
+            mine = [[next(pool_of) for _ in range(plan["per_client"])] for _ in range(clients)]
+            for way in [shared_way, serial] * plan["repeat"]:  # the same sentences both ways, alternating
+                latencies: list[float] = []
+
+                def client(texts: list[str], way: Way = way, latencies: list[float] = latencies) -> None:
+                    for text in texts:
+                        latencies.append(way.call(lambda text=text: translator.translate(text)))
+
+                with way:
+                    wall, _ = at_once(Way("outer", 1, engine), [lambda texts=texts: client(texts) for texts in mine])
+                rate = clients * plan["per_client"] / wall
+                throughput.append(
+                    {"clients": clients, "way": way.name, "rate": rate, "latency": statistics.mean(latencies)}
+                )
+                print(f"{clients:>7} {way.name:>16} {rate:>12.2f} {statistics.mean(latencies):>11.1f} s")
+        best_of: dict[tuple[int, str], dict] = {}
+        for row in throughput:  # the best of each (clients, way)
+            key = (row["clients"], row["way"])
+            if key not in best_of or row["rate"] > best_of[key]["rate"]:
+                best_of[key] = row
+        throughput = list(best_of.values())
+        print(
+            "best of each:",
+            ", ".join(f"{r['clients']} {r['way']}: {r['rate']:.2f}/s {r['latency']:.1f} s" for r in throughput),
+        )
+        results["throughput"] = throughput
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    if args.plot:
+    if args.plot and "throughput" in results:
         args.plot.parent.mkdir(parents=True, exist_ok=True)
         args.plot.write_text(
             svg(throughput, f"{started_at}, {results['engine']}, beam {plan['beams']}"), encoding="utf-8"
