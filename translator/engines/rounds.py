@@ -20,7 +20,17 @@ from translator.engines.base import GenerateOptions
 from translator.engines.batching import batch_cost
 from translator.errors import TranslatorError
 
-__all__ = ["Budget", "Call", "Cancelled", "Round", "Taken", "drop_cancelled", "take_express", "take_round"]
+__all__ = [
+    "Budget",
+    "Call",
+    "Cancelled",
+    "Round",
+    "Taken",
+    "drop_cancelled",
+    "express_candidates",
+    "take_express",
+    "take_round",
+]
 
 Budget = Callable[[int], tuple[int, bool]]
 """For a beam width: what a round may cost, and whether decoding bounds count in the cost."""
