@@ -121,7 +121,7 @@ class CT2Engine:
             reason = (cuda_failure(exc) if backend == "cuda" else None) or " ".join(str(exc).split())
             raise Ct2Unavailable(f"CTranslate2 cannot load {self.path.name} on {device}: {reason}") from exc
         # at most inter_threads sub-batches in CTranslate2's queue: the spare worker stays free
-        self._lanes = Lanes(self.inter_threads)  # the spare worker stays free: ct2_lanes.py
+        self._lanes = Lanes(self.inter_threads)
         self._read_generation_settings(Path(path))
         # see sub_batches(): per intra thread on CPU, from the free memory on a GPU
         self.max_positions = given_positions or self._positions_budget(index)
