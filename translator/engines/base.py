@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 from translator.errors import TranslatorError
 
@@ -70,7 +70,9 @@ def mean_score(total: float, count: int) -> float | None:
 
 
 class Engine(Protocol):
-    """What translate.py and summarize.py need from a backend."""
+    """What translate.py and summarize.py need from a backend. An engine may also offer
+    ``express_generate`` (same arguments and result as :meth:`generate`), started at once on
+    capacity kept for it: the shared batcher's express lane (:mod:`translator.engines.shared`)."""
 
     name: str  # "hf" | "ct2"
     description: str  # e.g. "hf float32 on cpu" (shown in logs and the web page)
@@ -95,14 +97,4 @@ class Engine(Protocol):
         """Return, for each input, up to ``count`` hypotheses of a beam search at least ``count``
         wide (``max(num_beams, count)``), best first, each as :meth:`generate` returns a row (no
         decoder start, forced first token, EOS or padding; at most ``max_new_tokens[i]`` long)."""
-        ...
-
-
-@runtime_checkable
-class ExpressEngine(Engine, Protocol):
-    """An engine with an express lane (:mod:`translator.engines.shared`): a few rows decoded at
-    once beside the calls already running, instead of after them."""
-
-    def express_generate(self, batch: list[list[int]], *, max_new_tokens: list[int], **options: Any) -> list[list[int]]:
-        """What :meth:`Engine.generate` returns, started at once on capacity kept for it."""
         ...

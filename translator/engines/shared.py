@@ -45,7 +45,7 @@ import time
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
-from translator.engines.base import Engine, ExpressEngine
+from translator.engines.base import Engine
 from translator.engines.rounds import Call, Cancelled, Round, express_candidates, take_express, take_round
 
 __all__ = [
@@ -189,7 +189,7 @@ class SharedBatcher:
         if self._dispatchers:
             return
         lanes = [self._dispatch] * self.parallel()
-        if isinstance(self.inner, ExpressEngine):
+        if self._express_lane() is not None:
             lanes.append(self._express)
         for number, lane in enumerate(lanes):
             thread = threading.Thread(target=lane, name=f"translator-shared-{number}", daemon=True)
@@ -236,13 +236,13 @@ class SharedBatcher:
             time.sleep(pause)
 
     def _has_express(self) -> bool:
-        return self.express and isinstance(self.inner, ExpressEngine)
+        return self.express and self._express_lane() is not None
 
-    def _express_lane(self) -> Callable[..., list[Any]]:
-        inner = self.inner
-        if not isinstance(inner, ExpressEngine):
-            raise TypeError(f"{type(inner).__name__} has no express lane")
-        return inner.express_generate
+    def _express_lane(self) -> Callable[..., list[Any]] | None:
+        """The engine's ``express_generate``, where it has one (looked up, not isinstance: the
+        engine is wrapped, and a wrapper's ``__getattr__`` is what finds it)."""
+        lane = getattr(self.inner, "express_generate", None)
+        return lane if callable(lane) else None
 
     def _saturated(self) -> bool:
         """(Under the lock.) Whether a new round would wait: every dispatcher holds a round, or
@@ -282,8 +282,9 @@ class SharedBatcher:
             with self._cond:
                 taken = take_express(self._queue, self.express_budget, self.kind)
                 self._cond.notify_all()
-            if taken:
-                self._run(self._express_lane(), *taken)
+            lane = self._express_lane()
+            if taken and lane is not None:
+                self._run(lane, *taken)
 
     def _eligible(self) -> list[tuple[int, Call]]:
         """(Under the lock.) The calls the express lane may take now (none while it is off)."""
