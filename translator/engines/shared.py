@@ -17,8 +17,9 @@ Fairness: rows, not requests, are scheduled, and clients, not calls. A round hol
 the engine decodes side by side at once (:meth:`SharedBatcher.budget`: one sub-batch per
 CTranslate2 worker, one transformers batch), and it is filled round-robin across the waiting
 *clients* (:func:`on_behalf_of`; a call without one is a client of its own), one row of each in
-turn, the client whose call is oldest first, each client's calls oldest first: a client that
-sends fifty requests at once gets the share of one. A request of 100,000 characters makes many
+turn, the client served longest ago first, each client's calls oldest first
+(:mod:`translator.engines.rounds`): a client that sends fifty requests at once gets the share of
+one. A request of 100,000 characters makes many
 rounds; rows that arrive meanwhile join the next one.
 
 The express lane (engines with ``express_generate``: CTranslate2 keeps a worker spare for it,
