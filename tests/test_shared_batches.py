@@ -246,6 +246,9 @@ def _send(batcher: shared.SharedBatcher, pool: ThreadPoolExecutor, rows: list[li
     """``rows`` sent from a thread of ``pool``, on behalf of ``client`` (named by the context
     manager ``named(client)``; by default :func:`shared.on_behalf_of`)."""
 
+    # a string made at run time, as the server's addresses are: equal clients, distinct objects
+    client = "".join(client) if client is not None else None
+
     def call():
         with (named or shared.on_behalf_of)(client):
             return batcher.generate(rows, max_new_tokens=[1] * len(rows))

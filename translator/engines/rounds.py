@@ -133,13 +133,13 @@ def take_express(queue: list[Call], express_budget: Budget, kind: str) -> Taken 
     key = eligible[0][1].key
     budget, _with_bounds = express_budget(max(1, key.num_beams))
     chosen: list[Call] = []
-    clients: set[int] = set()
+    clients: set[Hashable] = set()
     spent = 0
     for cost, call in eligible:
-        if call.key != key or id(call.client) in clients or (chosen and spent + cost > budget):
+        if call.key != key or call.client in clients or (chosen and spent + cost > budget):
             continue
         chosen.append(call)
-        clients.add(id(call.client))
+        clients.add(call.client)
         spent += cost
     rows = [(call, row) for call in chosen for row in range(len(call.batch))]
     return _commit(queue, chosen, rows, (spent, budget, kind, "express"))
@@ -157,9 +157,9 @@ def take_round(queue: list[Call], budget_of: Budget, kind: str, leave: Collectio
     key = waiting[0].key
     calls = [c for c in waiting if c.key == key]
     budget, with_bounds = budget_of(max(1, key.num_beams))
-    by_client: dict[int, list[Call]] = {}
+    by_client: dict[Hashable, list[Call]] = {}  # by value: each request's address is a str of its own
     for call in calls:  # the queue is in arrival order: each client's oldest call first
-        by_client.setdefault(id(call.client), []).append(call)
+        by_client.setdefault(call.client, []).append(call)
     # the client served longest ago first (never: first of all), then the one waiting longest,
     # so a small budget turns round the clients instead of serving the first ones every time
     clients = sorted(by_client.values(), key=lambda mine: (max(c.served for c in mine), mine[0].arrived))
