@@ -217,9 +217,10 @@ class SharedBatcher:
     def express_budget(self, beams: int) -> tuple[int, bool]:
         """What an express round may cost: one CTranslate2 sub-batch (the spare worker's), or a
         quarter of a transformers batch (it runs beside one)."""
-        budget, with_bounds = self.budget(beams)
-        workers = max(1, int(getattr(self.inner, "inter_threads", 1) or 1))
-        return (budget // workers, True) if with_bounds else (max(1, budget // 4), False)
+        positions = getattr(self.inner, "max_positions", None)
+        if positions:
+            return int(positions), True
+        return max(1, self.budget(beams)[0] // 4), False
 
     def _gather(self) -> None:
         """Wait (without the lock) until the calls of a burst are in: no new call for the window,
@@ -277,14 +278,17 @@ class SharedBatcher:
     def _express(self) -> None:
         while True:
             with self._cond:
-                while not (self._eligible() and self._saturated()):
-                    self._cond.wait(POLL_S if self._eligible() else None)
+                while True:
+                    eligible = self._eligible()
+                    if eligible and self._saturated():
+                        break
+                    self._cond.wait(POLL_S if eligible else None)  # the engine may fill up meanwhile
             self._gather()
+            lane = self._express_lane()  # looked up at each round, as generate is: a wrapper may replace it
             with self._cond:
-                taken = take_express(self._queue, self.express_budget, self.kind)
+                taken = take_express(self._queue, self.express_budget, self.kind) if lane else None
                 self._cond.notify_all()
-            lane = self._express_lane()
-            if taken and lane is not None:
+            if taken and lane:
                 self._run(lane, *taken)
 
     def _eligible(self) -> list[tuple[int, Call]]:
